@@ -1,0 +1,13 @@
+import { ConfigError, loadConfig } from "../config/index.js";
+import { knownProviderTypes } from "../providers/registry.js";
+
+export function configCheckCommand(file: string | undefined): void {
+  try {
+    const config = loadConfig({ path: file, knownProviderTypes: knownProviderTypes() });
+    console.log(`${config.source ?? "defaults (no config file)"}: OK — ${Object.keys(config.providers).length} providers, ${config.models.length} model aliases`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const p of e.problems) console.error(p);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/** The `switchboard` command line. */
+import { Command } from "commander";
+import { serveCommand } from "./serve.js";
+import { configCheckCommand } from "./config-check.js";
+import { migrateCommand } from "./migrate.js";
+import { benchCommand } from "./bench.js";
+
+const program = new Command();
+program.name("switchboard").description("Self-hosted LLM gateway").version("0.1.0");
+
+program
+  .command("serve")
+  .description("run the gateway")
+  .option("-c, --config <file>", "config file (default: $SWITCHBOARD_CONFIG or ./switchboard.yaml)")
+  .option("-p, --port <port>", "port to listen on", parsePort)
+  .option("-H, --host <host>", "address to listen on")
+  .option("--no-migrate", "do not apply pending schema migrations on start")
+  .action(serveCommand);
+
+program
+  .command("config")
+  .description("configuration tools")
+  .command("check")
+  .description("validate a config file and print every problem with its key path and line")
+  .argument("[file]", "config file (default: $SWITCHBOARD_CONFIG or ./switchboard.yaml)")
+  .action(configCheckCommand);
+
+program
+  .command("migrate")
+  .description("apply pending database schema migrations")
+  .option("-c, --config <file>", "config file")
+  .option("--status", "only show the schema version and pending migrations")
+  .action(migrateCommand);
+
+program
+  .command("bench")
+  .description("measure the gateway's added latency and throughput against a local fake upstream")
+  .option("-d, --duration <seconds>", "seconds per measured run", Number)
+  .option("--database-url <url>", "run the gateway on this PostgreSQL database")
+  .option("--json", "print results as JSON")
+  .action(benchCommand);
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`switchboard: --port must be a whole number from 0 to 65535, got "${v}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+program.parseAsync(process.argv).catch((e) => {
+  console.error(`switchboard: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+/**
+ * The resolved configuration: what the rest of the gateway reads. Produced by
+ * `loadConfig()` (file + ${VAR} interpolation + environment overrides, validated with zod).
+ * Keys follow SPEC §2 in snake_case on disk; here they are camelCase.
+ */
+
+export interface TimeoutsConfig {
+  connectMs: number;
+  firstTokenMs: number;
+  idleMs: number;
+  totalMs: number;
+}
+
+export interface ProviderSettings {
+  /** Provider id (the key under `providers:`), also the model-name prefix. */
+  id: string;
+  /** Registry type; defaults to the id when the id is a known provider. */
+  type: string;
+  apiKey?: string;
+  baseUrl?: string;
+  timeoutMs?: number;
+  headers: Record<string, string>;
+  /** Provider-level overrides of routing.timeouts. */
+  timeouts?: Partial<TimeoutsConfig>;
+  /** Anything else given for the provider (region, credentials, api_version, ...), as written. */
+  extra: Record<string, unknown>;
+}
+
+export interface DeploymentConfig {
+  model: string;
+  weight: number;
+}
+
+export interface ModelGroupConfig {
+  name: string;
+  strategy: "weighted" | "round-robin" | "least-busy" | "lowest-latency" | "cheapest";
+  deployments: DeploymentConfig[];
+  fallbacks: string[];
+}
+
+export interface PriceConfig {
+  input: number;
+  output: number;
+  cachedInput?: number;
+}
+
+export interface CacheConfig {
+  exact: { enabled: boolean; ttlSeconds: number };
+  semantic: { enabled: boolean; embeddingModel: string; threshold: number; ttlSeconds: number };
+}
+
+export type PiiType = "email" | "phone" | "ssn" | "credit_card" | "iban" | "api_key";
+
+export interface GuardrailsConfig {
+  pii: {
+    enabled: boolean;
+    action: "redact" | "mask" | "block";
+    types: PiiType[];
+    /** Extra patterns (JavaScript regular expression source), each with a name for placeholders. */
+    custom: { name: string; pattern: string }[];
+    /** Also scan responses (requests are always scanned when enabled). */
+    responses: boolean;
+  };
+}
+
+/**
+ * Read access to the process environment as it was when the config was loaded.
+ * `config/` is the only module that reads `process.env`; everything else asks this.
+ * Deliberately not enumerable / serialisable, so dumping a config never prints secrets.
+ */
+export interface EnvSnapshot {
+  /** The variable's value as set (an empty string stays an empty string). */
+  get(name: string): string | undefined;
+  /** The variable's value, or undefined when unset or empty. */
+  nonEmpty(name: string): string | undefined;
+  has(name: string): boolean;
+  names(): string[];
+}
+
+export interface SwitchboardConfig {
+  /** Path of the file this was loaded from, if any. */
+  source?: string;
+  masterKey?: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  server: { host: string; port: number; maxBodyBytes: number };
+  /** Explicitly configured providers plus those detected from the environment, plus `mock`. */
+  providers: Record<string, ProviderSettings>;
+  models: ModelGroupConfig[];
+  routing: {
+    retries: number;
+    timeouts: TimeoutsConfig;
+    circuitBreaker: { failures: number; windowMs: number; cooldownMs: number };
+  };
+  pricing: Record<string, PriceConfig>;
+  cache: CacheConfig;
+  guardrails: GuardrailsConfig;
+  logging: { storeContent: boolean; retentionDays: number; level: LogLevel };
+  usage: { batchSize: number; flushIntervalMs: number; maxQueue: number };
+  /** `/metrics` is public unless a bearer token is configured (SPEC §14). */
+  metrics: { bearerToken?: string };
+  /** `budgets.default_max_tokens` (SPEC §14, reservation size). */
+  budgets: { defaultMaxTokens?: number };
+  /** The environment snapshot this config was resolved with. */
+  env: EnvSnapshot;
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";

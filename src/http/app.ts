@@ -1,0 +1,52 @@
+/** The Hono application: routes, authentication of API routes, and the one error envelope. */
+import { Hono, type MiddlewareHandler } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { GatewayError, openAIEnvelope, toGatewayError } from "../core/errors.js";
+import type { Runtime } from "../pipeline/context.js";
+import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
+import { handleInference, type Endpoint } from "./routes/inference.js";
+import { modelRoutes } from "./routes/models.js";
+
+export interface AppOptions {
+  readiness: ReadinessChecks;
+  isDraining: () => boolean;
+}
+
+type Env = { Bindings: HttpBindings };
+
+export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
+  const app = new Hono<Env>();
+
+  const inference = (endpoint: Endpoint) => async (c: import("hono").Context<Env>) => {
+    await handleInference(rt, endpoint, c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  };
+  app.post("/v1/chat/completions", inference("chat"));
+  app.post("/chat/completions", inference("chat"));
+  app.post("/v1/embeddings", inference("embeddings"));
+  app.post("/embeddings", inference("embeddings"));
+
+  app.route("/", healthRoutes(opts.readiness, opts.isDraining));
+  app.use("/v1/models", requireKey(rt));
+  app.use("/v1/models/*", requireKey(rt));
+  app.route("/", modelRoutes(rt));
+
+  app.notFound((c) => {
+    const err = new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+    return c.json(openAIEnvelope(err), 404);
+  });
+  app.onError((e, c) => {
+    const err = toGatewayError(e);
+    if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", path: c.req.path, error: String((e as Error)?.stack ?? e) }));
+    return c.json(openAIEnvelope(err), err.status as 400);
+  });
+  return app;
+}
+
+function requireKey(rt: Runtime): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    rt.auth.authenticate(c.env.incoming.headers, undefined);
+    await next();
+  };
+}

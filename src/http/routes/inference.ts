@@ -1,0 +1,94 @@
+/**
+ * The inference endpoints on the raw Node request/response (the hot path: no web-stream
+ * conversion). Hono routes here and the handler writes the response itself.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { GatewayError, toGatewayError } from "../../core/errors.js";
+import { acceptableRequestId, newRequestId } from "../../core/ids.js";
+import { parseChatRequest, runChat } from "../../pipeline/chat.js";
+import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/context.js";
+import { parseEmbeddingsRequest, runEmbeddings } from "../../pipeline/embeddings.js";
+import { parseJsonObject, readBody } from "../body.js";
+import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
+
+export type Endpoint = "chat" | "embeddings";
+
+export async function handleInference(rt: Runtime, endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const receivedAt = performance.now();
+  const given = req.headers["x-request-id"];
+  const requestId = typeof given === "string" && acceptableRequestId(given) ? given : newRequestId();
+  const headers: HeaderBag = { "x-request-id": requestId };
+  const controller = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const ctx: RequestContext = {
+    requestId,
+    endpoint,
+    receivedAt,
+    headers: req.headers,
+    signal: controller.signal,
+    attempts: 0,
+    externalMs: 0,
+    responseHeaders: headers,
+    warnings: [],
+  };
+  try {
+    ctx.principal = rt.auth.authenticate(req.headers, undefined);
+    const raw = parseJsonObject(await readBody(req, rt.config.server.maxBodyBytes));
+    if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal.userId = raw.user;
+    if (endpoint === "embeddings") {
+      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
+      sendJson(res, 200, body, finalHeaders(ctx));
+      return;
+    }
+    const result = await runChat(rt, ctx, parseChatRequest(raw));
+    if (result.kind === "json") {
+      sendJson(res, 200, result.body, finalHeaders(ctx));
+      return;
+    }
+    await writeStream(res, ctx, result.chunks);
+  } catch (e) {
+    const err = toGatewayError(e);
+    if (err.code === "client_disconnected") {
+      res.destroy();
+      return;
+    }
+    if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", request_id: requestId, error: String((err.cause as Error)?.stack ?? err.cause) }));
+    sendError(res, err, finalHeaders(ctx));
+  }
+}
+
+function finalHeaders(ctx: RequestContext): HeaderBag {
+  const h = ctx.responseHeaders;
+  if (ctx.provider) h["x-switchboard-provider"] = ctx.provider;
+  if (ctx.model) h["x-switchboard-model"] = ctx.model;
+  h["x-switchboard-attempts"] = String(ctx.attempts);
+  h["x-switchboard-cache"] = "bypass";
+  h["x-switchboard-overhead-ms"] = overheadMs(ctx).toFixed(3);
+  if (ctx.warnings.length) h["x-switchboard-warnings"] = ctx.warnings.join("; ");
+  return h;
+}
+
+/** Writes the chunks as SSE; a failure after the first byte ends the stream with an error event and no [DONE]. */
+async function writeStream(res: ServerResponse, ctx: RequestContext, chunks: AsyncGenerator<import("../../wire/openai.js").ChatChunk>): Promise<void> {
+  const sse = new SseWriter(res);
+  sse.start(finalHeaders(ctx));
+  try {
+    for await (const chunk of chunks) {
+      if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
+      const wait = sse.data(JSON.stringify(chunk));
+      if (wait) await wait;
+    }
+    await sse.data("[DONE]");
+    sse.end();
+  } catch (e) {
+    const err = toGatewayError(e);
+    if (err.code === "client_disconnected" || sse.closed) {
+      res.destroy();
+      return;
+    }
+    await sse.data(JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } }));
+    sse.end();
+  }
+}

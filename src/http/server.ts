@@ -1,0 +1,107 @@
+/**
+ * Starting and stopping a gateway: master key, store and migrations, usage writer, providers,
+ * the HTTP server, and a bounded graceful drain on shutdown.
+ */
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
+import type { SwitchboardConfig } from "../config/types.js";
+import { Authenticator } from "../policy/auth.js";
+import { resolveMasterKey } from "../policy/master-key.js";
+import type { Runtime } from "../pipeline/context.js";
+import { providerDefinition } from "../providers/registry.js";
+import type { Provider } from "../providers/types.js";
+import { ModelResolver } from "../routing/resolve.js";
+import { openStore, type Store } from "../store/db.js";
+import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
+import { UsageWriter } from "../usage/writer.js";
+import { createApp } from "./app.js";
+
+export interface StartOptions {
+  /** Apply pending migrations on start (default true). */
+  migrate?: boolean;
+  /** Where start-up messages go (default stderr). */
+  log?: (line: string) => void;
+  /** Longest time to wait for in-flight requests on close (default 10 s). */
+  drainMs?: number;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  masterKey: string;
+  store: Store;
+  usage: UsageWriter;
+  runtime: Runtime;
+  server: Server;
+  /** Stops accepting, waits (bounded) for in-flight requests and streams, flushes usage, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: SwitchboardConfig, opts: StartOptions = {}): Promise<RunningGateway> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const master = resolveMasterKey(config.masterKey, config.dataDir);
+  if (master.generated) {
+    log(`Generated a master key (saved to ${master.path}, mode 0600). It is shown only this once:\n\n    ${master.key}\n`);
+  }
+
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onError: (e) => log(`database: ${e.message}`) });
+  try {
+    await assertSchemaNotNewer(store);
+    if (opts.migrate !== false) await migrate(store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const usage = new UsageWriter(store.db, {
+    batchSize: config.usage.batchSize,
+    flushIntervalMs: config.usage.flushIntervalMs,
+    maxQueue: config.usage.maxQueue,
+    onError: (err, info) => log(`usage ledger: write of ${info.rows} rows failed${info.permanent ? " permanently" : ", will retry"}: ${(err as Error).message}`),
+  });
+
+  const providers = new Map<string, Provider>();
+  for (const [id, settings] of Object.entries(config.providers)) {
+    const def = providerDefinition(settings.type);
+    if (!def) throw new Error(`provider '${id}': unknown type '${settings.type}'`);
+    providers.set(id, def.create(settings, { connectTimeoutMs: config.routing.timeouts.connectMs }));
+  }
+
+  const runtime: Runtime = {
+    config,
+    providers,
+    resolver: new ModelResolver(config.models, (id) => providers.has(id)),
+    auth: new Authenticator(master.key),
+    usage,
+  };
+
+  let draining = false;
+  const app = createApp(runtime, { readiness: { database: () => store.ping() }, isDraining: () => draining });
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.server.host }) as Server;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.server.port, config.server.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      draining = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await Promise.race([stopped.then(() => true), sleep(opts.drainMs ?? 10_000).then(() => false)]);
+      if (!drained) server.closeAllConnections();
+      await usage.close();
+      await Promise.all([...providers.values()].map((p) => p.close?.()));
+      await store.close();
+    })());
+
+  return { url: `http://${host}:${port}`, port, masterKey: master.key, store, usage, runtime, server, close };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,104 @@
+/**
+ * Calling upstream with retries and fallbacks (SPEC §3, §14): each deployment in order, each
+ * retried `routing.retries` times for retryable errors (honouring Retry-After), then the
+ * fallbacks. Retry logic reads `GatewayError.retryable` and nothing else.
+ */
+import type { TimeoutsConfig } from "../config/types.js";
+import { GatewayError, toGatewayError } from "../core/errors.js";
+import type { Provider, Timeouts } from "../providers/types.js";
+import type { Deployment } from "../routing/resolve.js";
+import type { RequestContext, Runtime } from "./context.js";
+
+export interface AttemptInfo {
+  attempt: number;
+  provider: Provider;
+  deployment: Deployment;
+  timeouts: Timeouts;
+  startedAt: number;
+}
+
+export interface AttemptOutcome<T> {
+  value: T;
+  info: AttemptInfo;
+}
+
+/** Longest Retry-After the gateway waits itself; longer ones move on to the next deployment. */
+const MAX_RETRY_WAIT_MS = 10_000;
+
+export async function withAttempts<T>(
+  rt: Runtime,
+  ctx: RequestContext,
+  deployments: Deployment[],
+  run: (info: AttemptInfo) => Promise<T>,
+  onFailure: (info: AttemptInfo, error: GatewayError) => void,
+): Promise<AttemptOutcome<T>> {
+  let last: GatewayError | undefined;
+  for (const deployment of deployments) {
+    const provider = rt.providers.get(deployment.provider);
+    if (!provider) continue;
+    const timeouts = timeoutsFor(rt, ctx, deployment.provider);
+    for (let retry = 0; retry <= rt.config.routing.retries; retry++) {
+      const info: AttemptInfo = { attempt: ++ctx.attempts, provider, deployment, timeouts, startedAt: performance.now() };
+      ctx.provider = deployment.provider;
+      ctx.model = deployment.model;
+      try {
+        return { value: await run(info), info };
+      } catch (e) {
+        const err = toGatewayError(e);
+        ctx.externalMs += performance.now() - info.startedAt;
+        onFailure(info, err);
+        last = err;
+        if (err.code === "client_disconnected" || err.code === "invalid_request") throw err;
+        if (!err.retryable) break;
+        if (retry < rt.config.routing.retries) {
+          const waitMs = backoffMs(err, retry);
+          if (waitMs > MAX_RETRY_WAIT_MS) break;
+          await sleep(waitMs, ctx.signal);
+          ctx.externalMs += waitMs;
+        }
+      }
+    }
+  }
+  throw finalError(last);
+}
+
+function backoffMs(err: GatewayError, retry: number): number {
+  if (err.retryAfterSeconds !== undefined) return err.retryAfterSeconds * 1000;
+  return Math.min(2000, 50 * 2 ** retry) * (0.5 + Math.random() / 2);
+}
+
+/** Once everything failed: 429 stays 429; timeouts are 504; other upstream failures 502. */
+function finalError(last: GatewayError | undefined): GatewayError {
+  if (!last) return new GatewayError("no_healthy_deployment", "no deployment is available for this model");
+  return last;
+}
+
+export function timeoutsFor(rt: Runtime, ctx: RequestContext, providerId: string): Timeouts {
+  const base: TimeoutsConfig = rt.config.routing.timeouts;
+  const p = rt.config.providers[providerId];
+  const t: Timeouts = { ...base, ...(p?.timeoutMs ? { totalMs: p.timeoutMs } : {}), ...(p?.timeouts ?? {}) };
+  const header = ctx.headers["x-switchboard-timeout-ms"];
+  if (header !== undefined) {
+    const override = Number(header);
+    if (!Number.isInteger(override) || override <= 0) {
+      throw new GatewayError("invalid_request", "x-switchboard-timeout-ms must be a positive whole number of milliseconds", { param: "x-switchboard-timeout-ms" });
+    }
+    t.totalMs = override;
+  }
+  return t;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new GatewayError("client_disconnected", "client closed the request"));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new GatewayError("client_disconnected", "client closed the request"));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * POST /v1/chat/completions through the pipeline: validate → authenticate → resolve the model
+ * → call upstream with retries → account. Streams are pulled up to their first chunk inside
+ * the attempt loop, so anything that fails before the first byte reaches the client can still
+ * be retried; after that, failures end the stream with an error event.
+ */
+import { GatewayError, toGatewayError } from "../core/errors.js";
+import type { ChunkStream } from "../providers/types.js";
+import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
+import { estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
+import { withAttempts, type AttemptInfo } from "./attempts.js";
+import { overheadMs, type RequestContext, type Runtime } from "./context.js";
+
+export type ChatResult = { kind: "json"; body: ChatCompletion } | { kind: "stream"; chunks: AsyncGenerator<ChatChunk> };
+
+export function parseChatRequest(raw: Record<string, unknown>): ChatRequest {
+  const parsed = chatRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const { message, param } = describeIssues(parsed.error);
+    throw new GatewayError("invalid_request", `invalid chat request: ${message}`, { param });
+  }
+  return stripExtensions(parsed.data);
+}
+
+/** Gateway extension fields (`x-…`) are for the gateway only and never go upstream. */
+export function stripExtensions<T extends Record<string, unknown>>(body: T): T {
+  for (const k of Object.keys(body)) if (k.startsWith("x-")) delete body[k];
+  return body;
+}
+
+export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): Promise<ChatResult> {
+  const resolution = rt.resolver.resolve(req.model);
+  const requested = req.model;
+  const onFailure = (info: AttemptInfo, err: GatewayError) =>
+    recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage: NO_USAGE, streamed: req.stream === true });
+
+  if (!req.stream) {
+    const { value, info } = await withAttempts(rt, ctx, resolution.deployments, async (info) => {
+      const body = await info.provider.chat({ ...req, model: info.deployment.model }, callOptions(ctx, info));
+      ctx.externalMs += performance.now() - info.startedAt;
+      return body;
+    }, onFailure);
+    const usage = value.usage ? fromReported(value.usage) : await estimateChatUsage(req, completionText(value));
+    recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false });
+    return { kind: "json", body: value };
+  }
+
+  const { value, info } = await withAttempts(rt, ctx, resolution.deployments, async (info) => {
+    const stream = await info.provider.chatStream({ ...req, model: info.deployment.model }, callOptions(ctx, info));
+    const it = stream[Symbol.asyncIterator]();
+    try {
+      const first = await it.next();
+      ctx.externalMs += performance.now() - info.startedAt;
+      return { stream, it, first };
+    } catch (e) {
+      stream.cancel();
+      throw e;
+    }
+  }, onFailure);
+  return { kind: "stream", chunks: relay(rt, ctx, req, info, value) };
+}
+
+function callOptions(ctx: RequestContext, info: AttemptInfo) {
+  return { signal: ctx.signal, timeouts: info.timeouts, headers: { "x-request-id": ctx.requestId } };
+}
+
+/**
+ * Relays the upstream stream to the client: captures usage, drops the usage chunk the gateway
+ * asked for on the client's behalf, adds one (estimated if need be) when the client asked and
+ * the provider sent none, and records the attempt on every exit path.
+ */
+async function* relay(
+  rt: Runtime,
+  ctx: RequestContext,
+  req: ChatRequest,
+  info: AttemptInfo,
+  s: { stream: ChunkStream; it: AsyncIterator<ChatChunk>; first: IteratorResult<ChatChunk> },
+): AsyncGenerator<ChatChunk> {
+  const wantsUsage = req.stream_options?.include_usage === true;
+  const firstByteAt = performance.now();
+  const headerOverhead = overheadMs(ctx, firstByteAt);
+  let reported: Usage | undefined;
+  let text = "";
+  let last: ChatChunk | undefined;
+  let completed = false;
+  let failure: GatewayError | undefined;
+  try {
+    for (let r = s.first; !r.done; r = await s.it.next()) {
+      const c = r.value;
+      last = c;
+      if (c.usage) reported = c.usage;
+      for (const ch of c.choices) {
+        if (typeof ch.delta?.content === "string") text += ch.delta.content;
+        for (const tc of ch.delta?.tool_calls ?? []) text += tc.function?.arguments ?? "";
+      }
+      if (c.usage && c.choices.length === 0 && !wantsUsage) continue;
+      yield c;
+    }
+    completed = true;
+    if (wantsUsage && !reported) {
+      const est = await estimateChatUsage(req, text);
+      reported = { prompt_tokens: est.promptTokens, completion_tokens: est.completionTokens, total_tokens: est.promptTokens + est.completionTokens };
+      yield { id: last?.id ?? `chatcmpl-${ctx.requestId}`, object: "chat.completion.chunk", created: last?.created ?? Math.floor(Date.now() / 1000), model: last?.model ?? info.deployment.model, choices: [], usage: reported };
+    }
+  } catch (e) {
+    failure = toGatewayError(e);
+    throw failure;
+  } finally {
+    if (!completed) s.stream.cancel();
+    const usage: AttemptUsage = reported ? fromReported(reported) : await estimateChatUsage(req, text);
+    if (reported && !completed) usage.estimated = false;
+    const status = completed ? 200 : failure && failure.code !== "client_disconnected" ? failure.status : 499;
+    recordAttempt(rt, ctx, info, req.model, {
+      status,
+      error: completed ? undefined : (failure ?? new GatewayError("client_disconnected", "client closed the request")),
+      usage,
+      streamed: true,
+      ttftMs: firstByteAt - ctx.receivedAt,
+      overheadMs: headerOverhead,
+    });
+  }
+}
+
+function completionText(c: ChatCompletion): string {
+  let text = "";
+  for (const ch of c.choices) {
+    if (typeof ch.message?.content === "string") text += ch.message.content;
+    for (const tc of ch.message?.tool_calls ?? []) text += tc.function.arguments;
+  }
+  return text;
+}

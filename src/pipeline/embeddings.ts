@@ -1,0 +1,39 @@
+/** POST /v1/embeddings through the pipeline. */
+import { GatewayError } from "../core/errors.js";
+import { countTokens } from "../core/tokens.js";
+import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
+import { NO_USAGE, recordAttempt } from "./account.js";
+import { withAttempts } from "./attempts.js";
+import { stripExtensions } from "./chat.js";
+import type { RequestContext, Runtime } from "./context.js";
+
+export function parseEmbeddingsRequest(raw: Record<string, unknown>): EmbeddingsRequest {
+  const parsed = embeddingsRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const { message, param } = describeIssues(parsed.error);
+    throw new GatewayError("invalid_request", `invalid embeddings request: ${message}`, { param });
+  }
+  return stripExtensions(parsed.data);
+}
+
+export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
+  const resolution = rt.resolver.resolve(req.model);
+  const { value, info } = await withAttempts(
+    rt,
+    ctx,
+    resolution.deployments,
+    async (info) => {
+      if (!info.provider.embeddings || !info.provider.capabilities.embeddings) {
+        throw new GatewayError("invalid_request", `provider '${info.deployment.provider}' does not offer embeddings`, { param: "model" });
+      }
+      const body = await info.provider.embeddings({ ...req, model: info.deployment.model }, { signal: ctx.signal, timeouts: info.timeouts, headers: { "x-request-id": ctx.requestId } });
+      ctx.externalMs += performance.now() - info.startedAt;
+      return body;
+    },
+    (info, err) => recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage: NO_USAGE, streamed: false }),
+  );
+  const reported = value.usage?.prompt_tokens;
+  const promptTokens = reported ?? (await countTokens(typeof req.input === "string" ? req.input : JSON.stringify(req.input)));
+  recordAttempt(rt, ctx, info, req.model, { status: 200, usage: { promptTokens, completionTokens: 0, estimated: reported === undefined }, streamed: false });
+  return value;
+}

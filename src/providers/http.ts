@@ -1,0 +1,222 @@
+/**
+ * The one place that talks HTTP to upstreams: keep-alive undici pools, connect / first-byte /
+ * idle / total timeouts with explicit timers, cancellation, and SSE parsing into typed chunks.
+ * A provider is a WireAdapter (pure translation) plus this.
+ */
+import { Agent, request, type Dispatcher } from "undici";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { GatewayError } from "../core/errors.js";
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
+import type { CallOptions, Capabilities, ChunkStream, Provider, StreamState, UpstreamRequest, WireAdapter } from "./types.js";
+
+export interface HttpProviderOptions {
+  id: string;
+  baseUrl: string;
+  /** Headers sent on every call: auth and any configured extras. */
+  headers: Record<string, string>;
+  capabilities: Capabilities;
+  /** Secrets to scrub from upstream error messages. */
+  secrets: string[];
+  connectTimeoutMs: number;
+}
+
+/** Wraps a wire adapter into a callable Provider with its own keep-alive connection pool. */
+export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions): Provider {
+  const dispatcher = new Agent({ connect: { timeout: o.connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
+  const base = o.baseUrl.replace(/\/+$/, "");
+
+  const send = (up: UpstreamRequest, opts: CallOptions, call: CallControl) =>
+    sendUpstream(dispatcher, base + up.path, { ...o.headers, ...opts.headers, ...up.headers }, up, call, opts);
+
+  return {
+    id: o.id,
+    type: adapter.type,
+    capabilities: o.capabilities,
+
+    async chat(req: ChatRequest, opts: CallOptions): Promise<ChatCompletion> {
+      const call = new CallControl(opts);
+      try {
+        const res = await send(adapter.chatRequest(req, false), opts, call);
+        const text = await readText(res, call);
+        if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
+        return adapter.chatResponse(parseJson(text, o.id));
+      } catch (e) {
+        throw call.translate(e);
+      } finally {
+        call.done();
+      }
+    },
+
+    async chatStream(req: ChatRequest, opts: CallOptions): Promise<ChunkStream> {
+      const call = new CallControl(opts, true);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await send(adapter.chatRequest(req, true), opts, call);
+        if (res.statusCode >= 300) throw adapter.error(res.statusCode, await readText(res, call), res.headers);
+      } catch (e) {
+        call.done();
+        throw call.translate(e);
+      }
+      const state: StreamState = { clientWantsUsage: req.stream_options?.include_usage === true, data: {} };
+      return makeChunkStream(res, adapter, state, call);
+    },
+
+    async embeddings(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse> {
+      if (!adapter.embeddingsRequest || !adapter.embeddingsResponse) {
+        throw new GatewayError("invalid_request", `provider ${o.id} does not support embeddings`, { param: "model" });
+      }
+      const call = new CallControl(opts);
+      try {
+        const res = await send(adapter.embeddingsRequest(req), opts, call);
+        const text = await readText(res, call);
+        if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
+        return adapter.embeddingsResponse(parseJson(text, o.id));
+      } catch (e) {
+        throw call.translate(e);
+      } finally {
+        call.done();
+      }
+    },
+
+    close: () => dispatcher.close(),
+  };
+}
+
+/**
+ * Owns the timers and the abort controller of one upstream call. Explicit timers are used on
+ * purpose: composed AbortSignal.timeout() signals can be garbage-collected on Node 20.
+ */
+class CallControl {
+  readonly controller = new AbortController();
+  private reason: "total" | "first_token" | "client" | null = null;
+  private totalTimer: NodeJS.Timeout;
+  private firstTimer: NodeJS.Timeout | null = null;
+  private readonly onClientAbort = () => this.abort("client");
+
+  constructor(private readonly opts: CallOptions, streaming = false) {
+    this.totalTimer = setTimeout(() => this.abort("total"), opts.timeouts.totalMs);
+    if (streaming) this.firstTimer = setTimeout(() => this.abort("first_token"), opts.timeouts.firstTokenMs);
+    if (opts.signal) {
+      if (opts.signal.aborted) this.abort("client");
+      else opts.signal.addEventListener("abort", this.onClientAbort, { once: true });
+    }
+  }
+
+  private abort(reason: "total" | "first_token" | "client") {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller.abort();
+  }
+
+  /** The first token arrived: the first-token deadline no longer applies. */
+  firstToken() {
+    if (this.firstTimer) clearTimeout(this.firstTimer);
+    this.firstTimer = null;
+  }
+
+  done() {
+    clearTimeout(this.totalTimer);
+    if (this.firstTimer) clearTimeout(this.firstTimer);
+    this.opts.signal?.removeEventListener("abort", this.onClientAbort);
+  }
+
+  cancel() {
+    this.abort("client");
+  }
+
+  /** Any failure of the call as a GatewayError, naming the timeout that fired. */
+  translate(e: unknown): GatewayError {
+    if (e instanceof GatewayError) return e;
+    const t = this.opts.timeouts;
+    if (this.reason === "client") return new GatewayError("client_disconnected", "client closed the request");
+    if (this.reason === "total") return new GatewayError("upstream_timeout", `upstream did not complete within ${t.totalMs} ms`);
+    if (this.reason === "first_token") return new GatewayError("upstream_timeout", `upstream sent no first token within ${t.firstTokenMs} ms`);
+    const code = (e as { code?: string })?.code ?? "";
+    if (code === "UND_ERR_CONNECT_TIMEOUT") return new GatewayError("upstream_timeout", `could not connect to upstream within ${t.connectMs} ms`);
+    if (code === "UND_ERR_HEADERS_TIMEOUT") return new GatewayError("upstream_timeout", `upstream sent no response within ${t.firstTokenMs} ms`);
+    if (code === "UND_ERR_BODY_TIMEOUT") return new GatewayError("upstream_timeout", `upstream stalled for more than ${t.idleMs} ms`, { retryable: false });
+    const detail = (e as Error)?.message || String(e);
+    return new GatewayError("upstream_error", `upstream connection failed: ${code ? code + " " : ""}${detail}`, { cause: e });
+  }
+}
+
+function sendUpstream(
+  dispatcher: Dispatcher,
+  url: string,
+  headers: Record<string, string>,
+  up: UpstreamRequest,
+  call: CallControl,
+  opts: CallOptions,
+): Promise<Dispatcher.ResponseData> {
+  const hasBody = up.body !== undefined;
+  if (hasBody) headers["content-type"] = "application/json";
+  return request(url, {
+    method: up.method ?? "POST",
+    headers,
+    body: hasBody ? JSON.stringify(up.body) : undefined,
+    dispatcher,
+    signal: call.controller.signal,
+    headersTimeout: opts.timeouts.firstTokenMs,
+    bodyTimeout: opts.timeouts.idleMs,
+  });
+}
+
+async function readText(res: Dispatcher.ResponseData, _call: CallControl): Promise<string> {
+  return res.body.text();
+}
+
+function parseJson(text: string, provider: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError("upstream_error", `${provider} returned a response that is not JSON`, { retryable: false });
+  }
+}
+
+/** Reads the upstream SSE body, decoding UTF-8 across chunk boundaries, and yields canonical chunks. */
+function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl): ChunkStream {
+  async function* iterate(): AsyncGenerator<ChatChunk> {
+    const decoder = new TextDecoder("utf-8");
+    const pending: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (ev) => pending.push(ev) });
+    let done = false;
+    let sawFinish = false;
+    try {
+      // Read to the end of the body even after the terminal event, so the connection is reused.
+      for await (const buf of res.body) {
+        parser.feed(decoder.decode(buf as Buffer, { stream: true }));
+        while (pending.length && !done) {
+          const ev = pending.shift()!;
+          const out = adapter.streamEvent({ event: ev.event, data: ev.data }, state);
+          if (out === "done") {
+            done = true;
+            break;
+          }
+          for (const c of out) {
+            call.firstToken();
+            if (c.choices[0]?.finish_reason) sawFinish = true;
+            yield c;
+          }
+        }
+        pending.length = 0;
+      }
+      // Some OpenAI-compatible servers end without a terminal event once the choice finished.
+      if (!done && !sawFinish) {
+        throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
+      }
+    } catch (e) {
+      throw call.translate(e);
+    } finally {
+      call.done();
+      if (!res.body.readableEnded) res.body.destroy();
+    }
+  }
+  const it = iterate();
+  return {
+    [Symbol.asyncIterator]: () => it,
+    cancel: () => {
+      call.cancel();
+      res.body.destroy();
+    },
+  };
+}

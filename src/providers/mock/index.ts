@@ -1,0 +1,111 @@
+/**
+ * The always-available `mock` provider: deterministic text, streaming, tool calls, embeddings
+ * and usage, with no keys and no network. Model names may ask for behaviour:
+ * `mock:error-503` fails with that upstream status, `mock:slow-200` waits 200 ms first.
+ */
+import { GatewayError } from "../../core/errors.js";
+import { countTokens, estimatePromptTokens } from "../../core/tokens.js";
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../../wire/openai.js";
+import { upstreamError } from "../errors.js";
+import type { CallOptions, Capabilities, ChunkStream, Provider } from "../types.js";
+import { chosenTool, mockEmbedding, mockToolCall, replyText, streamPieces } from "./responses.js";
+
+export const MOCK_CAPABILITIES: Capabilities = { chat: true, stream: true, tools: true, vision: true, json: true, embeddings: true, reasoning: false };
+
+let seq = 0;
+
+export function createMockProvider(id = "mock"): Provider {
+  async function prepare(req: ChatRequest, opts: CallOptions) {
+    const model = req.model;
+    const slow = /^slow-(\d+)$/.exec(model);
+    if (slow) await sleep(Number(slow[1]), opts.signal);
+    const err = /^error-(\d{3})$/.exec(model);
+    if (err) throw upstreamError(id, Number(err[1]), `mock error ${err[1]}`, {});
+    const tool = chosenTool(req);
+    const text = tool ? "" : replyText(req);
+    const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? undefined;
+    const usage: Usage = { prompt_tokens: await estimatePromptTokens(req.messages, req.tools), completion_tokens: 0, total_tokens: 0 };
+    const toolCall = tool ? mockToolCall(tool, ++seq) : null;
+    usage.completion_tokens = await countTokens(text || JSON.stringify(toolCall));
+    let finish = tool ? "tool_calls" : "stop";
+    let out = text;
+    if (maxTokens !== undefined && !tool && usage.completion_tokens > maxTokens) {
+      const words = streamPieces(text).slice(0, maxTokens);
+      out = words.join("");
+      usage.completion_tokens = await countTokens(out);
+      finish = "length";
+    }
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    return { id: `chatcmpl-mock${++seq}`, created: Math.floor(Date.now() / 1000), text: out, toolCall, finish, usage };
+  }
+
+  return {
+    id,
+    type: "mock",
+    capabilities: MOCK_CAPABILITIES,
+
+    async chat(req, opts): Promise<ChatCompletion> {
+      const r = await prepare(req, opts);
+      return {
+        id: r.id,
+        object: "chat.completion",
+        created: r.created,
+        model: req.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: r.toolCall ? null : r.text, ...(r.toolCall ? { tool_calls: [r.toolCall] } : {}), refusal: null },
+            finish_reason: r.finish,
+            logprobs: null,
+          },
+        ],
+        usage: r.usage,
+      };
+    },
+
+    async chatStream(req, opts): Promise<ChunkStream> {
+      const r = await prepare(req, opts);
+      const base = { id: r.id, object: "chat.completion.chunk" as const, created: r.created, model: req.model };
+      const chunks: ChatChunk[] = [{ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
+      if (r.toolCall) {
+        chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...r.toolCall }] }, finish_reason: null }] });
+      } else {
+        for (const piece of streamPieces(r.text)) chunks.push({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+      }
+      chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: r.finish }] });
+      chunks.push({ ...base, choices: [], usage: r.usage });
+      let cancelled = false;
+      async function* iterate() {
+        for (const c of chunks) {
+          if (cancelled || opts.signal?.aborted) throw new GatewayError("client_disconnected", "client closed the request");
+          yield c;
+        }
+      }
+      const it = iterate();
+      return { [Symbol.asyncIterator]: () => it, cancel: () => void (cancelled = true) };
+    },
+
+    async embeddings(req: EmbeddingsRequest, _opts): Promise<EmbeddingsResponse> {
+      const inputs = typeof req.input === "string" ? [req.input] : (req.input as unknown[]).map((x) => (typeof x === "string" ? x : JSON.stringify(x)));
+      const dims = req.dimensions ?? 64;
+      let tokens = 0;
+      for (const t of inputs) tokens += await countTokens(t);
+      return {
+        object: "list",
+        data: inputs.map((t, index) => ({ object: "embedding", index, embedding: mockEmbedding(t, dims) })),
+        model: req.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+    },
+  };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      reject(new GatewayError("client_disconnected", "client closed the request"));
+    }, { once: true });
+  });
+}

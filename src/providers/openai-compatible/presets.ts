@@ -1,0 +1,38 @@
+/**
+ * OpenAI-compatible providers are data, not code: a base URL, whether a key is needed and
+ * whether the server understands `stream_options.include_usage`. Their env vars live in
+ * config/env.ts (the only module that reads the environment).
+ */
+import type { Capabilities } from "../types.js";
+
+export interface OpenAICompatiblePreset {
+  name: string;
+  baseUrl: string;
+  requiresKey: boolean;
+  streamUsage: boolean;
+  capabilities: Capabilities;
+}
+
+const full: Capabilities = { chat: true, stream: true, tools: true, vision: true, json: true, embeddings: true, reasoning: true };
+const chatTools: Capabilities = { ...full, vision: false, embeddings: false, reasoning: false };
+const local: Capabilities = { ...full, reasoning: false };
+
+export const OPENAI_COMPATIBLE_PRESETS = {
+  openai: { name: "OpenAI", baseUrl: "https://api.openai.com/v1", requiresKey: true, streamUsage: true, capabilities: full },
+  groq: { name: "Groq", baseUrl: "https://api.groq.com/openai/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, vision: true, reasoning: true } },
+  together: { name: "Together AI", baseUrl: "https://api.together.xyz/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: true } },
+  fireworks: { name: "Fireworks AI", baseUrl: "https://api.fireworks.ai/inference/v1", requiresKey: true, streamUsage: true, capabilities: full },
+  deepseek: { name: "DeepSeek", baseUrl: "https://api.deepseek.com/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, reasoning: true } },
+  xai: { name: "xAI", baseUrl: "https://api.x.ai/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, embeddings: false } },
+  openrouter: { name: "OpenRouter", baseUrl: "https://openrouter.ai/api/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, embeddings: false } },
+  perplexity: { name: "Perplexity", baseUrl: "https://api.perplexity.ai", requiresKey: true, streamUsage: false, capabilities: { ...chatTools, tools: false, reasoning: true } },
+  cerebras: { name: "Cerebras", baseUrl: "https://api.cerebras.ai/v1", requiresKey: true, streamUsage: true, capabilities: chatTools },
+  mistral: { name: "Mistral AI", baseUrl: "https://api.mistral.ai/v1", requiresKey: true, streamUsage: false, capabilities: { ...full, reasoning: false } },
+  deepinfra: { name: "DeepInfra", baseUrl: "https://api.deepinfra.com/v1/openai", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: false } },
+  ollama: { name: "Ollama", baseUrl: "http://127.0.0.1:11434/v1", requiresKey: false, streamUsage: true, capabilities: local },
+  vllm: { name: "vLLM", baseUrl: "http://127.0.0.1:8000/v1", requiresKey: false, streamUsage: true, capabilities: local },
+  lmstudio: { name: "LM Studio", baseUrl: "http://127.0.0.1:1234/v1", requiresKey: false, streamUsage: false, capabilities: local },
+  llamacpp: { name: "llama.cpp server", baseUrl: "http://127.0.0.1:8080/v1", requiresKey: false, streamUsage: false, capabilities: local },
+} as const satisfies Record<string, OpenAICompatiblePreset>;
+
+export type OpenAICompatibleId = keyof typeof OPENAI_COMPATIBLE_PRESETS;

@@ -1,0 +1,20 @@
+import { GatewayError } from "../../core/errors.js";
+import type { ChatChunk } from "../../wire/openai.js";
+import type { StreamState } from "../types.js";
+
+/** OpenAI SSE: each `data:` line is a chunk; `[DONE]` ends; an `error` object mid-stream is a failure. */
+export function streamEvent(event: { event?: string; data: string }, _state: StreamState): ChatChunk[] | "done" {
+  const data = event.data;
+  if (data === "[DONE]") return "done";
+  let parsed: ChatChunk & { error?: { message?: string } };
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    throw new GatewayError("upstream_error", "upstream sent a stream event that is not JSON", { retryable: false });
+  }
+  if (parsed.error) {
+    throw new GatewayError("upstream_error", parsed.error.message ?? "upstream stream error", { retryable: false });
+  }
+  if (!Array.isArray(parsed.choices)) parsed.choices = [];
+  return [parsed];
+}

@@ -1,0 +1,54 @@
+/**
+ * The one list of provider types. Adding a provider touches its folder and one entry here.
+ */
+import type { ProviderSettings } from "../config/types.js";
+import { createHttpProvider } from "./http.js";
+import { createMockProvider, MOCK_CAPABILITIES } from "./mock/index.js";
+import { bearerAuth, openAIWire } from "./openai/index.js";
+import { OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from "./openai-compatible/presets.js";
+import type { Capabilities, Provider } from "./types.js";
+
+export interface ProviderDefinition {
+  type: string;
+  name: string;
+  capabilities: Capabilities;
+  requiresKey: boolean;
+  defaultBaseUrl?: string;
+  create(settings: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider;
+}
+
+function openAICompatible(type: string, preset: OpenAICompatiblePreset): ProviderDefinition {
+  return {
+    type,
+    name: preset.name,
+    capabilities: preset.capabilities,
+    requiresKey: preset.requiresKey,
+    defaultBaseUrl: preset.baseUrl,
+    create(s, defaults) {
+      const secrets = s.apiKey ? [s.apiKey] : [];
+      return createHttpProvider(openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage }), {
+        id: s.id,
+        baseUrl: s.baseUrl ?? preset.baseUrl,
+        headers: { ...bearerAuth(s.apiKey), ...s.headers },
+        capabilities: preset.capabilities,
+        secrets,
+        connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
+      });
+    },
+  };
+}
+
+const definitions: ProviderDefinition[] = [
+  ...Object.entries(OPENAI_COMPATIBLE_PRESETS).map(([type, preset]) => openAICompatible(type, preset)),
+  { type: "mock", name: "Mock (deterministic, offline)", capabilities: MOCK_CAPABILITIES, requiresKey: false, create: (s) => createMockProvider(s.id) },
+];
+
+export const PROVIDER_REGISTRY: ReadonlyMap<string, ProviderDefinition> = new Map(definitions.map((d) => [d.type, d]));
+
+export function providerDefinition(type: string): ProviderDefinition | undefined {
+  return PROVIDER_REGISTRY.get(type);
+}
+
+export function knownProviderTypes(): string[] {
+  return [...PROVIDER_REGISTRY.keys()];
+}

@@ -1,0 +1,83 @@
+/**
+ * The provider layer. Requests, responses and stream chunks are OpenAI-shaped (the canonical
+ * form); each provider translates to and from its own wire format. The HTTP call itself is
+ * shared code (./http.ts); a provider folder only holds pure translation functions.
+ */
+import type { GatewayError } from "../core/errors.js";
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
+
+export interface Capabilities {
+  chat: boolean;
+  stream: boolean;
+  tools: boolean;
+  vision: boolean;
+  json: boolean;
+  embeddings: boolean;
+  reasoning: boolean;
+}
+
+export interface Timeouts {
+  connectMs: number;
+  firstTokenMs: number;
+  idleMs: number;
+  totalMs: number;
+}
+
+export interface CallOptions {
+  /** Aborted when the client goes away or the request is otherwise cancelled. */
+  signal?: AbortSignal;
+  timeouts: Timeouts;
+  /** Extra headers for the upstream call (e.g. x-request-id). */
+  headers?: Record<string, string>;
+}
+
+/** A stream of canonical chunks. `usage` is filled by the time iteration ends, if the provider reported it. */
+export interface ChunkStream extends AsyncIterable<ChatChunk> {
+  /** Cancels the upstream call; safe to call more than once. */
+  cancel(): void;
+}
+
+/** A configured, callable provider: what routing and the pipeline use. */
+export interface Provider {
+  readonly id: string;
+  readonly type: string;
+  readonly capabilities: Capabilities;
+  chat(req: ChatRequest, opts: CallOptions): Promise<ChatCompletion>;
+  /**
+   * Starts a streamed chat. Resolves once the upstream accepted the request (status 2xx);
+   * errors before that reject with a GatewayError, errors later are thrown by the iterator.
+   */
+  chatStream(req: ChatRequest, opts: CallOptions): Promise<ChunkStream>;
+  embeddings?(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse>;
+  close?(): Promise<void>;
+}
+
+/** An HTTP request to an upstream, built by a wire adapter. `path` is relative to the base URL. */
+export interface UpstreamRequest {
+  path: string;
+  method?: "POST" | "GET";
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** What a wire-format adapter provides; `createHttpProvider` turns it into a Provider. */
+export interface WireAdapter {
+  /** Registry type name, e.g. "openai". */
+  readonly type: string;
+  chatRequest(req: ChatRequest, stream: boolean): UpstreamRequest;
+  chatResponse(body: unknown): ChatCompletion;
+  /** Turns one upstream SSE event into zero or more canonical chunks; "done" ends the stream. */
+  streamEvent(event: { event?: string; data: string }, state: StreamState): ChatChunk[] | "done";
+  embeddingsRequest?(req: EmbeddingsRequest): UpstreamRequest;
+  embeddingsResponse?(body: unknown): EmbeddingsResponse;
+  /** Maps an upstream error response to a GatewayError. */
+  error(status: number, body: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+}
+
+/** Mutable per-stream state an adapter may use between events. */
+export interface StreamState {
+  /** Whether the client asked for the usage chunk (the adapter may have asked upstream regardless). */
+  clientWantsUsage: boolean;
+  /** Adapter-private scratch space. */
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,153 @@
+/**
+ * The environment. This file is the ONLY place in Switchboard that reads `process.env`:
+ * everything else receives an `EnvSnapshot` (usually as `config.env`) or resolved config values.
+ */
+import { inspect } from "node:util";
+import type { EnvSnapshot } from "./types.js";
+
+export type { EnvSnapshot } from "./types.js";
+
+/** A plain record of variables, or a snapshot: what the loaders accept as "the environment". */
+export type EnvInput = Readonly<Record<string, string | undefined>> | EnvSnapshot;
+
+class FrozenEnv implements EnvSnapshot {
+  readonly #vars: ReadonlyMap<string, string>;
+
+  constructor(source: Readonly<Record<string, string | undefined>>) {
+    const vars = new Map<string, string>();
+    for (const [name, value] of Object.entries(source)) {
+      if (typeof value === "string") vars.set(name, value);
+    }
+    this.#vars = vars;
+    Object.freeze(this);
+  }
+
+  get(name: string): string | undefined {
+    return this.#vars.get(name);
+  }
+
+  nonEmpty(name: string): string | undefined {
+    const value = this.#vars.get(name);
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  has(name: string): boolean {
+    return this.#vars.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#vars.keys()];
+  }
+
+  /** Never serialise values: the environment holds secrets. */
+  toJSON(): string {
+    return "[environment]";
+  }
+
+  [inspect.custom](): string {
+    return `EnvSnapshot(${this.#vars.size} variables)`;
+  }
+}
+
+/**
+ * A frozen snapshot of the environment. Without an argument it copies `process.env`
+ * (the one read of it in the codebase); tests pass a plain record instead.
+ */
+export function readEnv(source?: EnvInput): EnvSnapshot {
+  if (source instanceof FrozenEnv) return source;
+  if (source !== undefined && isSnapshot(source)) {
+    const copy: Record<string, string | undefined> = {};
+    for (const name of source.names()) copy[name] = source.get(name);
+    return new FrozenEnv(copy);
+  }
+  return new FrozenEnv((source as Readonly<Record<string, string | undefined>> | undefined) ?? process.env);
+}
+
+function isSnapshot(value: EnvInput): value is EnvSnapshot {
+  const v = value as Partial<EnvSnapshot>;
+  return typeof v.get === "function" && typeof v.names === "function";
+}
+
+/**
+ * Provider id → the standard environment variables holding its API key, first match wins.
+ * The provider registry reuses this table; ids are also provider type names.
+ */
+export const PROVIDER_API_KEY_ENV = {
+  openai: ["OPENAI_API_KEY"],
+  anthropic: ["ANTHROPIC_API_KEY"],
+  gemini: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+  mistral: ["MISTRAL_API_KEY"],
+  groq: ["GROQ_API_KEY"],
+  together: ["TOGETHER_API_KEY"],
+  fireworks: ["FIREWORKS_API_KEY"],
+  deepseek: ["DEEPSEEK_API_KEY"],
+  xai: ["XAI_API_KEY"],
+  openrouter: ["OPENROUTER_API_KEY"],
+  perplexity: ["PERPLEXITY_API_KEY"],
+  cerebras: ["CEREBRAS_API_KEY"],
+  deepinfra: ["DEEPINFRA_API_KEY"],
+  cohere: ["COHERE_API_KEY"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type EnvKeyedProviderId = keyof typeof PROVIDER_API_KEY_ENV;
+
+/** The AWS variables that make Bedrock available without a config file (SPEC §1 "AWS credentials"). */
+export const AWS_CREDENTIALS_ENV = {
+  accessKeyId: "AWS_ACCESS_KEY_ID",
+  secretAccessKey: "AWS_SECRET_ACCESS_KEY",
+  sessionToken: "AWS_SESSION_TOKEN",
+  region: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+  defaultRegion: "us-east-1",
+} as const;
+
+export interface DetectedProvider {
+  id: string;
+  /** The variable the credentials were found in. */
+  envVar: string;
+  apiKey?: string;
+  /** Provider-specific settings, snake_case as they would be written under `providers.<id>`. */
+  extra: Record<string, unknown>;
+}
+
+/** Providers configured by standard environment variables (empty values count as unset). */
+export function detectProviders(env: EnvInput): DetectedProvider[] {
+  const snapshot = readEnv(env);
+  const found: DetectedProvider[] = [];
+  for (const [id, vars] of Object.entries(PROVIDER_API_KEY_ENV)) {
+    for (const envVar of vars) {
+      const apiKey = snapshot.nonEmpty(envVar);
+      if (apiKey !== undefined) {
+        found.push({ id, envVar, apiKey, extra: {} });
+        break;
+      }
+    }
+  }
+  const accessKeyId = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.accessKeyId);
+  const secretAccessKey = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.secretAccessKey);
+  if (accessKeyId !== undefined && secretAccessKey !== undefined) {
+    const region =
+      AWS_CREDENTIALS_ENV.region.map((name) => snapshot.nonEmpty(name)).find((v) => v !== undefined) ??
+      AWS_CREDENTIALS_ENV.defaultRegion;
+    const extra: Record<string, unknown> = {
+      region,
+      access_key_id: accessKeyId,
+      secret_access_key: secretAccessKey,
+    };
+    const sessionToken = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.sessionToken);
+    if (sessionToken !== undefined) extra.session_token = sessionToken;
+    found.push({ id: "bedrock", envVar: AWS_CREDENTIALS_ENV.accessKeyId, extra });
+  }
+  return found;
+}
+
+/** The standard variable holding a provider's key, when the id has one. */
+export function apiKeyFromEnv(id: string, env: EnvInput): string | undefined {
+  if (!Object.hasOwn(PROVIDER_API_KEY_ENV, id)) return undefined;
+  const vars = (PROVIDER_API_KEY_ENV as Record<string, readonly string[]>)[id];
+  const snapshot = readEnv(env);
+  for (const name of vars) {
+    const value = snapshot.nonEmpty(name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}

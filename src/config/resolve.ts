@@ -1,0 +1,188 @@
+/**
+ * From the validated file (snake_case) to the resolved `SwitchboardConfig` (camelCase):
+ * provider types checked, providers detected from the environment merged in, `mock` added.
+ */
+import { apiKeyFromEnv, detectProviders, PROVIDER_API_KEY_ENV } from "./env.js";
+import type { PathSegment } from "./problems.js";
+import { isPlainObject } from "./interpolate.js";
+import { PROVIDER_KNOWN_KEYS, type RawConfig, type RawProviderEntry } from "./schema.js";
+import type { EnvSnapshot, ProviderSettings, SwitchboardConfig, TimeoutsConfig } from "./types.js";
+
+/** Provider type names accepted when the provider registry does not pass its own list. */
+export const DEFAULT_PROVIDER_TYPES: readonly string[] = [
+  ...new Set([
+    ...Object.keys(PROVIDER_API_KEY_ENV),
+    "mock",
+    "openai",
+    "azure",
+    "bedrock",
+    "vertex",
+    "ollama",
+    "vllm",
+    "lmstudio",
+    "llamacpp",
+  ]),
+];
+
+export interface SemanticProblem {
+  path: PathSegment[];
+  message: string;
+}
+
+/**
+ * Checks zod cannot express alone: provider ids and types, duplicate model names. Runs on the
+ * unvalidated input (defensively) so these problems are reported along with the schema's.
+ */
+export function checkSemantics(raw: unknown, knownProviderTypes: readonly string[]): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  if (!isPlainObject(raw)) return problems;
+  const known = new Set(knownProviderTypes);
+  const providers = isPlainObject(raw.providers) ? raw.providers : {};
+  for (const [id, entry] of Object.entries(providers)) {
+    if (id === "" || /[:/\s]/.test(id)) {
+      problems.push({
+        path: ["providers", id],
+        message: "provider id must be non-empty and contain no ':', '/' or spaces (it is the model-name prefix)",
+      });
+    }
+    if (!isPlainObject(entry)) continue; // the schema reports it
+    const type = typeof entry.type === "string" || typeof entry.type === "number" ? String(entry.type) : undefined;
+    if (type === undefined || type === "") {
+      if (!known.has(id)) problems.push({ path: ["providers", id], message: "unknown provider type; set `type`" });
+    } else if (!known.has(type)) {
+      problems.push({
+        path: ["providers", id, "type"],
+        message: `unknown provider type "${type}" (known: ${[...known].sort().join(", ")})`,
+      });
+    }
+  }
+  const seen = new Map<string, number>();
+  (Array.isArray(raw.models) ? raw.models : []).forEach((group: unknown, index) => {
+    if (!isPlainObject(group) || typeof group.name !== "string" || group.name === "") return;
+    const first = seen.get(group.name);
+    if (first === undefined) seen.set(group.name, index);
+    else problems.push({ path: ["models", index, "name"], message: `duplicate model name "${group.name}" (also models[${first}])` });
+  });
+  return problems;
+}
+
+function timeoutsOf(raw: NonNullable<RawProviderEntry["timeouts"]>): Partial<TimeoutsConfig> {
+  const out: Partial<TimeoutsConfig> = {};
+  if (raw.connect_ms !== undefined) out.connectMs = raw.connect_ms;
+  if (raw.first_token_ms !== undefined) out.firstTokenMs = raw.first_token_ms;
+  if (raw.idle_ms !== undefined) out.idleMs = raw.idle_ms;
+  if (raw.total_ms !== undefined) out.totalMs = raw.total_ms;
+  return out;
+}
+
+function providerOf(id: string, entry: RawProviderEntry, env: EnvSnapshot): ProviderSettings {
+  const type = entry.type ?? id;
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (!(PROVIDER_KNOWN_KEYS as readonly string[]).includes(key)) extra[key] = value;
+  }
+  const settings: ProviderSettings = { id, type, headers: { ...(entry.headers ?? {}) }, extra };
+  // A provider configured under its own name without a key uses its standard variable,
+  // as its official SDK would (never for a renamed provider, whose server may be elsewhere).
+  const apiKey = entry.api_key ?? (type === id ? apiKeyFromEnv(id, env) : undefined);
+  if (apiKey !== undefined) settings.apiKey = apiKey;
+  if (entry.base_url !== undefined) settings.baseUrl = entry.base_url;
+  if (entry.timeout_ms !== undefined) settings.timeoutMs = entry.timeout_ms;
+  if (entry.timeouts !== undefined) settings.timeouts = timeoutsOf(entry.timeouts);
+  return settings;
+}
+
+function resolveProviders(
+  raw: RawConfig,
+  env: EnvSnapshot,
+  knownProviderTypes: readonly string[],
+): Record<string, ProviderSettings> {
+  const providers: Record<string, ProviderSettings> = {};
+  for (const [id, entry] of Object.entries(raw.providers)) providers[id] = providerOf(id, entry, env);
+  for (const found of detectProviders(env)) {
+    if (Object.hasOwn(providers, found.id) || !knownProviderTypes.includes(found.id)) continue;
+    const settings: ProviderSettings = { id: found.id, type: found.id, headers: {}, extra: found.extra };
+    if (found.apiKey !== undefined) settings.apiKey = found.apiKey;
+    providers[found.id] = settings;
+  }
+  if (!Object.hasOwn(providers, "mock")) providers.mock = { id: "mock", type: "mock", headers: {}, extra: {} };
+  return providers;
+}
+
+export function resolveConfig(
+  raw: RawConfig,
+  env: EnvSnapshot,
+  knownProviderTypes: readonly string[],
+  source?: string,
+): SwitchboardConfig {
+  const config: SwitchboardConfig = {
+    dataDir: raw.data_dir,
+    server: { host: raw.server.host, port: raw.server.port, maxBodyBytes: raw.server.max_body_bytes },
+    providers: resolveProviders(raw, env, knownProviderTypes),
+    models: raw.models.map((m) => ({
+      name: m.name,
+      strategy: m.strategy,
+      deployments: m.deployments.map((d) => ({ model: d.model, weight: d.weight })),
+      fallbacks: [...m.fallbacks],
+    })),
+    routing: {
+      retries: raw.routing.retries,
+      timeouts: {
+        connectMs: raw.routing.timeouts.connect_ms,
+        firstTokenMs: raw.routing.timeouts.first_token_ms,
+        idleMs: raw.routing.timeouts.idle_ms,
+        totalMs: raw.routing.timeouts.total_ms,
+      },
+      circuitBreaker: {
+        failures: raw.routing.circuit_breaker.failures,
+        windowMs: raw.routing.circuit_breaker.window_ms,
+        cooldownMs: raw.routing.circuit_breaker.cooldown_ms,
+      },
+    },
+    pricing: Object.fromEntries(
+      Object.entries(raw.pricing).map(([model, p]) => [
+        model,
+        p.cached_input === undefined
+          ? { input: p.input, output: p.output }
+          : { input: p.input, output: p.output, cachedInput: p.cached_input },
+      ]),
+    ),
+    cache: {
+      exact: { enabled: raw.cache.exact.enabled, ttlSeconds: raw.cache.exact.ttl_seconds },
+      semantic: {
+        enabled: raw.cache.semantic.enabled,
+        embeddingModel: raw.cache.semantic.embedding_model,
+        threshold: raw.cache.semantic.threshold,
+        ttlSeconds: raw.cache.semantic.ttl_seconds,
+      },
+    },
+    guardrails: {
+      pii: {
+        enabled: raw.guardrails.pii.enabled,
+        action: raw.guardrails.pii.action,
+        types: [...new Set(raw.guardrails.pii.types)],
+        custom: raw.guardrails.pii.custom.map((c, i) => ({ name: c.name ?? `custom_${i + 1}`, pattern: c.pattern })),
+        responses: raw.guardrails.pii.responses,
+      },
+    },
+    logging: {
+      storeContent: raw.logging.store_content,
+      retentionDays: raw.logging.retention_days,
+      level: raw.logging.level,
+    },
+    usage: {
+      batchSize: raw.usage.batch_size,
+      flushIntervalMs: raw.usage.flush_interval_ms,
+      maxQueue: raw.usage.max_queue,
+    },
+    metrics: raw.metrics.bearer_token === undefined ? {} : { bearerToken: raw.metrics.bearer_token },
+    budgets:
+      raw.budgets.default_max_tokens === undefined ? {} : { defaultMaxTokens: raw.budgets.default_max_tokens },
+    env,
+  };
+  if (source !== undefined) config.source = source;
+  if (raw.master_key !== undefined) config.masterKey = raw.master_key;
+  if (raw.database_url !== undefined) config.databaseUrl = raw.database_url;
+  if (raw.redis_url !== undefined) config.redisUrl = raw.redis_url;
+  return config;
+}

@@ -1,0 +1,247 @@
+/**
+ * The on-disk configuration (SPEC §2), snake_case exactly as written in switchboard.yaml.
+ * Every section and key is optional; defaults are the SPEC's. Unknown keys are errors
+ * everywhere except inside a provider entry, whose extra keys (region, api_version, ...)
+ * are kept for the provider adapter.
+ *
+ * Scalars are coerced from strings where a `${VAR}` made them strings: "8000" → 8000,
+ * "true"/"false" → booleans. Anything else keeps its type and fails with a clear message.
+ */
+import { z } from "zod";
+
+function numberish(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  if (trimmed === "") return value;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : value;
+}
+
+function booleanish(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const lower = value.trim().toLowerCase();
+  return lower === "true" ? true : lower === "false" ? false : value;
+}
+
+function stringish(value: unknown): unknown {
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+}
+
+/** A number, with optional bounds. */
+function num(opts: { min?: number; max?: number; int?: boolean; positive?: boolean } = {}) {
+  let schema = z.number();
+  if (opts.int) schema = schema.int();
+  if (opts.positive) schema = schema.positive();
+  if (opts.min !== undefined) schema = schema.min(opts.min);
+  if (opts.max !== undefined) schema = schema.max(opts.max);
+  return z.preprocess(numberish, schema);
+}
+
+const positiveInt = () => num({ int: true, min: 1 });
+const bool = () => z.preprocess(booleanish, z.boolean());
+const text = () => z.preprocess(stringish, z.string().min(1));
+
+/** An optional string where "" (e.g. an unset `${VAR}`) means "not set". */
+const optText = () =>
+  z.preprocess((v) => (v === "" ? undefined : stringish(v)), z.string().optional()).optional();
+
+const httpUrl = () =>
+  z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
+        message: "expected an http:// or https:// URL",
+        params: { showInput: true },
+      })
+      .optional(),
+  ).optional();
+
+const regexSource = () =>
+  z.string().min(1).superRefine((source, ctx) => {
+    try {
+      new RegExp(source);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  });
+
+const timeoutsFields = {
+  connect_ms: positiveInt(),
+  first_token_ms: positiveInt(),
+  idle_ms: positiveInt(),
+  total_ms: positiveInt(),
+};
+
+export const STRATEGIES = ["weighted", "round-robin", "least-busy", "lowest-latency", "cheapest"] as const;
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export const PII_TYPES = ["email", "phone", "ssn", "credit_card", "iban", "api_key"] as const;
+export const PII_ACTIONS = ["redact", "mask", "block"] as const;
+
+/** Keys of a provider entry that Switchboard itself understands; the rest go to `extra`. */
+export const PROVIDER_KNOWN_KEYS = ["type", "api_key", "base_url", "timeout_ms", "headers", "timeouts"] as const;
+
+export const providerEntrySchema = z.looseObject({
+  type: optText(),
+  api_key: optText(),
+  base_url: httpUrl(),
+  timeout_ms: positiveInt().optional(),
+  headers: z.record(z.string(), z.preprocess(stringish, z.string())).optional(),
+  timeouts: z
+    .strictObject({
+      connect_ms: timeoutsFields.connect_ms.optional(),
+      first_token_ms: timeoutsFields.first_token_ms.optional(),
+      idle_ms: timeoutsFields.idle_ms.optional(),
+      total_ms: timeoutsFields.total_ms.optional(),
+    })
+    .optional(),
+});
+
+const deploymentSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { model: v } : v),
+  z.strictObject({
+    model: text(),
+    weight: num({ positive: true }).default(1),
+  }),
+);
+
+export const modelGroupSchema = z.strictObject({
+  name: text(),
+  strategy: z.enum(STRATEGIES).default("weighted"),
+  deployments: z.array(deploymentSchema).min(1),
+  fallbacks: z.array(text()).default([]),
+});
+
+export const priceSchema = z.strictObject({
+  input: num({ min: 0 }),
+  output: num({ min: 0 }),
+  cached_input: num({ min: 0 }).optional(),
+});
+
+const customPatternSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { pattern: v } : v),
+  z.strictObject({ name: optText(), pattern: regexSource() }),
+);
+
+export const configSchema = z.strictObject({
+  master_key: optText(),
+  database_url: optText(),
+  redis_url: optText(),
+  data_dir: text().default("./.switchboard"),
+  server: z
+    .strictObject({
+      host: text().default("127.0.0.1"),
+      port: num({ int: true, min: 0, max: 65535 }).default(8000),
+      max_body_bytes: positiveInt().default(10_485_760),
+    })
+    .prefault({}),
+  providers: z.record(z.string(), providerEntrySchema).default({}),
+  models: z.array(modelGroupSchema).default([]),
+  routing: z
+    .strictObject({
+      retries: num({ int: true, min: 0 }).default(2),
+      timeouts: z
+        .strictObject({
+          connect_ms: timeoutsFields.connect_ms.default(5000),
+          first_token_ms: timeoutsFields.first_token_ms.default(30_000),
+          idle_ms: timeoutsFields.idle_ms.default(30_000),
+          total_ms: timeoutsFields.total_ms.default(600_000),
+        })
+        .prefault({}),
+      circuit_breaker: z
+        .strictObject({
+          failures: positiveInt().default(5),
+          window_ms: positiveInt().default(60_000),
+          cooldown_ms: positiveInt().default(30_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  pricing: z.record(z.string(), priceSchema).default({}),
+  cache: z
+    .strictObject({
+      exact: z
+        .strictObject({ enabled: bool().default(false), ttl_seconds: positiveInt().default(3600) })
+        .prefault({}),
+      semantic: z
+        .strictObject({
+          enabled: bool().default(false),
+          embedding_model: text().default("openai:text-embedding-3-small"),
+          threshold: num({ min: 0, max: 1 }).default(0.95),
+          ttl_seconds: positiveInt().default(3600),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  guardrails: z
+    .strictObject({
+      pii: z
+        .strictObject({
+          enabled: bool().default(false),
+          action: z.enum(PII_ACTIONS).default("redact"),
+          types: z.array(z.enum(PII_TYPES)).default([...PII_TYPES]),
+          custom: z.array(customPatternSchema).default([]),
+          responses: bool().default(false),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      store_content: bool().default(false),
+      retention_days: positiveInt().default(30),
+      level: z.enum(LOG_LEVELS).default("info"),
+    })
+    .prefault({}),
+  usage: z
+    .strictObject({
+      batch_size: positiveInt().default(200),
+      flush_interval_ms: positiveInt().default(200),
+      max_queue: positiveInt().default(100_000),
+    })
+    .prefault({}),
+  metrics: z.strictObject({ bearer_token: optText() }).prefault({}),
+  budgets: z.strictObject({ default_max_tokens: positiveInt().optional() }).prefault({}),
+});
+
+/** The validated file, snake_case, defaults applied. */
+export type RawConfig = z.output<typeof configSchema>;
+export type RawProviderEntry = z.output<typeof providerEntrySchema>;
+
+interface SchemaDef {
+  type: string;
+  innerType?: z.core.$ZodType;
+  out?: z.core.$ZodType;
+  element?: z.core.$ZodType;
+  valueType?: z.core.$ZodType;
+  shape?: Record<string, z.core.$ZodType>;
+}
+
+const defOf = (schema: z.core.$ZodType): SchemaDef => schema._zod.def as unknown as SchemaDef;
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  for (;;) {
+    const def = defOf(schema);
+    const next = def.type === "pipe" ? def.out : def.innerType;
+    if (next === undefined || !["default", "prefault", "optional", "nullable", "pipe"].includes(def.type)) {
+      return schema;
+    }
+    schema = next;
+  }
+}
+
+/** The keys a mapping at `path` may hold (for "did you mean" hints on unknown keys). */
+export function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = unwrap(configSchema);
+  for (const seg of path) {
+    const def: SchemaDef = defOf(schema);
+    if (def.type === "object") schema = def.shape?.[String(seg)];
+    else if (def.type === "record") schema = def.valueType;
+    else if (def.type === "array") schema = def.element;
+    else return [];
+    if (schema === undefined) return [];
+    schema = unwrap(schema);
+  }
+  const def = defOf(schema);
+  return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
+}

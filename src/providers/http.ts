@@ -4,10 +4,11 @@
  * A provider is a WireAdapter (pure translation) plus this.
  */
 import { Agent, request, type Dispatcher } from "undici";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
-import type { CallOptions, Capabilities, ChunkStream, Provider, StreamState, UpstreamRequest, WireAdapter } from "./types.js";
+import { awsEvents } from "./streams/aws-eventstream.js";
+import { sseEvents } from "./streams/sse.js";
+import type { CallOptions, Capabilities, ChunkStream, Provider, SignableRequest, StreamState, UpstreamRequest, WireAdapter } from "./types.js";
 
 export interface HttpProviderOptions {
   id: string;
@@ -25,8 +26,17 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
   const dispatcher = new Agent({ connect: { timeout: o.connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
   const base = o.baseUrl.replace(/\/+$/, "");
 
-  const send = (up: UpstreamRequest, opts: CallOptions, call: CallControl) =>
-    sendUpstream(dispatcher, base + up.path, { ...o.headers, ...opts.headers, ...up.headers }, up, call, opts);
+  const send = async (up: UpstreamRequest, opts: CallOptions, call: CallControl) => {
+    const req: SignableRequest = {
+      url: up.url ?? base + up.path,
+      method: up.method ?? "POST",
+      headers: { ...o.headers, ...opts.headers, ...up.headers },
+      body: up.body === undefined ? undefined : JSON.stringify(up.body),
+    };
+    if (req.body !== undefined) req.headers["content-type"] = "application/json";
+    if (adapter.authorize) await adapter.authorize(req);
+    return sendUpstream(dispatcher, req, call, opts);
+  };
 
   return {
     id: o.id,
@@ -140,20 +150,11 @@ class CallControl {
   }
 }
 
-function sendUpstream(
-  dispatcher: Dispatcher,
-  url: string,
-  headers: Record<string, string>,
-  up: UpstreamRequest,
-  call: CallControl,
-  opts: CallOptions,
-): Promise<Dispatcher.ResponseData> {
-  const hasBody = up.body !== undefined;
-  if (hasBody) headers["content-type"] = "application/json";
-  return request(url, {
-    method: up.method ?? "POST",
-    headers,
-    body: hasBody ? JSON.stringify(up.body) : undefined,
+function sendUpstream(dispatcher: Dispatcher, req: SignableRequest, call: CallControl, opts: CallOptions): Promise<Dispatcher.ResponseData> {
+  return request(req.url, {
+    method: req.method as Dispatcher.HttpMethod,
+    headers: req.headers,
+    body: req.body,
     dispatcher,
     signal: call.controller.signal,
     headersTimeout: opts.timeouts.firstTokenMs,
@@ -173,32 +174,26 @@ function parseJson(text: string, provider: string): unknown {
   }
 }
 
-/** Reads the upstream SSE body, decoding UTF-8 across chunk boundaries, and yields canonical chunks. */
+/** Reads the upstream stream body (SSE or AWS event stream) and yields canonical chunks. */
 function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl): ChunkStream {
+  const events = adapter.streamFormat === "aws-eventstream" ? awsEvents(res.body) : sseEvents(res.body);
   async function* iterate(): AsyncGenerator<ChatChunk> {
-    const decoder = new TextDecoder("utf-8");
-    const pending: EventSourceMessage[] = [];
-    const parser = createParser({ onEvent: (ev) => pending.push(ev) });
     let done = false;
     let sawFinish = false;
     try {
       // Read to the end of the body even after the terminal event, so the connection is reused.
-      for await (const buf of res.body) {
-        parser.feed(decoder.decode(buf as Buffer, { stream: true }));
-        while (pending.length && !done) {
-          const ev = pending.shift()!;
-          const out = adapter.streamEvent({ event: ev.event, data: ev.data }, state);
-          if (out === "done") {
-            done = true;
-            break;
-          }
-          for (const c of out) {
-            call.firstToken();
-            if (c.choices[0]?.finish_reason) sawFinish = true;
-            yield c;
-          }
+      for await (const ev of events) {
+        if (done) continue;
+        const out = adapter.streamEvent(ev, state);
+        if (out === "done") {
+          done = true;
+          continue;
         }
-        pending.length = 0;
+        for (const c of out) {
+          call.firstToken();
+          if (c.choices[0]?.finish_reason) sawFinish = true;
+          yield c;
+        }
       }
       // Some OpenAI-compatible servers end without a terminal event once the choice finished.
       if (!done && !sawFinish) {

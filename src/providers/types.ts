@@ -52,9 +52,13 @@ export interface Provider {
   close?(): Promise<void>;
 }
 
-/** An HTTP request to an upstream, built by a wire adapter. `path` is relative to the base URL. */
+/**
+ * An HTTP request to an upstream, built by a wire adapter. `path` is relative to the base URL
+ * (it may carry a query string); `url`, when given, replaces base URL + path.
+ */
 export interface UpstreamRequest {
   path: string;
+  url?: string;
   method?: "POST" | "GET";
   headers: Record<string, string>;
   body?: unknown;
@@ -72,6 +76,20 @@ export interface WireAdapter {
   embeddingsResponse?(body: unknown): EmbeddingsResponse;
   /** Maps an upstream error response to a GatewayError. */
   error(status: number, body: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+  /**
+   * Last async step before a request is sent, on the final URL, headers and serialised body:
+   * sign it (AWS SigV4) or attach a fresh OAuth token (Vertex AI). Mutates `req.headers`.
+   */
+  authorize?(req: SignableRequest): Promise<void>;
+  /** How the stream body is framed: Server-Sent Events (default) or AWS's binary event stream. */
+  streamFormat?: "sse" | "aws-eventstream";
+}
+
+export interface SignableRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
 }
 
 /** Mutable per-stream state an adapter may use between events. */

@@ -5,7 +5,7 @@
  * be retried; after that, failures end the stream with an error event.
  */
 import { GatewayError, toGatewayError } from "../core/errors.js";
-import type { ChunkStream } from "../providers/types.js";
+import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
 import { estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
 import { withAttempts, type AttemptInfo } from "./attempts.js";
@@ -60,8 +60,15 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   return { kind: "stream", chunks: relay(rt, ctx, req, info, value) };
 }
 
-function callOptions(ctx: RequestContext, info: AttemptInfo) {
-  return { signal: ctx.signal, timeouts: info.timeouts, headers: { "x-request-id": ctx.requestId } };
+export function callOptions(ctx: RequestContext, info: AttemptInfo): CallOptions {
+  return {
+    signal: ctx.signal,
+    timeouts: info.timeouts,
+    headers: { "x-request-id": ctx.requestId },
+    warn: (w) => {
+      if (!ctx.warnings.includes(w)) ctx.warnings.push(w);
+    },
+  };
 }
 
 /**

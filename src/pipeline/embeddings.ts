@@ -4,7 +4,7 @@ import { countTokens } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
 import { NO_USAGE, recordAttempt } from "./account.js";
 import { withAttempts } from "./attempts.js";
-import { stripExtensions } from "./chat.js";
+import { callOptions, stripExtensions } from "./chat.js";
 import type { RequestContext, Runtime } from "./context.js";
 
 export function parseEmbeddingsRequest(raw: Record<string, unknown>): EmbeddingsRequest {
@@ -26,7 +26,7 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
       if (!info.provider.embeddings || !info.provider.capabilities.embeddings) {
         throw new GatewayError("invalid_request", `provider '${info.deployment.provider}' does not offer embeddings`, { param: "model" });
       }
-      const body = await info.provider.embeddings({ ...req, model: info.deployment.model }, { signal: ctx.signal, timeouts: info.timeouts, headers: { "x-request-id": ctx.requestId } });
+      const body = await info.provider.embeddings({ ...req, model: info.deployment.model }, callOptions(ctx, info));
       ctx.externalMs += performance.now() - info.startedAt;
       return body;
     },

@@ -27,6 +27,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
   const base = o.baseUrl.replace(/\/+$/, "");
 
   const send = async (up: UpstreamRequest, opts: CallOptions, call: CallControl) => {
+    if (up.warnings && opts.warn) for (const w of up.warnings) opts.warn(w);
     const req: SignableRequest = {
       url: up.url ?? base + up.path,
       method: up.method ?? "POST",
@@ -174,31 +175,41 @@ function parseJson(text: string, provider: string): unknown {
   }
 }
 
-/** Reads the upstream stream body (SSE or AWS event stream) and yields canonical chunks. */
+/**
+ * Decodes an upstream stream body (SSE or AWS event stream) into canonical chunks. Returns
+ * whether the stream ended properly (a terminal event, or a finished choice).
+ */
+export async function* decodeChunks(adapter: WireAdapter, body: AsyncIterable<Uint8Array>, state: StreamState): AsyncGenerator<ChatChunk, boolean> {
+  const events = adapter.streamFormat === "aws-eventstream" ? awsEvents(body) : sseEvents(body);
+  let done = false;
+  let sawFinish = false;
+  // Read to the end of the body even after the terminal event, so the connection is reused.
+  for await (const ev of events) {
+    if (done) continue;
+    const out = adapter.streamEvent(ev, state);
+    if (out === "done") {
+      done = true;
+      continue;
+    }
+    for (const c of out) {
+      if (c.choices[0]?.finish_reason) sawFinish = true;
+      yield c;
+    }
+  }
+  return done || sawFinish;
+}
+
+/** Reads the upstream stream body and yields canonical chunks, owning the call's timers. */
 function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl): ChunkStream {
-  const events = adapter.streamFormat === "aws-eventstream" ? awsEvents(res.body) : sseEvents(res.body);
   async function* iterate(): AsyncGenerator<ChatChunk> {
-    let done = false;
-    let sawFinish = false;
     try {
-      // Read to the end of the body even after the terminal event, so the connection is reused.
-      for await (const ev of events) {
-        if (done) continue;
-        const out = adapter.streamEvent(ev, state);
-        if (out === "done") {
-          done = true;
-          continue;
-        }
-        for (const c of out) {
-          call.firstToken();
-          if (c.choices[0]?.finish_reason) sawFinish = true;
-          yield c;
-        }
+      const decoder = decodeChunks(adapter, res.body, state);
+      let r = await decoder.next();
+      for (; !r.done; r = await decoder.next()) {
+        call.firstToken();
+        yield r.value;
       }
-      // Some OpenAI-compatible servers end without a terminal event once the choice finished.
-      if (!done && !sawFinish) {
-        throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
-      }
+      if (!r.value) throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
     } catch (e) {
       throw call.translate(e);
     } finally {

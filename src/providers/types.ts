@@ -29,6 +29,8 @@ export interface CallOptions {
   timeouts: Timeouts;
   /** Extra headers for the upstream call (e.g. x-request-id). */
   headers?: Record<string, string>;
+  /** Told about every parameter the provider cannot honour as given (never changed silently). */
+  warn?: (message: string) => void;
 }
 
 /** A stream of canonical chunks. `usage` is filled by the time iteration ends, if the provider reported it. */
@@ -62,6 +64,8 @@ export interface UpstreamRequest {
   method?: "POST" | "GET";
   headers: Record<string, string>;
   body?: unknown;
+  /** Parameters the provider cannot honour as given, e.g. "logit_bias is not supported by anthropic; ignored". */
+  warnings?: string[];
 }
 
 /** What a wire-format adapter provides; `createHttpProvider` turns it into a Provider. */

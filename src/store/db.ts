@@ -1,0 +1,112 @@
+/**
+ * Store connections. One SQL dialect for both deployments: kysely's PostgresDialect over a
+ * `pg.Pool`, backed either by a PostgreSQL server (`databaseUrl`) or by embedded PGlite in
+ * `<dataDir>/db` reached through PGlite's node-postgres adapter.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.js";
+
+export type StoreKind = "embedded" | "postgres";
+
+export interface Store {
+  db: Kysely<Database>;
+  kind: StoreKind;
+  /** Resolves when `select 1` answers within the ping timeout; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Ends the pool (and the embedded database). Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL connection string; empty or absent → embedded store. */
+  databaseUrl?: string;
+  /** Directory of the embedded store (created if missing); the database lives in `<dataDir>/db`. */
+  dataDir: string;
+  /** Pool size for PostgreSQL (default 10). The embedded store always uses one connection. */
+  poolMax?: number;
+  /** `ping()` timeout (default 2000 ms). */
+  pingTimeoutMs?: number;
+  /** Called with background pool errors (e.g. an idle connection dropped by the server). */
+  onError?: (err: Error) => void;
+}
+
+const DEFAULT_POOL_MAX = 10;
+const DEFAULT_PING_TIMEOUT_MS = 2000;
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** Opens the store. PostgreSQL connects lazily; the embedded store is ready when this resolves. */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const onError = opts.onError ?? (() => {});
+  const pingTimeoutMs = opts.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolMax ?? DEFAULT_POOL_MAX,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      idleTimeoutMillis: 30_000,
+    });
+    // Without a listener an idle client's error (server restart) would crash the process.
+    pool.on("error", onError);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return makeStore("postgres", db, pingTimeoutMs, async () => {
+      await db.destroy();
+    });
+  }
+
+  const dir = join(opts.dataDir, "db");
+  await mkdir(dir, { recursive: true });
+  const lite = new PGlite(dir);
+  await lite.waitReady;
+  const pool = embeddedPool(lite);
+  pool.on("error", onError);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return makeStore("embedded", db, pingTimeoutMs, async () => {
+    await db.destroy();
+    await lite.close();
+  });
+}
+
+/**
+ * A one-connection pool over PGlite. Each pg client gets its own adapter connection from
+ * `createPgConfig(lite)`: reusing one adapter object for a replacement client (after pg-pool
+ * destroys a client) delivers the old client's late "end" event to the new one and breaks the
+ * pool for good. Idle clients are never closed, so in practice the one client lives forever.
+ */
+function embeddedPool(lite: PGlite): pg.Pool {
+  class EmbeddedClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, ...(createPgConfig(lite) as unknown as pg.ClientConfig) });
+    }
+  }
+  return new pg.Pool({ Client: EmbeddedClient, max: 1, idleTimeoutMillis: 0 });
+}
+
+function makeStore(
+  kind: StoreKind,
+  db: Kysely<Database>,
+  pingTimeoutMs: number,
+  shutdown: () => Promise<void>,
+): Store {
+  let closing: Promise<void> | null = null;
+  return {
+    db,
+    kind,
+    ping: () => withTimeout(sql`select 1`.execute(db).then(() => undefined), pingTimeoutMs, "database ping"),
+    close: () => (closing ??= shutdown()),
+  };
+}
+
+/** Rejects with a clear error when `promise` has not settled within `ms` (the timer is always cleared). */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,10 @@
+/**
+ * Every schema migration, in version order. To change the schema: add `NNNN_name.ts` exporting
+ * a `Migration` with the next version, append it here, and update `../schema.ts`.
+ */
+import { migration0001Usage } from "./0001_usage.js";
+import type { Migration } from "./types.js";
+
+export type { Migration } from "./types.js";
+
+export const MIGRATIONS: readonly Migration[] = [migration0001Usage];

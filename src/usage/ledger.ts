@@ -1,0 +1,94 @@
+/**
+ * The usage ledger table in SQL terms: mapping between `UsageRecord` and `usage` rows, and the
+ * one write path — an idempotent multi-row INSERT ... ON CONFLICT (request_id, attempt) DO NOTHING.
+ * There is deliberately no update or delete: the ledger is append-only.
+ */
+import type { Kysely } from "kysely";
+import type { Database, NewUsageRow, UsageRow } from "../store/schema.js";
+import type { UsageRecord } from "./types.js";
+
+/**
+ * Most rows one INSERT may carry. PostgreSQL allows 65535 bind parameters per statement; a row
+ * has 19 columns today, so 2000 rows stay under the limit until a row has 32 columns.
+ */
+export const MAX_ROWS_PER_INSERT = 2000;
+
+/** A ledger row as read back: the record plus its database id (int8 as a string). */
+export interface StoredUsageRecord extends UsageRecord {
+  id: string;
+}
+
+/** Inserts `records` with one statement; returns how many were new (duplicates are skipped). */
+export async function insertUsageRecords(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<number> {
+  if (records.length === 0) return 0;
+  if (records.length > MAX_ROWS_PER_INSERT) {
+    throw new RangeError(`at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${records.length}`);
+  }
+  const result = await db
+    .insertInto("usage")
+    .values(records.map(toUsageRow))
+    .onConflict((oc) => oc.columns(["request_id", "attempt"]).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+}
+
+export function toUsageRow(r: UsageRecord): NewUsageRow {
+  return {
+    request_id: r.requestId,
+    attempt: r.attempt,
+    created_at: r.createdAt,
+    requested_model: r.requestedModel,
+    provider: r.provider,
+    model: r.model,
+    endpoint: r.endpoint,
+    status: r.status,
+    error_code: r.errorCode,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.totalTokens,
+    usage_estimated: r.usageEstimated,
+    streamed: r.streamed,
+    ttft_ms: r.ttftMs,
+    total_ms: r.totalMs,
+    overhead_ms: r.overheadMs,
+    key_id: r.keyId,
+    user_id: r.userId,
+  };
+}
+
+export function fromUsageRow(row: UsageRow): StoredUsageRecord {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    attempt: row.attempt,
+    createdAt: row.created_at,
+    requestedModel: row.requested_model,
+    provider: row.provider,
+    model: row.model,
+    endpoint: row.endpoint as UsageRecord["endpoint"],
+    status: row.status,
+    errorCode: row.error_code,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    totalTokens: row.total_tokens,
+    usageEstimated: row.usage_estimated,
+    streamed: row.streamed,
+    ttftMs: row.ttft_ms,
+    totalMs: row.total_ms,
+    overheadMs: row.overhead_ms,
+    keyId: row.key_id,
+    userId: row.user_id,
+  };
+}
+
+/**
+ * True for errors the same rows will hit again on retry: SQLSTATE classes 22 (data exception,
+ * e.g. an integer out of range) and 23 (integrity constraint, e.g. a NULL in a NOT NULL column).
+ * A TypeError means a row could not even be turned into SQL. Everything else (connection
+ * refused, timeouts, a missing table) is worth retrying.
+ */
+export function isPermanentRowError(err: unknown): boolean {
+  if (err instanceof TypeError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.length === 5 && (code.startsWith("22") || code.startsWith("23"));
+}

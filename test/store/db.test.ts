@@ -1,0 +1,95 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/db.js";
+import { migrate } from "../../src/store/migrate.js";
+import { insertUsageRecords } from "../../src/usage/ledger.js";
+import { listUsageByRequest } from "../../src/usage/query.js";
+import { usageRecord } from "../usage/fixtures.js";
+import { STORE_HOOK_TIMEOUT_MS, storeBackends, type TestStore } from "./backends.js";
+
+const backends = await storeBackends();
+
+describe.each(backends)("store on $kind", (backend) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await backend.open();
+    await migrate(t.store);
+  }, STORE_HOOK_TIMEOUT_MS);
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("reports its kind and answers ping", async () => {
+    expect(t.store.kind).toBe(backend.kind);
+    await expect(t.store.ping()).resolves.toBeUndefined();
+  });
+
+  it.runIf(backend.kind === "embedded")("creates its data dir and keeps the database in <dataDir>/db", async () => {
+    expect((await stat(join(t.options.dataDir, "db", "PG_VERSION"))).isFile()).toBe(true);
+  });
+
+  it("returns PostgreSQL types the same way on both backends", async () => {
+    const { rows } = await sql<Record<string, unknown>>`
+      select 1::int as i, 2::bigint as b, 1.5::float8 as f, true as t,
+             '2025-01-02T03:04:05.678Z'::timestamptz as ts, null::text as n`.execute(t.store.db);
+    expect(rows).toEqual([{ i: 1, b: "2", f: 1.5, t: true, ts: new Date("2025-01-02T03:04:05.678Z"), n: null }]);
+  });
+
+  it("keeps working after a query fails", async () => {
+    await expect(sql`select * from no_such_table`.execute(t.store.db)).rejects.toThrow(/no_such_table/);
+    await expect(t.store.db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      throw new Error("abort");
+    })).rejects.toThrow("abort");
+    const { rows } = await sql<{ ok: number }>`select 1 as ok`.execute(t.store.db);
+    expect(rows).toEqual([{ ok: 1 }]);
+  });
+
+  it("keeps data across close and reopen, and close() can be called twice", async () => {
+    const rec = usageRecord();
+    expect(await insertUsageRecords(t.store.db, [rec])).toBe(1);
+    const old = t.store;
+    await t.reopen();
+    await expect(old.close()).resolves.toBeUndefined();
+    expect(await listUsageByRequest(t.store.db, rec.requestId)).toEqual([{ id: expect.any(String), ...rec }]);
+  }, STORE_HOOK_TIMEOUT_MS);
+});
+
+describe("postgres store when the server is not there", () => {
+  let silent: Server;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    // Accepts TCP connections and never answers: a hung database.
+    silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.destroy());
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it("opens lazily and fails ping when the connection is refused", async () => {
+    const store = await openStore({ databaseUrl: "postgres://postgres@127.0.0.1:1/none", dataDir: tmpdir() });
+    expect(store.kind).toBe("postgres");
+    await expect(store.ping()).rejects.toThrow(/ECONNREFUSED/);
+    await store.close();
+  });
+
+  it("fails ping after the ping timeout when the server does not answer", async () => {
+    const port = (silent.address() as { port: number }).port;
+    const store = await openStore({
+      databaseUrl: `postgres://postgres@127.0.0.1:${port}/none`,
+      dataDir: tmpdir(),
+      pingTimeoutMs: 150,
+    });
+    const started = Date.now();
+    await expect(store.ping()).rejects.toThrow("database ping timed out after 150 ms");
+    expect(Date.now() - started).toBeLessThan(2000);
+    sockets.forEach((s) => s.destroy());
+    await store.close();
+  });
+});

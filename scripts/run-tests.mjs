@@ -7,6 +7,12 @@ import { mkdirSync, readFileSync, existsSync, rmSync } from "node:fs";
 const out = ".test-results/vitest.json";
 mkdirSync(".test-results", { recursive: true });
 if (existsSync(out)) rmSync(out);
+// The CLI tests run the built gateway: build first so they never test stale output.
+const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+if (build.status !== 0) {
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
 const args = ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)];
 const run = spawnSync("npx", args, { stdio: "inherit", env: process.env });
 

@@ -30,6 +30,16 @@ export interface SemanticProblem {
 }
 
 /**
+ * Settings the contract names whose feature has not landed yet: enabling one is an error rather
+ * than a silent no-op. An entry is removed when its feature ships.
+ */
+const NOT_YET_AVAILABLE: ReadonlyArray<readonly string[]> = [
+  ["cache", "exact", "enabled"],
+  ["cache", "semantic", "enabled"],
+  ["guardrails", "pii", "enabled"],
+];
+
+/**
  * Checks zod cannot express alone: provider ids and types, duplicate model names. Runs on the
  * unvalidated input (defensively) so these problems are reported along with the schema's.
  */
@@ -54,6 +64,13 @@ export function checkSemantics(raw: unknown, knownProviderTypes: readonly string
         path: ["providers", id, "type"],
         message: `unknown provider type "${type}" (known: ${[...known].sort().join(", ")})`,
       });
+    }
+  }
+  for (const path of NOT_YET_AVAILABLE) {
+    let v: unknown = raw;
+    for (const k of path) v = isPlainObject(v) ? v[k] : undefined;
+    if (v === true || v === "true") {
+      problems.push({ path: [...path], message: "this feature is not available in this version of Switchboard yet; remove it or set it to false" });
     }
   }
   const seen = new Map<string, number>();

@@ -180,17 +180,22 @@ describe("loadConfig defaults", () => {
     expect(config.providers.mock).toEqual({ id: "mock", type: "mock", headers: {}, extra: {} });
   });
 
+  it("refuses to enable a feature that has not landed yet, instead of ignoring it", () => {
+    expect(() => parseConfig({ cache: { exact: { enabled: true } } })).toThrow(/cache\.exact\.enabled: this feature is not available/);
+    expect(() => parseConfig({ guardrails: { pii: { enabled: "true" } } })).toThrow(/guardrails\.pii\.enabled: this feature is not available/);
+  });
+
   it("resolves cache, guardrails, metrics and budgets", () => {
     const config = parseConfig({
-      cache: { exact: { enabled: true }, semantic: { threshold: 0.9 } },
-      guardrails: { pii: { enabled: true, action: "block", types: ["email"], custom: ["\\bACME-\\d+\\b", { name: "ticket", pattern: "T-\\d+" }] } },
+      cache: { exact: { enabled: false }, semantic: { threshold: 0.9 } },
+      guardrails: { pii: { enabled: false, action: "block", types: ["email"], custom: ["\\bACME-\\d+\\b", { name: "ticket", pattern: "T-\\d+" }] } },
       metrics: { bearer_token: "metrics-secret" },
       budgets: { default_max_tokens: 4096 },
     });
-    expect(config.cache.exact).toEqual({ enabled: true, ttlSeconds: 3600 });
+    expect(config.cache.exact).toEqual({ enabled: false, ttlSeconds: 3600 });
     expect(config.cache.semantic.threshold).toBe(0.9);
     expect(config.guardrails.pii).toEqual({
-      enabled: true,
+      enabled: false,
       action: "block",
       types: ["email"],
       custom: [

@@ -53,19 +53,21 @@ describe("interpolation in config files", () => {
         "  host: ${HOST:-127.0.0.1}",
         "  port: ${PORT:-8123}",
         "cache:",
-        "  exact: { enabled: ${CACHE_ON:-true}, ttl_seconds: ${TTL:-60} }",
+        "  exact: { enabled: ${CACHE_ON:-false}, ttl_seconds: ${TTL:-60} }",
+        "logging: { store_content: ${STORE:-true} }",
         "database_url: ${URL}",
       ),
     );
     const config = loadConfig({ path, env: { URL: "postgres://db/x" } });
     expect(config.server).toEqual({ host: "127.0.0.1", port: 8123, maxBodyBytes: 10485760 });
-    expect(config.cache.exact).toEqual({ enabled: true, ttlSeconds: 60 });
+    expect(config.cache.exact).toEqual({ enabled: false, ttlSeconds: 60 });
+    expect(config.logging.storeContent).toBe(true);
     expect(config.databaseUrl).toBe("postgres://db/x");
 
-    const withEnv = loadConfig({ path, env: { HOST: "0.0.0.0", PORT: "9999", CACHE_ON: "false" } });
+    const withEnv = loadConfig({ path, env: { HOST: "0.0.0.0", PORT: "9999", STORE: "false" } });
     expect(withEnv.server.host).toBe("0.0.0.0");
     expect(withEnv.server.port).toBe(9999);
-    expect(withEnv.cache.exact.enabled).toBe(false);
+    expect(withEnv.logging.storeContent).toBe(false);
     expect(withEnv.databaseUrl).toBeUndefined();
   });
 

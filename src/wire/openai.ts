@@ -57,6 +57,14 @@ export interface ToolCall {
   function: { name: string; arguments: string };
 }
 
+/** A piece of a streamed tool call: the first piece has id and name, later ones append to arguments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: "function";
+  function?: { name?: string; arguments?: string };
+}
+
 export interface ChatCompletion {
   id: string;
   object: "chat.completion";
@@ -80,7 +88,7 @@ export interface ChatChunk {
   model: string;
   choices: Array<{
     index: number;
-    delta: { role?: string; content?: string | null; tool_calls?: Array<Partial<ToolCall> & { index: number }>; [k: string]: unknown };
+    delta: { role?: string; content?: string | null; tool_calls?: ToolCallDelta[]; [k: string]: unknown };
     finish_reason: string | null;
     logprobs?: unknown;
   }>;

@@ -3,6 +3,8 @@ import { contentText } from "../../core/tokens.js";
 import type { ChatRequest, ToolCall } from "../../wire/openai.js";
 
 export function replyText(req: ChatRequest): string {
+  const final = req.messages[req.messages.length - 1];
+  if (final?.role === "tool") return `The tool returned: ${contentText(final.content)}`;
   const last = [...req.messages].reverse().find((m) => m.role === "user");
   const said = contentText(last?.content).replace(/\s+/g, " ").trim();
   const quoted = said.length > 80 ? said.slice(0, 77) + "..." : said;
@@ -16,6 +18,8 @@ export function replyText(req: ChatRequest): string {
 export function chosenTool(req: ChatRequest): { name: string; parameters: unknown } | null {
   const tools = (req.tools ?? []).filter((t) => t.type === "function" && t.function);
   if (!tools.length || req.tool_choice === "none") return null;
+  // After a tool result the mock answers in text, as a model would.
+  if (req.messages[req.messages.length - 1]?.role === "tool") return null;
   const named = typeof req.tool_choice === "object" ? (req.tool_choice as { function?: { name?: string } }).function?.name : undefined;
   const t = (named && tools.find((x) => x.function!.name === named)) || tools[0]!;
   return { name: t.function!.name, parameters: (t.function as { parameters?: unknown }).parameters };

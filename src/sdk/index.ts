@@ -1,0 +1,78 @@
+/**
+ * Switchboard as a library: one typed interface to every provider, in-process, no server.
+ *
+ *   import { completion, embedding, responses, listModels, createProvider, tool } from "switchboard";
+ */
+import { catalogModels } from "../catalog/models.js";
+import { toLibraryError, UnsupportedParameterError } from "./errors.js";
+import { completion, embedding, type CompletionParams, type EmbeddingParams, type RequestOptions } from "./completion.js";
+import { buildProvider, type ProviderMetadata, type ProviderOptions } from "./providers.js";
+import { fromChatCompletion, toChatRequest, toResponseEvents, type ResponseObject, type ResponsesRequest } from "../wire/responses.js";
+import { knownProviderTypes, providerDefinition } from "../providers/registry.js";
+import type { ChatCompletion, EmbeddingsResponse } from "../wire/openai.js";
+import type { ChatStream } from "./completion.js";
+
+export { completion, embedding };
+export { tool, type ExecutableTool, type OpenAITool, type ToolsInput } from "./tools.js";
+export * from "./errors.js";
+export type { CompletionParams, EmbeddingParams, RequestOptions, ChatStream, ProviderOptions, ProviderMetadata, ResponsesRequest, ResponseObject };
+export type { ChatChunk, ChatCompletion, ChatMessage, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../wire/openai.js";
+
+/** OpenAI's Responses API against any provider (translated over chat completions). */
+export function responses(params: ResponsesRequest & RequestOptions & { stream: true }): Promise<AsyncIterable<Record<string, unknown>>>;
+export function responses(params: ResponsesRequest & RequestOptions & { stream?: false }): Promise<ResponseObject>;
+export async function responses(params: ResponsesRequest & RequestOptions): Promise<ResponseObject | AsyncIterable<Record<string, unknown>>> {
+  let chat;
+  try {
+    chat = toChatRequest(params);
+  } catch (e) {
+    throw toLibraryError(e);
+  }
+  const opts: RequestOptions = { apiKey: params.apiKey, baseUrl: params.baseUrl, provider: params.provider, signal: params.signal, timeouts: params.timeouts, maxRetries: params.maxRetries, onWarning: params.onWarning };
+  if (chat.stream) {
+    const stream = await completion({ ...chat, ...opts, stream: true } as CompletionParams & { stream: true });
+    return toResponseEvents(stream, params.model);
+  }
+  return fromChatCompletion(await completion({ ...chat, ...opts, stream: false } as CompletionParams & { stream: false }));
+}
+
+export interface ModelInfo {
+  id: string;
+  provider: string;
+  mode: "chat" | "embedding";
+  contextWindow?: number;
+  maxOutputTokens?: number;
+}
+
+/** Known models: for one provider, or for every provider type in the registry. */
+export function listModels(provider?: string): ModelInfo[] {
+  const types = provider ? [providerDefinition(provider)?.type ?? provider] : knownProviderTypes();
+  return types.flatMap((t) => catalogModels(t).map((m) => ({ id: `${t}:${m.id}`, provider: t, mode: m.mode, contextWindow: m.contextWindow, maxOutputTokens: m.maxOutputTokens })));
+}
+
+export interface LibraryProvider {
+  readonly metadata: ProviderMetadata;
+  completion(params: CompletionParams & { stream: true }): Promise<ChatStream>;
+  completion(params: CompletionParams & { stream?: false | null }): Promise<ChatCompletion>;
+  embedding(params: EmbeddingParams): Promise<EmbeddingsResponse>;
+  listModels(): ModelInfo[];
+}
+
+/**
+ * A provider bound to its settings: `createProvider("anthropic", { apiKey })`. Model names
+ * given to it are the provider's own (no prefix).
+ */
+export function createProvider(id: string, options: ProviderOptions = {}): LibraryProvider {
+  const { metadata } = buildProvider(id, options); // validates id and credentials now
+  const bind = (model: string) => (model.startsWith(`${id}:`) || model.startsWith(`${id}/`) ? model : `${id}:${model}`);
+  return {
+    metadata,
+    completion: ((params: CompletionParams) => completion({ ...params, model: bind(params.model), provider: { ...options } })) as LibraryProvider["completion"],
+    embedding: (params: EmbeddingParams) => {
+      if (!metadata.capabilities.embeddings) return Promise.reject(new UnsupportedParameterError("embedding", id, "this provider has no embeddings endpoint"));
+      return embedding({ ...params, model: bind(params.model), provider: { ...options } });
+    },
+    listModels: () => listModels(metadata.type),
+  };
+}
+

@@ -4,6 +4,7 @@ import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { GatewayError, openAIEnvelope, toGatewayError } from "../core/errors.js";
 import type { Runtime } from "../pipeline/context.js";
+import type { Principal } from "../policy/auth.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
 import { handleInference, type Endpoint } from "./routes/inference.js";
 import { modelRoutes } from "./routes/models.js";
@@ -13,7 +14,7 @@ export interface AppOptions {
   isDraining: () => boolean;
 }
 
-type Env = { Bindings: HttpBindings };
+type Env = { Bindings: HttpBindings; Variables: { principal: Principal } };
 
 export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
@@ -46,7 +47,7 @@ export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
 
 function requireKey(rt: Runtime): MiddlewareHandler<Env> {
   return async (c, next) => {
-    rt.auth.authenticate(c.env.incoming.headers, undefined);
+    c.set("principal", await rt.auth.authenticate(c.env.incoming.headers, c.env.incoming.socket.remoteAddress));
     await next();
   };
 }

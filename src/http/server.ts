@@ -7,6 +7,8 @@ import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import type { SwitchboardConfig } from "../config/types.js";
 import { Authenticator } from "../policy/auth.js";
+import { LocalInvalidationBus } from "../policy/invalidation.js";
+import { KeyCache } from "../policy/key-cache.js";
 import { resolveMasterKey } from "../policy/master-key.js";
 import type { Runtime } from "../pipeline/context.js";
 import { providerDefinition } from "../providers/registry.js";
@@ -67,12 +69,17 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
     providers.set(id, def.create(settings, { connectTimeoutMs: config.routing.timeouts.connectMs }));
   }
 
+  const bus = new LocalInvalidationBus();
+  const keys = new KeyCache(store.db, bus);
+  await keys.preload();
   const runtime: Runtime = {
     config,
     providers,
     resolver: new ModelResolver(config.models, (id) => providers.has(id)),
-    auth: new Authenticator(master.key),
+    auth: new Authenticator(master.key, keys),
     usage,
+    bus,
+    store,
   };
 
   let draining = false;
@@ -95,6 +102,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
       const drained = await Promise.race([stopped.then(() => true), sleep(opts.drainMs ?? 10_000).then(() => false)]);
       if (!drained) server.closeAllConnections();
       await usage.close();
+      keys.close();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await store.close();
     })());

@@ -55,6 +55,7 @@ export function recordAttempt(
     overheadMs: outcome.overheadMs ?? overheadMs(ctx, now),
     keyId: ctx.principal?.keyId ?? null,
     userId: ctx.principal?.userId ?? null,
+    teamId: ctx.principal?.teamId ?? null,
   };
   rt.usage.record(row);
 }

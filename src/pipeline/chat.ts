@@ -4,6 +4,7 @@
  * the attempt loop, so anything that fails before the first byte reaches the client can still
  * be retried; after that, failures end the stream with an error event.
  */
+import { authorizeModel } from "../policy/auth.js";
 import { GatewayError, toGatewayError } from "../core/errors.js";
 import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
@@ -29,6 +30,7 @@ export function stripExtensions<T extends Record<string, unknown>>(body: T): T {
 }
 
 export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): Promise<ChatResult> {
+  if (ctx.principal) authorizeModel(ctx.principal, req.model);
   const resolution = rt.resolver.resolve(req.model);
   const requested = req.model;
   const onFailure = (info: AttemptInfo, err: GatewayError) =>

@@ -6,6 +6,8 @@ import type { Authenticator } from "../policy/auth.js";
 import type { Provider } from "../providers/types.js";
 import type { ModelResolver } from "../routing/resolve.js";
 import type { UsageSink } from "../usage/types.js";
+import type { InvalidationBus } from "../policy/invalidation.js";
+import type { Store } from "../store/db.js";
 
 /** Long-lived services the pipeline uses; built once at start-up. */
 export interface Runtime {
@@ -14,6 +16,9 @@ export interface Runtime {
   resolver: ModelResolver;
   auth: Authenticator;
   usage: UsageSink;
+  /** Every change to keys, users and teams is announced here. */
+  bus: InvalidationBus;
+  store: Store;
 }
 
 export interface RequestContext {

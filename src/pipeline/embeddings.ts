@@ -1,4 +1,5 @@
 /** POST /v1/embeddings through the pipeline. */
+import { authorizeModel } from "../policy/auth.js";
 import { GatewayError } from "../core/errors.js";
 import { countTokens } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
@@ -17,6 +18,7 @@ export function parseEmbeddingsRequest(raw: Record<string, unknown>): Embeddings
 }
 
 export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
+  if (ctx.principal) authorizeModel(ctx.principal, req.model);
   const resolution = rt.resolver.resolve(req.model);
   const { value, info } = await withAttempts(
     rt,

@@ -1,15 +1,22 @@
 /**
- * Authentication of inference requests. Accepted headers: `Authorization: Bearer <key>`,
- * `x-api-key: <key>`, `AnyLLM-Key` / `X-AnyLLM-Key: Bearer <key>`.
+ * Authentication of API requests. Accepted headers: `Authorization: Bearer <key>`,
+ * `x-api-key: <key>`, `AnyLLM-Key` / `X-AnyLLM-Key: Bearer <key>`. The master key is compared
+ * in constant time; virtual keys are looked up by hash in the in-memory key cache.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { GatewayError } from "../core/errors.js";
+import type { KeyCache, KeyRecord } from "./key-cache.js";
+import { hashKey, KEY_PATTERN } from "./keys.js";
+import { denied } from "./permissions.js";
 
 export interface Principal {
-  kind: "master";
+  kind: "master" | "key";
   keyId: string | null;
   userId: string | null;
+  teamId: string | null;
+  /** The virtual key's record, for permissions, limits and budgets. */
+  key?: KeyRecord;
 }
 
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -32,10 +39,13 @@ function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
 }
 
+/** One message for every kind of bad key, so a caller learns nothing about which keys exist. */
+const INVALID = "invalid API key";
+
 export class Authenticator {
   private readonly masterDigest: Buffer;
 
-  constructor(masterKey: string) {
+  constructor(masterKey: string, private readonly keys?: KeyCache) {
     this.masterDigest = digest(masterKey);
   }
 
@@ -44,12 +54,34 @@ export class Authenticator {
     return timingSafeEqual(digest(key), this.masterDigest);
   }
 
-  authenticate(headers: IncomingHttpHeaders, bodyUser: unknown): Principal {
+  /** Resolves the caller. Cached keys answer synchronously; an unseen key costs one lookup. */
+  authenticate(headers: IncomingHttpHeaders, remoteIp?: string): Principal | Promise<Principal> {
     const key = presentedKey(headers);
     if (!key) throw new GatewayError("invalid_api_key", "missing API key: send 'Authorization: Bearer <key>' or 'x-api-key'");
-    if (this.isMasterKey(key)) {
-      return { kind: "master", keyId: null, userId: typeof bodyUser === "string" && bodyUser ? bodyUser : null };
-    }
-    throw new GatewayError("invalid_api_key", "invalid API key");
+    if (this.isMasterKey(key)) return { kind: "master", keyId: null, userId: null, teamId: null };
+    if (!this.keys || !KEY_PATTERN.test(key)) throw new GatewayError("invalid_api_key", INVALID);
+    const found = this.keys.get(hashKey(key));
+    if (found instanceof Promise) return found.then((r) => checkKey(r, remoteIp), lookupFailed);
+    return checkKey(found, remoteIp);
   }
+}
+
+function lookupFailed(e: unknown): never {
+  throw new GatewayError("not_ready", "cannot verify the API key right now: the database is unavailable", { cause: e, retryAfterSeconds: 1 });
+}
+
+function checkKey(r: KeyRecord | null, remoteIp: string | undefined): Principal {
+  if (!r || !r.isActive || r.revoked || (r.expiresAt !== null && r.expiresAt <= Date.now())) {
+    throw new GatewayError("invalid_api_key", INVALID);
+  }
+  if (r.userBlocked) throw denied("this key's user is blocked");
+  if (r.teamBlocked) throw denied("this key's team is blocked");
+  if (r.allowedIps && !r.allowedIps.allows(remoteIp)) throw denied(`requests from ${remoteIp ?? "this address"} are not allowed for this key`);
+  return { kind: "key", keyId: r.id, userId: r.userId, teamId: r.teamId, key: r };
+}
+
+/** Whether the principal may use the model as requested (alias or provider:model). */
+export function authorizeModel(p: Principal, model: string): void {
+  const allowed = p.key?.allowedModels;
+  if (allowed && !allowed.allows(model)) throw denied(`model '${model}' is not allowed for this key`);
 }

@@ -42,11 +42,76 @@ export interface UsageTable {
   overhead_ms: AppendOnly<number>;
   key_id: AppendOnly<string | null>;
   user_id: AppendOnly<string | null>;
+  team_id: AppendOnlyDefault<string | null>;
+}
+
+/** jsonb columns: objects in, objects out (node-postgres parses jsonb). */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface TeamsTable {
+  team_id: string;
+  name: string | null;
+  budget_id: string | null;
+  metadata: Json<Record<string, unknown>>;
+  blocked: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface UsersTable {
+  user_id: string;
+  alias: string | null;
+  team_id: string | null;
+  budget_id: string | null;
+  metadata: Json<Record<string, unknown>>;
+  blocked: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  /** sha256 of the whole key, hex. The key itself is never stored. */
+  key_hash: string;
+  /** The first characters of the key, for display (`sb-live-ab12…`). */
+  key_prefix: string;
+  key_name: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+  expires_at: Date | null;
+  is_active: ColumnType<boolean, boolean | undefined, boolean>;
+  revoked_at: Date | null;
+  metadata: Json<Record<string, unknown>>;
+  allowed_models: Json<string[] | null>;
+  allowed_ips: Json<string[] | null>;
+  budget_id: string | null;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  rpd_limit: number | null;
+  max_parallel: number | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: ColumnType<Date, Date | undefined, never>;
+  actor: ColumnType<string, string, never>;
+  action: ColumnType<string, string, never>;
+  target_type: ColumnType<string, string, never>;
+  target_id: ColumnType<string | null, string | null, never>;
+  source_ip: ColumnType<string | null, string | null, never>;
+  request_id: ColumnType<string | null, string | null, never>;
+  changes: ColumnType<Record<string, unknown>, string, never>;
 }
 
 export interface Database {
   schema_migrations: SchemaMigrationsTable;
   usage: UsageTable;
+  teams: TeamsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
 }
 
 export type UsageRow = Selectable<UsageTable>;

@@ -53,6 +53,7 @@ export function toUsageRow(r: UsageRecord): NewUsageRow {
     overhead_ms: r.overheadMs,
     key_id: r.keyId,
     user_id: r.userId,
+    team_id: r.teamId,
   };
 }
 
@@ -78,6 +79,7 @@ export function fromUsageRow(row: UsageRow): StoredUsageRecord {
     overheadMs: row.overhead_ms,
     keyId: row.key_id,
     userId: row.user_id,
+    teamId: row.team_id,
   };
 }
 

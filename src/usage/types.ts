@@ -25,6 +25,7 @@ export interface UsageRecord {
   overheadMs: number;
   keyId: string | null;
   userId: string | null;
+  teamId: string | null;
 }
 
 /** Where usage goes. `record` never blocks the response; durability is the sink's job. */

@@ -29,6 +29,7 @@ export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
     overheadMs: 0.375,
     keyId: "key_abc",
     userId: "user_1",
+    teamId: "team_1",
     ...overrides,
   };
 }

@@ -79,6 +79,7 @@ describe.each(backends)("UsageWriter on $kind", (backend) => {
       ttftMs: null,
       keyId: null,
       userId: null,
+      teamId: null,
       endpoint: "embeddings",
     });
     const ok = usageRecord({ requestId: id, attempt: 2, createdAt: new Date("2025-06-01T12:34:57.001Z") });

@@ -34,7 +34,7 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
     warnings: [],
   };
   try {
-    ctx.principal = rt.auth.authenticate(req.headers, undefined);
+    ctx.principal = await rt.auth.authenticate(req.headers, req.socket.remoteAddress);
     const raw = parseJsonObject(await readBody(req, rt.config.server.maxBodyBytes));
     if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal.userId = raw.user;
     if (endpoint === "embeddings") {

@@ -5,6 +5,7 @@ import { GatewayError } from "../../core/errors.js";
 import type { Runtime } from "../../pipeline/context.js";
 import { providerDefinition } from "../../providers/registry.js";
 import { splitModelName } from "../../routing/resolve.js";
+import type { Principal } from "../../policy/auth.js";
 
 interface ModelObject {
   id: string;
@@ -43,17 +44,24 @@ export function listModels(rt: Runtime): ModelObject[] {
   return out;
 }
 
-export function modelRoutes(rt: Runtime): Hono {
-  const app = new Hono();
-  app.get("/v1/models", (c) => c.json({ object: "list", data: listModels(rt), next_cursor: null }));
+/** Models the principal may use: a key with `allowed_models` sees only those. */
+function visibleModels(rt: Runtime, p: Principal | undefined): ModelObject[] {
+  const all = listModels(rt);
+  const allowed = p?.key?.allowedModels;
+  return allowed ? all.filter((m) => allowed.allows(m.id)) : all;
+}
+
+export function modelRoutes(rt: Runtime): Hono<{ Variables: { principal: Principal } }> {
+  const app = new Hono<{ Variables: { principal: Principal } }>();
+  app.get("/v1/models", (c) => c.json({ object: "list", data: visibleModels(rt, c.get("principal")), next_cursor: null }));
   app.get("/v1/models/:id{.+}", (c) => {
     const id = decodeURIComponent(c.req.param("id"));
-    const models = listModels(rt);
+    const models = visibleModels(rt, c.get("principal"));
     const split = splitModelName(id);
     const normalised = split ? `${split.provider}:${split.model}` : id;
     const found = models.find((m) => m.id === id || m.id === normalised);
     if (found) return c.json(found);
-    if (split && rt.config.providers[split.provider]) {
+    if (split && rt.config.providers[split.provider] && !c.get("principal")?.key?.allowedModels) {
       return c.json({ id: normalised, object: "model", created: CREATED, owned_by: split.provider });
     }
     throw new GatewayError("model_not_found", `model '${id}' not found`, { param: "model" });

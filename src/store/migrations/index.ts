@@ -3,8 +3,9 @@
  * a `Migration` with the next version, append it here, and update `../schema.ts`.
  */
 import { migration0001Usage } from "./0001_usage.js";
+import { migration0002Access } from "./0002_access.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Usage];
+export const MIGRATIONS: readonly Migration[] = [migration0001Usage, migration0002Access];

@@ -1,0 +1,89 @@
+/** The key cache: preload, lookups of unseen keys, invalidation, and the revocation race. */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { LocalInvalidationBus } from "../../src/policy/invalidation.js";
+import { KeyCache } from "../../src/policy/key-cache.js";
+import { generateKey, newKeyId } from "../../src/policy/keys.js";
+import { openStore, type Store } from "../../src/store/db.js";
+
+let dir: string;
+let store: Store;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sb-keycache-"));
+  cpSync(inject("pgliteTemplate"), dir, { recursive: true });
+  store = await openStore({ dataDir: dir });
+});
+afterAll(async () => {
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function insertKey(extra: Record<string, unknown> = {}) {
+  const k = generateKey();
+  await store.db.insertInto("api_keys").values({ id: newKeyId(), key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", ...extra } as never).execute();
+  return k;
+}
+
+describe("KeyCache", () => {
+  it("preloads usable keys and answers them synchronously", async () => {
+    const k = await insertKey();
+    const cache = new KeyCache(store.db, new LocalInvalidationBus());
+    expect(await cache.preload()).toBeGreaterThanOrEqual(1);
+    const r = cache.get(k.hash);
+    expect(r).not.toBeInstanceOf(Promise);
+    expect((r as { isActive: boolean }).isActive).toBe(true);
+  });
+
+  it("looks up a key it has not seen once, then serves it from memory", async () => {
+    const cache = new KeyCache(store.db, new LocalInvalidationBus());
+    const k = await insertKey({ allowed_models: JSON.stringify(["mock:*"]) });
+    const first = cache.get(k.hash);
+    expect(first).toBeInstanceOf(Promise);
+    expect((await first)!.allowedModels!.allows("mock:x")).toBe(true);
+    expect(cache.get(k.hash)).not.toBeInstanceOf(Promise);
+    expect(await cache.get("0".repeat(64))).toBeNull();
+  });
+
+  it("drops entries on invalidation so the next request sees the change", async () => {
+    const bus = new LocalInvalidationBus();
+    const cache = new KeyCache(store.db, bus);
+    const k = await insertKey();
+    await cache.get(k.hash);
+    await store.db.updateTable("api_keys").set({ revoked_at: new Date(), is_active: false }).where("key_hash", "=", k.hash).execute();
+    expect((cache.get(k.hash) as { revoked: boolean }).revoked).toBe(false);
+    bus.publish({ kind: "key", keyHash: k.hash });
+    expect((await cache.get(k.hash))!.revoked).toBe(true);
+  });
+
+  it("never writes back a lookup that raced with a revocation", async () => {
+    const bus = new LocalInvalidationBus();
+    const cache = new KeyCache(store.db, bus);
+    const k = await insertKey();
+    const pending = cache.get(k.hash); // the SELECT is queued first and will see the key active
+    const revoke = store.db.updateTable("api_keys").set({ revoked_at: new Date(), is_active: false }).where("key_hash", "=", k.hash).execute();
+    bus.publish({ kind: "key", keyHash: k.hash }); // the revocation is announced while the lookup is in flight
+    await revoke;
+    const seen = await pending;
+    const cached = await cache.get(k.hash);
+    expect(cached!.revoked).toBe(true);
+    expect(seen!.revoked).toBe(true);
+  });
+
+  it("user and team invalidations drop their keys", async () => {
+    const bus = new LocalInvalidationBus();
+    const cache = new KeyCache(store.db, bus);
+    await store.db.insertInto("teams").values({ team_id: "t-cache", metadata: "{}" }).execute();
+    await store.db.insertInto("users").values({ user_id: "u-cache", team_id: "t-cache", metadata: "{}" }).execute();
+    const k = await insertKey({ user_id: "u-cache" });
+    const r = (await cache.get(k.hash))!;
+    expect(r.teamId).toBe("t-cache");
+    await store.db.updateTable("users").set({ blocked: true }).where("user_id", "=", "u-cache").execute();
+    bus.publish({ kind: "user", userId: "u-cache" });
+    expect((await cache.get(k.hash))!.userBlocked).toBe(true);
+    await store.db.updateTable("teams").set({ blocked: true }).where("team_id", "=", "t-cache").execute();
+    bus.publish({ kind: "team", teamId: "t-cache" });
+    expect((await cache.get(k.hash))!.teamBlocked).toBe(true);
+  });
+});

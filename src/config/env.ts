@@ -91,11 +91,24 @@ export const PROVIDER_API_KEY_ENV = {
 
 export type EnvKeyedProviderId = keyof typeof PROVIDER_API_KEY_ENV;
 
+/**
+ * Variables holding a provider's key that do not make the provider available on their own
+ * (read when the provider is configured under its own name).
+ */
+export const PROVIDER_KEY_ONLY_ENV = {
+  azure: ["AZURE_OPENAI_API_KEY"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Azure OpenAI is available from the environment when both its key and its endpoint are set. */
+export const AZURE_OPENAI_ENV = { apiKey: "AZURE_OPENAI_API_KEY", endpoint: "AZURE_OPENAI_ENDPOINT" } as const;
+
 /** The AWS variables that make Bedrock available without a config file (SPEC §1 "AWS credentials"). */
 export const AWS_CREDENTIALS_ENV = {
   accessKeyId: "AWS_ACCESS_KEY_ID",
   secretAccessKey: "AWS_SECRET_ACCESS_KEY",
   sessionToken: "AWS_SESSION_TOKEN",
+  /** A Bedrock API key (sent as `Authorization: Bearer`), AWS's documented variable for it. */
+  bedrockApiKey: "AWS_BEARER_TOKEN_BEDROCK",
   region: ["AWS_REGION", "AWS_DEFAULT_REGION"],
   defaultRegion: "us-east-1",
 } as const;
@@ -124,26 +137,35 @@ export function detectProviders(env: EnvInput): DetectedProvider[] {
   }
   const accessKeyId = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.accessKeyId);
   const secretAccessKey = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.secretAccessKey);
-  if (accessKeyId !== undefined && secretAccessKey !== undefined) {
+  const bedrockApiKey = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.bedrockApiKey);
+  const hasKeyPair = accessKeyId !== undefined && secretAccessKey !== undefined;
+  if (hasKeyPair || bedrockApiKey !== undefined) {
     const region =
       AWS_CREDENTIALS_ENV.region.map((name) => snapshot.nonEmpty(name)).find((v) => v !== undefined) ??
       AWS_CREDENTIALS_ENV.defaultRegion;
-    const extra: Record<string, unknown> = {
-      region,
-      access_key_id: accessKeyId,
-      secret_access_key: secretAccessKey,
-    };
-    const sessionToken = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.sessionToken);
-    if (sessionToken !== undefined) extra.session_token = sessionToken;
-    found.push({ id: "bedrock", envVar: AWS_CREDENTIALS_ENV.accessKeyId, extra });
+    const extra: Record<string, unknown> = { region };
+    if (hasKeyPair) {
+      extra.access_key_id = accessKeyId;
+      extra.secret_access_key = secretAccessKey;
+      const sessionToken = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.sessionToken);
+      if (sessionToken !== undefined) extra.session_token = sessionToken;
+    }
+    const envVar = hasKeyPair ? AWS_CREDENTIALS_ENV.accessKeyId : AWS_CREDENTIALS_ENV.bedrockApiKey;
+    found.push({ id: "bedrock", envVar, ...(bedrockApiKey !== undefined ? { apiKey: bedrockApiKey } : {}), extra });
+  }
+  const azureKey = snapshot.nonEmpty(AZURE_OPENAI_ENV.apiKey);
+  const azureEndpoint = snapshot.nonEmpty(AZURE_OPENAI_ENV.endpoint);
+  if (azureKey !== undefined && azureEndpoint !== undefined) {
+    found.push({ id: "azure", envVar: AZURE_OPENAI_ENV.apiKey, apiKey: azureKey, extra: { endpoint: azureEndpoint } });
   }
   return found;
 }
 
 /** The standard variable holding a provider's key, when the id has one. */
 export function apiKeyFromEnv(id: string, env: EnvInput): string | undefined {
-  if (!Object.hasOwn(PROVIDER_API_KEY_ENV, id)) return undefined;
-  const vars = (PROVIDER_API_KEY_ENV as Record<string, readonly string[]>)[id];
+  const tables: ReadonlyArray<Record<string, readonly string[]>> = [PROVIDER_API_KEY_ENV, PROVIDER_KEY_ONLY_ENV];
+  const vars = tables.find((t) => Object.hasOwn(t, id))?.[id];
+  if (vars === undefined) return undefined;
   const snapshot = readEnv(env);
   for (const name of vars) {
     const value = snapshot.nonEmpty(name);

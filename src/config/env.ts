@@ -87,6 +87,13 @@ export const PROVIDER_API_KEY_ENV = {
   cerebras: ["CEREBRAS_API_KEY"],
   deepinfra: ["DEEPINFRA_API_KEY"],
   cohere: ["COHERE_API_KEY"],
+  sambanova: ["SAMBANOVA_API_KEY"],
+  nvidia: ["NVIDIA_API_KEY"],
+  hyperbolic: ["HYPERBOLIC_API_KEY"],
+  moonshot: ["MOONSHOT_API_KEY"],
+  nebius: ["NEBIUS_API_KEY"],
+  huggingface: ["HF_TOKEN"],
+  dashscope: ["DASHSCOPE_API_KEY"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EnvKeyedProviderId = keyof typeof PROVIDER_API_KEY_ENV;

@@ -2,11 +2,17 @@
  * The one list of provider types. Adding a provider touches its folder and one entry here.
  */
 import type { ProviderSettings } from "../config/types.js";
+import { anthropicDefinition } from "./anthropic/index.js";
+import { azureDefinition } from "./azure/index.js";
+import { cohereDefinition } from "./cohere/index.js";
+import { bedrockDefinition } from "./bedrock/index.js";
+import { geminiDefinition } from "./gemini/index.js";
 import { createHttpProvider } from "./http.js";
 import { createMockProvider, MOCK_CAPABILITIES } from "./mock/index.js";
 import { bearerAuth, openAIWire } from "./openai/index.js";
 import { OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from "./openai-compatible/presets.js";
 import type { Capabilities, Provider } from "./types.js";
+import { vertexDefinition } from "./vertex/index.js";
 
 export interface ProviderDefinition {
   type: string;
@@ -41,6 +47,12 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
 const definitions: ProviderDefinition[] = [
   ...Object.entries(OPENAI_COMPATIBLE_PRESETS).map(([type, preset]) => openAICompatible(type, preset)),
   { type: "mock", name: "Mock (deterministic, offline)", capabilities: MOCK_CAPABILITIES, requiresKey: false, create: (s) => createMockProvider(s.id) },
+  anthropicDefinition,
+  azureDefinition,
+  cohereDefinition,
+  bedrockDefinition,
+  geminiDefinition,
+  vertexDefinition,
 ];
 
 export const PROVIDER_REGISTRY: ReadonlyMap<string, ProviderDefinition> = new Map(definitions.map((d) => [d.type, d]));

@@ -55,6 +55,7 @@ describe("detectProviders", () => {
     expect(Object.keys(PROVIDER_API_KEY_ENV)).toEqual([
       "openai", "anthropic", "gemini", "mistral", "groq", "together", "fireworks",
       "deepseek", "xai", "openrouter", "perplexity", "cerebras", "deepinfra", "cohere",
+      "sambanova", "nvidia", "hyperbolic", "moonshot", "nebius", "huggingface", "dashscope",
     ]);
   });
 

@@ -5,6 +5,8 @@ import { serveCommand } from "./serve.js";
 import { configCheckCommand } from "./config-check.js";
 import { migrateCommand } from "./migrate.js";
 import { benchCommand } from "./bench.js";
+import { registerKeysCommands } from "./keys.js";
+import { registerUsersCommands } from "./users.js";
 
 const program = new Command();
 program.name("switchboard").description("Self-hosted LLM gateway").version("0.1.0");
@@ -40,6 +42,9 @@ program
   .option("--database-url <url>", "run the gateway on this PostgreSQL database")
   .option("--json", "print results as JSON")
   .action(benchCommand);
+
+registerKeysCommands(program);
+registerUsersCommands(program);
 
 function parsePort(v: string): number {
   const n = Number(v);

@@ -8,6 +8,7 @@ import type { Principal } from "../policy/auth.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
 import { handleInference, type Endpoint } from "./routes/inference.js";
 import { modelRoutes } from "./routes/models.js";
+import { createManagementApp } from "../management/index.js";
 
 export interface AppOptions {
   readiness: ReadinessChecks;
@@ -32,6 +33,7 @@ export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   app.use("/v1/models", requireKey(rt));
   app.use("/v1/models/*", requireKey(rt));
   app.route("/", modelRoutes(rt));
+  app.route("/", createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k) }));
 
   app.notFound((c) => {
     const err = new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`);

@@ -1,0 +1,39 @@
+/** What every management handler works with: its dependencies, the Hono env, and who is acting. */
+import type { HttpBindings } from "@hono/node-server";
+import type { Context } from "hono";
+import type { Kysely } from "kysely";
+import type { InvalidationBus } from "../policy/invalidation.js";
+import type { Database } from "../store/schema.js";
+
+export interface ManagementDeps {
+  db: Kysely<Database>;
+  bus: InvalidationBus;
+  /** Constant-time check of the master key (the inference Authenticator's `isMasterKey`). */
+  isMasterKey(key: string): boolean;
+}
+
+export type ManagementEnv = {
+  /** Present when served by @hono/node-server; absent under `app.request()` in tests. */
+  Bindings: Partial<HttpBindings>;
+  Variables: { requestId: string; actor: string };
+};
+
+/** Who did it, from where, in which request: what every audit row records. */
+export interface Actor {
+  actor: string;
+  sourceIp: string | null;
+  requestId: string;
+}
+
+export function actorOf(c: Context<ManagementEnv>): Actor {
+  return { actor: c.get("actor"), sourceIp: sourceIp(c), requestId: c.get("requestId") };
+}
+
+/** The socket's remote address (IPv4-mapped IPv6 shown as IPv4); null when there is no socket. */
+export function sourceIp(c: Context<ManagementEnv>): string | null {
+  const env = c.env as Partial<HttpBindings> | undefined;
+  const addr = env?.incoming?.socket?.remoteAddress;
+  if (!addr) return null;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  return mapped ? mapped[1]! : addr;
+}

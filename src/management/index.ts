@@ -1,0 +1,52 @@
+/**
+ * The management API (SPEC §5): keys, users, teams and the audit log under `/v1/`, master key
+ * only, plus the public `GET /openapi.json` generated from the same zod schemas that validate
+ * the requests. Mount it on the gateway app with `app.route("/", createManagementApp(deps))`:
+ * its middleware is registered on its own paths only, so inference routes are untouched.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { GatewayError } from "../core/errors.js";
+import type { ManagementDeps, ManagementEnv } from "./context.js";
+import { renderError, validationHook } from "./errors.js";
+import { limitBody, requestId, requireMasterKey } from "./middleware.js";
+import { auditRoutes } from "./routes/audit.js";
+import { keyRoutes } from "./routes/keys.js";
+import { teamRoutes, userRoutes } from "./routes/users.js";
+
+export type { ManagementDeps, ManagementEnv } from "./context.js";
+
+/** Path prefixes the management app answers (and its middleware runs on): these and below them. */
+export const MANAGEMENT_PATHS = ["/v1/keys", "/v1/users", "/v1/teams", "/v1/audit"] as const;
+
+const API_VERSION = "0.1.0";
+
+export function createManagementApp(deps: ManagementDeps): OpenAPIHono<ManagementEnv> {
+  const app = new OpenAPIHono<ManagementEnv>({ defaultHook: validationHook });
+
+  app.use("/openapi.json", requestId());
+  // Hono's `/x/*` also matches `/x` itself.
+  for (const path of MANAGEMENT_PATHS) app.use(`${path}/*`, requestId(), requireMasterKey(deps), limitBody());
+
+  keyRoutes(app, deps);
+  userRoutes(app, deps);
+  teamRoutes(app, deps);
+  auditRoutes(app, deps);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "masterKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "The gateway's master key (also accepted as `x-api-key`)",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Switchboard management API",
+      version: API_VERSION,
+      description: "Keys, users, teams and the audit log of a Switchboard gateway. Errors use OpenAI's envelope.",
+    },
+  });
+
+  app.onError(renderError);
+  app.notFound((c) => renderError(new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`), c));
+  return app;
+}

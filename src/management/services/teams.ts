@@ -1,0 +1,79 @@
+/** Teams: create, edit, delete (members and keys are detached, not deleted). */
+import { randomId } from "../../core/ids.js";
+import { GatewayError } from "../../core/errors.js";
+import { clearKeysTeam, keysOfTeam } from "../../store/repos/keys.js";
+import type { Page, PageRequest } from "../../store/repos/page.js";
+import { deleteTeam as deleteTeamRow, findTeam, insertTeam, listTeams, updateTeam as updateTeamRow, type TeamSettings } from "../../store/repos/teams.js";
+import { clearUsersTeam, memberIds } from "../../store/repos/users.js";
+import type { Actor, ManagementDeps } from "../context.js";
+import { notFound } from "../errors.js";
+import { teamObject } from "../present.js";
+import type { TeamCreate, TeamObject, TeamPatch } from "../schemas/users.js";
+import { diff, mutate, presentFields, snapshot, type Mutation } from "./common.js";
+
+const SETTINGS: ReadonlyArray<keyof TeamSettings> = ["name", "budget_id", "metadata", "blocked"];
+
+/** The team, its members and every key reached through it (directly or by a member) leave the caches. */
+async function invalidateTeam(m: Mutation, teamId: string): Promise<{ members: string[]; keyIds: string[] }> {
+  m.invalidate({ kind: "team", teamId });
+  const members = await memberIds(m.trx, teamId);
+  for (const userId of members) m.invalidate({ kind: "user", userId });
+  const keys = await keysOfTeam(m.trx, teamId);
+  for (const k of keys) m.invalidate({ kind: "key", keyHash: k.key_hash });
+  return { members, keyIds: keys.filter((k) => k.team_id === teamId).map((k) => k.id) };
+}
+
+export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamCreate): Promise<TeamObject> {
+  const teamId = body.team_id ?? `team_${randomId(20)}`;
+  const settings: TeamSettings = {
+    name: body.name ?? null,
+    budget_id: body.budget_id ?? null,
+    metadata: body.metadata ?? {},
+    blocked: body.blocked ?? false,
+  };
+  return mutate(deps, actor, async (m) => {
+    if (await findTeam(m.trx, teamId)) throw new GatewayError("conflict", `team '${teamId}' already exists`, { param: "team_id" });
+    const row = await insertTeam(m.trx, teamId, settings, m.now);
+    await m.audit("team.create", "team", teamId, snapshot(row, SETTINGS));
+    m.invalidate({ kind: "team", teamId });
+    return teamObject(row);
+  });
+}
+
+export async function getTeam(deps: ManagementDeps, teamId: string): Promise<TeamObject> {
+  const row = await findTeam(deps.db, teamId);
+  if (!row) throw notFound("team", teamId, "team_id");
+  return teamObject(row);
+}
+
+export async function listTeamPage(deps: ManagementDeps, page: PageRequest): Promise<Page<TeamObject>> {
+  const rows = await listTeams(deps.db, page);
+  return { data: rows.data.map(teamObject), nextCursor: rows.nextCursor };
+}
+
+export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: string, body: TeamPatch): Promise<TeamObject> {
+  return mutate(deps, actor, async (m) => {
+    const before = await findTeam(m.trx, teamId, true);
+    if (!before) throw notFound("team", teamId, "team_id");
+    const patch: Partial<TeamSettings> = {};
+    for (const f of presentFields(body)) (patch as Record<string, unknown>)[f] = body[f];
+    const after = await updateTeamRow(m.trx, teamId, patch, m.now);
+    await m.audit("team.update", "team", teamId, diff(before, after, SETTINGS));
+    await invalidateTeam(m, teamId);
+    return teamObject(after);
+  });
+}
+
+/** Deletes the team: members stay (team_id becomes null), keys stay (team_id becomes null). */
+export async function deleteTeam(deps: ManagementDeps, actor: Actor, teamId: string): Promise<TeamObject> {
+  return mutate(deps, actor, async (m) => {
+    const row = await findTeam(m.trx, teamId, true);
+    if (!row) throw notFound("team", teamId, "team_id");
+    const { members, keyIds } = await invalidateTeam(m, teamId);
+    await clearUsersTeam(m.trx, teamId, m.now);
+    await clearKeysTeam(m.trx, teamId, m.now);
+    await deleteTeamRow(m.trx, teamId);
+    await m.audit("team.delete", "team", teamId, { removed_members: members, detached_keys: keyIds });
+    return teamObject(row);
+  });
+}

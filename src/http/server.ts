@@ -17,6 +17,8 @@ import { ModelResolver } from "../routing/resolve.js";
 import { openStore, type Store } from "../store/db.js";
 import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { UsageWriter } from "../usage/writer.js";
+import { PriceResolver } from "../pricing/resolver.js";
+import { loadApiPrices } from "../pricing/store.js";
 import { createApp } from "./app.js";
 
 export interface StartOptions {
@@ -72,6 +74,8 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   const bus = new LocalInvalidationBus();
   const keys = new KeyCache(store.db, bus);
   await keys.preload();
+  const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
+  pricing.setApiPrices(await loadApiPrices(store.db));
   const runtime: Runtime = {
     config,
     providers,
@@ -80,6 +84,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
     usage,
     bus,
     store,
+    pricing,
   };
 
   let draining = false;

@@ -1,7 +1,11 @@
-/** Turning attempts into usage-ledger rows; estimating usage only when the provider reported none. */
+/**
+ * Turning attempts into usage-ledger rows: tokens (estimated only when the provider reported
+ * none), cost in integer micro-USD with the price version used, and the request's receipt.
+ */
 import type { GatewayError } from "../core/errors.js";
 import { countTokens, estimatePromptTokens } from "../core/tokens.js";
-import type { UsageRecord } from "../usage/types.js";
+import { costOf } from "../catalog/prices.js";
+import { ZERO_COST, type CostBreakdown, type UsageRecord } from "../usage/types.js";
 import type { ChatRequest, Usage } from "../wire/openai.js";
 import type { AttemptInfo } from "./attempts.js";
 import { overheadMs, type RequestContext, type Runtime } from "./context.js";
@@ -9,32 +13,74 @@ import { overheadMs, type RequestContext, type Runtime } from "./context.js";
 export interface AttemptUsage {
   promptTokens: number;
   completionTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
   estimated: boolean;
 }
 
-export const NO_USAGE: AttemptUsage = { promptTokens: 0, completionTokens: 0, estimated: false };
+export const NO_USAGE: AttemptUsage = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: false });
 
 export function fromReported(u: Usage): AttemptUsage {
-  return { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0, estimated: false };
+  const details = (u.prompt_tokens_details ?? {}) as { cached_tokens?: number; cache_creation_tokens?: number };
+  return {
+    promptTokens: u.prompt_tokens ?? 0,
+    completionTokens: u.completion_tokens ?? 0,
+    cachedTokens: details.cached_tokens ?? 0,
+    cacheWriteTokens: details.cache_creation_tokens ?? 0,
+    reasoningTokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
+    estimated: false,
+  };
 }
 
 /** Tokenizer estimate for a chat exchange whose provider reported no usage. */
 export async function estimateChatUsage(req: ChatRequest, completionText: string): Promise<AttemptUsage> {
   return {
+    ...NO_USAGE,
     promptTokens: await estimatePromptTokens(req.messages, req.tools),
     completionTokens: await countTokens(completionText),
     estimated: true,
   };
 }
 
-export function recordAttempt(
-  rt: Runtime,
-  ctx: RequestContext,
-  info: AttemptInfo,
-  requestedModel: string,
-  outcome: { status: number; error?: GatewayError; usage: AttemptUsage; streamed: boolean; ttftMs?: number | null; overheadMs?: number },
-): void {
+/** The cost of an attempt's usage at the price that applies to its deployment. */
+export function attemptCost(rt: Runtime, info: AttemptInfo, usage: AttemptUsage): { cost: CostBreakdown; priceVersion: string | null } {
+  const resolved = rt.pricing.lookup(info.deployment.provider, info.deployment.model);
+  if (!resolved) return { cost: ZERO_COST, priceVersion: null };
+  const c = costOf(resolved.price, usage);
+  return {
+    cost: { inputMicros: c.inputMicros, cachedMicros: c.cachedInputMicros, cacheWriteMicros: c.cacheWriteMicros, outputMicros: c.outputMicros + c.reasoningMicros, totalMicros: c.totalMicros },
+    priceVersion: resolved.version,
+  };
+}
+
+export interface AttemptOutcome {
+  status: number;
+  error?: GatewayError;
+  usage: AttemptUsage;
+  streamed: boolean;
+  ttftMs?: number | null;
+  overheadMs?: number;
+}
+
+/** Records one attempt in the ledger, with the receipt up to this attempt; returns its cost. */
+export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInfo, requestedModel: string, outcome: AttemptOutcome): CostBreakdown {
   const now = performance.now();
+  const { cost, priceVersion } = attemptCost(rt, info, outcome.usage);
+  ctx.costMicros += cost.totalMicros;
+  ctx.attemptLog.push({
+    attempt: info.attempt,
+    provider: info.deployment.provider,
+    model: info.deployment.model,
+    status: outcome.status,
+    error_code: outcome.error?.code ?? null,
+    error_message: outcome.error?.message ?? null,
+    duration_ms: round(now - info.startedAt),
+    cost_micros: cost.totalMicros,
+  });
+  const u = outcome.usage;
+  const total = round(now - ctx.receivedAt);
+  const overhead = round(outcome.overheadMs ?? overheadMs(ctx, now));
   const row: UsageRecord = {
     requestId: ctx.requestId,
     attempt: info.attempt,
@@ -45,17 +91,42 @@ export function recordAttempt(
     endpoint: ctx.endpoint,
     status: outcome.status,
     errorCode: outcome.error?.code ?? null,
-    promptTokens: outcome.usage.promptTokens,
-    completionTokens: outcome.usage.completionTokens,
-    totalTokens: outcome.usage.promptTokens + outcome.usage.completionTokens,
-    usageEstimated: outcome.usage.estimated,
+    promptTokens: u.promptTokens,
+    completionTokens: u.completionTokens,
+    totalTokens: u.promptTokens + u.completionTokens,
+    usageEstimated: u.estimated,
     streamed: outcome.streamed,
     ttftMs: outcome.ttftMs ?? null,
-    totalMs: now - ctx.receivedAt,
-    overheadMs: outcome.overheadMs ?? overheadMs(ctx, now),
+    totalMs: total,
+    overheadMs: overhead,
     keyId: ctx.principal?.keyId ?? null,
     userId: ctx.principal?.userId ?? null,
     teamId: ctx.principal?.teamId ?? null,
+    cachedTokens: u.cachedTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    reasoningTokens: u.reasoningTokens,
+    cost,
+    priceVersion,
+    // The receipt so far: the row with the highest attempt number holds the whole story.
+    receipt: receipt(ctx, requestedModel, total, overhead, outcome.ttftMs ?? null),
   };
   rt.usage.record(row);
+  return cost;
+}
+
+function receipt(ctx: RequestContext, requestedModel: string, totalMs: number, overhead: number, ttftMs: number | null): Record<string, unknown> {
+  return {
+    request_id: ctx.requestId,
+    endpoint: ctx.endpoint,
+    requested_model: requestedModel,
+    routing: ctx.routing,
+    attempts: ctx.attemptLog,
+    cost_micros: ctx.costMicros,
+    warnings: ctx.warnings,
+    timings: { total_ms: totalMs, overhead_ms: overhead, ttft_ms: ttftMs },
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

@@ -32,6 +32,7 @@ export function stripExtensions<T extends Record<string, unknown>>(body: T): T {
 export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): Promise<ChatResult> {
   if (ctx.principal) authorizeModel(ctx.principal, req.model);
   const resolution = rt.resolver.resolve(req.model);
+  ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   const requested = req.model;
   const onFailure = (info: AttemptInfo, err: GatewayError) =>
     recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage: NO_USAGE, streamed: req.stream === true });

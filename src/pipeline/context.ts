@@ -8,6 +8,7 @@ import type { ModelResolver } from "../routing/resolve.js";
 import type { UsageSink } from "../usage/types.js";
 import type { InvalidationBus } from "../policy/invalidation.js";
 import type { Store } from "../store/db.js";
+import type { PriceResolver } from "../pricing/resolver.js";
 
 /** Long-lived services the pipeline uses; built once at start-up. */
 export interface Runtime {
@@ -19,6 +20,7 @@ export interface Runtime {
   /** Every change to keys, users and teams is announced here. */
   bus: InvalidationBus;
   store: Store;
+  pricing: PriceResolver;
 }
 
 export interface RequestContext {
@@ -40,6 +42,12 @@ export interface RequestContext {
   /** Response headers gathered along the way. */
   responseHeaders: Record<string, string>;
   warnings: string[];
+  /** Sum of the cost of every attempt so far, micro-USD. */
+  costMicros: number;
+  /** One entry per upstream attempt, for the receipt. */
+  attemptLog: Array<Record<string, unknown>>;
+  /** How the model was resolved, for the receipt. */
+  routing?: Record<string, unknown>;
 }
 
 export function overheadMs(ctx: RequestContext, now = performance.now()): number {

@@ -20,6 +20,7 @@ export function parseEmbeddingsRequest(raw: Record<string, unknown>): Embeddings
 export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
   if (ctx.principal) authorizeModel(ctx.principal, req.model);
   const resolution = rt.resolver.resolve(req.model);
+  ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   const { value, info } = await withAttempts(
     rt,
     ctx,
@@ -36,6 +37,6 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
   );
   const reported = value.usage?.prompt_tokens;
   const promptTokens = reported ?? (await countTokens(typeof req.input === "string" ? req.input : JSON.stringify(req.input)));
-  recordAttempt(rt, ctx, info, req.model, { status: 200, usage: { promptTokens, completionTokens: 0, estimated: reported === undefined }, streamed: false });
+  recordAttempt(rt, ctx, info, req.model, { status: 200, usage: { ...NO_USAGE, promptTokens, estimated: reported === undefined }, streamed: false });
   return value;
 }

@@ -43,6 +43,62 @@ export interface UsageTable {
   key_id: AppendOnly<string | null>;
   user_id: AppendOnly<string | null>;
   team_id: AppendOnlyDefault<string | null>;
+  cached_tokens: AppendOnlyDefault<number>;
+  cache_write_tokens: AppendOnlyDefault<number>;
+  reasoning_tokens: AppendOnlyDefault<number>;
+  /** bigint micro-USD; node-postgres returns int8 as a string. */
+  cost_input_micros: ColumnType<string, number | undefined, never>;
+  cost_cached_micros: ColumnType<string, number | undefined, never>;
+  cost_cache_write_micros: ColumnType<string, number | undefined, never>;
+  cost_output_micros: ColumnType<string, number | undefined, never>;
+  cost_total_micros: ColumnType<string, number | undefined, never>;
+  price_version: AppendOnlyDefault<string | null>;
+  receipt: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
+}
+
+/** `prices`: per-model price overrides set through /v1/pricing (USD per million tokens; numeric as strings). */
+export interface PricesTable {
+  model: string;
+  input_per_million: ColumnType<string, string | number, string | number>;
+  output_per_million: ColumnType<string, string | number, string | number>;
+  cached_input_per_million: ColumnType<string | null, string | number | null, string | number | null>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface BudgetsTable {
+  budget_id: string;
+  max_budget_micros: ColumnType<string, number, number>;
+  duration_sec: number | null;
+  duration_months: number | null;
+  mode: ColumnType<"enforce" | "track", "enforce" | "track" | undefined, "enforce" | "track">;
+  alert_thresholds: ColumnType<number[], string | undefined, string>;
+  alert_webhook_url: string | null;
+  max_request_micros: ColumnType<string | null, number | null, number | null>;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface BudgetAssignmentsTable {
+  id: Generated<string>;
+  budget_id: string;
+  subject_type: "key" | "user" | "team";
+  subject_id: string;
+  period_start: ColumnType<Date, Date | undefined, Date>;
+  alerts_sent: ColumnType<number[], string | undefined, string>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface BudgetResetsTable {
+  id: Generated<string>;
+  assignment_id: ColumnType<string, string, never>;
+  budget_id: ColumnType<string, string, never>;
+  subject_type: ColumnType<string, string, never>;
+  subject_id: ColumnType<string, string, never>;
+  period_start: ColumnType<Date, Date, never>;
+  period_end: ColumnType<Date, Date, never>;
+  spend_micros: ColumnType<string, number, never>;
+  reset_at: ColumnType<Date, Date | undefined, never>;
 }
 
 /** jsonb columns: objects in, objects out (node-postgres parses jsonb). */
@@ -112,6 +168,10 @@ export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  prices: PricesTable;
+  budgets: BudgetsTable;
+  budget_assignments: BudgetAssignmentsTable;
+  budget_resets: BudgetResetsTable;
 }
 
 export type UsageRow = Selectable<UsageTable>;

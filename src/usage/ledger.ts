@@ -9,7 +9,7 @@ import type { UsageRecord } from "./types.js";
 
 /**
  * Most rows one INSERT may carry. PostgreSQL allows 65535 bind parameters per statement; a row
- * has 19 columns today, so 2000 rows stay under the limit until a row has 32 columns.
+ * has 30 columns today, so 2000 rows stay under the limit until a row has 32 columns.
  */
 export const MAX_ROWS_PER_INSERT = 2000;
 
@@ -54,6 +54,16 @@ export function toUsageRow(r: UsageRecord): NewUsageRow {
     key_id: r.keyId,
     user_id: r.userId,
     team_id: r.teamId,
+    cached_tokens: r.cachedTokens,
+    cache_write_tokens: r.cacheWriteTokens,
+    reasoning_tokens: r.reasoningTokens,
+    cost_input_micros: r.cost.inputMicros,
+    cost_cached_micros: r.cost.cachedMicros,
+    cost_cache_write_micros: r.cost.cacheWriteMicros,
+    cost_output_micros: r.cost.outputMicros,
+    cost_total_micros: r.cost.totalMicros,
+    price_version: r.priceVersion,
+    receipt: r.receipt === null ? null : JSON.stringify(r.receipt),
   };
 }
 
@@ -80,6 +90,18 @@ export function fromUsageRow(row: UsageRow): StoredUsageRecord {
     keyId: row.key_id,
     userId: row.user_id,
     teamId: row.team_id,
+    cachedTokens: row.cached_tokens,
+    cacheWriteTokens: row.cache_write_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    cost: {
+      inputMicros: Number(row.cost_input_micros),
+      cachedMicros: Number(row.cost_cached_micros),
+      cacheWriteMicros: Number(row.cost_cache_write_micros),
+      outputMicros: Number(row.cost_output_micros),
+      totalMicros: Number(row.cost_total_micros),
+    },
+    priceVersion: row.price_version,
+    receipt: row.receipt,
   };
 }
 

@@ -26,7 +26,29 @@ export interface UsageRecord {
   keyId: string | null;
   userId: string | null;
   teamId: string | null;
+  /** Prompt tokens read from the provider's cache (included in promptTokens). */
+  cachedTokens: number;
+  /** Prompt tokens written to the provider's cache (included in promptTokens). */
+  cacheWriteTokens: number;
+  /** Reasoning tokens (included in completionTokens). */
+  reasoningTokens: number;
+  /** Cost of the attempt in integer micro-USD, by part. */
+  cost: CostBreakdown;
+  /** The price version the cost was computed with; null when no price was known. */
+  priceVersion: string | null;
+  /** The request's execution receipt (routing, attempts, timings), on the attempt that answered. */
+  receipt: Record<string, unknown> | null;
 }
+
+export interface CostBreakdown {
+  inputMicros: number;
+  cachedMicros: number;
+  cacheWriteMicros: number;
+  outputMicros: number;
+  totalMicros: number;
+}
+
+export const ZERO_COST: CostBreakdown = Object.freeze({ inputMicros: 0, cachedMicros: 0, cacheWriteMicros: 0, outputMicros: 0, totalMicros: 0 });
 
 /** Where usage goes. `record` never blocks the response; durability is the sink's job. */
 export interface UsageSink {

@@ -30,6 +30,12 @@ export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
     keyId: "key_abc",
     userId: "user_1",
     teamId: "team_1",
+    cachedTokens: 4,
+    cacheWriteTokens: 0,
+    reasoningTokens: 10,
+    cost: { inputMicros: 16, cachedMicros: 2, cacheWriteMicros: 0, outputMicros: 340, totalMicros: 358 },
+    priceVersion: "builtin-2025-06",
+    receipt: { attempts: [{ attempt: 1, status: 200 }], timings: { total_ms: 789.5 }, note: "héllo ✓" },
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import { parseChatRequest, runChat } from "../../pipeline/chat.js";
 import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/context.js";
 import { parseEmbeddingsRequest, runEmbeddings } from "../../pipeline/embeddings.js";
 import { parseJsonObject, readBody } from "../body.js";
+import { microsToUsd } from "../../catalog/prices.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
 
 export type Endpoint = "chat" | "embeddings";
@@ -32,6 +33,8 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
     externalMs: 0,
     responseHeaders: headers,
     warnings: [],
+    costMicros: 0,
+    attemptLog: [],
   };
   try {
     ctx.principal = await rt.auth.authenticate(req.headers, req.socket.remoteAddress);
@@ -39,12 +42,16 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
     if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal.userId = raw.user;
     if (endpoint === "embeddings") {
       const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
-      sendJson(res, 200, body, finalHeaders(ctx));
+      const h = finalHeaders(ctx);
+      h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
+      sendJson(res, 200, body, h);
       return;
     }
     const result = await runChat(rt, ctx, parseChatRequest(raw));
     if (result.kind === "json") {
-      sendJson(res, 200, result.body, finalHeaders(ctx));
+      const h = finalHeaders(ctx);
+      h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
+      sendJson(res, 200, result.body, h);
       return;
     }
     await writeStream(res, ctx, result.chunks);

@@ -37,6 +37,8 @@ export interface GatewayErrorOptions {
   retryAfterSeconds?: number;
   /** Upstream HTTP status when the error came from a provider. */
   upstreamStatus?: number;
+  /** Extra fields for the error object (e.g. which budget and when it resets). */
+  details?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -48,6 +50,7 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly retryAfterSeconds?: number;
   readonly upstreamStatus?: number;
+  readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -60,6 +63,7 @@ export class GatewayError extends Error {
     this.param = options.param ?? null;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.upstreamStatus = options.upstreamStatus;
+    this.details = options.details;
   }
 }
 
@@ -74,11 +78,11 @@ export function toGatewayError(e: unknown): GatewayError {
 }
 
 export interface OpenAIErrorEnvelope {
-  error: { message: string; type: string; param: string | null; code: string };
+  error: { message: string; type: string; param: string | null; code: string; [detail: string]: unknown };
 }
 
 export function openAIEnvelope(e: GatewayError): OpenAIErrorEnvelope {
-  return { error: { message: e.message, type: e.type, param: e.param, code: e.code } };
+  return { error: { message: e.message, type: e.type, param: e.param, code: e.code, ...e.details } };
 }
 
 /** Removes credentials from text that came from a provider before it reaches a client or a log. */

@@ -18,6 +18,7 @@ import { openStore, type Store } from "../store/db.js";
 import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { UsageWriter } from "../usage/writer.js";
 import { PriceResolver } from "../pricing/resolver.js";
+import { BudgetService } from "../budgets/service.js";
 import { loadApiPrices } from "../pricing/store.js";
 import { createApp } from "./app.js";
 
@@ -76,6 +77,8 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   await keys.preload();
   const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
   pricing.setApiPrices(await loadApiPrices(store.db));
+  const budgets = new BudgetService(store.db, bus, log);
+  await budgets.load();
   const runtime: Runtime = {
     config,
     providers,
@@ -85,6 +88,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
     bus,
     store,
     pricing,
+    budgets,
   };
 
   let draining = false;
@@ -108,6 +112,8 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
       if (!drained) server.closeAllConnections();
       await usage.close();
       keys.close();
+      budgets.close();
+      await budgets.idle();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await store.close();
     })());

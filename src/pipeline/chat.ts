@@ -10,6 +10,7 @@ import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
 import { estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
 import { withAttempts, type AttemptInfo } from "./attempts.js";
+import { reserveChat } from "./budget.js";
 import { overheadMs, type RequestContext, type Runtime } from "./context.js";
 
 export type ChatResult = { kind: "json"; body: ChatCompletion } | { kind: "stream"; chunks: AsyncGenerator<ChatChunk> };
@@ -34,6 +35,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   const resolution = rt.resolver.resolve(req.model);
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   const requested = req.model;
+  await reserveChat(rt, ctx, req, resolution.deployments);
   const onFailure = (info: AttemptInfo, err: GatewayError) =>
     recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage: NO_USAGE, streamed: req.stream === true });
 

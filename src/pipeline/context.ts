@@ -9,6 +9,8 @@ import type { UsageSink } from "../usage/types.js";
 import type { InvalidationBus } from "../policy/invalidation.js";
 import type { Store } from "../store/db.js";
 import type { PriceResolver } from "../pricing/resolver.js";
+import type { BudgetService } from "../budgets/service.js";
+import type { Assignment, Reservation } from "../budgets/book.js";
 
 /** Long-lived services the pipeline uses; built once at start-up. */
 export interface Runtime {
@@ -21,6 +23,7 @@ export interface Runtime {
   bus: InvalidationBus;
   store: Store;
   pricing: PriceResolver;
+  budgets: BudgetService;
 }
 
 export interface RequestContext {
@@ -48,6 +51,9 @@ export interface RequestContext {
   attemptLog: Array<Record<string, unknown>>;
   /** How the model was resolved, for the receipt. */
   routing?: Record<string, unknown>;
+  /** Budget assignments that apply, and this request's reservation on them. */
+  budgets?: Assignment[];
+  reservation?: Reservation;
 }
 
 export function overheadMs(ctx: RequestContext, now = performance.now()): number {

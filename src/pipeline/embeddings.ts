@@ -5,6 +5,7 @@ import { countTokens } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
 import { NO_USAGE, recordAttempt } from "./account.js";
 import { withAttempts } from "./attempts.js";
+import { reserveEmbeddings } from "./budget.js";
 import { callOptions, stripExtensions } from "./chat.js";
 import type { RequestContext, Runtime } from "./context.js";
 
@@ -21,6 +22,7 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
   if (ctx.principal) authorizeModel(ctx.principal, req.model);
   const resolution = rt.resolver.resolve(req.model);
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
+  await reserveEmbeddings(rt, ctx, req, resolution.deployments);
   const { value, info } = await withAttempts(
     rt,
     ctx,

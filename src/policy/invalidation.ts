@@ -7,6 +7,9 @@ export type InvalidationEvent =
   | { kind: "key"; keyHash: string }
   | { kind: "user"; userId: string }
   | { kind: "team"; teamId: string }
+  | { kind: "budget"; budgetId: string }
+  | { kind: "assignment"; subjectType: "key" | "user" | "team"; subjectId: string }
+  | { kind: "prices" }
   | { kind: "all" };
 
 export type InvalidationHandler = (event: InvalidationEvent) => void;

@@ -93,6 +93,7 @@ export class KeyCache {
   }
 
   invalidate(e: InvalidationEvent): void {
+    if (e.kind === "budget" || e.kind === "assignment" || e.kind === "prices") return;
     this.epoch++;
     switch (e.kind) {
       case "key":
@@ -107,6 +108,8 @@ export class KeyCache {
       case "all":
         this.entries.clear();
         this.negatives = 0;
+        return;
+      default:
         return;
     }
   }

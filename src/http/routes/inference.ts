@@ -10,6 +10,7 @@ import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/co
 import { parseEmbeddingsRequest, runEmbeddings } from "../../pipeline/embeddings.js";
 import { parseJsonObject, readBody } from "../body.js";
 import { microsToUsd } from "../../catalog/prices.js";
+import { settleBudget } from "../../pipeline/budget.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
 
 export type Endpoint = "chat" | "embeddings";
@@ -42,19 +43,21 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
     if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal.userId = raw.user;
     if (endpoint === "embeddings") {
       const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
-      const h = finalHeaders(ctx);
+      settleBudget(rt, ctx);
+      const h = finalHeaders(ctx, rt);
       h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
       sendJson(res, 200, body, h);
       return;
     }
     const result = await runChat(rt, ctx, parseChatRequest(raw));
     if (result.kind === "json") {
-      const h = finalHeaders(ctx);
+      settleBudget(rt, ctx);
+      const h = finalHeaders(ctx, rt);
       h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
       sendJson(res, 200, result.body, h);
       return;
     }
-    await writeStream(res, ctx, result.chunks);
+    await writeStream(res, ctx, result.chunks, finalHeaders(ctx, rt));
   } catch (e) {
     const err = toGatewayError(e);
     if (err.code === "client_disconnected") {
@@ -62,12 +65,18 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
       return;
     }
     if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", request_id: requestId, error: String((err.cause as Error)?.stack ?? err.cause) }));
-    sendError(res, err, finalHeaders(ctx));
+    sendError(res, err, finalHeaders(ctx, rt));
+  } finally {
+    settleBudget(rt, ctx);
   }
 }
 
-function finalHeaders(ctx: RequestContext): HeaderBag {
+function finalHeaders(ctx: RequestContext, rt: Runtime): HeaderBag {
   const h = ctx.responseHeaders;
+  if (ctx.budgets) {
+    const left = rt.budgets.book.remaining(ctx.budgets);
+    if (left !== null) h["x-switchboard-budget-remaining-usd"] = microsToUsd(left);
+  }
   if (ctx.provider) h["x-switchboard-provider"] = ctx.provider;
   if (ctx.model) h["x-switchboard-model"] = ctx.model;
   h["x-switchboard-attempts"] = String(ctx.attempts);
@@ -78,9 +87,9 @@ function finalHeaders(ctx: RequestContext): HeaderBag {
 }
 
 /** Writes the chunks as SSE; a failure after the first byte ends the stream with an error event and no [DONE]. */
-async function writeStream(res: ServerResponse, ctx: RequestContext, chunks: AsyncGenerator<import("../../wire/openai.js").ChatChunk>): Promise<void> {
+async function writeStream(res: ServerResponse, ctx: RequestContext, chunks: AsyncGenerator<import("../../wire/openai.js").ChatChunk>, headers: HeaderBag): Promise<void> {
   const sse = new SseWriter(res);
-  sse.start(finalHeaders(ctx));
+  sse.start(headers);
   try {
     for await (const chunk of chunks) {
       if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");

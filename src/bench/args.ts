@@ -1,0 +1,60 @@
+/**
+ * Command-line flags of the benchmark → BenchOptions (for scripts and CLIs that do not parse
+ * them themselves). Unknown flags throw, with the list of known ones.
+ */
+import type { BenchOptions } from "./index.js";
+import type { Kind, Mode, Target } from "./report.js";
+
+export const BENCH_USAGE = `Usage: switchboard bench [options]
+  --duration <s>        seconds per measured run (default 10)
+  --warmup <s>          warm-up seconds before each run (default 3)
+  --rate <n>            fixed request rate of the latency runs (default 3000)
+  --connections <n>     wrk connections for saturation runs (default 32)
+  --threads <n>         wrk threads (default 1)
+  --database-url <url>  PostgreSQL for the gateway (default: DATABASE_URL, else embedded)
+  --targets <list>      direct,passthrough,gateway
+  --modes <list>        non-stream,stream
+  --kinds <list>        saturation,fixed-rate
+  --gateway-entry <js>  gateway CLI entry (default dist/cli/main.js)
+  --master-key          use the master key instead of creating a virtual key
+  --no-pin              do not pin processes to CPUs
+  --json                print the results as JSON`;
+
+function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const i of items) if (!allowed.includes(i as T)) throw new Error(`${flag}: unknown value "${i}" (allowed: ${allowed.join(", ")})`);
+  return items as T[];
+}
+
+function positive(flag: string, value: string | undefined, integer = false): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new Error(`${flag} needs a positive ${integer ? "integer" : "number"}, got "${value ?? ""}"`);
+  }
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes("=") ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case "--duration": o.duration = positive(flag, value()); break;
+      case "--warmup": { const v = value(); o.warmup = v === "0" ? 0 : positive(flag, v); break; }
+      case "--rate": o.rate = positive(flag, value()); break;
+      case "--connections": o.connections = positive(flag, value(), true); break;
+      case "--threads": o.threads = positive(flag, value(), true); break;
+      case "--database-url": o.databaseUrl = value(); break;
+      case "--targets": o.targets = list<Target>(flag, value() ?? "", ["direct", "passthrough", "gateway"]); break;
+      case "--modes": o.modes = list<Mode>(flag, value() ?? "", ["non-stream", "stream"]); break;
+      case "--kinds": o.kinds = list<Kind>(flag, value() ?? "", ["saturation", "fixed-rate"]); break;
+      case "--gateway-entry": o.gatewayEntry = value(); break;
+      case "--master-key": o.virtualKey = false; break;
+      case "--no-pin": o.pin = false; break;
+      case "--json": o.json = true; break;
+      default: throw new Error(`unknown option ${argv[i]}\n${BENCH_USAGE}`);
+    }
+  }
+  return o;
+}

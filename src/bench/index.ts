@@ -1,0 +1,394 @@
+/**
+ * `switchboard bench`: the overhead benchmark of SPEC §12.
+ *
+ * A fast fake upstream (CPU 1), a bare pass-through proxy and the gateway (CPU 0) run as child
+ * processes; wrk (CPU 1) saturates each of direct / passthrough / gateway, and a Node load
+ * generator (CPU 1) drives them at a fixed rate to measure p50/p99 latency and time to first
+ * streamed byte. The gateway's CPU time per request and peak RSS come from /proc.
+ * Every child is killed at the end, on error and on SIGINT/SIGTERM; all traffic is 127.0.0.1.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import { request } from "undici";
+import { readEnv, type EnvInput } from "../config/env.js";
+import type { FixedRateResult, FixedRateSpec } from "./fixed-rate.js";
+import { cpuBusyMs, cpuTimeMs, freePort, peakRssMb, ProcessGroup, waitForJsonLine } from "./procs.js";
+import { addDeltas, checkTargets, formatReport, type BenchReport, type Kind, type Mode, type ScenarioResult, type Target } from "./report.js";
+import { sleep } from "./util.js";
+import { ensureWrk, runWrk, writeWrkScript } from "./wrk.js";
+
+export type { BenchReport, ScenarioResult, TargetCheck } from "./report.js";
+export { formatReport } from "./report.js";
+
+export interface BenchOptions {
+  /** Seconds per measured run (default 10). */
+  duration?: number;
+  /** Seconds of warm-up before each measured run (default 3). */
+  warmup?: number;
+  /** wrk threads and connections for saturation runs (default 1 and 32). */
+  threads?: number;
+  connections?: number;
+  /** Fixed request rate of the latency runs (default 3000 req/s). */
+  rate?: number;
+  /** Print the report as JSON instead of a table. */
+  json?: boolean;
+  /** PostgreSQL for the gateway (default: DATABASE_URL from the environment, else the embedded store). */
+  databaseUrl?: string;
+  /** The gateway's CLI entry (default: dist/cli/main.js of this package). */
+  gatewayEntry?: string;
+  targets?: Target[];
+  modes?: Mode[];
+  kinds?: Kind[];
+  /** Pin processes to CPUs with taskset (default true when there are ≥ 2 CPUs). */
+  pin?: boolean;
+  /** Create a virtual key with a budget and rate limits through the management API (default true; falls back to the master key). */
+  virtualKey?: boolean;
+  /** The environment (default: process.env, read through config/env). */
+  env?: EnvInput;
+  /** Where the report goes (default stdout) and progress lines (default stderr). */
+  out?: (text: string) => void;
+  log?: (line: string) => void;
+}
+
+const MODEL = "bench:gpt-4o-mini";
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
+  const o = {
+    durationSec: opts.duration ?? 10,
+    warmupSec: opts.warmup ?? 3,
+    threads: opts.threads ?? 1,
+    connections: opts.connections ?? 32,
+    rate: opts.rate ?? 3000,
+    targets: opts.targets ?? (["direct", "passthrough", "gateway"] as Target[]),
+    modes: opts.modes ?? (["non-stream", "stream"] as Mode[]),
+    kinds: opts.kinds ?? (["saturation", "fixed-rate"] as Kind[]),
+  };
+  const out = opts.out ?? ((t: string) => void process.stdout.write(t));
+  const log = opts.log ?? ((l: string) => void process.stderr.write(`[bench] ${l}\n`));
+  const snapshot = readEnv(opts.env);
+  const baseEnv: Record<string, string> = {};
+  for (const name of snapshot.names()) {
+    const v = snapshot.get(name);
+    if (v !== undefined && !/^(SWITCHBOARD_|DATABASE_URL$|REDIS_URL$)/.test(name)) baseEnv[name] = v;
+  }
+  const databaseUrl = opts.databaseUrl ?? snapshot.nonEmpty("DATABASE_URL");
+  const gatewayEntry = opts.gatewayEntry ?? here("../cli/main.js");
+  const notes: string[] = [];
+  const group = new ProcessGroup(opts.pin ?? true);
+  const tmp = mkdtempSync(join(tmpdir(), "switchboard-bench-"));
+  const masterKey = `sk-bench-${randomBytes(18).toString("base64url")}`;
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    group.killAllNow();
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  const onExit = () => group.killAllNow();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("exit", onExit);
+
+  try {
+    const load = loadavg()[0];
+    if (load > 1) notes.push(`load average was ${load.toFixed(1)} at the start: other processes compete for the CPUs, numbers are noisy`);
+    if (!group.pinning && (opts.pin ?? true)) notes.push("CPU pinning unavailable (taskset missing or fewer than 2 CPUs): numbers are noisier");
+    if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
+    let targets = [...o.targets];
+    if (targets.includes("gateway") && !existsSync(gatewayEntry)) {
+      notes.push(`gateway not measured: ${gatewayEntry} does not exist (run npm run build)`);
+      targets = targets.filter((t) => t !== "gateway");
+    }
+
+    // --- processes
+    const pids: Partial<Record<Target, number>> = {};
+    const ports: Partial<Record<Target, number>> = {};
+    log("starting the fake upstream");
+    const upstream = group.spawn(process.execPath, [here("./upstream.js")], { env: baseEnv, cpu: 1 });
+    ports.direct = (await waitForJsonLine<{ port: number }>(upstream, (v) => v?.ready === true, 15_000, "upstream")).port;
+    pids.direct = upstream.pid;
+    const upstreamOrigin = `http://127.0.0.1:${ports.direct}`;
+    if (targets.includes("passthrough")) {
+      log("starting the pass-through proxy");
+      const pt = group.spawn(process.execPath, [here("./passthrough.js"), "--upstream", upstreamOrigin], { env: baseEnv, cpu: 0 });
+      ports.passthrough = (await waitForJsonLine<{ port: number }>(pt, (v) => v?.ready === true, 15_000, "passthrough")).port;
+      pids.passthrough = pt.pid;
+    }
+    let auth: BenchReport["settings"]["auth"] = "master key";
+    let apiKey = masterKey;
+    if (targets.includes("gateway")) {
+      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, baseEnv, log });
+      ports.gateway = gw.port;
+      pids.gateway = gw.child.pid;
+      if (opts.virtualKey ?? true) {
+        const vk = await createVirtualKey(gw.port, masterKey);
+        if (typeof vk === "string") {
+          apiKey = vk;
+          auth = "virtual key";
+        } else notes.push(`gateway measured with the master key: ${vk.error}`);
+      }
+    }
+
+    // --- sanity: one request per target and mode, so a broken target is reported instead of benchmarked
+    const headers = { authorization: `Bearer ${apiKey}` };
+    for (const t of [...targets]) {
+      for (const mode of o.modes) {
+        const problem = await sanityCheck(ports[t]!, mode, headers);
+        if (problem) {
+          notes.push(`${t} not measured: ${mode} sanity request failed: ${problem}`);
+          targets = targets.filter((x) => x !== t);
+          break;
+        }
+      }
+    }
+
+    // --- runs
+    const scenarios: ScenarioResult[] = [];
+    for (const kind of o.kinds) {
+      for (const mode of o.modes) {
+        const body = chatBody(mode);
+        for (const target of targets) {
+          const url = `http://127.0.0.1:${ports[target]}/v1/chat/completions`;
+          log(`${kind} · ${mode} · ${target}: ${o.warmupSec} s warm-up + ${o.durationSec} s`);
+          const pid = pids[target];
+          const core = target !== "direct" && group.pinning ? 0 : undefined;
+          const r =
+            kind === "saturation"
+              ? await saturation(group, { url, core, body, headers, tmp, pid, baseEnv, ...o })
+              : await fixedRate(group, { url, core, body, headers, pid, baseEnv, ...o });
+          scenarios.push({ kind, mode, target, ...r, peakRssMb: nan2null(peakRssMb(pid)) });
+        }
+      }
+    }
+    addDeltas(scenarios);
+    const report: BenchReport = {
+      settings: {
+        durationSec: o.durationSec,
+        warmupSec: o.warmupSec,
+        threads: o.threads,
+        connections: o.connections,
+        rate: o.rate,
+        pinned: group.pinning,
+        store: databaseUrl ? "postgres" : "embedded",
+        auth,
+        loadAvgAtStart: load,
+      },
+      scenarios,
+      targets: checkTargets(scenarios, Boolean(databaseUrl), o.rate),
+      notes,
+    };
+    for (const s of scenarios) {
+      if (s.errors > 0) notes.push(`${s.kind} · ${s.mode} · ${s.target}: ${s.errors} errors or non-2xx answers`);
+      if (s.kind === "fixed-rate" && s.reqPerSec < 0.95 * o.rate) {
+        notes.push(`${s.mode} · ${s.target} could not sustain ${o.rate} req/s (completed ${Math.round(s.reqPerSec)}/s): its latencies show overload, not overhead`);
+      }
+      if ((s.otherCpuPct ?? 0) > 5) {
+        notes.push(`${s.kind} · ${s.mode} · ${s.target}: other processes used ${s.otherCpuPct!.toFixed(0)}% of CPU 0 during the run`);
+      }
+      if (s.dropped) notes.push(`${s.kind} · ${s.mode} · ${s.target}: ${s.dropped} requests not sent (too many in flight)`);
+    }
+    out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    return report;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", onExit);
+    await group.killAll();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const nan2null = (v: number) => (Number.isNaN(v) ? null : v);
+
+function chatBody(mode: Mode): string {
+  return JSON.stringify({
+    model: MODEL,
+    messages: [
+      { role: "system", content: "You are a helpful assistant." },
+      { role: "user", content: "Say hello to the benchmark." },
+    ],
+    max_tokens: 64,
+    ...(mode === "stream" ? { stream: true } : {}),
+  });
+}
+
+interface GatewayStart {
+  tmp: string;
+  gatewayEntry: string;
+  upstreamOrigin: string;
+  masterKey: string;
+  databaseUrl?: string;
+  baseEnv: Record<string, string>;
+  log: (l: string) => void;
+}
+
+async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ port: number; child: ChildProcess }> {
+  const config = join(g.tmp, "switchboard.yaml");
+  writeFileSync(
+    config,
+    [
+      "providers:",
+      "  bench:",
+      "    type: openai",
+      `    base_url: ${g.upstreamOrigin}/v1`,
+      "    api_key: x",
+      "pricing:",
+      `  "${MODEL}": { input: 0.15, output: 0.6 }`,
+      "",
+    ].join("\n"),
+  );
+  const port = await freePort();
+  const logFile = join(g.tmp, "gateway.log");
+  const env: Record<string, string> = {
+    ...g.baseEnv,
+    SWITCHBOARD_MASTER_KEY: g.masterKey,
+    SWITCHBOARD_DATA_DIR: join(g.tmp, "data"),
+    ...(g.databaseUrl ? { DATABASE_URL: g.databaseUrl } : {}),
+  };
+  g.log(`starting the gateway on port ${port} (${g.databaseUrl ? "PostgreSQL" : "embedded store"})`);
+  const child = group.spawn(process.execPath, [g.gatewayEntry, "serve", "--config", config, "--port", String(port)], { env, cpu: 0, logFile });
+  const deadline = Date.now() + 60_000;
+  const tail = () => (existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n") : "");
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the gateway exited (${child.signalCode ?? child.exitCode}) during start-up:\n${tail()}`);
+    }
+    try {
+      const r = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await r.body.dump();
+      if (r.statusCode === 200) return { port, child };
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  throw new Error(`the gateway did not answer GET /healthz with 200 within 60 s:\n${tail()}`);
+}
+
+/** A key with a budget and (generous) rate limits, so their checks are on the measured path. */
+async function createVirtualKey(port: number, masterKey: string): Promise<string | { error: string }> {
+  const post = async (path: string, body: unknown) => {
+    const r = await request(`http://127.0.0.1:${port}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${masterKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    const text = await r.body.text();
+    if (r.statusCode >= 300) throw new Error(`POST ${path} → ${r.statusCode} ${text.slice(0, 200)}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  try {
+    const budget = await post("/v1/budgets", { max_budget: 1_000_000, budget_duration: "1d" });
+    const key = await post("/v1/keys", {
+      key_name: "bench",
+      budget_id: budget.budget_id,
+      rpm_limit: 100_000_000,
+      tpm_limit: 100_000_000_000,
+    });
+    return typeof key.key === "string" ? key.key : { error: "POST /v1/keys returned no key" };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+async function sanityCheck(port: number, mode: Mode, headers: Record<string, string>): Promise<string | undefined> {
+  try {
+    const r = await request(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: chatBody(mode),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    const text = await r.body.text();
+    if (r.statusCode !== 200) return `HTTP ${r.statusCode}: ${text.slice(0, 300)}`;
+    if (mode === "stream") return text.endsWith("data: [DONE]\n\n") ? undefined : `stream did not end with [DONE]: ${text.slice(-200)}`;
+    const j = JSON.parse(text) as { choices?: unknown[] };
+    return Array.isArray(j.choices) && j.choices.length > 0 ? undefined : `no choices in ${text.slice(0, 200)}`;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * CPU used by the measured process over a run, and — when it has a core of its own — how much
+ * of that core other processes took meanwhile (anything above a few percent means noise).
+ */
+function cpuMeter(pid: number | undefined, core: number | undefined) {
+  const t0 = performance.now();
+  const p0 = cpuTimeMs(pid);
+  const c0 = core === undefined ? NaN : cpuBusyMs(core);
+  return {
+    stop() {
+      const wall = performance.now() - t0;
+      const own = cpuTimeMs(pid) - p0;
+      const other = core === undefined ? NaN : cpuBusyMs(core) - c0 - own;
+      return { process: own, otherPct: Number.isNaN(other) ? undefined : Math.max(0, (100 * other) / wall) };
+    },
+  };
+}
+
+interface RunArgs {
+  url: string;
+  /** The CPU the measured process has to itself (passthrough, gateway), if pinned. */
+  core?: number;
+  body: string;
+  headers: Record<string, string>;
+  pid?: number;
+  durationSec: number;
+  warmupSec: number;
+  baseEnv: Record<string, string>;
+}
+type RunResult = Omit<ScenarioResult, "kind" | "mode" | "target" | "peakRssMb">;
+
+async function saturation(group: ProcessGroup, a: RunArgs & { tmp: string; threads: number; connections: number }): Promise<RunResult> {
+  const script = writeWrkScript(join(a.tmp, "chat.lua"), a.body, a.headers);
+  const w = { url: a.url, script, threads: a.threads, connections: a.connections, cpu: 1, env: a.baseEnv };
+  if (a.warmupSec > 0) await runWrk(group, { ...w, durationSec: a.warmupSec });
+  const cpu = cpuMeter(a.pid, a.core);
+  const r = await runWrk(group, { ...w, durationSec: a.durationSec });
+  const used = cpu.stop();
+  const e = r.errors;
+  return {
+    reqPerSec: r.reqPerSec,
+    requests: r.requests,
+    errors: e.connect + e.read + e.write + e.status + e.timeout,
+    p50Ms: r.latencyUs.p50 / 1000,
+    p90Ms: r.latencyUs.p90 / 1000,
+    p99Ms: r.latencyUs.p99 / 1000,
+    cpuMsPerReq: r.requests > 0 && !Number.isNaN(used.process) ? used.process / r.requests : null,
+    otherCpuPct: used.otherPct,
+  };
+}
+
+async function fixedRate(group: ProcessGroup, a: RunArgs & { rate: number }): Promise<RunResult> {
+  const spec: FixedRateSpec = { url: a.url, rate: a.rate, durationSec: a.durationSec, warmupSec: a.warmupSec, body: a.body, headers: a.headers };
+  const child = group.spawn(process.execPath, [here("./fixed-rate.js")], { env: a.baseEnv, cpu: 1, stdin: JSON.stringify(spec) });
+  const limit = (a.warmupSec + a.durationSec + 30) * 1000;
+  const resultP = waitForJsonLine<{ result: FixedRateResult }>(child, (v) => v?.result !== undefined, limit, "fixed-rate load");
+  resultP.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+  await waitForJsonLine(child, (v) => v?.phase === "measure", limit, "fixed-rate load");
+  const cpu = cpuMeter(a.pid, a.core);
+  const { result: r } = await resultP;
+  const used = cpu.stop();
+  return {
+    reqPerSec: r.achievedRate,
+    requests: r.completed,
+    errors: r.errors + r.non2xx,
+    p50Ms: r.latencyUs.p50 / 1000,
+    p90Ms: r.latencyUs.p90 / 1000,
+    p99Ms: r.latencyUs.p99 / 1000,
+    ttfbP50Ms: r.ttfbUs.p50 / 1000,
+    ttfbP99Ms: r.ttfbUs.p99 / 1000,
+    cpuMsPerReq: r.completed > 0 && !Number.isNaN(used.process) ? used.process / r.completed : null,
+    otherCpuPct: used.otherPct,
+    sendLagP99Ms: r.lagUs.p99 / 1000,
+    dropped: r.dropped,
+  };
+}

@@ -1,0 +1,156 @@
+/** Results of the benchmark, the performance targets (SPEC §12) and the printed table. */
+
+export type Target = "direct" | "passthrough" | "gateway";
+export type Mode = "non-stream" | "stream";
+export type Kind = "saturation" | "fixed-rate";
+
+export interface ScenarioResult {
+  kind: Kind;
+  mode: Mode;
+  target: Target;
+  /** Completed requests per second (2xx and not). */
+  reqPerSec: number;
+  requests: number;
+  /** Transport errors, timeouts and non-2xx answers. */
+  errors: number;
+  /** Whole response: request sent → last byte. */
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  /** Request sent → first body byte (fixed-rate runs only). */
+  ttfbP50Ms?: number;
+  ttfbP99Ms?: number;
+  /** This target minus "direct" in the same kind and mode (fixed-rate runs only). */
+  addedP50Ms?: number;
+  addedP99Ms?: number;
+  addedTtfbP50Ms?: number;
+  addedTtfbP99Ms?: number;
+  /** CPU time of the target's process (the upstream for "direct") per completed request. */
+  cpuMsPerReq: number | null;
+  /** VmHWM of the target's process at the end of the run (peak since it started). */
+  peakRssMb: number | null;
+  /** Share of the target's CPU (0) taken by other processes during the run, in percent: noise. */
+  otherCpuPct?: number;
+  /** Fixed-rate runs: p99 of how late requests were sent, and requests not sent (too many in flight). */
+  sendLagP99Ms?: number;
+  dropped?: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  goal: string;
+  measured: number | null;
+  unit: string;
+  /** null when not measured or not applicable (e.g. RSS target is for PostgreSQL). */
+  pass: boolean | null;
+  note?: string;
+}
+
+export interface BenchReport {
+  settings: {
+    durationSec: number;
+    warmupSec: number;
+    threads: number;
+    connections: number;
+    rate: number;
+    pinned: boolean;
+    store: "postgres" | "embedded";
+    auth: "virtual key" | "master key";
+    /** 1-minute load average when the benchmark started (anything else running skews the numbers). */
+    loadAvgAtStart: number;
+  };
+  scenarios: ScenarioResult[];
+  targets: TargetCheck[];
+  notes: string[];
+}
+
+const find = (s: ScenarioResult[], kind: Kind, mode: Mode, target: Target) =>
+  s.find((r) => r.kind === kind && r.mode === mode && r.target === target);
+
+/** Fills the added-latency fields (target − direct) of fixed-rate results. */
+export function addDeltas(scenarios: ScenarioResult[]): void {
+  for (const r of scenarios) {
+    const base = find(scenarios, r.kind, r.mode, "direct");
+    if (r.kind !== "fixed-rate" || r.target === "direct" || !base) continue;
+    r.addedP50Ms = r.p50Ms - base.p50Ms;
+    r.addedP99Ms = r.p99Ms - base.p99Ms;
+    if (r.ttfbP50Ms !== undefined && base.ttfbP50Ms !== undefined) r.addedTtfbP50Ms = r.ttfbP50Ms - base.ttfbP50Ms;
+    if (r.ttfbP99Ms !== undefined && base.ttfbP99Ms !== undefined) r.addedTtfbP99Ms = r.ttfbP99Ms - base.ttfbP99Ms;
+  }
+}
+
+export function checkTargets(scenarios: ScenarioResult[], postgres: boolean, rate: number): TargetCheck[] {
+  const gw = (kind: Kind, mode: Mode) => find(scenarios, kind, mode, "gateway");
+  const atLeast = (v: number | undefined | null, goal: number) => (v == null ? null : v >= goal);
+  const atMost = (v: number | undefined | null, goal: number) => (v == null || Number.isNaN(v) ? null : v <= goal);
+  const rssValues = scenarios.filter((r) => r.target === "gateway" && r.peakRssMb != null).map((r) => r.peakRssMb!);
+  const rss = rssValues.length ? Math.max(...rssValues) : null;
+  const cpu = gw("fixed-rate", "non-stream")?.cpuMsPerReq ?? gw("saturation", "non-stream")?.cpuMsPerReq ?? null;
+  const sat = gw("saturation", "non-stream")?.reqPerSec;
+  const satStream = gw("saturation", "stream")?.reqPerSec;
+  const added = gw("fixed-rate", "non-stream")?.addedP50Ms;
+  const addedTtfb = gw("fixed-rate", "stream")?.addedTtfbP50Ms;
+  return [
+    { name: "non-stream req/s at saturation", goal: "≥ 8000", measured: sat ?? null, unit: "req/s", pass: atLeast(sat, 8000) },
+    { name: "stream req/s at saturation", goal: "≥ 5000", measured: satStream ?? null, unit: "req/s", pass: atLeast(satStream, 5000) },
+    { name: `added p50 latency at ${rate} req/s`, goal: "≤ 0.4", measured: added ?? null, unit: "ms", pass: atMost(added, 0.4) },
+    { name: `added p50 time to first streamed byte at ${rate} req/s`, goal: "≤ 0.5", measured: addedTtfb ?? null, unit: "ms", pass: atMost(addedTtfb, 0.5) },
+    { name: "gateway CPU per request (non-stream)", goal: "≤ 0.12", measured: cpu, unit: "ms", pass: atMost(cpu, 0.12) },
+    {
+      name: "gateway peak RSS on PostgreSQL",
+      goal: "≤ 150",
+      measured: rss,
+      unit: "MB",
+      pass: postgres ? atMost(rss, 150) : null,
+      note: postgres ? undefined : "embedded store (PGlite) measured; the target applies to PostgreSQL (--database-url)",
+    },
+  ];
+}
+
+const fmt = (v: number | null | undefined, digits = 2, signed = false) =>
+  v == null || Number.isNaN(v) ? "–" : `${signed && v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
+
+export function formatReport(r: BenchReport): string {
+  const s = r.settings;
+  const out: string[] = [];
+  out.push(
+    `Switchboard benchmark — ${s.durationSec} s per run after ${s.warmupSec} s warm-up; saturation: wrk -t${s.threads} -c${s.connections}; ` +
+      `fixed rate: ${s.rate} req/s; store: ${s.store}; auth: ${s.auth}; ` +
+      (s.pinned ? "gateway/passthrough on CPU 0, upstream and load on CPU 1" : "no CPU pinning"),
+    "",
+  );
+  const cols = ["scenario", "req/s", "p50 ms", "p99 ms", "added p50", "added p99", "CPU ms/req", "peak RSS MB", "errors", "CPU0 noise"];
+  const widths = [42, 9, 8, 8, 10, 10, 11, 12, 7, 10];
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? pad(c, widths[i]) : lpad(c, widths[i]))).join(" ");
+  out.push(line(cols), widths.map((w) => "-".repeat(w)).join(" "));
+  for (const x of r.scenarios) {
+    const label = x.kind === "saturation" ? `${x.mode} saturation` : `${x.mode} @${s.rate}/s`;
+    out.push(
+      line([
+        `${label} · ${x.target}`,
+        fmt(x.reqPerSec, 0),
+        fmt(x.p50Ms, 3),
+        fmt(x.p99Ms, 3),
+        fmt(x.addedP50Ms, 3, true),
+        fmt(x.addedP99Ms, 3, true),
+        fmt(x.cpuMsPerReq, 3),
+        fmt(x.peakRssMb, 1),
+        String(x.errors),
+        x.otherCpuPct === undefined ? "" : `${x.otherCpuPct.toFixed(0)}%`,
+      ]),
+    );
+    if (x.kind === "fixed-rate" && x.mode === "stream" && x.ttfbP50Ms !== undefined) {
+      out.push(line([`  time to first byte · ${x.target}`, "", fmt(x.ttfbP50Ms, 3), fmt(x.ttfbP99Ms, 3), fmt(x.addedTtfbP50Ms, 3, true), fmt(x.addedTtfbP99Ms, 3, true), "", "", "", ""]));
+    }
+  }
+  out.push("", "Targets (gateway)");
+  for (const t of r.targets) {
+    const mark = t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL";
+    const digits = t.unit === "req/s" ? 0 : t.unit === "MB" ? 1 : 3;
+    out.push(`  ${mark}  ${pad(t.name, 52)} goal ${pad(`${t.goal} ${t.unit}`, 14)} measured ${fmt(t.measured, digits)} ${t.unit}${t.note ? `  (${t.note})` : ""}`);
+  }
+  if (r.notes.length) out.push("", ...r.notes.map((n) => `note: ${n}`));
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,182 @@
+/**
+ * Budgets through the real gateway: reservations hold under concurrency, every exit path
+ * settles, streams are costed like non-streams, alerts fire once, periods reset.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { sql } from "kysely";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { estimatePromptTokens } from "../../src/core/tokens.js";
+import { newKeyId, generateKey } from "../../src/policy/keys.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
+import { startTestGateway, type TestGateway } from "../support/gateway.js";
+
+let fake: FakeOpenAI;
+let gw: TestGateway;
+let hooks: Server;
+const alerts: Array<Record<string, unknown>> = [];
+let hookUrl = "";
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  hooks = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      alerts.push(JSON.parse(body));
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((r) => hooks.listen(0, "127.0.0.1", r));
+  hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
+  // 1 USD per million tokens in and out: one token costs exactly one micro-USD.
+  gw = await startTestGateway({
+    providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } },
+    pricing: { "up:gpt-4o": { input: 1, output: 1 } },
+    routing: { retries: 0 },
+  });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.close();
+  await new Promise((r) => hooks?.close(r));
+});
+beforeEach(() => {
+  fake.reset();
+  alerts.length = 0;
+});
+
+const messages = [{ role: "user" as const, content: "Count to ten, please." }];
+
+/** Creates a key with its own budget straight in the store and tells the gateway. */
+async function keyWithBudget(opts: { maxMicros: number; mode?: "enforce" | "track"; durationSec?: number; thresholds?: number[]; maxRequestMicros?: number }) {
+  const k = generateKey();
+  const id = newKeyId();
+  const budgetId = `b-${id}`;
+  await gw.store.db.insertInto("budgets").values({
+    budget_id: budgetId,
+    max_budget_micros: opts.maxMicros,
+    duration_sec: opts.durationSec ?? null,
+    duration_months: null,
+    mode: opts.mode ?? "enforce",
+    alert_thresholds: JSON.stringify(opts.thresholds ?? []),
+    alert_webhook_url: hookUrl,
+    max_request_micros: opts.maxRequestMicros ?? null,
+    metadata: "{}",
+  }).execute();
+  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId }).execute();
+  await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
+  gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
+  await gw.runtime.budgets.idle();
+  return { key: k.key, id, budgetId };
+}
+
+const call = (key: string, body: Record<string, unknown>) => gw.post("/v1/chat/completions", { model: "up:gpt-4o", messages, ...body }, { authorization: `Bearer ${key}` });
+
+async function ledgerSpend(keyId: string): Promise<number> {
+  await gw.usage.flush();
+  const r = await gw.store.db.selectFrom("usage").select(sql<string>`coalesce(sum(cost_total_micros),0)`.as("s")).where("key_id", "=", keyId).executeTakeFirstOrThrow();
+  return Number(r.s);
+}
+
+describe("budget enforcement", () => {
+  it("200 concurrent requests against a budget that fits 20: exactly 20 served, spend ≤ budget, and spend = what upstream served", async () => {
+    const prompt = await estimatePromptTokens(messages);
+    const maxTokens = 50;
+    const perRequest = prompt + maxTokens;
+    const { key, id } = await keyWithBudget({ maxMicros: 20 * perRequest });
+    fake.setDefault({ text: "one two three", delayMs: 30, usage: { prompt_tokens: prompt, completion_tokens: maxTokens } });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => call(key, { max_tokens: maxTokens, stream: i % 2 === 0 }).then(async (r) => [r.status, await r.text()] as const)));
+    fake.setDefault({});
+    const ok = results.filter(([s]) => s === 200).length;
+    const refused = results.filter(([s]) => s === 402);
+    expect(ok).toBe(20);
+    expect(refused).toHaveLength(180);
+    expect(JSON.parse(refused[0]![1]).error).toMatchObject({ code: "budget_exceeded", type: "insufficient_quota", subject_type: "key", subject_id: id });
+    expect(fake.calls).toHaveLength(20);
+    const spend = await ledgerSpend(id);
+    expect(spend).toBe(fake.calls.length * perRequest);
+    expect(spend).toBeLessThanOrEqual(20 * perRequest);
+    const a = gw.runtime.budgets.book.get("key", id)!;
+    expect(a.reservedMicros).toBe(0);
+    expect(a.spendMicros).toBe(spend);
+  });
+
+  it("settles to the actual cost, reports the remaining budget, and costs a stream like a non-stream", async () => {
+    const { key, id } = await keyWithBudget({ maxMicros: 1_000_000 });
+    fake.enqueue({ text: "hello", usage: { prompt_tokens: 10, completion_tokens: 5 } });
+    const a = await call(key, { max_tokens: 100 });
+    expect(a.headers.get("x-switchboard-cost-usd")).toBe("0.000015");
+    expect(a.headers.get("x-switchboard-budget-remaining-usd")).toBe("0.999985");
+    fake.enqueue({ text: "hello", usage: { prompt_tokens: 10, completion_tokens: 5 } });
+    const b = await call(key, { max_tokens: 100, stream: true });
+    await b.text();
+    expect(await ledgerSpend(id)).toBe(30);
+  });
+
+  it("an upstream error settles to zero; a client disconnect mid-stream settles to what was generated", async () => {
+    const { key, id } = await keyWithBudget({ maxMicros: 1_000_000 });
+    fake.enqueue({ status: 500 });
+    expect((await call(key, { max_tokens: 100 })).status).toBe(502);
+    const book = gw.runtime.budgets.book.get("key", id)!;
+    expect(book.reservedMicros).toBe(0);
+    expect(book.spendMicros).toBe(0);
+
+    fake.enqueue({ text: "w1 w2 w3 w4 w5 w6 w7 w8", chunks: 8, chunkDelayMs: 100 });
+    const controller = new AbortController();
+    const res = await fetch(gw.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "up:gpt-4o", messages, stream: true, max_tokens: 100 }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await expect.poll(() => book.reservedMicros, { timeout: 5000 }).toBe(0);
+    expect(book.spendMicros).toBeGreaterThan(0);
+    expect(book.spendMicros).toBe(await ledgerSpend(id));
+  });
+
+  it("max_request_usd refuses an oversized request before it goes upstream", async () => {
+    const { key } = await keyWithBudget({ maxMicros: 1_000_000, maxRequestMicros: 1000 });
+    const res = await call(key, { max_tokens: 5000 });
+    expect(res.status).toBe(402);
+    expect((await res.json()).error.message).toMatch(/per request/);
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it("track mode never blocks and records the spend", async () => {
+    const { key, id } = await keyWithBudget({ maxMicros: 10, mode: "track" });
+    for (let i = 0; i < 3; i++) {
+      fake.enqueue({ text: "x", usage: { prompt_tokens: 20, completion_tokens: 20 } });
+      expect((await call(key, { max_tokens: 100 })).status).toBe(200);
+    }
+    expect(await ledgerSpend(id)).toBe(120);
+  });
+
+  it("alerts fire once per threshold per period", async () => {
+    const { key, budgetId } = await keyWithBudget({ maxMicros: 100, thresholds: [50, 80, 100] });
+    for (let i = 0; i < 4; i++) {
+      fake.enqueue({ text: "x", usage: { prompt_tokens: 20, completion_tokens: 10 } });
+      await call(key, { max_tokens: 1 });
+    }
+    await gw.runtime.budgets.idle();
+    expect(alerts.map((a) => a.threshold_percent)).toEqual([50, 80]);
+    expect(alerts[0]).toMatchObject({ type: "budget.threshold_crossed", budget_id: budgetId, spend_usd: "0.00006", max_budget_usd: "0.0001" });
+  });
+
+  it("a period ends: the spend resets and the reset is logged", async () => {
+    const { key, id } = await keyWithBudget({ maxMicros: 60, durationSec: 1 });
+    fake.setDefault({ text: "x", usage: { prompt_tokens: 30, completion_tokens: 30 } });
+    expect((await call(key, { max_tokens: 1 })).status).toBe(200);
+    expect((await call(key, { max_tokens: 1 })).status).toBe(402);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await call(key, { max_tokens: 1 })).status).toBe(200);
+    fake.setDefault({});
+    await gw.runtime.budgets.idle();
+    const resets = await gw.store.db.selectFrom("budget_resets").selectAll().where("subject_id", "=", id).execute();
+    expect(resets).toHaveLength(1);
+    expect(Number(resets[0]!.spend_micros)).toBe(60);
+  });
+});

@@ -1,12 +1,10 @@
 /** The Hono application: routes, authentication of API routes, and the one error envelope. */
 import { Hono, type MiddlewareHandler } from "hono";
 import type { HttpBindings } from "@hono/node-server";
-import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { GatewayError, openAIEnvelope, toGatewayError } from "../core/errors.js";
 import type { Runtime } from "../pipeline/context.js";
 import type { Principal } from "../policy/auth.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
-import { handleInference, type Endpoint } from "./routes/inference.js";
 import { modelRoutes } from "./routes/models.js";
 import { createManagementApp } from "../management/index.js";
 
@@ -20,14 +18,10 @@ type Env = { Bindings: HttpBindings; Variables: { principal: Principal } };
 export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
-  const inference = (endpoint: Endpoint) => async (c: import("hono").Context<Env>) => {
-    await handleInference(rt, endpoint, c.env.incoming, c.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  };
-  app.post("/v1/chat/completions", inference("chat"));
-  app.post("/chat/completions", inference("chat"));
-  app.post("/v1/embeddings", inference("embeddings"));
-  app.post("/embeddings", inference("embeddings"));
+  // Inference routes are served before hono (routes/fast-path.ts); these only see other methods.
+  for (const path of ["/v1/chat/completions", "/chat/completions", "/v1/embeddings", "/embeddings"]) {
+    app.all(path, (c) => c.json(openAIEnvelope(new GatewayError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use POST`)), 405));
+  }
 
   app.route("/", healthRoutes(opts.readiness, opts.isDraining));
   app.use("/v1/models", requireKey(rt));

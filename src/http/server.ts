@@ -4,7 +4,9 @@
  */
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { createAdaptorServer } from "@hono/node-server";
+import { createServer } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import { routeRequests } from "./routes/fast-path.js";
 import type { SwitchboardConfig } from "../config/types.js";
 import { Authenticator } from "../policy/auth.js";
 import { LocalInvalidationBus } from "../policy/invalidation.js";
@@ -93,7 +95,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
 
   let draining = false;
   const app = createApp(runtime, { readiness: { database: () => store.ping() }, isDraining: () => draining });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.server.host }) as Server;
+  const server = createServer(routeRequests(runtime, getRequestListener(app.fetch)));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

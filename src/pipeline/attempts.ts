@@ -4,6 +4,7 @@
  * fallbacks. Retry logic reads `GatewayError.retryable` and nothing else.
  */
 import type { TimeoutsConfig } from "../config/types.js";
+import type { CancelSignal } from "../core/cancel.js";
 import { GatewayError, toGatewayError } from "../core/errors.js";
 import type { Provider, Timeouts } from "../providers/types.js";
 import type { Deployment } from "../routing/resolve.js";
@@ -88,7 +89,7 @@ export function timeoutsFor(rt: Runtime, ctx: RequestContext, providerId: string
   return t;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new GatewayError("client_disconnected", "client closed the request"));
     const onAbort = () => {

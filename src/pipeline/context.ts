@@ -1,5 +1,6 @@
 /** What one inference request carries through the pipeline. */
 import type { IncomingHttpHeaders } from "node:http";
+import type { CancelSignal } from "../core/cancel.js";
 import type { SwitchboardConfig } from "../config/types.js";
 import type { Principal } from "../policy/auth.js";
 import type { Authenticator } from "../policy/auth.js";
@@ -33,7 +34,7 @@ export interface RequestContext {
   receivedAt: number;
   headers: IncomingHttpHeaders;
   /** Aborted when the client disconnects. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   principal?: Principal;
   /** Upstream calls made so far. */
   attempts: number;

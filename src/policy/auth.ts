@@ -3,7 +3,7 @@
  * `x-api-key: <key>`, `AnyLLM-Key` / `X-AnyLLM-Key: Bearer <key>`. The master key is compared
  * in constant time; virtual keys are looked up by hash in the in-memory key cache.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { GatewayError } from "../core/errors.js";
 import type { KeyCache, KeyRecord } from "./key-cache.js";
@@ -35,23 +35,21 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   );
 }
 
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
-}
 
 /** One message for every kind of bad key, so a caller learns nothing about which keys exist. */
 const INVALID = "invalid API key";
 
 export class Authenticator {
-  private readonly masterDigest: Buffer;
+  private readonly master: Buffer;
 
   constructor(masterKey: string, private readonly keys?: KeyCache) {
-    this.masterDigest = digest(masterKey);
+    this.master = Buffer.from(masterKey, "utf8");
   }
 
-  /** Constant-time comparison of fixed-length digests, so timing reveals nothing about the key. */
+  /** Constant-time comparison: timing reveals nothing about the key's content (only whether the length matches). */
   isMasterKey(key: string): boolean {
-    return timingSafeEqual(digest(key), this.masterDigest);
+    if (Buffer.byteLength(key, "utf8") !== this.master.length) return false;
+    return timingSafeEqual(Buffer.from(key, "utf8"), this.master);
   }
 
   /** Resolves the caller. Cached keys answer synchronously; an unseen key costs one lookup. */

@@ -3,7 +3,7 @@
  * idle / total timeouts with explicit timers, cancellation, and SSE parsing into typed chunks.
  * A provider is a WireAdapter (pure translation) plus this.
  */
-import { Agent, request, type Dispatcher } from "undici";
+import { Agent, Pool, type Dispatcher } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
 import { awsEvents } from "./streams/aws-eventstream.js";
@@ -23,8 +23,8 @@ export interface HttpProviderOptions {
 
 /** Wraps a wire adapter into a callable Provider with its own keep-alive connection pool. */
 export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions): Provider {
-  const dispatcher = new Agent({ connect: { timeout: o.connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
   const base = o.baseUrl.replace(/\/+$/, "");
+  const dispatcher = new UpstreamDispatcher(base, o.connectTimeoutMs);
 
   const send = async (up: UpstreamRequest, opts: CallOptions, call: CallControl) => {
     if (up.warnings && opts.warn) for (const w of up.warnings) opts.warn(w);
@@ -36,7 +36,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
     };
     if (req.body !== undefined) req.headers["content-type"] = "application/json";
     if (adapter.authorize) await adapter.authorize(req);
-    return sendUpstream(dispatcher, req, call, opts);
+    return dispatcher.request(req, call, opts);
   };
 
   return {
@@ -151,16 +151,40 @@ class CallControl {
   }
 }
 
-function sendUpstream(dispatcher: Dispatcher, req: SignableRequest, call: CallControl, opts: CallOptions): Promise<Dispatcher.ResponseData> {
-  return request(req.url, {
-    method: req.method as Dispatcher.HttpMethod,
-    headers: req.headers,
-    body: req.body,
-    dispatcher,
-    signal: call.controller.signal,
-    headersTimeout: opts.timeouts.firstTokenMs,
-    bodyTimeout: opts.timeouts.idleMs,
-  });
+/**
+ * One keep-alive pool for the provider's own origin (the common case: no URL parsing per
+ * request); an agent, created on first use, for absolute URLs elsewhere.
+ */
+class UpstreamDispatcher {
+  private readonly origin: string;
+  private readonly pool: Pool;
+  private agent?: Agent;
+
+  constructor(base: string, private readonly connectTimeoutMs: number) {
+    this.origin = new URL(base).origin;
+    this.pool = new Pool(this.origin, { connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
+  }
+
+  request(req: SignableRequest, call: CallControl, opts: CallOptions): Promise<Dispatcher.ResponseData> {
+    const options = {
+      method: req.method as Dispatcher.HttpMethod,
+      headers: req.headers,
+      body: req.body,
+      signal: call.controller.signal,
+      headersTimeout: opts.timeouts.firstTokenMs,
+      bodyTimeout: opts.timeouts.idleMs,
+    };
+    if (req.url.startsWith(this.origin) && req.url.charCodeAt(this.origin.length) === 47 /* "/" */) {
+      return this.pool.request({ ...options, path: req.url.slice(this.origin.length) });
+    }
+    this.agent ??= new Agent({ connect: { timeout: this.connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
+    const u = new URL(req.url);
+    return this.agent.request({ ...options, origin: u.origin, path: u.pathname + u.search });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.agent?.close()]);
+  }
 }
 
 async function readText(res: Dispatcher.ResponseData, _call: CallControl): Promise<string> {

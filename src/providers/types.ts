@@ -3,6 +3,7 @@
  * form); each provider translates to and from its own wire format. The HTTP call itself is
  * shared code (./http.ts); a provider folder only holds pure translation functions.
  */
+import type { CancelSignal } from "../core/cancel.js";
 import type { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
 
@@ -24,8 +25,8 @@ export interface Timeouts {
 }
 
 export interface CallOptions {
-  /** Aborted when the client goes away or the request is otherwise cancelled. */
-  signal?: AbortSignal;
+  /** Aborted when the client goes away or the request is otherwise cancelled (an AbortSignal works). */
+  signal?: CancelSignal;
   timeouts: Timeouts;
   /** Extra headers for the upstream call (e.g. x-request-id). */
   headers?: Record<string, string>;

@@ -3,6 +3,7 @@
  * conversion). Hono routes here and the handler writes the response itself.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Cancellation } from "../../core/cancel.js";
 import { GatewayError, toGatewayError } from "../../core/errors.js";
 import { acceptableRequestId, newRequestId } from "../../core/ids.js";
 import { parseChatRequest, runChat } from "../../pipeline/chat.js";
@@ -20,16 +21,16 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
   const given = req.headers["x-request-id"];
   const requestId = typeof given === "string" && acceptableRequestId(given) ? given : newRequestId();
   const headers: HeaderBag = { "x-request-id": requestId };
-  const controller = new AbortController();
+  const cancellation = new Cancellation();
   res.on("close", () => {
-    if (!res.writableFinished) controller.abort();
+    if (!res.writableFinished) cancellation.cancel();
   });
   const ctx: RequestContext = {
     requestId,
     endpoint,
     receivedAt,
     headers: req.headers,
-    signal: controller.signal,
+    signal: cancellation,
     attempts: 0,
     externalMs: 0,
     responseHeaders: headers,

@@ -3,6 +3,7 @@
  * and usage, with no keys and no network. Model names may ask for behaviour:
  * `mock:error-503` fails with that upstream status, `mock:slow-200` waits 200 ms first.
  */
+import type { CancelSignal } from "../../core/cancel.js";
 import { GatewayError } from "../../core/errors.js";
 import { countTokens, estimatePromptTokens } from "../../core/tokens.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../../wire/openai.js";
@@ -100,7 +101,7 @@ export function createMockProvider(id = "mock"): Provider {
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: CancelSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => {

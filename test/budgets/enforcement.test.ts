@@ -64,7 +64,7 @@ async function keyWithBudget(opts: { maxMicros: number; mode?: "enforce" | "trac
     max_request_micros: opts.maxRequestMicros ?? null,
     metadata: "{}",
   }).execute();
-  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId }).execute();
+  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
   await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
   gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
   await gw.runtime.budgets.idle();
@@ -142,7 +142,7 @@ describe("budget enforcement", () => {
     const { key } = await keyWithBudget({ maxMicros: 1_000_000, maxRequestMicros: 1000 });
     const res = await call(key, { max_tokens: 5000 });
     expect(res.status).toBe(402);
-    expect((await res.json()).error.message).toMatch(/per request/);
+    expect(((await res.json()) as any).error.message).toMatch(/per request/);
     expect(fake.calls).toHaveLength(0);
   });
 

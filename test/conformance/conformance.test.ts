@@ -162,17 +162,17 @@ describe.each(TARGETS)("conformance: $type", (target) => {
     fake.enqueue({ error: { status: 400, message: "messages: field required" } });
     let res = await gw.post("/v1/chat/completions", { model, messages });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toContain("field required");
+    expect(((await res.json()) as any).error.message).toContain("field required");
 
     fake.enqueue({ error: { status: 401, message: "invalid x-api-key" } });
     res = await gw.post("/v1/chat/completions", { model, messages });
     expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe("upstream_auth_error");
+    expect(((await res.json()) as any).error.code).toBe("upstream_auth_error");
 
     for (let i = 0; i < 3; i++) fake.enqueue({ error: { status: 429, message: "rate limited" } });
     res = await gw.post("/v1/chat/completions", { model, messages });
     expect(res.status).toBe(429);
-    expect((await res.json()).error.code).toBe("rate_limit_exceeded");
+    expect(((await res.json()) as any).error.code).toBe("rate_limit_exceeded");
 
     fake.reset();
     for (let i = 0; i < 3; i++) fake.enqueue({ error: { status: 500, message: "internal failure" } });
@@ -180,7 +180,7 @@ describe.each(TARGETS)("conformance: $type", (target) => {
     expect(res.status).toBe(502);
     expect(res.headers.get("x-switchboard-attempts")).toBe("3");
     expect(fake.calls).toHaveLength(3);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.error.code).toBe("upstream_error");
     expect(JSON.stringify(body)).not.toMatch(/conformance-[a-z]+-key/);
   });

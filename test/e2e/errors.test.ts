@@ -25,7 +25,7 @@ beforeEach(() => fake.reset());
 
 async function expectError(res: Response, status: number, code: string, type: string) {
   expect(res.status).toBe(status);
-  const body = await res.json();
+  const body = (await res.json()) as any;
   expect(body.error).toMatchObject({ code, type });
   expect(typeof body.error.message).toBe("string");
   expect(body.error).toHaveProperty("param");
@@ -49,7 +49,7 @@ describe("client errors", () => {
     await expectError(await gw.post("/v1/chat/completions", { model: "up:x", messages }, { authorization: "Bearer wrong" }), 401, "invalid_api_key", "authentication_error");
     const sdk = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "sb-wrong", maxRetries: 0 });
     await expect(sdk.chat.completions.create({ model: "up:x", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 401, code: "invalid_api_key" });
-    for (const h of [{ "x-api-key": gw.masterKey }, { "anyllm-key": `Bearer ${gw.masterKey}` }, { "x-anyllm-key": `Bearer ${gw.masterKey}` }]) {
+    for (const h of [{ "x-api-key": gw.masterKey }, { "anyllm-key": `Bearer ${gw.masterKey}` }, { "x-anyllm-key": `Bearer ${gw.masterKey}` }] as Array<Record<string, string>>) {
       const res = await gw.post("/v1/chat/completions", { model: "up:x", messages }, { authorization: "", ...h });
       expect(res.status).toBe(200);
     }

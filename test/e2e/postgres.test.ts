@@ -25,7 +25,7 @@ describe("gateway on PostgreSQL", () => {
   it("migrates a fresh database, serves chat and streams, and writes the ledger", async (ctx) => {
     if (!pg) return ctx.skip();
     expect(gw.store.kind).toBe("postgres");
-    const ready = await (await fetch(`${gw.url}/readyz`)).json();
+    const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as any;
     expect(ready.checks.database.status).toBe("ok");
 
     fake.enqueue({ text: "from postgres", usage: { prompt_tokens: 4, completion_tokens: 2 } });

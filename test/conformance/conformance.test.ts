@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChatChunk } from "../../src/wire/openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { listUsageByRequest } from "../../src/usage/query.js";
 import { TARGETS } from "./targets/index.js";
 import type { FakeProvider, StreamFixture } from "./types.js";
 
@@ -56,7 +57,7 @@ describe.each(TARGETS)("conformance: $type", (target) => {
 
   beforeAll(async () => {
     fake = await target.startFake();
-    gw = await startTestGateway({ providers: { p: fake.providerConfig }, routing: { retries: 2, timeouts: { connect_ms: 2000, first_token_ms: 5000, idle_ms: 5000, total_ms: 10000 } } });
+    gw = await startTestGateway({ providers: { p: fake.providerConfig }, pricing: { [model]: { input: 2, output: 8, cached_input: 1 } }, routing: { retries: 2, timeouts: { connect_ms: 2000, first_token_ms: 5000, idle_ms: 5000, total_ms: 10000 } } });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -96,6 +97,25 @@ describe.each(TARGETS)("conformance: $type", (target) => {
     const r = await gw.client.chat.completions.create({ model, messages });
     expect(r.usage!.prompt_tokens_details?.cached_tokens).toBe(80);
     expect(r.usage!.prompt_tokens).toBe(100);
+  });
+
+  it("the same exchange costs the same streamed and not, with cached tokens priced as cached", async () => {
+    const scenario = { text: "Priced answer", usage: { input: 100, output: 20, cachedInput: 40 } };
+    fake.enqueue(scenario);
+    const { response } = await gw.client.chat.completions.create({ model, messages }).withResponse();
+    fake.enqueue(scenario);
+    const res = await gw.post("/v1/chat/completions", { model, messages, stream: true });
+    await res.text();
+    await gw.usage.flush();
+    const [a] = await listUsageByRequest(gw.store.db, response.headers.get("x-request-id")!);
+    const [b] = await listUsageByRequest(gw.store.db, res.headers.get("x-request-id")!);
+    // 60 uncached × $2/M + 40 cached × $1/M + 20 out × $8/M = 120 + 40 + 160 micro-USD
+    for (const row of [a!, b!]) {
+      expect(row).toMatchObject({ promptTokens: 100, cachedTokens: 40, completionTokens: 20, usageEstimated: false });
+      expect(row.cost).toEqual({ inputMicros: 120, cachedMicros: 40, cacheWriteMicros: 0, outputMicros: 160, totalMicros: 320 });
+      expect(row.priceVersion).toBe("config");
+    }
+    expect(response.headers.get("x-switchboard-cost-usd")).toBe("0.00032");
   });
 
   it("a stream split one byte at a time arrives whole", async () => {

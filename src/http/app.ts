@@ -27,7 +27,7 @@ export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   app.use("/v1/models", requireKey(rt));
   app.use("/v1/models/*", requireKey(rt));
   app.route("/", modelRoutes(rt));
-  app.route("/", createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k) }));
+  app.route("/", createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets }));
 
   app.notFound((c) => {
     const err = new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`);

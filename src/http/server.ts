@@ -79,6 +79,9 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   await keys.preload();
   const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
   pricing.setApiPrices(await loadApiPrices(store.db));
+  bus.subscribe((e) => {
+    if (e.kind === "prices") loadApiPrices(store.db).then((rows) => pricing.setApiPrices(rows), (err) => log(`pricing: reload failed: ${(err as Error).message}`));
+  });
   const budgets = new BudgetService(store.db, bus, log);
   await budgets.load();
   const runtime: Runtime = {

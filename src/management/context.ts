@@ -2,6 +2,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 import type { Kysely } from "kysely";
+import type { BudgetBook } from "../budgets/book.js";
 import type { InvalidationBus } from "../policy/invalidation.js";
 import type { Database } from "../store/schema.js";
 
@@ -10,6 +11,11 @@ export interface ManagementDeps {
   bus: InvalidationBus;
   /** Constant-time check of the master key (the inference Authenticator's `isMasterKey`). */
   isMasterKey(key: string): boolean;
+  /**
+   * The gateway's budget engine (a `BudgetService`), for live spend and reset times in budget
+   * objects. Absent (CLI tools, tests): spend is summed from the ledger instead.
+   */
+  budgets?: { readonly book: Pick<BudgetBook, "get"> };
 }
 
 export type ManagementEnv = {

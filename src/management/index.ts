@@ -1,5 +1,6 @@
 /**
- * The management API (SPEC §5): keys, users, teams and the audit log under `/v1/`, master key
+ * The management API (SPEC §5): keys, users, teams, budgets, pricing, usage, logs and the audit
+ * log under `/v1/`, master key
  * only, plus the public `GET /openapi.json` generated from the same zod schemas that validate
  * the requests. Mount it on the gateway app with `app.route("/", createManagementApp(deps))`:
  * its middleware is registered on its own paths only, so inference routes are untouched.
@@ -10,13 +11,17 @@ import type { ManagementDeps, ManagementEnv } from "./context.js";
 import { renderError, validationHook } from "./errors.js";
 import { limitBody, requestId, requireMasterKey } from "./middleware.js";
 import { auditRoutes } from "./routes/audit.js";
+import { budgetRoutes } from "./routes/budgets.js";
 import { keyRoutes } from "./routes/keys.js";
+import { logRoutes } from "./routes/logs.js";
+import { pricingRoutes } from "./routes/pricing.js";
+import { usageRoutes } from "./routes/usage.js";
 import { teamRoutes, userRoutes } from "./routes/users.js";
 
 export type { ManagementDeps, ManagementEnv } from "./context.js";
 
 /** Path prefixes the management app answers (and its middleware runs on): these and below them. */
-export const MANAGEMENT_PATHS = ["/v1/keys", "/v1/users", "/v1/teams", "/v1/audit"] as const;
+export const MANAGEMENT_PATHS = ["/v1/keys", "/v1/users", "/v1/teams", "/v1/audit", "/v1/budgets", "/v1/pricing", "/v1/usage", "/v1/logs"] as const;
 
 const API_VERSION = "0.1.0";
 
@@ -31,6 +36,10 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
   userRoutes(app, deps);
   teamRoutes(app, deps);
   auditRoutes(app, deps);
+  budgetRoutes(app, deps);
+  pricingRoutes(app, deps);
+  usageRoutes(app, deps);
+  logRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "masterKey", {
     type: "http",
@@ -42,7 +51,7 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
     info: {
       title: "Switchboard management API",
       version: API_VERSION,
-      description: "Keys, users, teams and the audit log of a Switchboard gateway. Errors use OpenAI's envelope.",
+      description: "Keys, users, teams, budgets, prices, usage analytics, request logs and the audit log of a Switchboard gateway. Money is decimal USD. Errors use OpenAI's envelope.",
     },
   });
 

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { inject } from "vitest";
-import { createManagementApp } from "../../src/management/index.js";
-import { LocalInvalidationBus, type InvalidationEvent } from "../../src/policy/invalidation.js";
+import { createManagementApp, type ManagementDeps } from "../../src/management/index.js";
+import { LocalInvalidationBus, type InvalidationBus, type InvalidationEvent } from "../../src/policy/invalidation.js";
 import { openStore, type Store } from "../../src/store/db.js";
 import { migrate } from "../../src/store/migrate.js";
 
@@ -19,6 +19,7 @@ export const MASTER = "sb-master-test-0123456789abcdefghij";
 export interface Harness {
   url: string;
   store: Store;
+  bus: InvalidationBus;
   /** Every invalidation published so far. */
   events: InvalidationEvent[];
   /** Every response body read through `call` (for the secret canary). */
@@ -27,7 +28,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { databaseUrl?: string } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  databaseUrl?: string;
+  /** The budget engine to show live spend from (a BudgetService over the harness's store and bus). */
+  budgets?: (store: Store, bus: InvalidationBus) => ManagementDeps["budgets"];
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-mgmt-"));
   if (!opts.databaseUrl) cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
   const store = await openStore({ dataDir, databaseUrl: opts.databaseUrl });
@@ -35,7 +42,7 @@ export async function startHarness(opts: { databaseUrl?: string } = {}): Promise
   const bus = new LocalInvalidationBus();
   const events: InvalidationEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const app = createManagementApp({ db: store.db, bus, isMasterKey: (k) => k === MASTER });
+  const app = createManagementApp({ db: store.db, bus, isMasterKey: (k) => k === MASTER, budgets: opts.budgets?.(store, bus) });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -43,6 +50,7 @@ export async function startHarness(opts: { databaseUrl?: string } = {}): Promise
   return {
     url,
     store,
+    bus,
     events,
     seen,
     async call(method, path, body, headers = {}) {

@@ -23,6 +23,7 @@ export function managementSuite(get: () => Harness | null): void {
       const x = h(ctx);
       expect((await x.call("POST", "/v1/teams", { team_id: "k-team" })).status).toBe(201);
       expect((await x.call("POST", "/v1/users", { user_id: "k-user", team_id: "k-team" })).status).toBe(201);
+      expect((await x.call("POST", "/v1/budgets", { budget_id: "b1", max_budget: 10 })).status).toBe(201);
       const body = {
         key_name: "ci",
         user_id: "k-user",
@@ -257,6 +258,7 @@ export function managementSuite(get: () => Harness | null): void {
   describe("teams", () => {
     it("creates, refuses a taken id, gets, patches, lists and deletes (members and keys detached)", async (ctx) => {
       const x = h(ctx);
+      expect((await x.call("POST", "/v1/budgets", { budget_id: "b", max_budget: "5" })).status).toBe(201);
       const t = await x.call("POST", "/v1/teams", { team_id: "t1", name: "Team 1", budget_id: "b", metadata: { cc: "42" } });
       expect(t.status).toBe(201);
       expect(t.body).toMatchObject({ team_id: "t1", name: "Team 1", budget_id: "b", metadata: { cc: "42" }, blocked: false });

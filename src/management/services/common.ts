@@ -46,7 +46,9 @@ export async function mutate<T>(deps: ManagementDeps, actor: Actor, work: (m: Mu
 function fromConstraint(e: unknown): unknown {
   const code = pgErrorCode(e);
   if (code === "23505") return new GatewayError("conflict", "the object already exists");
-  if (code === "23503") return new GatewayError("conflict", "a referenced user or team was changed concurrently; retry");
+  if (code === "23503") return new GatewayError("conflict", "a referenced user, team or budget was changed concurrently; retry");
+  // Deadlock or serialization failure between two concurrent changes of the same objects.
+  if (code === "40P01" || code === "40001") return new GatewayError("conflict", "the object was changed concurrently; retry");
   return e;
 }
 

@@ -16,6 +16,7 @@ import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { keyEnvironment, keyObject, keyWithSecret } from "../present.js";
 import type { KeyCreate, KeyObject, KeyPatch, KeyWithSecret } from "../schemas/keys.js";
+import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { assertRefs, diff, mutate, presentFields, snapshot, toDate, type Mutation } from "./common.js";
 
 /** Every settable field, in the order the audit log lists them. */
@@ -75,9 +76,11 @@ export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCre
   const settings = settingsFrom(body);
   return mutate(deps, actor, async (m) => {
     await assertRefs(m.trx, settings);
+    await assertBudget(m, settings.budget_id);
     const secret = generateKey(environment);
     const row = await insertKey(m.trx, { ...settings, id: newKeyId(), key_hash: secret.hash, key_prefix: secret.prefix }, m.now);
-    await m.audit("key.create", "key", row.id, { environment, ...snapshot(row, SETTINGS) });
+    const assignment = row.budget_id ? await syncAssignment(m, "key", row.id, row.budget_id) : null;
+    await m.audit("key.create", "key", row.id, { environment, ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: row.key_hash });
     return keyWithSecret(row, secret.key);
   });
@@ -100,8 +103,10 @@ export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, 
   return mutate(deps, actor, async (m) => {
     const before = await lockedKey(m, id, "update");
     await assertRefs(m.trx, { user_id: patch.user_id, team_id: patch.team_id });
+    await assertBudget(m, patch.budget_id);
     const after = await updateKeyRow(m.trx, id, patch, m.now);
-    await m.audit("key.update", "key", id, diff(before, after, SETTINGS));
+    const assignment = patch.budget_id !== undefined ? await syncAssignment(m, "key", id, after.budget_id) : null;
+    await m.audit("key.update", "key", id, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: before.key_hash });
     return keyObject(after);
   });

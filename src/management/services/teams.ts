@@ -9,6 +9,7 @@ import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { teamObject } from "../present.js";
 import type { TeamCreate, TeamObject, TeamPatch } from "../schemas/users.js";
+import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { diff, mutate, presentFields, snapshot, type Mutation } from "./common.js";
 
 const SETTINGS: ReadonlyArray<keyof TeamSettings> = ["name", "budget_id", "metadata", "blocked"];
@@ -33,8 +34,10 @@ export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamC
   };
   return mutate(deps, actor, async (m) => {
     if (await findTeam(m.trx, teamId)) throw new GatewayError("conflict", `team '${teamId}' already exists`, { param: "team_id" });
+    await assertBudget(m, settings.budget_id);
     const row = await insertTeam(m.trx, teamId, settings, m.now);
-    await m.audit("team.create", "team", teamId, snapshot(row, SETTINGS));
+    const assignment = row.budget_id ? await syncAssignment(m, "team", teamId, row.budget_id) : null;
+    await m.audit("team.create", "team", teamId, { ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "team", teamId });
     return teamObject(row);
   });
@@ -55,10 +58,12 @@ export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: str
   return mutate(deps, actor, async (m) => {
     const before = await findTeam(m.trx, teamId, true);
     if (!before) throw notFound("team", teamId, "team_id");
+    await assertBudget(m, body.budget_id);
     const patch: Partial<TeamSettings> = {};
     for (const f of presentFields(body)) (patch as Record<string, unknown>)[f] = body[f];
     const after = await updateTeamRow(m.trx, teamId, patch, m.now);
-    await m.audit("team.update", "team", teamId, diff(before, after, SETTINGS));
+    const assignment = body.budget_id !== undefined ? await syncAssignment(m, "team", teamId, after.budget_id) : null;
+    await m.audit("team.update", "team", teamId, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     await invalidateTeam(m, teamId);
     return teamObject(after);
   });
@@ -72,8 +77,9 @@ export async function deleteTeam(deps: ManagementDeps, actor: Actor, teamId: str
     const { members, keyIds } = await invalidateTeam(m, teamId);
     await clearUsersTeam(m.trx, teamId, m.now);
     await clearKeysTeam(m.trx, teamId, m.now);
+    const assignment = await syncAssignment(m, "team", teamId, null);
     await deleteTeamRow(m.trx, teamId);
-    await m.audit("team.delete", "team", teamId, { removed_members: members, detached_keys: keyIds });
+    await m.audit("team.delete", "team", teamId, { removed_members: members, detached_keys: keyIds, ...assignmentAudit(assignment) });
     return teamObject(row);
   });
 }

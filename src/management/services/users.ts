@@ -8,6 +8,7 @@ import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { userObject } from "../present.js";
 import type { UserCreate, UserObject, UserPatch } from "../schemas/users.js";
+import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { assertRefs, diff, mutate, presentFields, snapshot, type Mutation } from "./common.js";
 
 const SETTINGS: ReadonlyArray<keyof UserSettings> = ["alias", "team_id", "budget_id", "metadata", "blocked"];
@@ -30,8 +31,10 @@ export async function createUser(deps: ManagementDeps, actor: Actor, body: UserC
   return mutate(deps, actor, async (m) => {
     if (await findUser(m.trx, userId)) throw new GatewayError("conflict", `user '${userId}' already exists`, { param: "user_id" });
     await assertRefs(m.trx, { team_id: settings.team_id });
+    await assertBudget(m, settings.budget_id);
     const row = await insertUser(m.trx, userId, settings, m.now);
-    await m.audit("user.create", "user", userId, snapshot(row, SETTINGS));
+    const assignment = row.budget_id ? await syncAssignment(m, "user", userId, row.budget_id) : null;
+    await m.audit("user.create", "user", userId, { ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "user", userId });
     return userObject(row);
   });
@@ -53,10 +56,12 @@ export async function updateUser(deps: ManagementDeps, actor: Actor, userId: str
     const before = await findUser(m.trx, userId, true);
     if (!before) throw notFound("user", userId, "user_id");
     await assertRefs(m.trx, { team_id: body.team_id });
+    await assertBudget(m, body.budget_id);
     const patch: Partial<UserSettings> = {};
     for (const f of presentFields(body)) (patch as Record<string, unknown>)[f] = body[f];
     const after = await updateUserRow(m.trx, userId, patch, m.now);
-    await m.audit("user.update", "user", userId, diff(before, after, SETTINGS));
+    const assignment = body.budget_id !== undefined ? await syncAssignment(m, "user", userId, after.budget_id) : null;
+    await m.audit("user.update", "user", userId, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     await invalidateUser(m, userId);
     return userObject(after);
   });
@@ -75,8 +80,9 @@ export async function deleteUser(deps: ManagementDeps, actor: Actor, userId: str
       await m.audit("key.revoke", "key", k.id, diff(k, after, ["revoked_at", "is_active"]));
       revoked.push(k.id);
     }
+    const assignment = await syncAssignment(m, "user", userId, null);
     await deleteUserRow(m.trx, userId);
-    await m.audit("user.delete", "user", userId, { revoked_keys: revoked });
+    await m.audit("user.delete", "user", userId, { revoked_keys: revoked, ...assignmentAudit(assignment) });
     return userObject(row);
   });
 }

@@ -1,9 +1,20 @@
-import { startGateway } from "../http/server.js";
+import { startGateway, type RunningGateway } from "../http/server.js";
 import { loadConfigOrExit } from "./load.js";
 
 export async function serveCommand(opts: { config?: string; port?: number; host?: string; migrate: boolean }): Promise<void> {
   const config = loadConfigOrExit(opts.config, { port: opts.port, host: opts.host });
-  let gw;
+  // Signal handlers come first: a SIGTERM that arrives while starting, or the instant the
+  // listening line is printed, must still end in a clean stop rather than the default kill.
+  let gw: RunningGateway | undefined;
+  let stopping: string | null = null;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = signal;
+    if (gw) drain(gw, signal);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
   try {
     gw = await startGateway(config, { migrate: opts.migrate });
   } catch (e) {
@@ -13,19 +24,16 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
   const providers = Object.keys(config.providers).join(", ");
   const store = gw.store.kind === "embedded" ? `embedded store in ${config.dataDir}` : "PostgreSQL";
   console.error(`Switchboard listening on ${gw.url} (${store}; providers: ${providers})`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`${signal}: draining in-flight requests and flushing usage...`);
-    gw.close().then(
-      () => process.exit(0),
-      (e) => {
-        console.error(`switchboard: shutdown failed: ${(e as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  if (stopping) drain(gw, stopping);
+}
+
+function drain(gw: RunningGateway, signal: string): void {
+  console.error(`${signal}: draining in-flight requests and flushing usage...`);
+  gw.close().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(`switchboard: shutdown failed: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -23,8 +23,18 @@ export function sendError(res: ServerResponse, err: GatewayError, headers: Heade
   sendJson(res, err.status, openAIEnvelope(err), headers);
 }
 
-/** Server-Sent Events writer that respects backpressure. */
+/**
+ * Server-Sent Events writer that respects backpressure. Events written in the same turn of the
+ * event loop (e.g. several chunks decoded from one upstream packet) leave in one write: the
+ * socket is corked on the first and uncorked once the turn's microtasks have run.
+ */
 export class SseWriter {
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    if (!this.res.destroyed) this.res.uncork();
+  };
+
   constructor(private readonly res: ServerResponse) {}
 
   start(headers: HeaderBag): void {
@@ -32,11 +42,20 @@ export class SseWriter {
     headers["cache-control"] = "no-cache";
     headers["x-accel-buffering"] = "no";
     this.res.writeHead(200, headers);
+    this.cork();
     this.res.flushHeaders();
+  }
+
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.res.cork();
+    setImmediate(this.uncork);
   }
 
   /** Writes one `data:` event; resolves when the socket can take more. */
   data(payload: string): Promise<void> | void {
+    this.cork();
     if (this.res.write(`data: ${payload}\n\n`)) return;
     return new Promise((resolve) => {
       const done = () => {

@@ -18,7 +18,7 @@ import type { Provider } from "../providers/types.js";
 import { ModelResolver } from "../routing/resolve.js";
 import { openStore, type Store } from "../store/db.js";
 import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
-import { UsageWriter } from "../usage/writer.js";
+import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { BudgetService } from "../budgets/service.js";
 import { loadApiPrices } from "../pricing/store.js";
@@ -38,7 +38,7 @@ export interface RunningGateway {
   port: number;
   masterKey: string;
   store: Store;
-  usage: UsageWriter;
+  usage: UsageLedger;
   runtime: Runtime;
   server: Server;
   /** Stops accepting, waits (bounded) for in-flight requests and streams, flushes usage, closes the store. */
@@ -60,11 +60,13 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
     await store.close();
     throw e;
   }
-  const usage = new UsageWriter(store.db, {
+  const usage = await openUsageLedger({
+    db: store.db,
+    dataDir: config.dataDir,
     batchSize: config.usage.batchSize,
     flushIntervalMs: config.usage.flushIntervalMs,
     maxQueue: config.usage.maxQueue,
-    onError: (err, info) => log(`usage ledger: write of ${info.rows} rows failed${info.permanent ? " permanently" : ", will retry"}: ${(err as Error).message}`),
+    onError: (err, info) => log(`usage ledger: ${usageProblem(info)}: ${(err as Error).message}`),
   });
 
   const providers = new Map<string, Provider>();
@@ -82,6 +84,8 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   bus.subscribe((e) => {
     if (e.kind === "prices") loadApiPrices(store.db).then((rows) => pricing.setApiPrices(rows), (err) => log(`pricing: reload failed: ${(err as Error).message}`));
   });
+  // Budget spend is summed from the ledger: first write what a previous run left in the spool.
+  await usage.flush().catch((e) => log(`usage ledger: replay before start failed: ${(e as Error).message}`));
   const budgets = new BudgetService(store.db, bus, log);
   await budgets.load();
   const runtime: Runtime = {
@@ -124,6 +128,12 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
     })());
 
   return { url: `http://${host}:${port}`, port, masterKey: master.key, store, usage, runtime, server, close };
+}
+
+function usageProblem(info: { rows: number; permanent: boolean; where: "database" | "spool" | "replay" }): string {
+  if (info.where === "database") return `write of ${info.rows} rows failed${info.permanent ? " permanently (dropped)" : ", will retry"}`;
+  if (info.where === "spool") return info.permanent ? "spool write failed, row dropped" : "spool write failed, row kept in memory only";
+  return "spool replay failed";
 }
 
 function sleep(ms: number): Promise<void> {

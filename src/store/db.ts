@@ -53,6 +53,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
     // Without a listener an idle client's error (server restart) would crash the process.
     pool.on("error", onError);
+    // pg-pool drops its error listener while a client is checked out: a reset mid-query would be uncaught.
+    pool.on("connect", (client) => client.on("error", () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return makeStore("postgres", db, pingTimeoutMs, async () => {
       await db.destroy();

@@ -3,7 +3,7 @@
  * one write path — an idempotent multi-row INSERT ... ON CONFLICT (request_id, attempt) DO NOTHING.
  * There is deliberately no update or delete: the ledger is append-only.
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database, NewUsageRow, UsageRow } from "../store/schema.js";
 import type { UsageRecord } from "./types.js";
 
@@ -18,18 +18,66 @@ export interface StoredUsageRecord extends UsageRecord {
   id: string;
 }
 
+/**
+ * The columns and how each is read from one record serialised as JSON. The whole batch travels
+ * as ONE parameter (a JSON array) that PostgreSQL unpacks: far cheaper for the gateway's CPU
+ * than thousands of bound parameters, and the same SQL on PGlite and PostgreSQL.
+ */
+const COLUMNS: ReadonlyArray<[column: string, expr: string]> = [
+  ["request_id", "r->>'requestId'"],
+  ["attempt", "(r->>'attempt')::int"],
+  ["created_at", "(r->>'createdAt')::timestamptz"],
+  ["requested_model", "r->>'requestedModel'"],
+  ["provider", "r->>'provider'"],
+  ["model", "r->>'model'"],
+  ["endpoint", "r->>'endpoint'"],
+  ["status", "(r->>'status')::int"],
+  ["error_code", "r->>'errorCode'"],
+  ["prompt_tokens", "(r->>'promptTokens')::int"],
+  ["completion_tokens", "(r->>'completionTokens')::int"],
+  ["total_tokens", "(r->>'totalTokens')::int"],
+  ["usage_estimated", "(r->>'usageEstimated')::boolean"],
+  ["streamed", "(r->>'streamed')::boolean"],
+  ["ttft_ms", "(r->>'ttftMs')::double precision"],
+  ["total_ms", "(r->>'totalMs')::double precision"],
+  ["overhead_ms", "(r->>'overheadMs')::double precision"],
+  ["key_id", "r->>'keyId'"],
+  ["user_id", "r->>'userId'"],
+  ["team_id", "r->>'teamId'"],
+  ["cached_tokens", "coalesce((r->>'cachedTokens')::int, 0)"],
+  ["cache_write_tokens", "coalesce((r->>'cacheWriteTokens')::int, 0)"],
+  ["reasoning_tokens", "coalesce((r->>'reasoningTokens')::int, 0)"],
+  ["cost_input_micros", "coalesce((r->'cost'->>'inputMicros')::bigint, 0)"],
+  ["cost_cached_micros", "coalesce((r->'cost'->>'cachedMicros')::bigint, 0)"],
+  ["cost_cache_write_micros", "coalesce((r->'cost'->>'cacheWriteMicros')::bigint, 0)"],
+  ["cost_output_micros", "coalesce((r->'cost'->>'outputMicros')::bigint, 0)"],
+  ["cost_total_micros", "coalesce((r->'cost'->>'totalMicros')::bigint, 0)"],
+  ["price_version", "r->>'priceVersion'"],
+  ["receipt", "nullif(r->'receipt', 'null'::jsonb)"],
+];
+
+const INSERT_HEAD = sql.raw(`insert into usage (${COLUMNS.map((c) => c[0]).join(", ")}) select ${COLUMNS.map((c) => c[1]).join(", ")} from jsonb_array_elements(`);
+const INSERT_TAIL = sql.raw(`::jsonb) as r on conflict (request_id, attempt) do nothing`);
+
 /** Inserts `records` with one statement; returns how many were new (duplicates are skipped). */
 export async function insertUsageRecords(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<number> {
   if (records.length === 0) return 0;
   if (records.length > MAX_ROWS_PER_INSERT) {
     throw new RangeError(`at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${records.length}`);
   }
-  const result = await db
-    .insertInto("usage")
-    .values(records.map(toUsageRow))
-    .onConflict((oc) => oc.columns(["request_id", "attempt"]).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+  for (const r of records) checkRecord(r);
+  const result = await sql`${INSERT_HEAD}${JSON.stringify(records)}${INSERT_TAIL}`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * The checks the database would make of bound parameters, made here so a bad row is rejected
+ * as a row (and can be isolated) rather than failing the batch in an unexpected way.
+ */
+function checkRecord(r: UsageRecord): void {
+  if (typeof r.requestId !== "string" || !Number.isInteger(r.attempt) || !(r.createdAt instanceof Date) || Number.isNaN(r.createdAt.getTime())) {
+    throw new TypeError(`usage record ${String(r.requestId)}#${String(r.attempt)} is malformed`);
+  }
 }
 
 export function toUsageRow(r: UsageRecord): NewUsageRow {

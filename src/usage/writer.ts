@@ -1,12 +1,18 @@
 /**
- * The batched usage writer: the gateway's `UsageSink`. `record()` only appends the row to a
- * bounded in-memory queue; batches go to the database off the hot path, one multi-row
- * idempotent INSERT per batch, on a timer and whenever a batch fills up.
+ * The batched usage writer. `record()` only appends the row to a bounded in-memory queue;
+ * batches go to the database off the hot path, one multi-row idempotent INSERT per batch, on a
+ * timer and whenever a batch fills up.
+ *
+ * On its own it is an in-memory `UsageSink` (rows are lost if the process dies). The durable
+ * ledger (`openUsageLedger`, durable.ts) drives the same writer through `enqueue()` and
+ * `WriterHooks`: every queued row carries a tag (its spool segment), the writer reports rows
+ * leaving the queue with `settled(tag, n)`, and pulls rows kept only on disk with `refill()`.
  *
  * Failure handling:
  * - database unreachable (or any other transient error): the rows stay queued, the attempt is
  *   counted in `stats.failedFlushes`, and background retries back off exponentially;
- * - queue full: the new row is dropped and counted in `stats.dropped` (never silent, never thrown);
+ * - queue full: `record()` drops and counts the row in `stats.dropped` (never silent, never
+ *   thrown); `enqueue()` returns false and lets the caller keep the row elsewhere;
  * - a row the database rejects for its data (SQLSTATE class 22/23) is isolated by retrying the
  *   batch row by row, then dropped and counted, so one bad row cannot block the ledger.
  */
@@ -39,20 +45,46 @@ export interface UsageWriterStats {
   failedFlushes: number;
 }
 
-export class UsageWriter implements UsageSink {
+/** How an owner that keeps rows outside the queue (the spool) plugs into the writer. */
+export interface WriterHooks<Tag> {
+  /** `rows` rows queued with `tag` left the queue (inserted, already stored, or rejected), oldest first. */
+  settled(tag: Tag, rows: number): void;
+  /** True while rows wait outside the queue. Drives the timer when the queue is empty. */
+  pending(): boolean;
+  /**
+   * Moves up to `room` waiting rows into the queue with `enqueue()`. Resolves to the number moved;
+   * 0 when nothing (more) waits, or nothing before `until` (a mark from `mark()`, set by `flush()`).
+   */
+  refill(room: number, until: unknown): Promise<number>;
+  /** A mark of "everything waiting now", for `flush()` to stop at (so it ends under load). */
+  mark(): unknown;
+}
+
+interface Batch<Tag> {
+  rows: UsageRecord[];
+  /** Run-length tags of `rows`: `counts[i]` consecutive rows carry `tags[i]`. */
+  tags: Tag[];
+  counts: number[];
+}
+
+/** Background drains move at most this many batches' worth of refilled rows before yielding the lock. */
+const REFILL_BATCHES_PER_DRAIN = 20;
+
+export class UsageWriter<Tag = null> implements UsageSink {
   /** Live counters (read them, don't write them); exported as metrics by the caller. */
-  readonly stats: UsageWriterStats = { queued: 0, written: 0, dropped: 0, failedFlushes: 0 };
+  readonly stats: UsageWriterStats;
 
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
   private readonly maxRetryDelayMs: number;
   private readonly onError: NonNullable<UsageWriterOptions["onError"]>;
+  private readonly hooks: WriterHooks<Tag> | undefined;
 
   /** Sealed batches, oldest first. Only the drain removes from the front. */
-  private readonly batches: UsageRecord[][] = [];
-  /** The batch being filled by `record()`. */
-  private tail: UsageRecord[] = [];
+  private readonly batches: Batch<Tag>[] = [];
+  /** The batch being filled by `record()` / `enqueue()`. */
+  private tail: Batch<Tag> = newBatch();
   /** Serialises drains (background and explicit) so rows are written in order, once. */
   private lock: Promise<void> = Promise.resolve();
   private backgroundBusy = false;
@@ -62,9 +94,15 @@ export class UsageWriter implements UsageSink {
   private closed = false;
   private readonly timer: NodeJS.Timeout;
 
+  /**
+   * `hooks` and `stats` are for the durable ledger: its stats object (a superset) is updated in
+   * place. Without hooks, `Tag` is `null` and `record()` is the whole interface.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     opts: UsageWriterOptions = {},
+    hooks?: WriterHooks<Tag>,
+    stats?: UsageWriterStats,
   ) {
     this.batchSize = positiveInt("batchSize", opts.batchSize ?? 200);
     if (this.batchSize > MAX_ROWS_PER_INSERT) {
@@ -74,44 +112,75 @@ export class UsageWriter implements UsageSink {
     this.maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 100_000);
     this.maxRetryDelayMs = positiveInt("maxRetryDelayMs", opts.maxRetryDelayMs ?? 10_000);
     this.onError = opts.onError ?? (() => {});
+    this.hooks = hooks;
+    this.stats = stats ?? { queued: 0, written: 0, dropped: 0, failedFlushes: 0 };
     this.timer = setInterval(this.onTick, this.flushIntervalMs);
     this.timer.unref();
   }
 
   /** Queues one row. O(1), synchronous, never throws; drops (and counts) when the queue is full. */
   record(row: UsageRecord): void {
+    if (this.closed || !this.enqueue(row, null as Tag)) this.stats.dropped++;
+  }
+
+  /** Queues one row with its tag; false (nothing queued) when the queue is full. O(1). */
+  enqueue(row: UsageRecord, tag: Tag): boolean {
     const stats = this.stats;
-    if (stats.queued >= this.maxQueue || this.closed) {
-      stats.dropped++;
-      return;
-    }
+    if (stats.queued >= this.maxQueue) return false;
     const tail = this.tail;
-    tail.push(row);
+    tail.rows.push(row);
+    const last = tail.tags.length - 1;
+    if (last >= 0 && tail.tags[last] === tag) tail.counts[last]!++;
+    else {
+      tail.tags.push(tag);
+      tail.counts.push(1);
+    }
     stats.queued++;
-    if (tail.length >= this.batchSize) {
+    if (tail.rows.length >= this.batchSize) {
       this.batches.push(tail);
-      this.tail = [];
+      this.tail = newBatch();
       this.kick();
     }
+    return true;
+  }
+
+  /** Rows that fit in the queue now. */
+  room(): number {
+    return Math.max(0, this.maxQueue - this.stats.queued);
   }
 
   /**
-   * Writes every row queued when the call starts. Rejects with the database error when a write
-   * fails; the unwritten rows stay queued for the next attempt.
+   * Writes every row queued when the call starts (and, with hooks, every row waiting outside the
+   * queue at that moment). Rejects with the database error when a write fails; the unwritten
+   * rows stay queued (or waiting) for the next attempt.
    */
   flush(): Promise<void> {
-    return this.exclusive(() => this.drain(true));
+    const until = this.hooks?.mark();
+    return this.exclusive(async () => {
+      await this.drain(true, until, Infinity);
+    });
   }
 
   /** Stops the timer and flushes. Rows recorded afterwards are dropped. Rejects like `flush()`. */
   async close(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.timer);
+    this.stop();
     await this.flush();
   }
 
+  /** Stops the timer and refuses later `record()`s, without flushing. */
+  stop(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+  }
+
+  /** Schedules a background drain now (e.g. rows started waiting on disk), unless backing off. */
+  wake(): void {
+    this.kick();
+  }
+
   private readonly onTick = (): void => {
-    if (this.stats.queued > 0 && Date.now() >= this.nextAttemptAt) this.background(true);
+    if (Date.now() < this.nextAttemptAt) return;
+    if (this.stats.queued > 0 || this.hooks?.pending()) this.background(true);
   };
 
   private readonly onKick = (): void => {
@@ -121,7 +190,7 @@ export class UsageWriter implements UsageSink {
 
   /** Schedules a background drain soon (a full batch is waiting), outside the caller's stack. */
   private kick(): void {
-    if (this.kickScheduled || this.backgroundBusy) return;
+    if (this.kickScheduled || this.backgroundBusy || this.closed) return;
     this.kickScheduled = true;
     setImmediate(this.onKick);
   }
@@ -130,17 +199,20 @@ export class UsageWriter implements UsageSink {
   private background(sealTail: boolean): void {
     if (this.backgroundBusy) return;
     this.backgroundBusy = true;
-    this.exclusive(() => this.drain(sealTail))
-      .then(
-        () => {
-          this.backgroundBusy = false;
-          // More full batches arrived meanwhile: go again (after any waiting flush()).
-          if (this.batches.length > 0) this.kick();
-        },
-        () => {
-          this.backgroundBusy = false; // already counted and reported; the timer retries
-        },
-      );
+    let more = false;
+    this.exclusive(async () => {
+      more = await this.drain(sealTail, undefined, REFILL_BATCHES_PER_DRAIN);
+    }).then(
+      () => {
+        this.backgroundBusy = false;
+        // More full batches arrived meanwhile, or refilling stopped at its round limit: go again
+        // (after any waiting flush()).
+        if (this.batches.length > 0 || more) this.kick();
+      },
+      () => {
+        this.backgroundBusy = false; // already counted and reported; the timer retries
+      },
+    );
   }
 
   private exclusive(fn: () => Promise<void>): Promise<void> {
@@ -149,45 +221,80 @@ export class UsageWriter implements UsageSink {
     return run;
   }
 
-  /** Writes the batches present now (and the tail if asked), oldest first. Throws on a transient failure. */
-  private async drain(sealTail: boolean): Promise<void> {
-    if (sealTail && this.tail.length > 0) {
-      this.batches.push(this.tail);
-      this.tail = [];
-    }
+  /**
+   * Writes the batches present now (and the tail if asked), oldest first; then, with hooks,
+   * moves waiting rows into the queue and writes them, up to `refills` rounds. Resolves to true
+   * when it stopped at the round limit with rows still waiting. Throws on a transient failure.
+   */
+  private async drain(sealTail: boolean, until: unknown, refills: number): Promise<boolean> {
+    if (sealTail) this.sealTail();
     for (let n = this.batches.length; n > 0 && this.batches.length > 0; n--) {
       await this.writeHead();
+    }
+    const hooks = this.hooks;
+    if (!hooks) return false;
+    for (let round = 0; round < refills; round++) {
+      const room = Math.min(this.room(), this.batchSize);
+      if (room === 0 || (await hooks.refill(room, until)) === 0) return false;
+      this.sealTail();
+      while (this.batches.length > 0) await this.writeHead();
+    }
+    return hooks.pending();
+  }
+
+  private sealTail(): void {
+    if (this.tail.rows.length > 0) {
+      this.batches.push(this.tail);
+      this.tail = newBatch();
     }
   }
 
   private async writeHead(): Promise<void> {
     const batch = this.batches[0]!;
     try {
-      const inserted = await insertUsageRecords(this.db, batch);
+      const inserted = await insertUsageRecords(this.db, batch.rows);
       this.stats.written += inserted;
-      this.stats.queued -= batch.length;
+      this.stats.queued -= batch.rows.length;
+      this.batches.shift();
+      this.settleAll(batch);
     } catch (err) {
-      if (!isPermanentRowError(err)) throw this.failed(err, batch.length);
+      if (!isPermanentRowError(err)) throw this.failed(err, batch.rows.length);
       await this.writeRowByRow(batch);
+      this.batches.shift();
     }
-    this.batches.shift();
     this.consecutiveFailures = 0;
     this.nextAttemptAt = 0;
   }
 
   /** Isolates rejected rows: each is dropped and counted; a transient error stops (rows kept). */
-  private async writeRowByRow(batch: UsageRecord[]): Promise<void> {
-    while (batch.length > 0) {
+  private async writeRowByRow(batch: Batch<Tag>): Promise<void> {
+    while (batch.rows.length > 0) {
       try {
-        this.stats.written += await insertUsageRecords(this.db, [batch[0]!]);
+        this.stats.written += await insertUsageRecords(this.db, [batch.rows[0]!]);
       } catch (err) {
-        if (!isPermanentRowError(err)) throw this.failed(err, batch.length);
+        if (!isPermanentRowError(err)) throw this.failed(err, batch.rows.length);
         this.stats.dropped++;
         this.report(err, 1, true);
       }
-      batch.shift();
+      batch.rows.shift();
       this.stats.queued--;
+      this.settleFirst(batch);
     }
+  }
+
+  private settleAll(batch: Batch<Tag>): void {
+    const hooks = this.hooks;
+    if (!hooks) return;
+    for (let i = 0; i < batch.tags.length; i++) hooks.settled(batch.tags[i]!, batch.counts[i]!);
+  }
+
+  private settleFirst(batch: Batch<Tag>): void {
+    const tag = batch.tags[0]!;
+    if (--batch.counts[0]! === 0) {
+      batch.tags.shift();
+      batch.counts.shift();
+    }
+    this.hooks?.settled(tag, 1);
   }
 
   /** Counts a failed write and pushes the next background attempt back (exponential backoff). */
@@ -209,7 +316,11 @@ export class UsageWriter implements UsageSink {
   }
 }
 
-function positiveInt(name: string, value: number): number {
+function newBatch<Tag>(): Batch<Tag> {
+  return { rows: [], tags: [], counts: [] };
+}
+
+export function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   return value;
 }

@@ -63,8 +63,15 @@ describe.each(backends)("migrations on $kind", (backend) => {
   it("creates the usage ledger with its unique (request_id, attempt) key and created_at index", async () => {
     const { rows } = await sql<{ indexname: string; indexdef: string }>`
       select indexname, indexdef from pg_indexes where tablename = 'usage' order by indexname`.execute(t.store.db);
-    expect(rows.map((r) => r.indexname)).toEqual(["usage_created_at_idx", "usage_pkey", "usage_request_id_attempt_key"]);
-    expect(rows[2]!.indexdef).toContain("UNIQUE INDEX usage_request_id_attempt_key ON public.usage USING btree (request_id, attempt)");
+    expect(rows.map((r) => r.indexname)).toEqual([
+      "usage_created_at_idx",
+      "usage_key_created_idx",
+      "usage_pkey",
+      "usage_request_id_attempt_key",
+      "usage_team_created_idx",
+      "usage_user_created_idx",
+    ]);
+    expect(rows.find((r) => r.indexname === "usage_request_id_attempt_key")!.indexdef).toContain("UNIQUE INDEX usage_request_id_attempt_key ON public.usage USING btree (request_id, attempt)");
   });
 
   it("rolls back a failing migration entirely and records nothing for it", async () => {

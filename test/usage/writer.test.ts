@@ -12,12 +12,13 @@ const backends = await storeBackends();
 /** Long enough that the timer never fires during a test that wants explicit flushes. */
 const NO_TIMER = 600_000;
 
-/** Counts INSERT statements sent through a Kysely instance. */
+/** Counts INSERT statements into the ledger sent through a Kysely instance (built or raw SQL). */
 function insertCounter(): KyselyPlugin & { inserts: number } {
   return {
     inserts: 0,
     transformQuery(args) {
-      if (args.node.kind === "InsertQueryNode") this.inserts++;
+      const node = args.node;
+      if (node.kind === "InsertQueryNode" || (node.kind === "RawNode" && JSON.stringify(node).includes("insert into usage"))) this.inserts++;
       return args.node;
     },
     async transformResult(args) {

@@ -26,7 +26,6 @@ export const migration0003Money: Migration = {
     await db.schema.createIndex("usage_key_created_idx").on("usage").columns(["key_id", "created_at"]).execute();
     await db.schema.createIndex("usage_user_created_idx").on("usage").columns(["user_id", "created_at"]).execute();
     await db.schema.createIndex("usage_team_created_idx").on("usage").columns(["team_id", "created_at"]).execute();
-    await db.schema.createIndex("usage_request_idx").on("usage").column("request_id").execute();
 
     await db.schema
       .createTable("prices")

@@ -289,7 +289,7 @@ async function createVirtualKey(port: number, masterKey: string): Promise<string
       key_name: "bench",
       budget_id: budget.budget_id,
       rpm_limit: 100_000_000,
-      tpm_limit: 100_000_000_000,
+      tpm_limit: 2_000_000_000,
     });
     return typeof key.key === "string" ? key.key : { error: "POST /v1/keys returned no key" };
   } catch (e) {

@@ -7,10 +7,12 @@ import type { Principal } from "../policy/auth.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
 import { modelRoutes } from "./routes/models.js";
 import { createManagementApp } from "../management/index.js";
+import type { Metrics } from "../observability/metrics.js";
 
 export interface AppOptions {
   readiness: ReadinessChecks;
   isDraining: () => boolean;
+  metrics: Metrics;
 }
 
 type Env = { Bindings: HttpBindings; Variables: { principal: Principal } };
@@ -24,6 +26,13 @@ export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   }
 
   app.route("/", healthRoutes(opts.readiness, opts.isDraining));
+  app.get("/metrics", async (c) => {
+    const token = rt.config.metrics.bearerToken;
+    if (token && c.req.header("authorization") !== `Bearer ${token}`) {
+      return c.json(openAIEnvelope(new GatewayError("invalid_api_key", "/metrics requires the configured metrics bearer token")), 401);
+    }
+    return c.body(await opts.metrics.registry.metrics(), 200, { "content-type": opts.metrics.registry.contentType });
+  });
   app.use("/v1/models", requireKey(rt));
   app.use("/v1/models/*", requireKey(rt));
   app.route("/", modelRoutes(rt));

@@ -21,6 +21,7 @@ import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { BudgetService } from "../budgets/service.js";
+import { createMetrics } from "../observability/metrics.js";
 import { loadApiPrices } from "../pricing/store.js";
 import { createApp } from "./app.js";
 
@@ -101,7 +102,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   };
 
   let draining = false;
-  const app = createApp(runtime, { readiness: { database: () => store.ping() }, isDraining: () => draining });
+  const app = createApp(runtime, { readiness: { database: () => store.ping() }, isDraining: () => draining, metrics: createMetrics(usage) });
   const server = createServer(routeRequests(runtime, getRequestListener(app.fetch)));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -11,9 +11,9 @@
  *   ... up.calls[0].body.max_tokens ...
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import type { RecordedUpstreamCall, Scenario } from "../conformance/types.js";
+import { sendJson, startFakeServer, writeSplit, type FakeRequest } from "./fake-server.js";
 
 export interface FakeAnthropicBehavior extends Scenario {
   /** Send this `event: error` after the first text delta (a mid-stream failure). */
@@ -56,29 +56,9 @@ export function anthropicErrorBody(status: number, message: string) {
 
 export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promise<FakeAnthropic> {
   const apiKey = opts.apiKey ?? "sk-ant-conformance-anthropic-key";
-  const calls: RecordedUpstreamCall[] = [];
-  let queue: FakeAnthropicBehavior[] = [];
+  const server = await startFakeServer<FakeAnthropicBehavior>({ handle });
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      let body: any = raw;
-      let parsed = false;
-      try {
-        body = JSON.parse(raw);
-        parsed = true;
-      } catch {
-        /* keep the raw text */
-      }
-      const rec: RecordedUpstreamCall = { method: req.method ?? "GET", path: req.url ?? "/", headers: { ...req.headers }, body };
-      calls.push(rec);
-      handle(rec, parsed, res).catch(() => res.destroy());
-    });
-  });
-
-  async function handle(rec: RecordedUpstreamCall, parsed: boolean, res: ServerResponse) {
+  async function handle(rec: RecordedUpstreamCall, res: ServerResponse, { parsed, next }: FakeRequest<FakeAnthropicBehavior>) {
     const key = rec.headers["x-api-key"];
     if (key !== apiKey) return send(res, 401, anthropicErrorBody(401, "invalid x-api-key"));
     if (!rec.headers["anthropic-version"]) return send(res, 400, anthropicErrorBody(400, "anthropic-version: header is required"));
@@ -90,7 +70,7 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
     const problem = validateAnthropicRequest(rec.body);
     if (problem) return send(res, 400, anthropicErrorBody(400, problem));
 
-    const b = queue.shift() ?? {};
+    const b = next();
     if (b.error) return send(res, b.error.status, anthropicErrorBody(b.error.status, b.error.message));
     const msg = buildMessage(rec.body, b);
     if (rec.body.stream === true) return stream(res, msg, b);
@@ -98,9 +78,7 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
   }
 
   function send(res: ServerResponse, status: number, body: unknown) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "request-id": newId("req") });
-    res.end(text);
+    sendJson(res, status, body, { "request-id": newId("req") });
   }
 
   async function stream(res: ServerResponse, msg: ReturnType<typeof buildMessage>, b: FakeAnthropicBehavior) {
@@ -130,34 +108,12 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
 
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": newId("req") });
     const bytes = Buffer.from(events.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join(""), "utf8");
-    if (b.splitBytes) {
-      for (let i = 0; i < bytes.length && !res.destroyed; i++) await new Promise<void>((r) => res.write(bytes.subarray(i, i + 1), () => setImmediate(r)));
-    } else {
-      await new Promise<void>((r) => res.write(bytes, () => r()));
-    }
+    await writeSplit(res, bytes, b.splitBytes);
     res.end();
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    apiKey,
-    calls,
-    enqueue: (b) => void queue.push(b),
-    reset() {
-      calls.length = 0;
-      queue = [];
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, calls, enqueue, reset, close } = server;
+  return { url, apiKey, calls, enqueue, reset, close };
 }
 
 /** The `message` object for a scenario; a forced tool_choice (JSON mode) answers through that tool. */

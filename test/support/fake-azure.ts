@@ -8,10 +8,10 @@
  *   const az = await startFakeAzure({ apiKey: "k" });   // az.url = resource URL
  *   az.enqueue({ text: "héllo", splitBytes: true });
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import type { RecordedUpstreamCall, Scenario } from "../conformance/types.js";
 import { chatCompletion, chatCompletionChunk, fakeEmbedding, makeUsage, type ToolCallSpec, type Usage } from "./fake-openai.js";
+import { sendJson, startFakeServer, writeSplit, type FakeRequest } from "./fake-server.js";
 
 export interface FakeAzureOptions {
   /** The key the `api-key` header must carry. */
@@ -68,27 +68,9 @@ function scenarioUsage(s: Scenario, fallbackOut: number): Usage {
 }
 
 export async function startFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeAzure> {
-  const calls: RecordedUpstreamCall[] = [];
-  let queue: Scenario[] = [];
+  const server = await startFakeServer<Scenario>({ handle });
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      let body: unknown = raw;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        /* keep the raw string */
-      }
-      const rec: RecordedUpstreamCall = { method: req.method ?? "GET", path: req.url ?? "/", headers: { ...req.headers }, body };
-      calls.push(rec);
-      handle(req, res, rec).catch(() => res.destroy());
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse, rec: RecordedUpstreamCall) {
+  async function handle(rec: RecordedUpstreamCall, res: ServerResponse, { req, next }: FakeRequest<Scenario>) {
     const url = new URL(rec.path, "http://fake");
     const m = /^\/openai\/(?:deployments\/([^/]+)|(v1))\/(chat\/completions|embeddings)$/.exec(url.pathname);
     if (rec.method !== "POST" || !m) return send(res, 404, azureError(404, "Resource not found"));
@@ -109,7 +91,7 @@ export async function startFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeA
     if (opts.deployments && !opts.deployments.includes(deployment)) {
       return send(res, 404, azureError(404, "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.", "DeploymentNotFound"));
     }
-    const s = queue.shift() ?? {};
+    const s = next();
     if (s.error) {
       const code = s.error.status === 400 && /filter/i.test(s.error.message) ? "content_filter" : String(s.error.status);
       return send(res, s.error.status, azureError(s.error.status, s.error.message, code), s.error.status === 429 ? { "retry-after": "0" } : {});
@@ -159,39 +141,14 @@ export async function startFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeA
     if (r.includeUsage) events.push(chatCompletionChunk({ ...base, choices: [], usage: r.usage }));
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "apim-request-id": "fake-apim-1" });
     const bytes = Buffer.from([...events.map((e) => `data: ${JSON.stringify(e)}\n\n`), "data: [DONE]\n\n"].join(""), "utf8");
-    if (s.splitBytes) {
-      for (let i = 0; i < bytes.length && !res.destroyed; i++) {
-        await new Promise<void>((done) => res.write(bytes.subarray(i, i + 1), () => setImmediate(done)));
-      }
-    } else {
-      res.write(bytes);
-    }
+    await writeSplit(res, bytes, s.splitBytes);
     res.end();
   }
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "apim-request-id": "fake-apim-1", ...headers });
-    res.end(text);
+    sendJson(res, status, body, { "apim-request-id": "fake-apim-1", ...headers });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    enqueue: (s) => void queue.push(s),
-    reset() {
-      calls.length = 0;
-      queue = [];
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, calls, enqueue, reset, close } = server;
+  return { url, calls, enqueue, reset, close };
 }

@@ -8,12 +8,12 @@
  * ValidationException, so tests prove the translation is right.
  */
 import { createHmac, createHash, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { RecordedUpstreamCall, Scenario } from "../conformance/types.js";
 import { fakeEmbedding } from "./fake-openai.js";
+import { sendJson as baseSendJson, startFakeServer, writeSplit, type FakeRequest } from "./fake-server.js";
 
 export interface FakeBedrockOptions {
   region?: string;
@@ -59,65 +59,36 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     apiKey: opts.apiKey ?? "conformance-bedrock-key-ABSKapikey0123",
     ...(opts.sessionToken ? { sessionToken: opts.sessionToken } : {}),
   };
-  const calls: RecordedUpstreamCall[] = [];
-  let queue: Scenario[] = [];
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks);
-      let body: unknown = raw.toString("utf8");
-      try {
-        body = JSON.parse(body as string);
-      } catch {
-        /* keep the raw string */
-      }
-      calls.push({ method: req.method ?? "GET", path: req.url ?? "/", headers: { ...req.headers }, body });
-      handle(req, res, raw, body).catch((e: unknown) => {
-        if (e instanceof Reject) return sendError(res, e.status, e.type, e.message);
-        if (!res.headersSent) sendError(res, 500, "InternalServerException", String(e));
-        else res.destroy();
-      });
-    });
+  const server = await startFakeServer<Scenario>({
+    handle: (call, res, { req, raw, next }) => handle(req, res, raw, call.body, next),
+    onError(e, res) {
+      if (e instanceof Reject) return sendError(res, e.status, e.type, e.message);
+      if (!res.headersSent) sendError(res, 500, "InternalServerException", String(e));
+      else res.destroy();
+    },
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, body: unknown) {
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, body: unknown, next: FakeRequest<Scenario>["next"]) {
     authenticate(req, raw, o);
     const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec((req.url ?? "").split("?")[0]!);
     if (req.method !== "POST" || !m) throw new Reject(404, "UnknownOperationException", `Unknown operation ${req.method} ${req.url}`);
     const model = decodeURIComponent(m[1]!);
     if (typeof body !== "object" || body === null) throw invalid("Malformed input request, please reformat your input and try again.");
     if (m[2] === "invoke") {
-      const s = queue.shift() ?? {};
+      const s = next();
       if (s.error) return sendError(res, s.error.status, ERROR_TYPES[s.error.status] ?? "InternalServerException", s.error.message);
       return sendJson(res, 200, embeddings(model, body as Record<string, unknown>));
     }
     validateConverse(body as Record<string, unknown>);
-    const s = queue.shift() ?? {};
+    const s = next();
     if (s.error) return sendError(res, s.error.status, ERROR_TYPES[s.error.status] ?? "InternalServerException", s.error.message);
     const reply = answer(s, body as Record<string, any>);
     if (m[2] === "converse") return sendJson(res, 200, { output: { message: { role: "assistant", content: reply.content } }, stopReason: reply.stopReason, usage: reply.usage, metrics: { latencyMs: 12 } });
     return stream(res, reply, s.splitBytes === true);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    options: o,
-    calls,
-    enqueue: (s) => void queue.push(s),
-    reset() {
-      calls.length = 0;
-      queue = [];
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, calls, enqueue, reset, close } = server;
+  return { url, options: o, calls, enqueue, reset, close };
 }
 
 // ---------------------------------------------------------------- authentication
@@ -314,9 +285,7 @@ export function encodeEvent(eventType: string, payload: unknown): Uint8Array {
 async function stream(res: ServerResponse, r: Reply, splitBytes: boolean) {
   res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": randomUUID() });
   for (const [name, payload] of streamEvents(r)) {
-    const bytes = Buffer.from(encodeEvent(name, payload));
-    if (!splitBytes) await new Promise<void>((ok) => res.write(bytes, () => ok()));
-    else for (let i = 0; i < bytes.length && !res.destroyed; i++) await new Promise<void>((ok) => res.write(bytes.subarray(i, i + 1), () => setImmediate(ok)));
+    await writeSplit(res, Buffer.from(encodeEvent(name, payload)), splitBytes);
   }
   res.end();
 }
@@ -337,9 +306,7 @@ function embeddings(model: string, b: Record<string, unknown>) {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "x-amzn-requestid": randomUUID(), ...headers });
-  res.end(text);
+  baseSendJson(res, status, body, { "x-amzn-requestid": randomUUID(), ...headers });
 }
 
 function sendError(res: ServerResponse, status: number, type: string, message: string) {

@@ -8,10 +8,10 @@
  *   co.enqueue({ text: "héllo", splitBytes: true });
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import type { RecordedUpstreamCall, Scenario } from "../conformance/types.js";
 import { fakeEmbedding } from "./fake-openai.js";
+import { sendJson, startFakeServer, writeSplit, type FakeRequest } from "./fake-server.js";
 
 export interface FakeCohere {
   url: string;
@@ -112,38 +112,20 @@ function embedRequestProblem(b: any): string | undefined {
 }
 
 export async function startFakeCohere(opts: { apiKey: string }): Promise<FakeCohere> {
-  const calls: RecordedUpstreamCall[] = [];
-  let queue: Scenario[] = [];
+  const server = await startFakeServer<Scenario>({ handle });
 
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on("data", (c: Buffer) => parts.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(parts).toString("utf8");
-      let body: unknown = raw;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        /* keep the raw string */
-      }
-      const rec: RecordedUpstreamCall = { method: req.method ?? "GET", path: req.url ?? "/", headers: { ...req.headers }, body };
-      calls.push(rec);
-      handle(res, rec).catch(() => res.destroy());
-    });
-  });
-
-  async function handle(res: ServerResponse, rec: RecordedUpstreamCall) {
-    if (rec.method !== "POST" || (rec.path !== "/v2/chat" && rec.path !== "/v2/embed")) return send(res, 404, cohereError(`${rec.method} ${rec.path} not found`));
-    if (rec.headers.authorization !== `Bearer ${opts.apiKey}`) return send(res, 401, cohereError("invalid api token"));
+  async function handle(rec: RecordedUpstreamCall, res: ServerResponse, { next }: FakeRequest<Scenario>) {
+    if (rec.method !== "POST" || (rec.path !== "/v2/chat" && rec.path !== "/v2/embed")) return sendJson(res, 404, cohereError(`${rec.method} ${rec.path} not found`));
+    if (rec.headers.authorization !== `Bearer ${opts.apiKey}`) return sendJson(res, 401, cohereError("invalid api token"));
     const b: any = rec.body;
-    if (typeof b !== "object" || b === null || Array.isArray(b)) return send(res, 400, cohereError("invalid request: could not parse the request body as JSON"));
-    const s = queue.shift() ?? {};
-    if (s.error) return send(res, s.error.status, cohereError(s.error.message));
+    if (typeof b !== "object" || b === null || Array.isArray(b)) return sendJson(res, 400, cohereError("invalid request: could not parse the request body as JSON"));
+    const s = next();
+    if (s.error) return sendJson(res, s.error.status, cohereError(s.error.message));
     if (rec.path === "/v2/embed") {
       const problem = embedRequestProblem(b);
-      if (problem) return send(res, 400, cohereError(problem));
+      if (problem) return sendJson(res, 400, cohereError(problem));
       const dims = typeof b.output_dimension === "number" ? b.output_dimension : 16;
-      return send(res, 200, {
+      return sendJson(res, 200, {
         id: randomUUID(),
         texts: b.texts,
         embeddings: { float: b.texts.map((t: string) => fakeEmbedding(t, dims)) },
@@ -152,8 +134,8 @@ export async function startFakeCohere(opts: { apiKey: string }): Promise<FakeCoh
       });
     }
     const problem = chatRequestProblem(b);
-    if (problem) return send(res, 400, cohereError(problem));
-    return b.stream === true ? stream(res, s) : send(res, 200, response(s));
+    if (problem) return sendJson(res, 400, cohereError(problem));
+    return b.stream === true ? stream(res, s) : sendJson(res, 200, response(s));
   }
 
   function answer(s: Scenario) {
@@ -209,37 +191,10 @@ export async function startFakeCohere(opts: { apiKey: string }): Promise<FakeCoh
     const wire = events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n";
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const bytes = Buffer.from(wire, "utf8");
-    if (s.splitBytes) {
-      for (let i = 0; i < bytes.length && !res.destroyed; i++) await new Promise<void>((done) => res.write(bytes.subarray(i, i + 1), () => setImmediate(done)));
-    } else {
-      res.write(bytes);
-    }
+    await writeSplit(res, bytes, s.splitBytes);
     res.end();
   }
 
-  function send(res: ServerResponse, status: number, body: unknown) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-    res.end(text);
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    enqueue: (s) => void queue.push(s),
-    reset() {
-      calls.length = 0;
-      queue = [];
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, calls, enqueue, reset, close } = server;
+  return { url, calls, enqueue, reset, close };
 }

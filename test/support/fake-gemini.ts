@@ -9,10 +9,10 @@
  *   const g = await startFakeGemini({ apiKey: "k" });   // g.url = "http://127.0.0.1:<port>"
  *   g.enqueue({ text: "héllo", splitBytes: true });      // the next model call streams byte by byte
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RecordedUpstreamCall, Scenario } from "../conformance/types.js";
 import { validateBatchEmbed, validateGenerateContent, validatePredict } from "./fake-gemini-validate.js";
+import { sendJson, startFakeServer, writeSplit, type FakeRequest } from "./fake-server.js";
 
 export interface FakeGoogle {
   url: string;
@@ -70,40 +70,20 @@ function pieces(text: string, n: number): string[] {
 }
 
 export async function startFakeGoogle(o: FakeGoogleOptions): Promise<FakeGoogle> {
-  const calls: RecordedUpstreamCall[] = [];
-  let queue: Scenario[] = [];
   let seq = 0;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      try {
-        if (o.other?.(req, res, raw)) return;
-        void handle(req, res, raw).catch(() => res.destroy());
-      } catch {
-        res.destroy();
-      }
-    });
+  const server = await startFakeServer<Scenario>({
+    intercept: o.other && ((req, res, raw) => o.other!(req, res, raw.toString("utf8"))),
+    emptyBodyAsUndefined: true,
+    handle,
   });
 
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json; charset=UTF-8", "content-length": Buffer.byteLength(text) });
-    res.end(text);
-  };
+  function send(res: ServerResponse, status: number, body: unknown) {
+    sendJson(res, status, body, { "content-type": "application/json; charset=UTF-8" });
+  }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: string) {
-    const url = req.url ?? "/";
-    let body: any = raw;
-    try {
-      body = raw === "" ? undefined : JSON.parse(raw);
-    } catch {
-      /* keep the raw text */
-    }
-    calls.push({ method: req.method ?? "GET", path: url, headers: { ...req.headers }, body });
-    const [path, query = ""] = url.split("?");
+  async function handle(rec: RecordedUpstreamCall, res: ServerResponse, { req, next }: FakeRequest<Scenario>) {
+    const body = rec.body;
+    const [path, query = ""] = rec.path.split("?");
     const route = req.method === "POST" ? o.route(path) : null;
     if (!route) return send(res, 404, googleError(404, `The requested URL ${path} was not found on this server.`));
     const denied = o.authorize(req);
@@ -116,7 +96,7 @@ export async function startFakeGoogle(o: FakeGoogleOptions): Promise<FakeGoogle>
       : validateGenerateContent(body, route.model);
     if (invalid) return send(res, 400, googleError(400, invalid));
 
-    const s = queue.shift() ?? {};
+    const s = next();
     if (s.error) return send(res, s.error.status, googleError(s.error.status, s.error.message));
     if (route.method === "batchEmbedContents") {
       return send(res, 200, { embeddings: body.requests.map((r: any, i: number) => ({ values: vector(r.content.parts[0].text, r.outputDimensionality ?? 8, i) })) });
@@ -159,31 +139,12 @@ export async function startFakeGoogle(o: FakeGoogleOptions): Promise<FakeGoogle>
     if (!/(^|&)alt=sse(&|$)/.test(query)) return send(res, 200, events); // without alt=sse Google streams one JSON array
     res.writeHead(200, { "content-type": "text/event-stream", "x-content-type-options": "nosniff" });
     const bytes = Buffer.from(events.map((e) => `data: ${JSON.stringify(e)}\r\n\r\n`).join(""), "utf8");
-    if (s.splitBytes) {
-      for (let i = 0; i < bytes.length && !res.destroyed; i++) await new Promise<void>((r) => res.write(bytes.subarray(i, i + 1), () => setImmediate(r)));
-    } else res.write(bytes);
+    await writeSplit(res, bytes, s.splitBytes);
     res.end();
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    enqueue: (s) => void queue.push(s),
-    reset() {
-      calls.length = 0;
-      queue = [];
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, calls, enqueue, reset, close } = server;
+  return { url, calls, enqueue, reset, close };
 }
 
 /** A deterministic unit vector per text. */

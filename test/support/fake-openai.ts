@@ -14,7 +14,7 @@
  */
 import { createServer, type ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import { closeServer, listen, writeSplit } from "./fake-server.js";
 
 export interface Usage {
   prompt_tokens: number;
@@ -380,14 +380,7 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     for (let i = 0; i < lines.length; i++) {
       if (res.destroyed) return;
       if (i > 0 && b.chunkDelayMs) await sleep(b.chunkDelayMs);
-      const bytes = Buffer.from(lines[i], "utf8");
-      if (b.splitBytes) {
-        for (let j = 0; j < bytes.length && !res.destroyed; j++) {
-          await new Promise<void>((r) => res.write(bytes.subarray(j, j + 1), () => setImmediate(r)));
-        }
-      } else {
-        await new Promise<void>((r) => res.write(bytes, () => r()));
-      }
+      await writeSplit(res, Buffer.from(lines[i], "utf8"), b.splitBytes);
       if (b.cutAfterChunks !== undefined && i + 1 >= b.cutAfterChunks) {
         state.cut = true;
         res.socket?.destroy();
@@ -405,11 +398,7 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     res.end(text);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port);
 
   return {
     url: `http://127.0.0.1:${port}/v1`,
@@ -420,10 +409,7 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     reset: () => void ((calls.length = 0), (queue = []), (fallback = {})),
     close() {
       closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      return closeServer(server);
     },
   };
 }

@@ -5,6 +5,7 @@
 import { GatewayError } from "../../core/errors.js";
 import type { ChatRequest } from "../../wire/openai.js";
 import type { UpstreamRequest } from "../types.js";
+import { fitThinkingBudget, THINKING_BUDGETS, thinkingSamplingConflicts } from "../thinking.js";
 import { convertMessages } from "./messages.js";
 import { JSON_TOOL_NAME, type NativeRequest, type NativeTool, type NativeToolChoice } from "./native.js";
 
@@ -17,8 +18,8 @@ export interface AnthropicWireOptions {
   thinkingMode: "budget" | "adaptive";
 }
 
-/** reasoning_effort → thinking.budget_tokens (Anthropic's minimum budget is 1024). */
-export const THINKING_BUDGETS: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32768 };
+/** reasoning_effort → thinking budget_tokens; the table lives in ../thinking.ts (shared with bedrock). */
+export { THINKING_BUDGETS };
 const ADAPTIVE_EFFORT: Record<string, string> = { minimal: "low", low: "low", medium: "medium", high: "high", xhigh: "xhigh" };
 
 /** Parameters read below; anything else in the request is reported as unsupported. */
@@ -60,7 +61,7 @@ export function chatRequest(req: ChatRequest, stream: boolean, o: AnthropicWireO
 
   const thinkingOn = thinking(r, body, explicitMax, o, warnings);
   tools(r, body, thinkingOn, warnings);
-  if (thinkingOn) thinkingCompat(body, warnings);
+  if (thinkingOn) for (const key of thinkingSamplingConflicts("anthropic", body, warnings)) delete body[key]; // temperature 1, top_p >= 0.95, no top_k
 
   for (const [key, value] of Object.entries(r)) {
     if (HANDLED.has(key) || value === undefined || value === null) continue;
@@ -96,36 +97,11 @@ function thinking(r: Record<string, unknown>, body: NativeRequest, explicitMax: 
     body.output_config = { effort: ADAPTIVE_EFFORT[effort] };
     return true;
   }
-  let budget = THINKING_BUDGETS[effort]!;
-  if (explicitMax === undefined) {
-    body.max_tokens = o.defaultMaxTokens + budget; // room for the thinking budget plus the answer
-  } else if (budget >= explicitMax) {
-    const reduced = Math.max(1024, Math.floor(explicitMax / 2));
-    if (reduced >= explicitMax) {
-      warnings.push(`reasoning_effort "${effort}" needs max_tokens above 1024 on anthropic (thinking budget >= 1024 and < max_tokens); thinking not enabled`);
-      return false;
-    }
-    warnings.push(`thinking budget for reasoning_effort "${effort}" (${budget} tokens) does not fit max_tokens=${explicitMax}; reduced to ${reduced}`);
-    budget = reduced;
-  }
+  const budget = fitThinkingBudget(effort, explicitMax, "anthropic", warnings);
+  if (budget === undefined) return false;
+  if (explicitMax === undefined) body.max_tokens = o.defaultMaxTokens + budget; // room for the thinking budget plus the answer
   body.thinking = { type: "enabled", budget_tokens: budget };
   return true;
-}
-
-/** Anthropic rejects sampling changes while thinking: temperature must be 1, top_p >= 0.95, no top_k. */
-function thinkingCompat(body: NativeRequest, warnings: string[]): void {
-  if (body.temperature !== undefined && body.temperature !== 1) {
-    warnings.push(`temperature ${body.temperature} is not supported by anthropic with extended thinking; ignored`);
-    delete body.temperature;
-  }
-  if (body.top_p !== undefined && body.top_p < 0.95) {
-    warnings.push(`top_p ${body.top_p} is not supported by anthropic with extended thinking (minimum 0.95); ignored`);
-    delete body.top_p;
-  }
-  if (body.top_k !== undefined) {
-    warnings.push("top_k is not supported by anthropic with extended thinking; ignored");
-    delete body.top_k;
-  }
 }
 
 type OpenAITool = { type: string; function?: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null }; cache_control?: unknown; [k: string]: unknown };

@@ -15,11 +15,12 @@
 import { GatewayError } from "../../core/errors.js";
 import type { ChatRequest } from "../../wire/openai.js";
 import type { UpstreamRequest } from "../types.js";
+import { fitThinkingBudget, THINKING_BUDGETS, thinkingSamplingConflicts } from "../thinking.js";
 import { toMessages } from "./messages.js";
 import { conversePath, JSON_TOOL_NAME, type ConverseRequest, type ToolChoice, type ToolSpec } from "./native.js";
 
-/** reasoning_effort → Claude thinking budget_tokens (Anthropic's minimum budget is 1024). */
-export const THINKING_BUDGETS: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32768 };
+/** reasoning_effort → thinking budget_tokens; the table lives in ../thinking.ts (shared with anthropic). */
+export { THINKING_BUDGETS };
 
 /** Parameters read below; anything else in the request is reported as unsupported. */
 const HANDLED = new Set([
@@ -95,32 +96,16 @@ function thinking(r: Record<string, unknown>, anthropic: boolean, inference: Non
       warnings.push(`reasoning_effort "${String(effort)}" is not supported by bedrock; ignored`);
       return false;
     }
-    let budget = THINKING_BUDGETS[effort]!;
-    if (inference.maxTokens !== undefined && budget >= inference.maxTokens) {
-      const reduced = Math.max(1024, Math.floor(inference.maxTokens / 2));
-      if (reduced >= inference.maxTokens) {
-        warnings.push(`reasoning_effort "${effort}" needs max_tokens above 1024 on bedrock (thinking budget >= 1024 and < max_tokens); thinking not enabled`);
-        return false;
-      }
-      warnings.push(`thinking budget for reasoning_effort "${effort}" (${budget} tokens) does not fit max_tokens=${inference.maxTokens}; reduced to ${reduced}`);
-      budget = reduced;
-    }
+    const budget = fitThinkingBudget(effort, inference.maxTokens, "bedrock", warnings);
+    if (budget === undefined) return false;
     extra.thinking = { type: "enabled", budget_tokens: budget };
   }
   if ((extra.thinking as { type?: string }).type === "disabled") return false;
   // Claude rejects sampling changes while thinking: temperature must be 1, top_p >= 0.95, no top_k.
-  if (inference.temperature !== undefined && inference.temperature !== 1) {
-    warnings.push(`temperature ${inference.temperature} is not supported by bedrock with extended thinking; ignored`);
-    delete inference.temperature;
-  }
-  if (inference.topP !== undefined && inference.topP < 0.95) {
-    warnings.push(`top_p ${inference.topP} is not supported by bedrock with extended thinking (minimum 0.95); ignored`);
-    delete inference.topP;
-  }
-  if (extra.top_k !== undefined) {
-    warnings.push("top_k is not supported by bedrock with extended thinking; ignored");
-    delete extra.top_k;
-  }
+  const drop = thinkingSamplingConflicts("bedrock", { temperature: inference.temperature, top_p: inference.topP, top_k: extra.top_k }, warnings);
+  if (drop.includes("temperature")) delete inference.temperature;
+  if (drop.includes("top_p")) delete inference.topP;
+  if (drop.includes("top_k")) delete extra.top_k;
   return true;
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { anthropicWire } from "../../../src/providers/anthropic/index.js";
 import { decodeChunks } from "../../../src/providers/http.js";
 import { startFakeAnthropic } from "../../support/fake-anthropic.js";
+import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget } from "../types.js";
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/anthropic/${name}`, import.meta.url)));
@@ -17,15 +18,7 @@ export const anthropicTarget: ConformanceTarget = {
   capabilities: { tools: true, vision: true, json: true, embeddings: false, reasoning: true },
   async startFake() {
     const fake = await startFakeAnthropic({ apiKey: "sk-ant-conformance-anthropic-key" });
-    return {
-      providerConfig: { type: "anthropic", base_url: fake.url, api_key: fake.apiKey },
-      get calls() {
-        return fake.calls;
-      },
-      enqueue: (s) => fake.enqueue(s),
-      reset: () => fake.reset(),
-      close: () => fake.close(),
-    };
+    return fakeProvider(fake, { type: "anthropic", base_url: fake.url, api_key: fake.apiKey });
   },
   streamFixtures: [
     {

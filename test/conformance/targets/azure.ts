@@ -2,6 +2,7 @@
 import { decodeChunks } from "../../../src/providers/http.js";
 import { azureWire } from "../../../src/providers/azure/index.js";
 import { startFakeAzure } from "../../support/fake-azure.js";
+import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget } from "../types.js";
 
 const enc = new TextEncoder();
@@ -25,15 +26,7 @@ export const azureTarget: ConformanceTarget = {
   capabilities: { tools: true, vision: true, json: true, embeddings: true, reasoning: true },
   async startFake() {
     const fake = await startFakeAzure({ apiKey: "conformance-azure-key" });
-    return {
-      providerConfig: { type: "azure", base_url: fake.url, api_key: "conformance-azure-key" },
-      get calls() {
-        return fake.calls;
-      },
-      enqueue: (s) => fake.enqueue(s),
-      reset: () => fake.reset(),
-      close: () => fake.close(),
-    };
+    return fakeProvider(fake, { type: "azure", base_url: fake.url, api_key: "conformance-azure-key" });
   },
   streamFixtures: [
     {

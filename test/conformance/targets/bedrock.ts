@@ -6,6 +6,7 @@
 import { decodeChunks } from "../../../src/providers/http.js";
 import { bedrockWire } from "../../../src/providers/bedrock/index.js";
 import { encodeEvent, startFakeBedrock } from "../../support/fake-bedrock.js";
+import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget } from "../types.js";
 
 /** ConverseStream frames as Bedrock sends them (each payload carries Bedrock's `p` padding field). */
@@ -27,22 +28,14 @@ export const bedrockTarget: ConformanceTarget = {
   capabilities: { tools: true, vision: true, json: true, embeddings: true, reasoning: true },
   async startFake() {
     const fake = await startFakeBedrock({ sessionToken: "conformance-bedrock-key-session-FwoGZXIvYXdzEJr" });
-    return {
-      providerConfig: {
-        type: "bedrock",
-        base_url: fake.url,
-        region: fake.options.region,
-        access_key_id: fake.options.accessKeyId,
-        secret_access_key: fake.options.secretAccessKey,
-        session_token: fake.options.sessionToken,
-      },
-      get calls() {
-        return fake.calls;
-      },
-      enqueue: (s) => fake.enqueue(s),
-      reset: () => fake.reset(),
-      close: () => fake.close(),
-    };
+    return fakeProvider(fake, {
+      type: "bedrock",
+      base_url: fake.url,
+      region: fake.options.region,
+      access_key_id: fake.options.accessKeyId,
+      secret_access_key: fake.options.secretAccessKey,
+      session_token: fake.options.sessionToken,
+    });
   },
   streamFixtures: [
     {

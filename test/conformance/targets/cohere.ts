@@ -2,6 +2,7 @@
 import { decodeChunks } from "../../../src/providers/http.js";
 import { cohereWire } from "../../../src/providers/cohere/index.js";
 import { startFakeCohere } from "../../support/fake-cohere.js";
+import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget } from "../types.js";
 
 const enc = new TextEncoder();
@@ -19,15 +20,7 @@ export const cohereTarget: ConformanceTarget = {
   capabilities: { tools: true, vision: true, json: true, embeddings: true, reasoning: true },
   async startFake() {
     const fake = await startFakeCohere({ apiKey: "conformance-cohere-key" });
-    return {
-      providerConfig: { type: "cohere", base_url: fake.url, api_key: "conformance-cohere-key" },
-      get calls() {
-        return fake.calls;
-      },
-      enqueue: (s) => fake.enqueue(s),
-      reset: () => fake.reset(),
-      close: () => fake.close(),
-    };
+    return fakeProvider(fake, { type: "cohere", base_url: fake.url, api_key: "conformance-cohere-key" });
   },
   streamFixtures: [
     {

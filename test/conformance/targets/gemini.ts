@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { decodeChunks } from "../../../src/providers/http.js";
 import { geminiWire } from "../../../src/providers/gemini/index.js";
 import { startFakeGemini } from "../../support/fake-gemini.js";
+import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget } from "../types.js";
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/gemini/${name}`, import.meta.url)));
@@ -20,15 +21,7 @@ export const geminiTarget: ConformanceTarget = {
   capabilities: { tools: true, vision: true, json: true, embeddings: true, reasoning: true },
   async startFake() {
     const fake = await startFakeGemini({ apiKey: API_KEY });
-    return {
-      providerConfig: { type: "gemini", base_url: fake.url, api_key: API_KEY },
-      get calls() {
-        return fake.calls;
-      },
-      enqueue: (s) => fake.enqueue(s),
-      reset: () => fake.reset(),
-      close: () => fake.close(),
-    };
+    return fakeProvider(fake, { type: "gemini", base_url: fake.url, api_key: API_KEY });
   },
   streamFixtures: [
     {

@@ -2,6 +2,7 @@
 import { decodeChunks } from "../../../src/providers/http.js";
 import { openAIWire } from "../../../src/providers/openai/index.js";
 import { startFakeOpenAI, type Behavior } from "../../support/fake-openai.js";
+import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget, Scenario } from "../types.js";
 
 function toBehavior(s: Scenario): Behavior {
@@ -31,15 +32,7 @@ export const openaiTarget: ConformanceTarget = {
   capabilities: { tools: true, vision: true, json: true, embeddings: true, reasoning: true },
   async startFake() {
     const fake = await startFakeOpenAI();
-    return {
-      providerConfig: { type: "openai", base_url: fake.url, api_key: "sk-conformance-openai-key" },
-      get calls() {
-        return fake.calls;
-      },
-      enqueue: (s) => fake.enqueue(toBehavior(s)),
-      reset: () => fake.reset(),
-      close: () => fake.close(),
-    };
+    return fakeProvider(fake, { type: "openai", base_url: fake.url, api_key: "sk-conformance-openai-key" }, toBehavior);
   },
   streamFixtures: [
     {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { decodeChunks } from "../../../src/providers/http.js";
 import { vertexWire } from "../../../src/providers/vertex/index.js";
 import { startFakeVertex, VERTEX_PROJECT, VERTEX_REGION } from "../../support/fake-vertex.js";
+import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget } from "../types.js";
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/vertex/${name}`, import.meta.url)));
@@ -18,15 +19,7 @@ export const vertexTarget: ConformanceTarget = {
   capabilities: { tools: true, vision: true, json: true, embeddings: true, reasoning: true },
   async startFake() {
     const fake = await startFakeVertex();
-    return {
-      providerConfig: { type: "vertex", base_url: fake.url, project: VERTEX_PROJECT, region: VERTEX_REGION, credentials: JSON.stringify(fake.credentials), token_url: fake.tokenUrl },
-      get calls() {
-        return fake.calls;
-      },
-      enqueue: (s) => fake.enqueue(s),
-      reset: () => fake.reset(),
-      close: () => fake.close(),
-    };
+    return fakeProvider(fake, { type: "vertex", base_url: fake.url, project: VERTEX_PROJECT, region: VERTEX_REGION, credentials: JSON.stringify(fake.credentials), token_url: fake.tokenUrl });
   },
   streamFixtures: [
     {

@@ -47,7 +47,7 @@ export interface BenchOptions {
   pin?: boolean;
   /** Create a virtual key with a budget and rate limits through the management API (default true; falls back to the master key). */
   virtualKey?: boolean;
-  /** The environment (default: process.env, read through config/env). */
+  /** The environment (default: the process environment, read through config/env). */
   env?: EnvInput;
   /** Where the report goes (default stdout) and progress lines (default stderr). */
   out?: (text: string) => void;

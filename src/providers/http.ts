@@ -6,8 +6,8 @@
 import { Agent, Pool, type Dispatcher } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
-import { awsEvents } from "./streams/aws-eventstream.js";
-import { sseEvents } from "./streams/sse.js";
+import { AwsEventReader } from "./streams/aws-eventstream.js";
+import { SseReader, type WireEvent } from "./streams/sse.js";
 import type { CallOptions, Capabilities, ChunkStream, Provider, SignableRequest, StreamState, UpstreamRequest, WireAdapter } from "./types.js";
 
 export interface HttpProviderOptions {
@@ -200,40 +200,73 @@ function parseJson(text: string, provider: string): unknown {
 }
 
 /**
- * Decodes an upstream stream body (SSE or AWS event stream) into canonical chunks. Returns
- * whether the stream ended properly (a terminal event, or a finished choice).
+ * Turns an upstream stream body (SSE or AWS event stream) into canonical chunks, synchronously
+ * per piece of bytes — no async layer per event. `complete` tells whether the stream ended
+ * properly (a terminal event, or a finished choice).
  */
-export async function* decodeChunks(adapter: WireAdapter, body: AsyncIterable<Uint8Array>, state: StreamState): AsyncGenerator<ChatChunk, boolean> {
-  const events = adapter.streamFormat === "aws-eventstream" ? awsEvents(body) : sseEvents(body);
-  let done = false;
-  let sawFinish = false;
-  // Read to the end of the body even after the terminal event, so the connection is reused.
-  for await (const ev of events) {
-    if (done) continue;
-    const out = adapter.streamEvent(ev, state);
-    if (out === "done") {
-      done = true;
-      continue;
-    }
-    for (const c of out) {
-      if (c.choices[0]?.finish_reason) sawFinish = true;
-      yield c;
-    }
+export class ChunkDecoder {
+  private readonly reader: SseReader | AwsEventReader;
+  private done = false;
+  private sawFinish = false;
+
+  constructor(private readonly adapter: WireAdapter, private readonly state: StreamState) {
+    this.reader = adapter.streamFormat === "aws-eventstream" ? new AwsEventReader() : new SseReader();
   }
-  return done || sawFinish;
+
+  push(bytes: Uint8Array): ChatChunk[] {
+    return this.decode(this.reader.push(bytes));
+  }
+
+  /** The last chunks, once the body has ended. */
+  end(): ChatChunk[] {
+    return this.decode(this.reader.end());
+  }
+
+  get complete(): boolean {
+    return this.done || this.sawFinish;
+  }
+
+  private decode(events: WireEvent[]): ChatChunk[] {
+    if (this.done || events.length === 0) return NONE;
+    const out: ChatChunk[] = [];
+    for (const ev of events) {
+      const chunks = this.adapter.streamEvent(ev, this.state);
+      if (chunks === "done") {
+        // Later events are ignored, but the body is still read to its end so the connection is reused.
+        this.done = true;
+        break;
+      }
+      for (const c of chunks) {
+        if (c.choices[0]?.finish_reason) this.sawFinish = true;
+        out.push(c);
+      }
+    }
+    return out;
+  }
+}
+
+const NONE: ChatChunk[] = [];
+
+/** A whole body decoded with ChunkDecoder, as an async generator (its return value: `complete`). */
+export async function* decodeChunks(adapter: WireAdapter, body: AsyncIterable<Uint8Array>, state: StreamState): AsyncGenerator<ChatChunk, boolean> {
+  const d = new ChunkDecoder(adapter, state);
+  for await (const bytes of body) yield* d.push(bytes);
+  yield* d.end();
+  return d.complete;
 }
 
 /** Reads the upstream stream body and yields canonical chunks, owning the call's timers. */
 function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl): ChunkStream {
   async function* iterate(): AsyncGenerator<ChatChunk> {
+    const d = new ChunkDecoder(adapter, state);
     try {
-      const decoder = decodeChunks(adapter, res.body, state);
-      let r = await decoder.next();
-      for (; !r.done; r = await decoder.next()) {
-        call.firstToken();
-        yield r.value;
+      for await (const bytes of res.body) {
+        const chunks = d.push(bytes as Buffer);
+        if (chunks.length) call.firstToken();
+        for (const c of chunks) yield c;
       }
-      if (!r.value) throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
+      for (const c of d.end()) yield c;
+      if (!d.complete) throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
     } catch (e) {
       throw call.translate(e);
     } finally {

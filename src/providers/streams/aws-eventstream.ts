@@ -9,23 +9,31 @@ import type { WireEvent } from "./sse.js";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-export async function* awsEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<WireEvent> {
-  let buffer: Uint8Array = new Uint8Array(0);
-  for await (const chunk of body) {
-    buffer = concat(buffer, chunk);
-    while (buffer.length >= 4) {
-      const total = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0, false);
-      if (buffer.length < total) break;
-      const message = codec.decode(buffer.subarray(0, total));
-      buffer = buffer.subarray(total);
+/** Push bytes in, get the complete messages they finish out. */
+export class AwsEventReader {
+  private buffer: Uint8Array = new Uint8Array(0);
+
+  push(chunk: Uint8Array): WireEvent[] {
+    this.buffer = concat(this.buffer, chunk);
+    const out: WireEvent[] = [];
+    while (this.buffer.length >= 4) {
+      const total = new DataView(this.buffer.buffer, this.buffer.byteOffset, 4).getUint32(0, false);
+      if (this.buffer.length < total) break;
+      const message = codec.decode(this.buffer.subarray(0, total));
+      this.buffer = this.buffer.subarray(total);
       const h = message.headers;
       const type = String(h[":event-type"]?.value ?? "");
       const exception = h[":exception-type"]?.value;
       const name = exception ? `exception:${String(exception)}` : h[":message-type"]?.value === "error" ? `error:${String(h[":error-code"]?.value ?? "")}` : type;
-      yield { event: name, data: toUtf8(message.body) };
+      out.push({ event: name, data: toUtf8(message.body) });
     }
+    return out;
   }
-  if (buffer.length) throw new Error("upstream event stream ended inside a message");
+
+  end(): WireEvent[] {
+    if (this.buffer.length) throw new Error("upstream event stream ended inside a message");
+    return [];
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,25 +1,34 @@
 /** Server-Sent Events from a byte stream: UTF-8 decoded across chunk boundaries, parsed once. */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { createParser, type EventSourceMessage, type EventSourceParser } from "eventsource-parser";
 
 export interface WireEvent {
   event?: string;
   data: string;
 }
 
-export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<WireEvent> {
-  const decoder = new TextDecoder("utf-8");
-  const pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (ev) => pending.push(ev) });
-  for await (const buf of body) {
-    parser.feed(decoder.decode(buf, { stream: true }));
-    while (pending.length) {
-      const ev = pending.shift()!;
-      yield { event: ev.event, data: ev.data };
-    }
+/** Push bytes in, get the complete events they finish out; partial events and characters wait. */
+export class SseReader {
+  private readonly decoder = new TextDecoder("utf-8");
+  private readonly parser: EventSourceParser;
+  private out: WireEvent[] = [];
+
+  constructor() {
+    this.parser = createParser({ onEvent: (ev: EventSourceMessage) => void this.out.push({ event: ev.event, data: ev.data }) });
   }
-  parser.feed(decoder.decode());
-  while (pending.length) {
-    const ev = pending.shift()!;
-    yield { event: ev.event, data: ev.data };
+
+  push(bytes: Uint8Array): WireEvent[] {
+    this.parser.feed(this.decoder.decode(bytes, { stream: true }));
+    return this.take();
+  }
+
+  end(): WireEvent[] {
+    this.parser.feed(this.decoder.decode());
+    return this.take();
+  }
+
+  private take(): WireEvent[] {
+    const events = this.out;
+    if (events.length) this.out = [];
+    return events;
   }
 }

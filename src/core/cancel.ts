@@ -11,6 +11,8 @@ export interface CancelSignal {
 
 export class Cancellation implements CancelSignal {
   aborted = false;
+  /** Set when cancelled (AbortSignal has it too; undici reports it as the request's error). */
+  reason: Error | undefined;
   private listeners: Array<() => void> | null = null;
 
   addEventListener(_type: "abort", listener: () => void): void {
@@ -25,9 +27,10 @@ export class Cancellation implements CancelSignal {
     if (i >= 0) l.splice(i, 1);
   }
 
-  cancel(): void {
+  cancel(reason?: Error): void {
     if (this.aborted) return;
     this.aborted = true;
+    this.reason = reason ?? new Error("cancelled");
     const l = this.listeners;
     this.listeners = null;
     if (l) for (const fn of l) fn();

@@ -4,6 +4,7 @@
  * A provider is a WireAdapter (pure translation) plus this.
  */
 import { Agent, Pool, type Dispatcher } from "undici";
+import { Cancellation } from "../core/cancel.js";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
 import { AwsEventReader } from "./streams/aws-eventstream.js";
@@ -94,11 +95,12 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
 }
 
 /**
- * Owns the timers and the abort controller of one upstream call. Explicit timers are used on
+ * Owns the timers and the cancellation of one upstream call. Explicit timers are used on
  * purpose: composed AbortSignal.timeout() signals can be garbage-collected on Node 20.
  */
 class CallControl {
-  readonly controller = new AbortController();
+  /** Aborts the undici request; cheaper than an AbortController, and undici accepts it as a signal. */
+  readonly cancellation = new Cancellation();
   private reason: "total" | "first_token" | "client" | null = null;
   private totalTimer: NodeJS.Timeout;
   private firstTimer: NodeJS.Timeout | null = null;
@@ -116,7 +118,7 @@ class CallControl {
   private abort(reason: "total" | "first_token" | "client") {
     if (this.reason) return;
     this.reason = reason;
-    this.controller.abort();
+    this.cancellation.cancel();
   }
 
   /** The first token arrived: the first-token deadline no longer applies. */
@@ -170,7 +172,7 @@ class UpstreamDispatcher {
       method: req.method as Dispatcher.HttpMethod,
       headers: req.headers,
       body: req.body,
-      signal: call.controller.signal,
+      signal: call.cancellation as unknown as AbortSignal,
       headersTimeout: opts.timeouts.firstTokenMs,
       bodyTimeout: opts.timeouts.idleMs,
     };

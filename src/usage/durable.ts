@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
+import { SERIALISED } from "./ledger.js";
 import { SegmentReader } from "./spool-reader.js";
 import { Spool, type Segment } from "./spool.js";
 import type { UsageRecord, UsageSink } from "./types.js";
@@ -160,7 +161,9 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
     }
     let seg: Segment;
     try {
-      seg = this.spool.append(JSON.stringify(row) + "\n");
+      const line = JSON.stringify(row);
+      SERIALISED.set(row, line);
+      seg = this.spool.append(line + "\n");
     } catch (err) {
       this.spoolFailed(row, err);
       return;

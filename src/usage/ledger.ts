@@ -59,6 +59,12 @@ const COLUMNS: ReadonlyArray<[column: string, expr: string]> = [
 const INSERT_HEAD = sql.raw(`insert into usage (${COLUMNS.map((c) => c[0]).join(", ")}) select ${COLUMNS.map((c) => c[1]).join(", ")} from jsonb_array_elements(`);
 const INSERT_TAIL = sql.raw(`::jsonb) as r on conflict (request_id, attempt) do nothing`);
 
+/**
+ * Records already serialised (for the spool) keep their JSON here, so a batch insert does not
+ * serialise them a second time.
+ */
+export const SERIALISED = new WeakMap<UsageRecord, string>();
+
 /** Inserts `records` with one statement; returns how many were new (duplicates are skipped). */
 export async function insertUsageRecords(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<number> {
   if (records.length === 0) return 0;
@@ -66,7 +72,9 @@ export async function insertUsageRecords(db: Kysely<Database>, records: readonly
     throw new RangeError(`at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${records.length}`);
   }
   for (const r of records) checkRecord(r);
-  const result = await sql`${INSERT_HEAD}${JSON.stringify(records)}${INSERT_TAIL}`.execute(db);
+  let json = "[";
+  for (let i = 0; i < records.length; i++) json += (i ? "," : "") + (SERIALISED.get(records[i]!) ?? JSON.stringify(records[i]));
+  const result = await sql`${INSERT_HEAD}${json + "]"}${INSERT_TAIL}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 

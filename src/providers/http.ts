@@ -4,9 +4,11 @@
  * A provider is a WireAdapter (pure translation) plus this.
  */
 import { Agent, Pool, type Dispatcher } from "undici";
+import type { ProviderSettings } from "../config/types.js";
 import { Cancellation } from "../core/cancel.js";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
+import { completeEmbeddings } from "./embeddings.js";
 import { AwsEventReader } from "./streams/aws-eventstream.js";
 import { SseReader, type WireEvent } from "./streams/sse.js";
 import type { CallOptions, Capabilities, ChunkStream, Provider, SignableRequest, StreamState, UpstreamRequest, WireAdapter } from "./types.js";
@@ -20,6 +22,22 @@ export interface HttpProviderOptions {
   /** Secrets to scrub from upstream error messages. */
   secrets: string[];
   connectTimeoutMs: number;
+}
+
+/** The HTTP options every provider derives the same way from its settings. */
+export function httpOptions(
+  s: ProviderSettings,
+  defaults: { connectTimeoutMs: number },
+  o: { baseUrl: string; capabilities: Capabilities; auth?: Record<string, string>; secrets?: string[] },
+): HttpProviderOptions {
+  return {
+    id: s.id,
+    baseUrl: o.baseUrl,
+    headers: { ...o.auth, ...s.headers },
+    capabilities: o.capabilities,
+    secrets: o.secrets ?? (s.apiKey ? [s.apiKey] : []),
+    connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
+  };
 }
 
 /** Wraps a wire adapter into a callable Provider with its own keep-alive connection pool. */
@@ -51,7 +69,10 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
         const res = await send(adapter.chatRequest(req, false), opts, call);
         const text = await readText(res, call);
         if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
-        return adapter.chatResponse(parseJson(text, o.id));
+        const r = adapter.chatResponse(parseJson(text, o.id));
+        // Some providers (Gemini, Cohere, Bedrock) do not name the model in the response.
+        if (!r.model) r.model = req.model;
+        return r;
       } catch (e) {
         throw call.translate(e);
       } finally {
@@ -70,7 +91,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
         throw call.translate(e);
       }
       const state: StreamState = { clientWantsUsage: req.stream_options?.include_usage === true, data: {} };
-      return makeChunkStream(res, adapter, state, call);
+      return makeChunkStream(res, adapter, state, call, req.model);
     },
 
     async embeddings(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse> {
@@ -82,7 +103,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
         const res = await send(adapter.embeddingsRequest(req), opts, call);
         const text = await readText(res, call);
         if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
-        return adapter.embeddingsResponse(parseJson(text, o.id));
+        return completeEmbeddings(adapter.embeddingsResponse(parseJson(text, o.id)), req);
       } catch (e) {
         throw call.translate(e);
       } finally {
@@ -258,16 +279,22 @@ export async function* decodeChunks(adapter: WireAdapter, body: AsyncIterable<Ui
 }
 
 /** Reads the upstream stream body and yields canonical chunks, owning the call's timers. */
-function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl): ChunkStream {
+function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl, model: string): ChunkStream {
   async function* iterate(): AsyncGenerator<ChatChunk> {
     const d = new ChunkDecoder(adapter, state);
     try {
       for await (const bytes of res.body) {
         const chunks = d.push(bytes as Buffer);
         if (chunks.length) call.firstToken();
-        for (const c of chunks) yield c;
+        for (const c of chunks) {
+          if (!c.model) c.model = model;
+          yield c;
+        }
       }
-      for (const c of d.end()) yield c;
+      for (const c of d.end()) {
+        if (!c.model) c.model = model;
+        yield c;
+      }
       if (!d.complete) throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
     } catch (e) {
       throw call.translate(e);

@@ -7,7 +7,7 @@ import { azureDefinition } from "./azure/index.js";
 import { cohereDefinition } from "./cohere/index.js";
 import { bedrockDefinition } from "./bedrock/index.js";
 import { geminiDefinition } from "./gemini/index.js";
-import { createHttpProvider } from "./http.js";
+import { createHttpProvider, httpOptions } from "./http.js";
 import { createMockProvider, MOCK_CAPABILITIES } from "./mock/index.js";
 import { bearerAuth, openAIWire } from "./openai/index.js";
 import { OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from "./openai-compatible/presets.js";
@@ -32,14 +32,7 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
     defaultBaseUrl: preset.baseUrl,
     create(s, defaults) {
       const secrets = s.apiKey ? [s.apiKey] : [];
-      return createHttpProvider(openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage }), {
-        id: s.id,
-        baseUrl: s.baseUrl ?? preset.baseUrl,
-        headers: { ...bearerAuth(s.apiKey), ...s.headers },
-        capabilities: preset.capabilities,
-        secrets,
-        connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
-      });
+      return createHttpProvider(openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage }), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }));
     },
   };
 }

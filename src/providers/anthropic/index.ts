@@ -9,7 +9,7 @@
  *   (thinking {type: "adaptive"} + output_config.effort, for models that prefer it).
  */
 import type { ProviderSettings } from "../../config/types.js";
-import { createHttpProvider } from "../http.js";
+import { createHttpProvider, httpOptions } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { toGatewayError } from "./errors.js";
@@ -73,14 +73,7 @@ export function createAnthropicProvider(s: ProviderSettings, defaults: { connect
     defaultMaxTokens: positiveInt(s.extra.default_max_tokens, "default_max_tokens", s.id) ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     thinkingMode: mode ?? "budget",
   });
-  return createHttpProvider(wire, {
-    id: s.id,
-    baseUrl,
-    headers: { ...anthropicHeaders(s.apiKey, s.extra), ...s.headers },
-    capabilities: ANTHROPIC_CAPABILITIES,
-    secrets,
-    connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
-  });
+  return createHttpProvider(wire, httpOptions(s, defaults, { baseUrl, auth: anthropicHeaders(s.apiKey, s.extra), capabilities: ANTHROPIC_CAPABILITIES, secrets }));
 }
 
 /** The registry entry for type "anthropic" (key from ANTHROPIC_API_KEY). */

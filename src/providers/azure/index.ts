@@ -8,7 +8,7 @@
  * stream_usage (default true).
  */
 import type { ProviderSettings } from "../../config/types.js";
-import { createHttpProvider } from "../http.js";
+import { createHttpProvider, httpOptions } from "../http.js";
 import { chatResponse, embeddingsResponse } from "../openai/from-upstream.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, WireAdapter } from "../types.js";
@@ -76,13 +76,6 @@ export const azureDefinition: ProviderDefinition = {
   requiresKey: true,
   create(s, defaults) {
     const o = azureOptions(s);
-    return createHttpProvider(azureWire(s.id, o.secrets, o.wire), {
-      id: s.id,
-      baseUrl: o.baseUrl,
-      headers: { ...o.headers, ...s.headers },
-      capabilities: AZURE_CAPABILITIES,
-      secrets: o.secrets,
-      connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
-    });
+    return createHttpProvider(azureWire(s.id, o.secrets, o.wire), httpOptions(s, defaults, { baseUrl: o.baseUrl, auth: o.headers, capabilities: AZURE_CAPABILITIES, secrets: o.secrets }));
   },
 };

@@ -81,7 +81,3 @@ export function embeddingsResponse(body: unknown): EmbeddingsResponse {
   return out;
 }
 
-/** OpenAI's `encoding_format: "base64"`: little-endian float32 bytes, base64-encoded. */
-export function toBase64(vector: number[]): string {
-  return Buffer.from(new Float32Array(vector).buffer).toString("base64");
-}

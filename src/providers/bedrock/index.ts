@@ -7,12 +7,13 @@
  */
 import { countTokens } from "../../core/tokens.js";
 import type { ProviderSettings } from "../../config/types.js";
-import type { ChatChunk, EmbeddingsRequest, EmbeddingsResponse } from "../../wire/openai.js";
-import { createHttpProvider } from "../http.js";
+import type { EmbeddingsRequest, EmbeddingsResponse } from "../../wire/openai.js";
+import { createHttpProvider, httpOptions } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
-import type { CallOptions, Capabilities, ChunkStream, Provider, WireAdapter } from "../types.js";
+import type { CallOptions, Capabilities, Provider, WireAdapter } from "../types.js";
 import { authFromSettings, authorizer, secretsOf, type BedrockAuth } from "./auth.js";
-import { BATCH_SIZE, embeddingFamily, embeddingsRequest, embeddingsResponse, inputTexts, toBase64 } from "./embeddings.js";
+import { BATCH_SIZE, embeddingFamily, embeddingsRequest, embeddingsResponse, inputTexts } from "./embeddings.js";
+import { floatsToBase64 } from "../embeddings.js";
 import { toGatewayError } from "./errors.js";
 import { chatResponse } from "./from-upstream.js";
 import { DEFAULT_REGION, defaultBaseUrl } from "./native.js";
@@ -41,44 +42,11 @@ export function bedrockWire(provider: string, auth: BedrockAuth): WireAdapter {
 
 export function createBedrockProvider(s: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider {
   const auth = authFromSettings(s);
-  const http = createHttpProvider(bedrockWire(s.id, auth), {
-    id: s.id,
-    baseUrl: s.baseUrl ?? defaultBaseUrl(auth.region),
-    headers: { ...s.headers },
-    capabilities: BEDROCK_CAPABILITIES,
-    secrets: secretsOf(auth),
-    connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
-  });
-  return {
-    id: s.id,
-    type: "bedrock",
-    capabilities: BEDROCK_CAPABILITIES,
-    // Converse answers carry no model id: report the one that was called.
-    async chat(req, opts) {
-      const r = await http.chat(req, opts);
-      r.model = req.model;
-      return r;
-    },
-    async chatStream(req, opts) {
-      return withModel(await http.chatStream(req, opts), req.model);
-    },
-    embeddings: (req, opts) => embed(http, req, opts),
-    close: () => http.close?.() ?? Promise.resolve(),
-  };
+  const http = createHttpProvider(bedrockWire(s.id, auth), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? defaultBaseUrl(auth.region), capabilities: BEDROCK_CAPABILITIES, secrets: secretsOf(auth) }));
+  // The shared HTTP code fills in the model Converse does not name; embeddings go through InvokeModel per family.
+  return { ...http, embeddings: (req, opts) => embed(http, req, opts) };
 }
 
-function withModel(stream: ChunkStream, model: string): ChunkStream {
-  const it = stream[Symbol.asyncIterator]();
-  const mapped: AsyncIterator<ChatChunk> = {
-    async next() {
-      const r = await it.next();
-      if (!r.done) r.value.model = model;
-      return r;
-    },
-    return: async (value?: unknown) => (it.return ? it.return(value) : { done: true, value: undefined }),
-  };
-  return { [Symbol.asyncIterator]: () => mapped, cancel: () => stream.cancel() };
-}
 
 /** Cuts the input into per-call batches, runs them (bounded concurrency) and joins the answers. */
 async function embed(http: Provider, req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse> {
@@ -110,7 +78,7 @@ async function embed(http: Provider, req: EmbeddingsRequest, opts: CallOptions):
   for (const [i, r] of results.entries()) {
     for (const d of r.data) {
       const vector = d.embedding as number[];
-      data.push({ object: "embedding", index: data.length, embedding: base64 ? toBase64(vector) : vector });
+      data.push({ object: "embedding", index: data.length, embedding: base64 ? floatsToBase64(vector) : vector });
     }
     // Cohere reports no token count: estimate it rather than answer without usage.
     tokens += r.usage ? r.usage.prompt_tokens : await countTokens(batches[i]!.join("\n"));

@@ -4,10 +4,10 @@
  * Settings: api_key (or COHERE_API_KEY), base_url (host root, default https://api.cohere.com),
  * embedding_input_type (default "search_document").
  */
-import { createHttpProvider } from "../http.js";
+import { createHttpProvider, httpOptions } from "../http.js";
+import { bearerAuth } from "../openai/index.js";
 import type { ProviderDefinition } from "../registry.js";
-import type { Capabilities, ChunkStream, Provider, WireAdapter } from "../types.js";
-import type { ChatChunk, EmbeddingsResponse } from "../../wire/openai.js";
+import type { Capabilities, WireAdapter } from "../types.js";
 import { toGatewayError } from "./errors.js";
 import { chatResponse, embeddingsResponse } from "./from-upstream.js";
 import { streamEvent } from "./stream.js";
@@ -30,42 +30,6 @@ export function cohereWire(provider: string, secrets: string[], o: CohereWireOpt
   };
 }
 
-/** Float vector → base64 of little-endian float32, as OpenAI's `encoding_format: "base64"`. */
-function toBase64(v: number[]): string {
-  return Buffer.from(new Float32Array(v).buffer).toString("base64");
-}
-
-/**
- * Cohere's responses do not name the model, and it only returns float vectors: fill in the
- * requested model, and encode vectors as base64 when the client asked for that.
- */
-function withRequestDetails(inner: Provider): Provider {
-  return {
-    ...inner,
-    async chat(req, opts) {
-      const r = await inner.chat(req, opts);
-      if (!r.model) r.model = req.model;
-      return r;
-    },
-    async chatStream(req, opts): Promise<ChunkStream> {
-      const s = await inner.chatStream(req, opts);
-      async function* named(): AsyncGenerator<ChatChunk> {
-        for await (const c of s) {
-          if (!c.model) c.model = req.model;
-          yield c;
-        }
-      }
-      const it = named();
-      return { [Symbol.asyncIterator]: () => it, cancel: () => s.cancel() };
-    },
-    async embeddings(req, opts): Promise<EmbeddingsResponse> {
-      const r = await inner.embeddings!(req, opts);
-      if (!r.model) r.model = req.model;
-      if (req.encoding_format === "base64") for (const d of r.data) if (Array.isArray(d.embedding)) d.embedding = toBase64(d.embedding);
-      return r;
-    },
-  };
-}
 
 export const cohereDefinition: ProviderDefinition = {
   type: "cohere",
@@ -77,14 +41,7 @@ export const cohereDefinition: ProviderDefinition = {
     const inputType = s.extra.embedding_input_type;
     if (inputType !== undefined && typeof inputType !== "string") throw new Error(`provider '${s.id}' (cohere): embedding_input_type must be a string`);
     const secrets = s.apiKey ? [s.apiKey] : [];
-    const inner = createHttpProvider(cohereWire(s.id, secrets, { embeddingInputType: (inputType as string | undefined) ?? "search_document" }), {
-      id: s.id,
-      baseUrl: s.baseUrl ?? COHERE_BASE_URL,
-      headers: { ...(s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {}), ...s.headers },
-      capabilities: COHERE_CAPABILITIES,
-      secrets,
-      connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
-    });
-    return withRequestDetails(inner);
+    const inner = createHttpProvider(cohereWire(s.id, secrets, { embeddingInputType: (inputType as string | undefined) ?? "search_document" }), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? COHERE_BASE_URL, auth: bearerAuth(s.apiKey), capabilities: COHERE_CAPABILITIES, secrets }));
+    return inner;
   },
 };

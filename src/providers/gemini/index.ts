@@ -5,10 +5,9 @@
  * generateContent format on other URLs.
  */
 import type { ProviderSettings } from "../../config/types.js";
-import type { ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../../wire/openai.js";
-import { createHttpProvider } from "../http.js";
+import { createHttpProvider, httpOptions } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
-import type { CallOptions, Capabilities, Provider, WireAdapter } from "../types.js";
+import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { toGatewayError } from "./errors.js";
 import { chatResponse, embeddingsResponse } from "./from-upstream.js";
 import { streamEvent } from "./stream.js";
@@ -50,48 +49,12 @@ export function geminiWire(provider: string, secrets: string[], o: GeminiWireOpt
   };
 }
 
-/**
- * What the translation cannot know from a response body alone: the requested model name when
- * the response names none (`modelVersion` absent), and `encoding_format: "base64"` (the OpenAI
- * SDK's default) for Google's embedding APIs, which return float arrays only — encoded here as
- * little-endian float32, like OpenAI's.
- */
-export function withRequestDetails(p: Provider): Provider {
-  const { chat, embeddings } = p;
-  return {
-    ...p,
-    async chat(req: ChatRequest, opts: CallOptions): Promise<ChatCompletion> {
-      const r = await chat(req, opts);
-      if (!r.model) r.model = req.model;
-      return r;
-    },
-    ...(embeddings && {
-      async embeddings(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse> {
-        const r = await embeddings(req, opts);
-        if (!r.model) r.model = req.model;
-        if (req.encoding_format === "base64") {
-          r.data = r.data.map((d) => ({ ...d, embedding: Array.isArray(d.embedding) ? Buffer.from(new Float32Array(d.embedding).buffer).toString("base64") : d.embedding }));
-        }
-        return r;
-      },
-    }),
-  };
-}
 
 export function createGeminiProvider(s: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider {
   const secrets = s.apiKey ? [s.apiKey] : [];
   const apiVersion = typeof s.extra.api_version === "string" && s.extra.api_version ? s.extra.api_version : "v1beta";
   const wire = geminiWire(s.id, secrets, { apiVersion });
-  return withRequestDetails(
-    createHttpProvider(wire, {
-      id: s.id,
-      baseUrl: s.baseUrl ?? GEMINI_BASE_URL,
-      headers: { ...(s.apiKey ? { "x-goog-api-key": s.apiKey } : {}), ...s.headers },
-      capabilities: GEMINI_CAPABILITIES,
-      secrets,
-      connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
-    }),
-  );
+  return createHttpProvider(wire, httpOptions(s, defaults, { baseUrl: s.baseUrl ?? GEMINI_BASE_URL, auth: s.apiKey ? { "x-goog-api-key": s.apiKey } : {}, capabilities: GEMINI_CAPABILITIES, secrets }));
 }
 
 export const geminiDefinition: ProviderDefinition = {

@@ -7,10 +7,10 @@
 import type { ProviderSettings } from "../../config/types.js";
 import { toGatewayError } from "../gemini/errors.js";
 import { chatResponse } from "../gemini/from-upstream.js";
-import { GEMINI_CAPABILITIES, withRequestDetails } from "../gemini/index.js";
+import { GEMINI_CAPABILITIES } from "../gemini/index.js";
 import { streamEvent } from "../gemini/stream.js";
 import { chatBody } from "../gemini/to-upstream.js";
-import { createHttpProvider } from "../http.js";
+import { createHttpProvider, httpOptions } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { GoogleTokenSource, loadCredentials } from "./auth.js";
@@ -59,16 +59,7 @@ export function createVertexProvider(s: ProviderSettings, defaults: { connectTim
   if (!project) throw new Error(`provider '${s.id}': vertex needs 'project' (or credentials with a project_id)`);
   const region = text(s.extra.region) ?? text(s.extra.location) ?? VERTEX_DEFAULT_REGION;
   const tokens = new GoogleTokenSource(creds, text(s.extra.token_url));
-  return withRequestDetails(
-    createHttpProvider(vertexWire(s.id, { project, region }, tokens), {
-      id: s.id,
-      baseUrl: s.baseUrl ?? vertexBaseUrl(region),
-      headers: { ...s.headers },
-      capabilities: VERTEX_CAPABILITIES,
-      secrets: [],
-      connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
-    }),
-  );
+  return createHttpProvider(vertexWire(s.id, { project, region }, tokens), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? vertexBaseUrl(region), capabilities: VERTEX_CAPABILITIES, secrets: [] }));
 }
 
 export const vertexDefinition: ProviderDefinition = {

@@ -8,7 +8,8 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
+import { withPostgres, type TestDatabase } from "../store/pg-helper.js";
 import { createManagementApp, type ManagementDeps } from "../../src/management/index.js";
 import { LocalInvalidationBus, type InvalidationBus, type InvalidationEvent } from "../../src/policy/invalidation.js";
 import { openStore, type Store } from "../../src/store/db.js";
@@ -75,4 +76,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A harness on a fresh PostgreSQL database for the whole test file (null when no server
+ * answers locally; withPostgres fails loudly in CI). Pass the getter to a shared suite.
+ */
+export function postgresHarness(): () => Harness | null {
+  let pg: TestDatabase | null = null;
+  let x: Harness | null = null;
+  beforeAll(async () => {
+    pg = await withPostgres();
+    if (pg) x = await startHarness({ databaseUrl: pg.url });
+  });
+  afterAll(async () => {
+    await x?.close();
+    await pg?.drop();
+  });
+  return () => x;
 }

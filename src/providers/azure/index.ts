@@ -9,7 +9,7 @@
  */
 import type { ProviderSettings } from "../../config/types.js";
 import { createHttpProvider, httpOptions } from "../http.js";
-import { chatResponse, embeddingsResponse } from "../openai/from-upstream.js";
+import { openAIWire } from "../openai/index.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, WireAdapter } from "../types.js";
 import { toGatewayError } from "./errors.js";
@@ -20,14 +20,14 @@ export { DEFAULT_API_VERSION, type AzureWireOptions };
 
 export const AZURE_CAPABILITIES: Capabilities = { chat: true, stream: true, tools: true, vision: true, json: true, embeddings: true, reasoning: true };
 
+/** OpenAI's wire adapter with Azure's paths, stream quirks and error details. */
 export function azureWire(provider: string, secrets: string[], o: AzureWireOptions): WireAdapter {
   return {
+    ...openAIWire(provider, secrets),
     type: "azure",
     chatRequest: (req, stream) => chatRequest(req, stream, o),
-    chatResponse,
     streamEvent,
     embeddingsRequest: (req) => embeddingsRequest(req, o),
-    embeddingsResponse,
     error: (status, body, headers) => toGatewayError(provider, status, body, headers, secrets),
   };
 }

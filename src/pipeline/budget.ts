@@ -3,14 +3,17 @@
  * every budget assignment that applies (key, user, team); the HTTP edge settles the reservation
  * to the actual cost on every exit path (success, error, disconnect, timeout).
  *
- * Maximum cost (SPEC §14): counted prompt tokens × input price + max output tokens × output
- * price, where max output is the request's max_tokens, else the model's maximum output from
+ * Maximum cost (SPEC §14): prompt tokens × input price + max output tokens × output price
+ * (prompt tokens bounded by the prompt's UTF-8 bytes, tokenized only when that bound does not
+ * fit), where max output is the request's max_tokens, else the model's maximum output from
  * the catalog, else `budgets.default_max_tokens` (then sent upstream as max_tokens, with a
  * warning). The most expensive deployment the request may reach counts.
  */
 import { findCatalogModel } from "../catalog/models.js";
-import { maxCostOf } from "../catalog/prices.js";
-import { countTokens, estimatePromptTokens } from "../core/tokens.js";
+import { maxCostOf, type ModelPrice } from "../catalog/prices.js";
+import { GatewayError } from "../core/errors.js";
+import { countTokens, estimatePromptTokens, promptTokenBound, tokenBound } from "../core/tokens.js";
+import type { Assignment } from "../budgets/book.js";
 import type { Deployment } from "../routing/resolve.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
 import type { RequestContext, Runtime } from "./context.js";
@@ -21,40 +24,66 @@ const FALLBACK_MAX_TOKENS = 4096;
 export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: Deployment[]): Promise<void> {
   const list = applicable(rt, ctx);
   if (!list) return;
-  let micros = 0;
-  if (list.some((a) => a.budget.mode === "enforce")) {
-    const prompt = await estimatePromptTokens(req.messages, req.tools);
-    const explicit = req.max_completion_tokens ?? req.max_tokens ?? undefined;
-    let injected: number | undefined;
-    for (const d of deployments) {
-      const price = rt.pricing.lookup(d.provider, d.model);
-      if (!price) continue;
-      let maxOut = explicit ?? findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model)?.maxOutputTokens;
-      if (maxOut === undefined) {
-        maxOut = injected = rt.config.budgets.defaultMaxTokens ?? FALLBACK_MAX_TOKENS;
-      }
-      micros = Math.max(micros, maxCostOf(price.price, prompt, maxOut));
-    }
-    if (injected !== undefined) {
-      req.max_tokens = injected;
-      ctx.warnings.push(`max_tokens was not set and the model's maximum output is unknown; sent max_tokens=${injected} so the budget reservation bounds the cost`);
-    }
+  if (!list.some((a) => a.budget.mode === "enforce")) {
+    ctx.reservation = rt.budgets.book.reserve(list, 0);
+    return;
   }
-  ctx.reservation = rt.budgets.book.reserve(list, micros);
+  const explicit = req.max_completion_tokens ?? req.max_tokens ?? undefined;
+  let injected: number | undefined;
+  const bounds: Array<{ price: ModelPrice; maxOut: number }> = [];
+  for (const d of deployments) {
+    const price = rt.pricing.lookup(d.provider, d.model);
+    if (!price) continue;
+    let maxOut = explicit ?? findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model)?.maxOutputTokens;
+    if (maxOut === undefined) {
+      maxOut = injected = rt.config.budgets.defaultMaxTokens ?? FALLBACK_MAX_TOKENS;
+    }
+    bounds.push({ price: price.price, maxOut });
+  }
+  if (injected !== undefined) {
+    req.max_tokens = injected;
+    ctx.warnings.push(`max_tokens was not set and the model's maximum output is unknown; sent max_tokens=${injected} so the budget reservation bounds the cost`);
+  }
+  const maxCost = (prompt: number) => bounds.reduce((m, b) => Math.max(m, maxCostOf(b.price, prompt, b.maxOut)), 0);
+  await reserve(rt, ctx, list, maxCost, () => promptTokenBound(req.messages, req.tools), () => estimatePromptTokens(req.messages, req.tools));
 }
 
 export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {
   const list = applicable(rt, ctx);
   if (!list) return;
-  let micros = 0;
-  if (list.some((a) => a.budget.mode === "enforce")) {
-    const tokens = await countTokens(typeof req.input === "string" ? req.input : JSON.stringify(req.input));
-    for (const d of deployments) {
-      const price = rt.pricing.lookup(d.provider, d.model);
-      if (price) micros = Math.max(micros, maxCostOf(price.price, tokens, 0));
-    }
+  if (!list.some((a) => a.budget.mode === "enforce")) {
+    ctx.reservation = rt.budgets.book.reserve(list, 0);
+    return;
   }
-  ctx.reservation = rt.budgets.book.reserve(list, micros);
+  const prices: ModelPrice[] = [];
+  for (const d of deployments) {
+    const price = rt.pricing.lookup(d.provider, d.model);
+    if (price) prices.push(price.price);
+  }
+  const text = typeof req.input === "string" ? req.input : JSON.stringify(req.input);
+  const maxCost = (tokens: number) => prices.reduce((m, p) => Math.max(m, maxCostOf(p, tokens, 0)), 0);
+  await reserve(rt, ctx, list, maxCost, () => tokenBound(text), () => countTokens(text));
+}
+
+/**
+ * Reserves the cost of the prompt's token bound (a byte count: cheap, and never loads the
+ * tokenizer). Only when that does not fit is the prompt tokenized and the (smaller) estimate
+ * tried, so a request near the limit is judged as precisely as the tokenizer allows.
+ */
+async function reserve(
+  rt: Runtime,
+  ctx: RequestContext,
+  list: Assignment[],
+  maxCost: (promptTokens: number) => number,
+  bound: () => number,
+  estimate: () => Promise<number>,
+): Promise<void> {
+  try {
+    ctx.reservation = rt.budgets.book.reserve(list, maxCost(bound()));
+  } catch (e) {
+    if (!(e instanceof GatewayError) || e.code !== "budget_exceeded") throw e;
+    ctx.reservation = rt.budgets.book.reserve(list, maxCost(await estimate()));
+  }
 }
 
 function applicable(rt: Runtime, ctx: RequestContext) {

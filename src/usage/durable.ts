@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
-import { SERIALISED } from "./ledger.js";
+import { checkRecord } from "./ledger.js";
 import { SegmentReader } from "./spool-reader.js";
 import { Spool, type Segment } from "./spool.js";
 import type { UsageRecord, UsageSink } from "./types.js";
@@ -159,16 +159,16 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
       this.stats.dropped++;
       return;
     }
+    checkRecord(row);
+    const line = JSON.stringify(row);
     let seg: Segment;
     try {
-      const line = JSON.stringify(row);
-      SERIALISED.set(row, line);
       seg = this.spool.append(line + "\n");
     } catch (err) {
-      this.spoolFailed(row, err);
+      this.spoolFailed(line, err);
       return;
     }
-    if (this.overflow || !this.writer.enqueue(row, seg)) this.keepOnDisk(seg);
+    if (this.overflow || !this.writer.enqueue(line, seg)) this.keepOnDisk(seg);
   }
 
   flush(): Promise<void> {
@@ -225,14 +225,14 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
         continue;
       }
       if (this.shutDown || this.ranges[0] !== r) return moved;
-      for (const line of lines) {
-        if (line.row !== null && this.writer.room() === 0) return moved; // record() took the room meanwhile
-        reader.pos = line.end;
-        if (line.row === null) {
+      for (const entry of lines) {
+        if (entry.line !== null && this.writer.room() === 0) return moved; // record() took the room meanwhile
+        reader.pos = entry.end;
+        if (entry.line === null) {
           this.stats.tornLines++;
           continue;
         }
-        this.writer.enqueue(line.row, r.seg);
+        this.writer.enqueue(entry.line, r.seg);
         moved++;
         r.rowsRead++;
         if (!r.seg.leftover) this.stats.spooledRows--;
@@ -304,9 +304,9 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
     }
   }
 
-  private spoolFailed(row: UsageRecord, err: unknown): void {
+  private spoolFailed(line: string, err: unknown): void {
     this.stats.spoolFailures++;
-    const kept = this.writer.enqueue(row, null);
+    const kept = this.writer.enqueue(line, null);
     if (kept) this.memoryOnly++;
     else this.stats.dropped++;
     this.report(err, { rows: 1, permanent: !kept, where: "spool" });

@@ -59,30 +59,30 @@ const COLUMNS: ReadonlyArray<[column: string, expr: string]> = [
 const INSERT_HEAD = sql.raw(`insert into usage (${COLUMNS.map((c) => c[0]).join(", ")}) select ${COLUMNS.map((c) => c[1]).join(", ")} from jsonb_array_elements(`);
 const INSERT_TAIL = sql.raw(`::jsonb) as r on conflict (request_id, attempt) do nothing`);
 
-/**
- * Records already serialised (for the spool) keep their JSON here, so a batch insert does not
- * serialise them a second time.
- */
-export const SERIALISED = new WeakMap<UsageRecord, string>();
-
 /** Inserts `records` with one statement; returns how many were new (duplicates are skipped). */
 export async function insertUsageRecords(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<number> {
-  if (records.length === 0) return 0;
-  if (records.length > MAX_ROWS_PER_INSERT) {
-    throw new RangeError(`at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${records.length}`);
-  }
   for (const r of records) checkRecord(r);
-  let json = "[";
-  for (let i = 0; i < records.length; i++) json += (i ? "," : "") + (SERIALISED.get(records[i]!) ?? JSON.stringify(records[i]));
-  const result = await sql`${INSERT_HEAD}${json + "]"}${INSERT_TAIL}`.execute(db);
+  return insertUsageLines(db, records.map((r) => JSON.stringify(r)));
+}
+
+/**
+ * Inserts rows already serialised as JSON (by `JSON.stringify` of a checked `UsageRecord`, as
+ * the spool holds them) with one statement; returns how many were new.
+ */
+export async function insertUsageLines(db: Kysely<Database>, lines: readonly string[]): Promise<number> {
+  if (lines.length === 0) return 0;
+  if (lines.length > MAX_ROWS_PER_INSERT) {
+    throw new RangeError(`at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${lines.length}`);
+  }
+  const result = await sql`${INSERT_HEAD}${`[${lines.join(",")}]`}${INSERT_TAIL}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
 /**
- * The checks the database would make of bound parameters, made here so a bad row is rejected
- * as a row (and can be isolated) rather than failing the batch in an unexpected way.
+ * The checks the database would make of bound parameters, made before a row is queued so a
+ * malformed row is refused at once rather than failing a batch in an unexpected way.
  */
-function checkRecord(r: UsageRecord): void {
+export function checkRecord(r: UsageRecord): void {
   if (typeof r.requestId !== "string" || !Number.isInteger(r.attempt) || !(r.createdAt instanceof Date) || Number.isNaN(r.createdAt.getTime())) {
     throw new TypeError(`usage record ${String(r.requestId)}#${String(r.attempt)} is malformed`);
   }

@@ -7,8 +7,8 @@ import { open, type FileHandle } from "node:fs/promises";
 import type { UsageRecord } from "./types.js";
 
 export interface SpoolLine {
-  /** The row, or null when the line is not a usage row (cut short by a crash, or damaged). */
-  row: UsageRecord | null;
+  /** The line's text (a usage row as JSON), or null when it is not one (cut short by a crash, or damaged). */
+  line: string | null;
   /** File offset just past the line's "\n". */
   end: number;
 }
@@ -50,7 +50,8 @@ export class SegmentReader {
         while (out.length < max && at < limit) {
           const nl = this.buf.indexOf(NEWLINE, at);
           if (nl < 0 || nl >= limit) break;
-          out.push({ row: parseSpoolLine(this.buf.toString("utf8", at, nl)), end: this.bufStart + nl + 1 });
+          const text = this.buf.toString("utf8", at, nl);
+          out.push({ line: parseSpoolLine(text) ? text : null, end: this.bufStart + nl + 1 });
           at = nl + 1;
         }
         if (out.length > 0) return out;

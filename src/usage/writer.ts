@@ -18,7 +18,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
-import { insertUsageRecords, isPermanentRowError, MAX_ROWS_PER_INSERT } from "./ledger.js";
+import { checkRecord, insertUsageLines, isPermanentRowError, MAX_ROWS_PER_INSERT } from "./ledger.js";
 import type { UsageRecord, UsageSink } from "./types.js";
 
 export interface UsageWriterOptions {
@@ -61,7 +61,11 @@ export interface WriterHooks<Tag> {
 }
 
 interface Batch<Tag> {
-  rows: UsageRecord[];
+  /**
+   * Each row serialised as JSON. The queue holds flat strings, not row objects: rows wait here
+   * up to a flush interval, and a string is far cheaper for the garbage collector to keep.
+   */
+  rows: string[];
   /** Run-length tags of `rows`: `counts[i]` consecutive rows carry `tags[i]`. */
   tags: Tag[];
   counts: number[];
@@ -118,13 +122,17 @@ export class UsageWriter<Tag = null> implements UsageSink {
     this.timer.unref();
   }
 
-  /** Queues one row. O(1), synchronous, never throws; drops (and counts) when the queue is full. */
+  /**
+   * Queues one row. O(1), synchronous; drops (and counts) when the queue is full. Throws a
+   * TypeError for a malformed row (no request id, attempt or creation time).
+   */
   record(row: UsageRecord): void {
-    if (this.closed || !this.enqueue(row, null as Tag)) this.stats.dropped++;
+    checkRecord(row);
+    if (this.closed || !this.enqueue(JSON.stringify(row), null as Tag)) this.stats.dropped++;
   }
 
-  /** Queues one row with its tag; false (nothing queued) when the queue is full. O(1). */
-  enqueue(row: UsageRecord, tag: Tag): boolean {
+  /** Queues one row, serialised as JSON, with its tag; false (nothing queued) when the queue is full. O(1). */
+  enqueue(row: string, tag: Tag): boolean {
     const stats = this.stats;
     if (stats.queued >= this.maxQueue) return false;
     const tail = this.tail;
@@ -252,7 +260,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
   private async writeHead(): Promise<void> {
     const batch = this.batches[0]!;
     try {
-      const inserted = await insertUsageRecords(this.db, batch.rows);
+      const inserted = await insertUsageLines(this.db, batch.rows);
       this.stats.written += inserted;
       this.stats.queued -= batch.rows.length;
       this.batches.shift();
@@ -270,7 +278,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
   private async writeRowByRow(batch: Batch<Tag>): Promise<void> {
     while (batch.rows.length > 0) {
       try {
-        this.stats.written += await insertUsageRecords(this.db, [batch.rows[0]!]);
+        this.stats.written += await insertUsageLines(this.db, [batch.rows[0]!]);
       } catch (err) {
         if (!isPermanentRowError(err)) throw this.failed(err, batch.rows.length);
         this.stats.dropped++;

@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { estimatePromptTokens } from "../../src/core/tokens.js";
+import { estimatePromptTokens, promptTokenBound } from "../../src/core/tokens.js";
 import { newKeyId, generateKey } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
@@ -100,6 +100,20 @@ describe("budget enforcement", () => {
     const a = gw.runtime.budgets.book.get("key", id)!;
     expect(a.reservedMicros).toBe(0);
     expect(a.spendMicros).toBe(spend);
+  });
+
+  it("near the limit the tokenizer decides: a budget that fits the counted prompt (not its byte bound) serves; one micro-USD less refuses", async () => {
+    const prompt = await estimatePromptTokens(messages);
+    const maxTokens = 50;
+    expect(promptTokenBound(messages)).toBeGreaterThan(prompt); // the cheap bound alone would refuse
+    const exact = await keyWithBudget({ maxMicros: prompt + maxTokens });
+    fake.enqueue({ text: "ok", usage: { prompt_tokens: prompt, completion_tokens: 1 } });
+    expect((await call(exact.key, { max_tokens: maxTokens })).status).toBe(200);
+    const short = await keyWithBudget({ maxMicros: prompt + maxTokens - 1 });
+    const refused = await call(short.key, { max_tokens: maxTokens });
+    expect(refused.status).toBe(402);
+    expect((await refused.json()).error.message).toContain(`up to $${((prompt + maxTokens) / 1e6).toFixed(6).replace(/0+$/, "")} needed`);
+    expect(gw.runtime.budgets.book.get("key", exact.id)!.reservedMicros).toBe(0);
   });
 
   it("settles to the actual cost, reports the remaining budget, and costs a stream like a non-stream", async () => {

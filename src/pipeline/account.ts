@@ -68,16 +68,7 @@ export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInf
   const now = performance.now();
   const { cost, priceVersion } = attemptCost(rt, info, outcome.usage);
   ctx.costMicros += cost.totalMicros;
-  ctx.attemptLog.push({
-    attempt: info.attempt,
-    provider: info.deployment.provider,
-    model: info.deployment.model,
-    status: outcome.status,
-    error_code: outcome.error?.code ?? null,
-    error_message: outcome.error?.message ?? null,
-    duration_ms: round(now - info.startedAt),
-    cost_micros: cost.totalMicros,
-  });
+  if (outcome.error) ctx.attemptErrors.push({ attempt: info.attempt, error_message: outcome.error.message });
   const u = outcome.usage;
   const total = round(now - ctx.receivedAt);
   const overhead = round(outcome.overheadMs ?? overheadMs(ctx, now));
@@ -107,24 +98,23 @@ export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInf
     reasoningTokens: u.reasoningTokens,
     cost,
     priceVersion,
-    // The receipt so far: the row with the highest attempt number holds the whole story.
-    receipt: receipt(ctx, requestedModel, total, overhead, outcome.ttftMs ?? null),
+    // What the ledger's columns do not hold; the row with the highest attempt number has it all.
+    receipt: receipt(ctx),
   };
   rt.usage.record(row);
   return cost;
 }
 
-function receipt(ctx: RequestContext, requestedModel: string, totalMs: number, overhead: number, ttftMs: number | null): Record<string, unknown> {
-  return {
-    request_id: ctx.requestId,
-    endpoint: ctx.endpoint,
-    requested_model: requestedModel,
-    routing: ctx.routing,
-    attempts: ctx.attemptLog,
-    cost_micros: ctx.costMicros,
-    warnings: ctx.warnings,
-    timings: { total_ms: totalMs, overhead_ms: overhead, ttft_ms: ttftMs },
-  };
+/**
+ * The part of a request's story that the ledger's columns do not hold: how the model was
+ * resolved, the warnings, and the error message of every failed attempt so far (the rows keep
+ * only the code). `GET /v1/logs/{id}` builds the receipt from these and the attempts' rows.
+ */
+function receipt(ctx: RequestContext): Record<string, unknown> {
+  const r: Record<string, unknown> = { routing: ctx.routing };
+  if (ctx.warnings.length) r.warnings = ctx.warnings;
+  if (ctx.attemptErrors.length) r.attempts = ctx.attemptErrors;
+  return r;
 }
 
 function round(ms: number): number {

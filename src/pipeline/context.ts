@@ -48,8 +48,8 @@ export interface RequestContext {
   warnings: string[];
   /** Sum of the cost of every attempt so far, micro-USD. */
   costMicros: number;
-  /** One entry per upstream attempt, for the receipt. */
-  attemptLog: Array<Record<string, unknown>>;
+  /** The error message of every failed attempt so far, for the receipt. */
+  attemptErrors: Array<{ attempt: number; error_message: string }>;
   /** How the model was resolved, for the receipt. */
   routing?: Record<string, unknown>;
   /** Budget assignments that apply, and this request's reservation on them. */

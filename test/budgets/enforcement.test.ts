@@ -112,7 +112,7 @@ describe("budget enforcement", () => {
     const short = await keyWithBudget({ maxMicros: prompt + maxTokens - 1 });
     const refused = await call(short.key, { max_tokens: maxTokens });
     expect(refused.status).toBe(402);
-    expect((await refused.json()).error.message).toContain(`up to $${((prompt + maxTokens) / 1e6).toFixed(6).replace(/0+$/, "")} needed`);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(`up to $${((prompt + maxTokens) / 1e6).toFixed(6).replace(/0+$/, "")} needed`);
     expect(gw.runtime.budgets.book.get("key", exact.id)!.reservedMicros).toBe(0);
   });
 

@@ -77,6 +77,9 @@ describe("money end to end", () => {
     const receipt = (await admin("GET", `/v1/logs/${failed.headers.get("x-request-id")}`)).body;
     expect(receipt.attempts.map((a: any) => a.status)).toEqual([503, 503].map(() => 502));
     expect(receipt.requested_model).toBe("up:gpt-4o");
+    // Parts kept in the stored receipt (the rows hold only codes): each failed attempt's message, and the routing.
+    for (const a of receipt.attempts) expect(a).toMatchObject({ error_code: "upstream_error", error_message: expect.stringMatching(/\S/) });
+    expect(receipt.routing).toEqual({ alias: null, deployments: ["up:gpt-4o"] });
     const good = (await admin("GET", `/v1/logs/${ok.headers.get("x-request-id")}`)).body;
     expect(good.attempts).toHaveLength(1);
     expect(good.cost.total_usd).toBe("0.000015");

@@ -36,7 +36,7 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
     responseHeaders: headers,
     warnings: [],
     costMicros: 0,
-    attemptLog: [],
+    attemptErrors: [],
   };
   try {
     ctx.principal = await rt.auth.authenticate(req.headers, req.socket.remoteAddress);

@@ -8,6 +8,7 @@ import type { ProviderSettings } from "../config/types.js";
 import { Cancellation } from "../core/cancel.js";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
+import { RAW_JSON } from "../wire/raw.js";
 import { completeEmbeddings } from "./embeddings.js";
 import { AwsEventReader } from "./streams/aws-eventstream.js";
 import { SseReader, type WireEvent } from "./streams/sse.js";
@@ -278,6 +279,15 @@ export async function* decodeChunks(adapter: WireAdapter, body: AsyncIterable<Ui
   return d.complete;
 }
 
+/** Some providers (Gemini, Cohere, Bedrock) do not name the model in their chunks. */
+function named(c: ChatChunk, model: string): ChatChunk {
+  if (!c.model) {
+    c.model = model;
+    RAW_JSON.delete(c);
+  }
+  return c;
+}
+
 /** Reads the upstream stream body and yields canonical chunks, owning the call's timers. */
 function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl, model: string): ChunkStream {
   async function* iterate(): AsyncGenerator<ChatChunk> {
@@ -286,15 +296,9 @@ function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, sta
       for await (const bytes of res.body) {
         const chunks = d.push(bytes as Buffer);
         if (chunks.length) call.firstToken();
-        for (const c of chunks) {
-          if (!c.model) c.model = model;
-          yield c;
-        }
+        for (const c of chunks) yield named(c, model);
       }
-      for (const c of d.end()) {
-        if (!c.model) c.model = model;
-        yield c;
-      }
+      for (const c of d.end()) yield named(c, model);
       if (!d.complete) throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
     } catch (e) {
       throw call.translate(e);

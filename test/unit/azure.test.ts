@@ -9,6 +9,7 @@ import { chatRequest, embeddingsRequest, type AzureWireOptions } from "../../src
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { CallOptions, Provider, StreamState } from "../../src/providers/types.js";
 import type { ChatChunk, ChatRequest } from "../../src/wire/openai.js";
+import { RAW_JSON } from "../../src/wire/raw.js";
 import { startFakeAzure, type FakeAzure } from "../support/fake-azure.js";
 
 const timeouts = { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 10000 };
@@ -92,6 +93,10 @@ describe("azure stream events", () => {
   it("gives content-filter annotation choices an empty delta", () => {
     const out = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, finish_reason: null, content_filter_results: {} }] }) }, state()) as ChatChunk[];
     expect(out[0]!.choices[0]!.delta).toEqual({});
+    // Changed after parsing: the writer must serialise it, not relay the upstream's text.
+    expect(RAW_JSON.has(out[0]!)).toBe(false);
+    const untouched = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] }) }, state()) as ChatChunk[];
+    expect(JSON.parse(RAW_JSON.get(untouched[0]!)!)).toEqual(untouched[0]);
   });
 });
 

@@ -13,6 +13,7 @@ import { parseJsonObject, readBody } from "../body.js";
 import { microsToUsd } from "../../catalog/prices.js";
 import { settleBudget } from "../../pipeline/budget.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
+import { RAW_JSON } from "../../wire/raw.js";
 
 export type Endpoint = "chat" | "embeddings";
 
@@ -94,7 +95,7 @@ async function writeStream(res: ServerResponse, ctx: RequestContext, chunks: Asy
   try {
     for await (const chunk of chunks) {
       if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
-      const wait = sse.data(JSON.stringify(chunk));
+      const wait = sse.data(RAW_JSON.get(chunk) ?? JSON.stringify(chunk));
       if (wait) await wait;
     }
     await sse.data("[DONE]");

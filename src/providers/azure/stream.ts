@@ -1,6 +1,7 @@
 import type { ChatChunk } from "../../wire/openai.js";
 import { streamEvent as openAIStreamEvent } from "../openai/stream.js";
 import type { StreamState } from "../types.js";
+import { RAW_JSON } from "../../wire/raw.js";
 
 /**
  * Azure streams OpenAI chunks plus annotation-only chunks: the first one usually carries just
@@ -14,7 +15,11 @@ export function streamEvent(event: { event?: string; data: string }, state: Stre
   const kept: ChatChunk[] = [];
   for (const c of out) {
     if (c.choices.length === 0 && !c.usage) continue;
-    for (const ch of c.choices) if (!ch.delta) ch.delta = {};
+    for (const ch of c.choices) {
+      if (ch.delta) continue;
+      ch.delta = {};
+      RAW_JSON.delete(c); // changed: serialised again
+    }
     kept.push(c);
   }
   return kept;

@@ -1,5 +1,6 @@
 import { GatewayError } from "../../core/errors.js";
 import type { ChatChunk } from "../../wire/openai.js";
+import { RAW_JSON } from "../../wire/raw.js";
 import type { StreamState } from "../types.js";
 
 /** OpenAI SSE: each `data:` line is a chunk; `[DONE]` ends; an `error` object mid-stream is a failure. */
@@ -16,5 +17,6 @@ export function streamEvent(event: { event?: string; data: string }, _state: Str
     throw new GatewayError("upstream_error", parsed.error.message ?? "upstream stream error", { retryable: false });
   }
   if (!Array.isArray(parsed.choices)) parsed.choices = [];
+  else RAW_JSON.set(parsed, data); // unchanged: relayed as it came
   return [parsed];
 }

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from "node:v8";
+import type { EnvSnapshot } from "../config/types.js";
 import { startGateway, type RunningGateway } from "../http/server.js";
 import { loadConfigOrExit } from "./load.js";
 
@@ -11,14 +12,14 @@ import { loadConfigOrExit } from "./load.js";
  */
 const HEAP_GROWING_PERCENT = 50;
 
-function tuneHeap(): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("heap-growing-percent"));
+function tuneHeap(env: EnvSnapshot): void {
+  const given = [...process.execArgv, env.get("NODE_OPTIONS") ?? ""].some((a) => a.includes("heap-growing-percent"));
   if (!given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
 export async function serveCommand(opts: { config?: string; port?: number; host?: string; migrate: boolean }): Promise<void> {
-  tuneHeap();
   const config = loadConfigOrExit(opts.config, { port: opts.port, host: opts.host });
+  tuneHeap(config.env);
   // Signal handlers come first: a SIGTERM that arrives while starting, or the instant the
   // listening line is printed, must still end in a clean stop rather than the default kill.
   let gw: RunningGateway | undefined;

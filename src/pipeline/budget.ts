@@ -23,11 +23,7 @@ const FALLBACK_MAX_TOKENS = 4096;
 
 export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: Deployment[]): Promise<void> {
   const list = applicable(rt, ctx);
-  if (!list) return;
-  if (!list.some((a) => a.budget.mode === "enforce")) {
-    ctx.reservation = rt.budgets.book.reserve(list, 0);
-    return;
-  }
+  if (!list || trackOnly(rt, ctx, list)) return;
   const explicit = req.max_completion_tokens ?? req.max_tokens ?? undefined;
   let injected: number | undefined;
   const bounds: Array<{ price: ModelPrice; maxOut: number }> = [];
@@ -50,11 +46,7 @@ export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatReq
 
 export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {
   const list = applicable(rt, ctx);
-  if (!list) return;
-  if (!list.some((a) => a.budget.mode === "enforce")) {
-    ctx.reservation = rt.budgets.book.reserve(list, 0);
-    return;
-  }
+  if (!list || trackOnly(rt, ctx, list)) return;
   const prices: ModelPrice[] = [];
   for (const d of deployments) {
     const price = rt.pricing.lookup(d.provider, d.model);
@@ -84,6 +76,13 @@ async function reserve(
     if (!(e instanceof GatewayError) || e.code !== "budget_exceeded") throw e;
     ctx.reservation = rt.budgets.book.reserve(list, maxCost(await estimate()));
   }
+}
+
+/** Track-mode budgets only: nothing to bound, the (zero) reservation just records the spend later. */
+function trackOnly(rt: Runtime, ctx: RequestContext, list: Assignment[]): boolean {
+  if (list.some((a) => a.budget.mode === "enforce")) return false;
+  ctx.reservation = rt.budgets.book.reserve(list, 0);
+  return true;
 }
 
 function applicable(rt: Runtime, ctx: RequestContext) {

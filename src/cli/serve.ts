@@ -1,5 +1,4 @@
 import { setFlagsFromString } from "node:v8";
-import type { EnvSnapshot } from "../config/types.js";
 import { startGateway, type RunningGateway } from "../http/server.js";
 import { loadConfigOrExit } from "./load.js";
 
@@ -8,18 +7,18 @@ import { loadConfigOrExit } from "./load.js";
  * (V8's own default is a factor chosen between 1.1 and 4). Under load, short-lived request
  * objects are promoted steadily; with the default the heap grew to ~100 MB of mostly garbage
  * between collections. 50 % keeps the process's peak memory bounded (docs/performance.md).
- * A `--heap-growing-percent` given to node (e.g. in NODE_OPTIONS) wins.
+ * A `--heap-growing-percent` given to node itself wins (node does not accept it in NODE_OPTIONS).
  */
 const HEAP_GROWING_PERCENT = 50;
 
-function tuneHeap(env: EnvSnapshot): void {
-  const given = [...process.execArgv, env.get("NODE_OPTIONS") ?? ""].some((a) => a.includes("heap-growing-percent"));
+function tuneHeap(): void {
+  const given = process.execArgv.some((a) => a.startsWith("--heap-growing-percent"));
   if (!given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
 export async function serveCommand(opts: { config?: string; port?: number; host?: string; migrate: boolean }): Promise<void> {
   const config = loadConfigOrExit(opts.config, { port: opts.port, host: opts.host });
-  tuneHeap(config.env);
+  tuneHeap();
   // Signal handlers come first: a SIGTERM that arrives while starting, or the instant the
   // listening line is printed, must still end in a clean stop rather than the default kill.
   let gw: RunningGateway | undefined;

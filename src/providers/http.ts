@@ -4,6 +4,7 @@
  * A provider is a WireAdapter (pure translation) plus this.
  */
 import { Agent, Pool, type Dispatcher } from "undici";
+import { UpstreamExchange } from "./exchange.js";
 import type { ProviderSettings } from "../config/types.js";
 import { Cancellation } from "../core/cancel.js";
 import { GatewayError } from "../core/errors.js";
@@ -68,7 +69,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
       const call = new CallControl(opts);
       try {
         const res = await send(adapter.chatRequest(req, false), opts, call);
-        const text = await readText(res, call);
+        const text = await res.text();
         if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
         const r = adapter.chatResponse(parseJson(text, o.id));
         // Some providers (Gemini, Cohere, Bedrock) do not name the model in the response.
@@ -83,10 +84,10 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
 
     async chatStream(req: ChatRequest, opts: CallOptions): Promise<ChunkStream> {
       const call = new CallControl(opts, true);
-      let res: Dispatcher.ResponseData;
+      let res: UpstreamExchange;
       try {
         res = await send(adapter.chatRequest(req, true), opts, call);
-        if (res.statusCode >= 300) throw adapter.error(res.statusCode, await readText(res, call), res.headers);
+        if (res.statusCode >= 300) throw adapter.error(res.statusCode, await res.text(), res.headers);
       } catch (e) {
         call.done();
         throw call.translate(e);
@@ -102,7 +103,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
       const call = new CallControl(opts);
       try {
         const res = await send(adapter.embeddingsRequest(req), opts, call);
-        const text = await readText(res, call);
+        const text = await res.text();
         if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
         return completeEmbeddings(adapter.embeddingsResponse(parseJson(text, o.id)), req);
       } catch (e) {
@@ -189,30 +190,32 @@ class UpstreamDispatcher {
     this.pool = new Pool(this.origin, { connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
   }
 
-  request(req: SignableRequest, call: CallControl, opts: CallOptions): Promise<Dispatcher.ResponseData> {
-    const options = {
+  request(req: SignableRequest, call: CallControl, opts: CallOptions): Promise<UpstreamExchange> {
+    const exchange = new UpstreamExchange(call.cancellation);
+    const options: Dispatcher.DispatchOptions = {
       method: req.method as Dispatcher.HttpMethod,
+      path: "",
       headers: req.headers,
       body: req.body,
-      signal: call.cancellation as unknown as AbortSignal,
       headersTimeout: opts.timeouts.firstTokenMs,
       bodyTimeout: opts.timeouts.idleMs,
     };
     if (req.url.startsWith(this.origin) && req.url.charCodeAt(this.origin.length) === 47 /* "/" */) {
-      return this.pool.request({ ...options, path: req.url.slice(this.origin.length) });
+      options.path = req.url.slice(this.origin.length);
+      this.pool.dispatch(options, exchange);
+    } else {
+      this.agent ??= new Agent({ connect: { timeout: this.connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
+      const u = new URL(req.url);
+      options.origin = u.origin;
+      options.path = u.pathname + u.search;
+      this.agent.dispatch(options, exchange);
     }
-    this.agent ??= new Agent({ connect: { timeout: this.connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
-    const u = new URL(req.url);
-    return this.agent.request({ ...options, origin: u.origin, path: u.pathname + u.search });
+    return exchange.response;
   }
 
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), this.agent?.close()]);
   }
-}
-
-async function readText(res: Dispatcher.ResponseData, _call: CallControl): Promise<string> {
-  return res.body.text();
 }
 
 function parseJson(text: string, provider: string): unknown {
@@ -289,12 +292,12 @@ function named(c: ChatChunk, model: string): ChatChunk {
 }
 
 /** Reads the upstream stream body and yields canonical chunks, owning the call's timers. */
-function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, state: StreamState, call: CallControl, model: string): ChunkStream {
+function makeChunkStream(res: UpstreamExchange, adapter: WireAdapter, state: StreamState, call: CallControl, model: string): ChunkStream {
   async function* iterate(): AsyncGenerator<ChatChunk> {
     const d = new ChunkDecoder(adapter, state);
     try {
-      for await (const bytes of res.body) {
-        const chunks = d.push(bytes as Buffer);
+      for await (const bytes of res.chunks()) {
+        const chunks = d.push(bytes);
         if (chunks.length) call.firstToken();
         for (const c of chunks) yield named(c, model);
       }
@@ -304,7 +307,7 @@ function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, sta
       throw call.translate(e);
     } finally {
       call.done();
-      if (!res.body.readableEnded) res.body.destroy();
+      res.abort();
     }
   }
   const it = iterate();
@@ -312,7 +315,7 @@ function makeChunkStream(res: Dispatcher.ResponseData, adapter: WireAdapter, sta
     [Symbol.asyncIterator]: () => it,
     cancel: () => {
       call.cancel();
-      res.body.destroy();
+      res.abort();
     },
   };
 }

@@ -1,0 +1,158 @@
+/**
+ * One upstream HTTP exchange, as an undici dispatch handler: the status when the response
+ * starts, then the body either whole (`text()`) or as a pulled sequence of byte chunks with
+ * backpressure (`chunks()`).
+ *
+ * It replaces undici's `request()` API on the hot path. That API wraps every response in a
+ * Node `Readable` (a stream, its state, a consume promise and several event-loop hops per call);
+ * the gateway only ever reads a body whole or chunk by chunk, which this does with a list.
+ */
+import { util, type Dispatcher } from "undici";
+import type { CancelSignal } from "../core/cancel.js";
+
+/** Bytes queued before the upstream socket is paused while a stream consumer catches up. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+export class UpstreamExchange implements Dispatcher.DispatchHandler {
+  statusCode = 0;
+  /** Resolves once the status line and headers have arrived; rejects if the exchange fails before. */
+  readonly response: Promise<UpstreamExchange>;
+
+  private rawHeaders: Buffer[] = [];
+  private parsedHeaders: Headers | null = null;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private ended = false;
+  private failure: Error | null = null;
+  private started = false;
+  private aborted = false;
+  private buffering = false;
+  private abortFn: ((err: Error) => void) | null = null;
+  private resumeFn: (() => void) | null = null;
+  private paused = false;
+  private waiter: (() => void) | null = null;
+  private settle!: { resolve: (x: UpstreamExchange) => void; reject: (e: Error) => void };
+
+  constructor(private readonly signal: CancelSignal & { reason?: Error }) {
+    this.response = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    signal.addEventListener("abort", () => this.abort(signal.reason));
+  }
+
+  /** The response headers (parsed on first use: most calls never read them). */
+  get headers(): Headers {
+    return (this.parsedHeaders ??= util.parseHeaders(this.rawHeaders) as Headers);
+  }
+
+  /** True once the whole body has arrived (or the exchange failed). */
+  get finished(): boolean {
+    return this.ended || this.failure !== null;
+  }
+
+  /** The whole body as UTF-8 text (a leading byte-order mark dropped). */
+  async text(): Promise<string> {
+    this.buffering = true;
+    this.resume();
+    while (!this.ended) {
+      if (this.failure) throw this.failure;
+      await this.wait();
+    }
+    const q = this.queue;
+    const s = q.length === 1 ? q[0]!.toString("utf8") : Buffer.concat(q, this.queuedBytes).toString("utf8");
+    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  }
+
+  /** The body as it arrives; the socket is paused while more than 64 KiB wait to be read. */
+  async *chunks(): AsyncGenerator<Buffer> {
+    for (;;) {
+      if (this.queue.length) {
+        const q = this.queue;
+        this.queue = [];
+        this.queuedBytes = 0;
+        this.resume();
+        for (const c of q) {
+          if (this.aborted) break;
+          yield c;
+        }
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      await this.wait();
+    }
+  }
+
+  /** Stops the exchange (no-op once it has finished); the connection is closed, not reused. */
+  abort(reason?: Error): void {
+    if (this.finished) return;
+    const err = reason ?? new Error("upstream exchange aborted");
+    this.aborted = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (this.abortFn) this.abortFn(err);
+    else this.fail(err);
+  }
+
+  // --- undici's handler interface
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.failure || this.signal.aborted) abort(this.failure ?? this.signal.reason ?? new Error("cancelled"));
+    else this.abortFn = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // informational (100 Continue): the real response follows
+    this.statusCode = statusCode;
+    this.rawHeaders = rawHeaders;
+    this.resumeFn = resume;
+    this.started = true;
+    this.settle.resolve(this);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.queue.push(chunk);
+    this.queuedBytes += chunk.length;
+    this.wake();
+    if (this.buffering || this.queuedBytes < HIGH_WATER_BYTES) return true;
+    this.paused = true;
+    return false;
+  }
+
+  onComplete(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  onError(err: Error): void {
+    this.fail(err);
+  }
+
+  // --- internals
+
+  private fail(err: Error): void {
+    if (this.finished) return;
+    this.failure = err;
+    if (!this.started) this.settle.reject(err);
+    this.wake();
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.resumeFn?.();
+  }
+
+  private wait(): Promise<void> {
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w();
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/** UpstreamExchange, the undici dispatch handler every provider call goes through, against a real local server. */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Pool } from "undici";
+import { Cancellation } from "../../src/core/cancel.js";
+import { UpstreamExchange } from "../../src/providers/exchange.js";
+
+let server: Server;
+let pool: Pool;
+/** Bytes the server managed to hand to the socket for /big before the client stopped reading. */
+let bigWritten = 0;
+let bigFinished = false;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === "/text") {
+      res.writeHead(200, { "content-type": "application/json", "x-extra": "yes", "set-cookie": ["a=1", "b=2"] });
+      res.write("\uFEFF{\"ok\":");
+      res.end("\"h\u00e9llo\"}");
+    } else if (req.url === "/big") {
+      // 32 MiB in 16 KiB pieces, as fast as the socket takes them.
+      bigWritten = 0;
+      bigFinished = false;
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const piece = Buffer.alloc(16 * 1024, 120);
+      let left = 2048;
+      const pump = () => {
+        while (left > 0) {
+          left--;
+          bigWritten += piece.length;
+          if (!res.write(piece)) return void res.once("drain", pump);
+        }
+        bigFinished = true;
+        res.end();
+      };
+      pump();
+    } else if (req.url === "/cut") {
+      res.writeHead(200, { "content-type": "text/plain", "content-length": "100" });
+      res.write("partial");
+      setTimeout(() => res.socket?.destroy(), 20);
+    } else if (req.url === "/slow") {
+      setTimeout(() => res.end("late"), 2000);
+    } else {
+      res.writeHead(404).end("nope");
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 4 });
+});
+
+afterAll(async () => {
+  await pool.destroy();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+function start(path: string, signal = new Cancellation()): UpstreamExchange {
+  const ex = new UpstreamExchange(signal);
+  pool.dispatch({ method: "GET", path, headersTimeout: 5000, bodyTimeout: 5000 }, ex);
+  return ex;
+}
+
+describe("UpstreamExchange", () => {
+  it("reads a body whole as UTF-8 without its byte-order mark, with parsed headers", async () => {
+    const ex = await start("/text").response;
+    expect(ex.statusCode).toBe(200);
+    expect(await ex.text()).toBe('{"ok":"h\u00e9llo"}');
+    expect(ex.headers["x-extra"]).toBe("yes");
+    expect(ex.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
+    expect(ex.finished).toBe(true);
+  });
+
+  it("reports error statuses as responses with their body", async () => {
+    const ex = await start("/missing").response;
+    expect(ex.statusCode).toBe(404);
+    expect(await ex.text()).toBe("nope");
+  });
+
+  it("pauses the socket while a chunk consumer is behind, and delivers every byte in order", async () => {
+    const ex = await start("/big").response;
+    let received = 0;
+    let first = true;
+    for await (const c of ex.chunks()) {
+      if (first) {
+        first = false;
+        // Nobody reads for a while: the server must be held back far below the 32 MiB body
+        // (what it did write sits in the kernel's socket buffers and the 64 KiB queue).
+        await new Promise((r) => setTimeout(r, 300));
+        expect(bigFinished).toBe(false);
+        expect(bigWritten).toBeLessThan(16 * 1024 * 1024);
+      }
+      expect(c.every((b) => b === 120)).toBe(true);
+      received += c.length;
+    }
+    expect(received).toBe(32 * 1024 * 1024);
+  });
+
+  it("fails the body when the connection is cut mid-way", async () => {
+    const ex = await start("/cut").response;
+    await expect(ex.text()).rejects.toThrow();
+    const again = await start("/cut").response;
+    await expect(
+      (async () => {
+        for await (const _ of again.chunks()) void _;
+      })(),
+    ).rejects.toThrow();
+  });
+
+  it("is aborted by its cancellation signal, before or after the response starts", async () => {
+    const early = new Cancellation();
+    early.cancel(new Error("client went away"));
+    await expect(start("/text", early).response).rejects.toThrow("client went away");
+
+    const late = new Cancellation();
+    const pending = start("/slow", late).response;
+    setTimeout(() => late.cancel(new Error("stop")), 50);
+    await expect(pending).rejects.toThrow("stop");
+  });
+
+  it("abort() stops a stream whose consumer gave up; later calls do nothing", async () => {
+    const ex = await start("/big").response;
+    const it = ex.chunks();
+    await it.next();
+    ex.abort();
+    expect(ex.finished).toBe(true);
+    await expect(it.next()).rejects.toThrow("aborted");
+    ex.abort();
+  });
+});

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Cancellation } from "../../core/cancel.js";
 import { GatewayError, toGatewayError } from "../../core/errors.js";
 import { acceptableRequestId, newRequestId } from "../../core/ids.js";
-import { parseChatRequest, runChat } from "../../pipeline/chat.js";
+import { parseChatRequest, runChat, type ChunkSink } from "../../pipeline/chat.js";
 import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/context.js";
 import { parseEmbeddingsRequest, runEmbeddings } from "../../pipeline/embeddings.js";
 import { parseJsonObject, readBody } from "../body.js";
@@ -59,7 +59,7 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
       sendJson(res, 200, result.body, h);
       return;
     }
-    await writeStream(res, ctx, result.chunks, finalHeaders(ctx, rt));
+    await writeStream(res, ctx, result.relay, finalHeaders(ctx, rt));
   } catch (e) {
     const err = toGatewayError(e);
     if (err.code === "client_disconnected") {
@@ -89,15 +89,14 @@ function finalHeaders(ctx: RequestContext, rt: Runtime): HeaderBag {
 }
 
 /** Writes the chunks as SSE; a failure after the first byte ends the stream with an error event and no [DONE]. */
-async function writeStream(res: ServerResponse, ctx: RequestContext, chunks: AsyncGenerator<import("../../wire/openai.js").ChatChunk>, headers: HeaderBag): Promise<void> {
+async function writeStream(res: ServerResponse, ctx: RequestContext, relay: (send: ChunkSink) => Promise<void>, headers: HeaderBag): Promise<void> {
   const sse = new SseWriter(res);
   sse.start(headers);
   try {
-    for await (const chunk of chunks) {
+    await relay((chunk) => {
       if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
-      const wait = sse.data(RAW_JSON.get(chunk) ?? JSON.stringify(chunk));
-      if (wait) await wait;
-    }
+      return sse.data(RAW_JSON.get(chunk) ?? JSON.stringify(chunk));
+    });
     await sse.data("[DONE]");
     sse.end();
   } catch (e) {

@@ -63,23 +63,41 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
   }
 
+  /** The body chunks that have arrived and not been taken yet, or null if none has. */
+  take(): Buffer[] | null {
+    if (this.queue.length === 0) return null;
+    const q = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.resume();
+    return q;
+  }
+
+  /** The whole body has arrived (and nothing went wrong). */
+  get complete(): boolean {
+    return this.ended && this.failure === null;
+  }
+
+  /** Resolves when more of the body can be taken or it is complete; rejects with the exchange's failure. */
+  async readable(): Promise<void> {
+    for (;;) {
+      if (this.queue.length || this.ended) return;
+      if (this.failure) throw this.failure;
+      await this.wait();
+    }
+  }
+
   /** The body as it arrives; the socket is paused while more than 64 KiB wait to be read. */
   async *chunks(): AsyncGenerator<Buffer> {
     for (;;) {
-      if (this.queue.length) {
-        const q = this.queue;
-        this.queue = [];
-        this.queuedBytes = 0;
-        this.resume();
+      const q = this.take();
+      if (q) {
         for (const c of q) {
           if (this.aborted) break;
           yield c;
         }
-        continue;
-      }
-      if (this.failure) throw this.failure;
-      if (this.ended) return;
-      await this.wait();
+      } else if (this.complete) return;
+      else await this.readable();
     }
   }
 
@@ -121,6 +139,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    if (this.failure) return;
     this.ended = true;
     this.wake();
   }

@@ -293,24 +293,7 @@ function named(c: ChatChunk, model: string): ChatChunk {
 
 /** Reads the upstream stream body and yields canonical chunks, owning the call's timers. */
 function makeChunkStream(res: UpstreamExchange, adapter: WireAdapter, state: StreamState, call: CallControl, model: string): ChunkStream {
-  async function* iterate(): AsyncGenerator<ChatChunk> {
-    const d = new ChunkDecoder(adapter, state);
-    try {
-      for await (const bytes of res.chunks()) {
-        const chunks = d.push(bytes);
-        if (chunks.length) call.firstToken();
-        for (const c of chunks) yield named(c, model);
-      }
-      for (const c of d.end()) yield named(c, model);
-      if (!d.complete) throw new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
-    } catch (e) {
-      throw call.translate(e);
-    } finally {
-      call.done();
-      res.abort();
-    }
-  }
-  const it = iterate();
+  const it = new UpstreamChunks(res, new ChunkDecoder(adapter, state), call, model);
   return {
     [Symbol.asyncIterator]: () => it,
     cancel: () => {
@@ -318,4 +301,71 @@ function makeChunkStream(res: UpstreamExchange, adapter: WireAdapter, state: Str
       res.abort();
     },
   };
+}
+
+const DONE: IteratorResult<ChatChunk> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The chunks of one upstream stream, decoded a body read at a time and handed out one by one.
+ * A plain iterator rather than an async generator: a chunk already decoded is returned without
+ * resuming a generator, and a read is awaited only when none is left. Whatever way it ends
+ * (the last chunk, a failure, or the consumer stopping early) it releases the call once.
+ */
+class UpstreamChunks implements AsyncIterator<ChatChunk> {
+  private ready: ChatChunk[] = NONE;
+  private index = 0;
+  private finished = false;
+  /** Thrown once the chunks decoded before it have been handed out. */
+  private pending: GatewayError | null = null;
+
+  constructor(
+    private readonly res: UpstreamExchange,
+    private readonly decoder: ChunkDecoder,
+    private readonly call: CallControl,
+    private readonly model: string,
+  ) {}
+
+  async next(): Promise<IteratorResult<ChatChunk>> {
+    try {
+      for (;;) {
+        if (this.index < this.ready.length) return { done: false, value: named(this.ready[this.index++]!, this.model) };
+        if (this.finished) {
+          const e = this.pending;
+          this.pending = null;
+          if (e) throw e;
+          return DONE;
+        }
+        const bytes = this.res.take();
+        if (bytes) {
+          this.ready = bytes.length === 1 ? this.decoder.push(bytes[0]!) : bytes.flatMap((b) => this.decoder.push(b));
+          this.index = 0;
+          if (this.ready.length) this.call.firstToken();
+        } else if (this.res.complete) {
+          this.ready = this.decoder.end();
+          this.index = 0;
+          this.release();
+          if (!this.decoder.complete) this.pending = new GatewayError("upstream_error", "upstream stream ended before it was complete", { retryable: false });
+        } else {
+          await this.res.readable(); // throws the exchange's failure
+        }
+      }
+    } catch (e) {
+      this.release();
+      this.ready = NONE;
+      throw this.call.translate(e);
+    }
+  }
+
+  async return(): Promise<IteratorResult<ChatChunk>> {
+    this.release();
+    this.ready = NONE;
+    return DONE;
+  }
+
+  private release(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.call.done();
+    this.res.abort();
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * One upstream HTTP exchange, as an undici dispatch handler: the status when the response
- * starts, then the body either whole (`text()`) or as a pulled sequence of byte chunks with
- * backpressure (`chunks()`).
+ * starts, then the body either whole (`text()`) or as the reads queued so far (`take()`, and
+ * `readable()` to wait for more), with backpressure.
  *
  * It replaces undici's `request()` API on the hot path. That API wraps every response in a
  * Node `Readable` (a stream, its state, a consume promise and several event-loop hops per call);
@@ -13,7 +13,7 @@ import type { CancelSignal } from "../core/cancel.js";
 /** Bytes queued before the upstream socket is paused while a stream consumer catches up. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
-type Headers = Record<string, string | string[] | undefined>;
+type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 export class UpstreamExchange implements Dispatcher.DispatchHandler {
   statusCode = 0;
@@ -21,13 +21,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly response: Promise<UpstreamExchange>;
 
   private rawHeaders: Buffer[] = [];
-  private parsedHeaders: Headers | null = null;
+  private parsedHeaders: ResponseHeaders | null = null;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
+  /** `ended` and `failure` exclude each other: whichever comes first wins. */
   private ended = false;
   private failure: Error | null = null;
-  private started = false;
-  private aborted = false;
   private buffering = false;
   private abortFn: ((err: Error) => void) | null = null;
   private resumeFn: (() => void) | null = null;
@@ -41,8 +40,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   /** The response headers (parsed on first use: most calls never read them). */
-  get headers(): Headers {
-    return (this.parsedHeaders ??= util.parseHeaders(this.rawHeaders) as Headers);
+  get headers(): ResponseHeaders {
+    return (this.parsedHeaders ??= util.parseHeaders(this.rawHeaders) as ResponseHeaders);
   }
 
   /** True once the whole body has arrived (or the exchange failed). */
@@ -75,7 +74,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   /** The whole body has arrived (and nothing went wrong). */
   get complete(): boolean {
-    return this.ended && this.failure === null;
+    return this.ended;
   }
 
   /** Resolves when more of the body can be taken or it is complete; rejects with the exchange's failure. */
@@ -87,25 +86,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** The body as it arrives; the socket is paused while more than 64 KiB wait to be read. */
-  async *chunks(): AsyncGenerator<Buffer> {
-    for (;;) {
-      const q = this.take();
-      if (q) {
-        for (const c of q) {
-          if (this.aborted) break;
-          yield c;
-        }
-      } else if (this.complete) return;
-      else await this.readable();
-    }
-  }
-
   /** Stops the exchange (no-op once it has finished); the connection is closed, not reused. */
   abort(reason?: Error): void {
     if (this.finished) return;
     const err = reason ?? new Error("upstream exchange aborted");
-    this.aborted = true;
     this.queue = [];
     this.queuedBytes = 0;
     if (this.abortFn) this.abortFn(err);
@@ -124,7 +108,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.statusCode = statusCode;
     this.rawHeaders = rawHeaders;
     this.resumeFn = resume;
-    this.started = true;
     this.settle.resolve(this);
     return true;
   }
@@ -153,7 +136,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private fail(err: Error): void {
     if (this.finished) return;
     this.failure = err;
-    if (!this.started) this.settle.reject(err);
+    if (this.statusCode === 0) this.settle.reject(err); // the response has not started
     this.wake();
   }
 

@@ -296,10 +296,7 @@ function makeChunkStream(res: UpstreamExchange, adapter: WireAdapter, state: Str
   const it = new UpstreamChunks(res, new ChunkDecoder(adapter, state), call, model);
   return {
     [Symbol.asyncIterator]: () => it,
-    cancel: () => {
-      call.cancel();
-      res.abort();
-    },
+    cancel: () => call.cancel(), // the call's cancellation aborts the exchange
   };
 }
 

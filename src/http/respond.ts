@@ -1,26 +1,23 @@
-/** Writing responses on the raw Node response: JSON, the error envelope, and SSE. */
-import type { ServerResponse } from "node:http";
+/** Writing inference responses through a `Reply`: JSON, the error envelope, and SSE. */
 import { type GatewayError, openAIEnvelope } from "../core/errors.js";
+import type { HeaderBag, Reply } from "./reply.js";
 
-export type HeaderBag = Record<string, string>;
+export type { HeaderBag } from "./reply.js";
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: HeaderBag): void {
-  const payload = JSON.stringify(body);
+export function sendJson(reply: Reply, status: number, body: unknown, headers: HeaderBag): void {
   headers["content-type"] = "application/json";
-  headers["content-length"] = String(Buffer.byteLength(payload));
-  res.writeHead(status, headers);
-  res.end(payload);
+  reply.send(status, headers, JSON.stringify(body));
 }
 
-export function sendError(res: ServerResponse, err: GatewayError, headers: HeaderBag): void {
-  if (res.headersSent) {
-    res.destroy();
+export function sendError(reply: Reply, err: GatewayError, headers: HeaderBag): void {
+  if (reply.headersSent) {
+    reply.destroy();
     return;
   }
   if (err.retryAfterSeconds !== undefined && (err.status === 429 || err.status === 503)) {
     headers["retry-after"] = String(Math.ceil(err.retryAfterSeconds));
   }
-  sendJson(res, err.status, openAIEnvelope(err), headers);
+  sendJson(reply, err.status, openAIEnvelope(err), headers);
 }
 
 /**
@@ -38,17 +35,17 @@ export class SseWriter {
     this.scheduled = false;
     const out = this.pending;
     this.pending = "";
-    if (!out || this.res.destroyed || this.res.writableEnded) return;
-    if (!this.res.write(out)) this.blocked ??= drained(this.res).then(() => void (this.blocked = null));
+    if (!out || this.reply.closed) return;
+    if (!this.reply.write(out)) this.blocked ??= this.reply.drained().then(() => void (this.blocked = null));
   };
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(private readonly reply: Reply) {}
 
   start(headers: HeaderBag): void {
     headers["content-type"] = "text/event-stream; charset=utf-8";
     headers["cache-control"] = "no-cache";
     headers["x-accel-buffering"] = "no";
-    this.res.writeHead(200, headers);
+    this.reply.start(200, headers);
   }
 
   /** Queues one `data:` event for the end of this turn; returns a promise while the client is not keeping up. */
@@ -65,23 +62,10 @@ export class SseWriter {
   end(): void {
     const out = this.pending;
     this.pending = "";
-    if (out) this.res.end(out);
-    else this.res.end();
+    this.reply.end(out || undefined);
   }
 
   get closed(): boolean {
-    return this.res.destroyed || this.res.writableEnded;
+    return this.reply.closed;
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }

@@ -6,7 +6,9 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { createServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
-import { routeRequests } from "./routes/fast-path.js";
+import { inferenceEndpoint, routeRequests } from "./routes/fast-path.js";
+import { handleInference } from "./routes/inference.js";
+import { FastHttp } from "./fast-server.js";
 import type { SwitchboardConfig } from "../config/types.js";
 import { Authenticator } from "../policy/auth.js";
 import { LocalInvalidationBus } from "../policy/invalidation.js";
@@ -104,7 +106,15 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   let draining = false;
   const app = createApp(runtime, { readiness: { database: () => store.ping() }, isDraining: () => draining, metrics: createMetrics(usage) });
   const server = createServer(routeRequests(runtime, getRequestListener(app.fetch)));
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Inference requests are read off the socket by the gateway itself; the rest goes to Node's server.
+  const fast = new FastHttp(server, {
+    route: inferenceEndpoint,
+    handle: (endpoint, req, reply) => handleInference(runtime, endpoint, req, reply),
+    maxBodyBytes: config.server.maxBodyBytes,
+    keepAliveTimeoutMs: KEEP_ALIVE_MS,
+    requestTimeoutMs: server.headersTimeout,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.server.port, config.server.host, () => resolve());
@@ -118,8 +128,12 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
       draining = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      fast.drain();
       const drained = await Promise.race([stopped.then(() => true), sleep(opts.drainMs ?? 10_000).then(() => false)]);
-      if (!drained) server.closeAllConnections();
+      if (!drained) {
+        server.closeAllConnections();
+        fast.closeAll();
+      }
       await usage.close();
       keys.close();
       budgets.close();
@@ -136,6 +150,9 @@ function usageProblem(info: { rows: number; permanent: boolean; where: "database
   if (info.where === "spool") return info.permanent ? "spool write failed, row dropped" : "spool write failed, row kept in memory only";
   return "spool replay failed";
 }
+
+/** How long an idle keep-alive connection stays open (a little past common clients' 60 s). */
+const KEEP_ALIVE_MS = 65_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

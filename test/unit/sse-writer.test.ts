@@ -3,6 +3,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { SseWriter } from "../../src/http/respond.js";
+import { NodeReply } from "../../src/http/reply.js";
 
 let server: Server | undefined;
 
@@ -32,7 +33,7 @@ describe("SseWriter", () => {
     const write = res.write.bind(res);
     res.write = ((chunk: unknown, ...rest: never[]) => (writes.push(chunk), write(chunk as string, ...rest))) as typeof res.write;
 
-    const sse = new SseWriter(res);
+    const sse = new SseWriter(new NodeReply(res));
     sse.start({ "x-request-id": "r1" });
     sse.data('{"a":1}');
     sse.data('{"a":2}');
@@ -50,7 +51,7 @@ describe("SseWriter", () => {
 
   it("makes the writer wait while the client does not read, and delivers everything once it does", async () => {
     const { res, client: clientP } = await open();
-    const sse = new SseWriter(res);
+    const sse = new SseWriter(new NodeReply(res));
     sse.start({});
     const event = JSON.stringify({ text: "x".repeat(16 * 1024) });
     sse.data(event); // the headers leave with the first event

@@ -1,9 +1,11 @@
 /**
- * The hot path skips the web framework: inference requests go straight from Node's request
- * listener to the pipeline; everything else (management, models, probes, UI) goes to hono.
+ * Which requests are inference requests (the hot path, served without the web framework), and
+ * the Node `http` listener that sends them to the inference handler and everything else
+ * (management, models, probes) to hono.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Runtime } from "../../pipeline/context.js";
+import { NodeInbound, NodeReply } from "../reply.js";
 import { handleInference, type Endpoint } from "./inference.js";
 
 const INFERENCE: Record<string, Endpoint> = {
@@ -13,17 +15,17 @@ const INFERENCE: Record<string, Endpoint> = {
   "/embeddings": "embeddings",
 };
 
+/** The inference endpoint a request is for, if any (the query string is ignored). */
+export function inferenceEndpoint(method: string | undefined, url: string): Endpoint | undefined {
+  if (method !== "POST") return undefined;
+  const q = url.indexOf("?");
+  return INFERENCE[q < 0 ? url : url.slice(0, q)];
+}
+
 export function routeRequests(rt: Runtime, other: (req: IncomingMessage, res: ServerResponse) => unknown) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method === "POST") {
-      const url = req.url ?? "";
-      const q = url.indexOf("?");
-      const endpoint = INFERENCE[q < 0 ? url : url.slice(0, q)];
-      if (endpoint) {
-        void handleInference(rt, endpoint, req, res);
-        return;
-      }
-    }
-    void other(req, res);
+    const endpoint = inferenceEndpoint(req.method, req.url ?? "");
+    if (endpoint) void handleInference(rt, endpoint, new NodeInbound(req), new NodeReply(res));
+    else void other(req, res);
   };
 }

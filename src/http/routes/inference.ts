@@ -1,15 +1,16 @@
 /**
- * The inference endpoints on the raw Node request/response (the hot path: no web-stream
- * conversion). Hono routes here and the handler writes the response itself.
+ * The inference endpoints (the hot path). The handler reads the request and writes the
+ * response through `Inbound` / `Reply`, so the same code serves the gateway's own HTTP/1.1
+ * connections and the connections Node's `http` server handles.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { Cancellation } from "../../core/cancel.js";
 import { GatewayError, toGatewayError } from "../../core/errors.js";
 import { acceptableRequestId, newRequestId } from "../../core/ids.js";
 import { parseChatRequest, runChat, type ChunkSink } from "../../pipeline/chat.js";
 import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/context.js";
 import { parseEmbeddingsRequest, runEmbeddings } from "../../pipeline/embeddings.js";
-import { parseJsonObject, readBody } from "../body.js";
+import { parseJsonObject } from "../body.js";
+import type { Inbound, Reply } from "../reply.js";
 import { microsToUsd } from "../../catalog/prices.js";
 import { settleBudget } from "../../pipeline/budget.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
@@ -17,15 +18,13 @@ import { RAW_JSON } from "../../wire/raw.js";
 
 export type Endpoint = "chat" | "embeddings";
 
-export async function handleInference(rt: Runtime, endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbound, res: Reply): Promise<void> {
   const receivedAt = performance.now();
   const given = req.headers["x-request-id"];
   const requestId = typeof given === "string" && acceptableRequestId(given) ? given : newRequestId();
   const headers: HeaderBag = { "x-request-id": requestId };
   const cancellation = new Cancellation();
-  res.on("close", () => {
-    if (!res.writableFinished) cancellation.cancel();
-  });
+  res.onAbort(() => cancellation.cancel());
   const ctx: RequestContext = {
     requestId,
     endpoint,
@@ -40,8 +39,8 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inco
     attemptErrors: [],
   };
   try {
-    ctx.principal = await rt.auth.authenticate(req.headers, req.socket.remoteAddress);
-    const raw = parseJsonObject(await readBody(req, rt.config.server.maxBodyBytes));
+    ctx.principal = await rt.auth.authenticate(req.headers, req.remoteAddress);
+    const raw = parseJsonObject(await req.body(rt.config.server.maxBodyBytes));
     if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal.userId = raw.user;
     if (endpoint === "embeddings") {
       const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
@@ -89,7 +88,7 @@ function finalHeaders(ctx: RequestContext, rt: Runtime): HeaderBag {
 }
 
 /** Writes the chunks as SSE; a failure after the first byte ends the stream with an error event and no [DONE]. */
-async function writeStream(res: ServerResponse, ctx: RequestContext, relay: (send: ChunkSink) => Promise<void>, headers: HeaderBag): Promise<void> {
+async function writeStream(res: Reply, ctx: RequestContext, relay: (send: ChunkSink) => Promise<void>, headers: HeaderBag): Promise<void> {
   const sse = new SseWriter(res);
   sse.start(headers);
   try {

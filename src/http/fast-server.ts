@@ -1,0 +1,455 @@
+/**
+ * The gateway's own HTTP/1.1 connection handling for inference requests: the hot path.
+ *
+ * Node's `http` server costs about as much CPU per request as everything else a pass-through
+ * proxy does (an `IncomingMessage` and a `ServerResponse` stream per request, header objects,
+ * several event-loop hops). Inference requests have a narrow, regular shape — a POST with a
+ * JSON body and a `content-length` — so the gateway reads them straight off the socket and
+ * writes the response in one `write`.
+ *
+ * Anything outside that shape is left to Node: at a request boundary, the connection (with the
+ * bytes read so far put back) is handed to Node's `http` server, which serves it from then on.
+ * That covers every other route (management, models, probes), chunked or oversized request
+ * bodies, `Expect`, `Upgrade`, HTTP/1.0, duplicate or malformed headers and anything else this
+ * parser does not accept — Node answers those exactly as it always did (400, 413, 431, …).
+ *
+ * The node server is the one that listens; this takes its `connection` events. See
+ * docs/architecture.md ("The HTTP edge").
+ */
+import type { IncomingHttpHeaders, Server } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import { GatewayError } from "../core/errors.js";
+import type { HeaderBag, Inbound, Reply } from "./reply.js";
+
+export interface FastServerOptions<E> {
+  /** Which fast-path endpoint a request is for; undefined hands the connection to Node. */
+  route(method: string, url: string): E | undefined;
+  /** Serves one request; it writes its answer through the reply. */
+  handle(endpoint: E, req: Inbound, reply: Reply): unknown;
+  /** Bodies larger than this go to Node's server, which answers 413 the careful way. */
+  maxBodyBytes: number;
+  /** A connection idle this long between requests is closed (Node's `keepAliveTimeout`). */
+  keepAliveTimeoutMs: number;
+  /** A request whose head and body have not arrived within this is dropped (Node's `headersTimeout`). */
+  requestTimeoutMs?: number;
+}
+
+/** Node's own limit for a request head (`--max-http-header-size`). */
+const MAX_HEAD_BYTES = 16 * 1024;
+/** Bytes a client may send ahead (pipelined) while its current request is served. */
+const MAX_AHEAD_BYTES = 1024 * 1024;
+const CRLFCRLF = Buffer.from("\r\n\r\n");
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const DIGITS = /^\d{1,15}$/;
+/** Header values that go out as they are, in one ASCII string with the body. */
+const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+
+export class FastHttp<E> {
+  private readonly connections = new Set<Connection<E>>();
+  private readonly nodeListener: (socket: Socket) => void;
+  private readonly sweeper: NodeJS.Timeout;
+  draining = false;
+  /** @internal The end of every keep-alive response head, with the idle timeout as a hint to clients. */
+  readonly keepAliveLines: string;
+
+  constructor(private readonly server: Server, readonly o: FastServerOptions<E>) {
+    this.keepAliveLines = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(o.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
+    const listeners = server.listeners("connection") as Array<(socket: Socket) => void>;
+    if (listeners.length !== 1) throw new Error("FastHttp: expected Node's one connection listener on the server");
+    this.nodeListener = listeners[0]!;
+    server.removeListener("connection", this.nodeListener);
+    server.on("connection", (socket: Socket) => this.accept(socket));
+    this.sweeper = setInterval(() => this.sweep(), 1000);
+    this.sweeper.unref();
+    server.once("close", () => clearInterval(this.sweeper));
+  }
+
+  /** Connections currently served here (not handed to Node). */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Shutting down: idle connections close now, busy ones after their response. */
+  drain(): void {
+    this.draining = true;
+    for (const c of this.connections) if (c.idle) c.socket.destroy();
+  }
+
+  /** Drops every connection still open here. */
+  closeAll(): void {
+    for (const c of this.connections) c.socket.destroy();
+  }
+
+  private accept(socket: Socket): void {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    this.connections.add(new Connection(this, socket));
+  }
+
+  /** @internal */
+  forget(c: Connection<E>): void {
+    this.connections.delete(c);
+  }
+
+  /** @internal Gives the socket, with `buffered` put back in front, to Node's http server. */
+  handOver(c: Connection<E>, buffered: Buffer | null): void {
+    this.connections.delete(c);
+    const s = c.socket;
+    s.pause();
+    if (buffered && buffered.length) s.unshift(buffered);
+    this.nodeListener.call(this.server, s);
+    s.resume();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const requestTimeout = this.o.requestTimeoutMs ?? 60_000;
+    for (const c of this.connections) {
+      if (c.busy) continue;
+      if (c.partialSince ? now - c.partialSince > requestTimeout : now - c.lastActive > this.o.keepAliveTimeoutMs) c.socket.destroy();
+    }
+  }
+}
+
+interface Head {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  contentLength: number;
+  close: boolean;
+}
+
+class Connection<E> {
+  /** Bytes received and not consumed yet. */
+  private buf: Buffer | null = null;
+  /** The request being read (head parsed, body incomplete) or served. */
+  private head: Head | null = null;
+  private endpoint: E | undefined;
+  private bodyParts: Buffer[] = [];
+  private bodyBytes = 0;
+  private reply: FastReply | null = null;
+  /** The client half-closed, or asked to close: end after the current response. */
+  private closeAfter = false;
+  private gone = false;
+  lastActive = Date.now();
+  /** When the first byte of a request not yet complete arrived (0: none pending). */
+  partialSince = 0;
+
+  private readonly onData = (chunk: Buffer) => this.data(chunk);
+  private readonly onEnd = () => this.clientEnded();
+  private readonly onClose = () => this.closed();
+  private readonly onError = () => {};
+  private readonly onResponded = () => this.responded();
+
+  constructor(private readonly owner: FastHttp<E>, readonly socket: Socket) {
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("close", this.onClose);
+    socket.on("error", this.onError);
+  }
+
+  /** A request is being served (its response has not ended). */
+  get busy(): boolean {
+    return this.reply !== null;
+  }
+
+  get idle(): boolean {
+    return this.reply === null && this.head === null && this.buf === null;
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.reply) {
+      // Pipelined bytes: kept for after the current response.
+      this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+      if (this.buf.length > MAX_AHEAD_BYTES) this.socket.pause();
+      return;
+    }
+    if (this.head) {
+      this.bodyParts.push(chunk);
+      this.bodyBytes += chunk.length;
+      if (this.bodyBytes >= this.head.contentLength) this.bodyComplete();
+      return;
+    }
+    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.next();
+  }
+
+  /** Reads the next request from `buf`, if it is complete. */
+  private next(): void {
+    const buf = this.buf;
+    if (!buf || this.reply || this.head || this.gone) return;
+    const end = buf.indexOf(CRLFCRLF);
+    if (end < 0) {
+      if (buf.length > MAX_HEAD_BYTES) return this.handOver();
+      if (!this.partialSince) this.partialSince = Date.now();
+      return;
+    }
+    const head = parseHead(buf.toString("latin1", 0, end));
+    const endpoint = head && head.contentLength <= this.owner.o.maxBodyBytes ? this.owner.o.route(head.method, head.url) : undefined;
+    if (!head || endpoint === undefined) return this.handOver();
+    if (!this.partialSince) this.partialSince = Date.now();
+    this.head = head;
+    this.endpoint = endpoint;
+    const start = end + 4;
+    const available = buf.length - start;
+    if (available >= head.contentLength) {
+      const stop = start + head.contentLength;
+      this.bodyParts = [buf.subarray(start, stop)];
+      this.bodyBytes = head.contentLength;
+      this.buf = stop < buf.length ? buf.subarray(stop) : null;
+      this.dispatch();
+    } else {
+      this.bodyParts = available > 0 ? [buf.subarray(start)] : [];
+      this.bodyBytes = available;
+      this.buf = null;
+    }
+  }
+
+  private bodyComplete(): void {
+    const need = this.head!.contentLength;
+    const all = this.bodyParts.length === 1 ? this.bodyParts[0]! : Buffer.concat(this.bodyParts, this.bodyBytes);
+    if (all.length > need) {
+      this.buf = all.subarray(need);
+      this.bodyParts = [all.subarray(0, need)];
+    } else this.bodyParts = [all];
+    this.bodyBytes = need;
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    const head = this.head!;
+    const body = this.bodyParts.length === 0 ? EMPTY : this.bodyParts[0]!;
+    this.bodyParts = [];
+    this.partialSince = 0;
+    if (head.close) this.closeAfter = true;
+    const reply = new FastReply(this.socket, this.onResponded, this.closeAfter || this.owner.draining, this.owner.keepAliveLines);
+    this.reply = reply;
+    this.owner.o.handle(this.endpoint!, new FastInbound(head.headers, this.socket.remoteAddress, body), reply);
+  }
+
+  /** The current response has ended (or failed): serve what came next, or close. */
+  private responded(): void {
+    this.reply = null;
+    this.head = null;
+    this.endpoint = undefined;
+    this.lastActive = Date.now();
+    if (this.gone) return;
+    if (this.closeAfter || this.owner.draining) {
+      this.socket.end();
+      return;
+    }
+    if (this.buf) {
+      if (this.socket.isPaused()) this.socket.resume();
+      // Not from inside the previous handler's call stack.
+      queueMicrotask(() => this.next());
+    }
+  }
+
+  private handOver(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const s = this.socket;
+    s.off("data", this.onData);
+    s.off("end", this.onEnd);
+    s.off("close", this.onClose);
+    s.off("error", this.onError);
+    const buffered = this.buf;
+    this.buf = null;
+    this.owner.handOver(this, buffered);
+  }
+
+  private clientEnded(): void {
+    // allowHalfOpen: a client may send its request and then shut its side; answer, then close.
+    if (this.reply || this.head) this.closeAfter = true;
+    else this.socket.end();
+  }
+
+  private closed(): void {
+    this.gone = true;
+    this.owner.forget(this);
+    const r = this.reply;
+    this.reply = null;
+    r?.connectionClosed();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Parses a request head, or returns null when the fast path does not take it: anything but an
+ * HTTP/1.1 request in origin form with a `content-length`, unique well-formed header names, no
+ * `transfer-encoding`, `expect` or `upgrade`.
+ */
+export function parseHead(text: string): Head | null {
+  let eol = text.indexOf("\r\n");
+  const line = eol < 0 ? text : text.slice(0, eol);
+  const sp1 = line.indexOf(" ");
+  const sp2 = line.lastIndexOf(" ");
+  if (sp1 <= 0 || sp2 <= sp1 || line.slice(sp2 + 1) !== "HTTP/1.1") return null;
+  const method = line.slice(0, sp1);
+  const url = line.slice(sp1 + 1, sp2);
+  if (url.charCodeAt(0) !== 47 /* / */ || url.includes(" ") || !TOKEN.test(method)) return null;
+  const headers: IncomingHttpHeaders = {};
+  let contentLength = -1;
+  let close = false;
+  while (eol >= 0) {
+    const from = eol + 2;
+    eol = text.indexOf("\r\n", from);
+    const h = eol < 0 ? text.slice(from) : text.slice(from, eol);
+    const colon = h.indexOf(":");
+    if (colon <= 0) return null;
+    const name = h.slice(0, colon).toLowerCase();
+    if (!TOKEN.test(name) || headers[name] !== undefined) return null;
+    const value = h.slice(colon + 1).trim();
+    if (value.includes("\n") || value.includes("\r") || value.includes("\0")) return null;
+    switch (name) {
+      case "content-length":
+        if (!DIGITS.test(value)) return null;
+        contentLength = Number(value);
+        break;
+      case "transfer-encoding":
+      case "expect":
+      case "upgrade":
+        return null;
+      case "connection":
+        if (/(^|,)\s*close\s*(,|$)/i.test(value)) close = true;
+        else if (/upgrade/i.test(value)) return null;
+        break;
+    }
+    headers[name] = value;
+  }
+  if (contentLength < 0) return null;
+  return { method, url, headers, contentLength, close };
+}
+
+class FastInbound implements Inbound {
+  constructor(readonly headers: IncomingHttpHeaders, readonly remoteAddress: string | undefined, private readonly raw: Buffer) {}
+
+  body(maxBytes: number): Promise<Buffer> {
+    if (this.raw.length > maxBytes) return Promise.reject(new GatewayError("request_too_large", `request body exceeds the limit of ${maxBytes} bytes`));
+    return Promise.resolve(this.raw);
+  }
+}
+
+let dateAt = 0;
+let dateText = "";
+function httpDate(): string {
+  const now = Date.now();
+  if (now - dateAt >= 1000) {
+    dateAt = now - (now % 1000);
+    dateText = new Date(dateAt).toUTCString();
+  }
+  return dateText;
+}
+
+/** The reply to one request on a fast connection. */
+class FastReply implements Reply {
+  headersSent = false;
+  private ended = false;
+  /** The head of a streamed response, sent with its first piece. */
+  private pendingHead: string | null = null;
+  private abortFn: (() => void) | null = null;
+  /** A header value holds bytes beyond ASCII: the head is written as Latin-1, as Node does. */
+  private latin1 = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly done: () => void,
+    private readonly close: boolean,
+    private readonly keepAlive: string,
+  ) {}
+
+  get closed(): boolean {
+    return this.ended || this.socket.destroyed;
+  }
+
+  onAbort(fn: () => void): void {
+    this.abortFn = fn;
+  }
+
+  send(status: number, headers: HeaderBag, body: string): void {
+    if (this.closed) return;
+    headers["content-length"] = String(Buffer.byteLength(body));
+    this.headersSent = true;
+    this.ended = true;
+    this.writeHeadThen(this.head(status, headers), body);
+    this.done();
+  }
+
+  start(status: number, headers: HeaderBag): void {
+    headers["transfer-encoding"] = "chunked";
+    this.headersSent = true;
+    this.pendingHead = this.head(status, headers);
+  }
+
+  write(text: string): boolean {
+    if (this.closed) return false;
+    const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n` : "";
+    return this.writeHeadThen(this.takeHead(), piece);
+  }
+
+  drained(): Promise<void> {
+    const s = this.socket;
+    if (s.destroyed || !s.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        s.off("drain", done);
+        s.off("close", done);
+        resolve();
+      };
+      s.on("drain", done);
+      s.on("close", done);
+    });
+  }
+
+  end(text?: string): void {
+    if (this.closed) return;
+    this.ended = true;
+    const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n` : "0\r\n\r\n";
+    this.writeHeadThen(this.takeHead(), piece);
+    this.done();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** @internal The connection closed: an unfinished response is abandoned. */
+  connectionClosed(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.abortFn?.();
+  }
+
+  private takeHead(): string {
+    const h = this.pendingHead ?? "";
+    this.pendingHead = null;
+    return h;
+  }
+
+  private head(status: number, headers: HeaderBag): string {
+    let h = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    for (const k in headers) {
+      let v = headers[k]!;
+      if (!PLAIN_VALUE.test(v)) {
+        // As Node does, never let a value break the head; unlike Node, drop what cannot be sent instead of throwing.
+        v = v.replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+        this.latin1 = true;
+      }
+      h += `${k}: ${v}\r\n`;
+    }
+    h += `date: ${httpDate()}\r\n`;
+    h += this.close ? "connection: close\r\n\r\n" : this.keepAlive;
+    return h;
+  }
+
+  /** One write of head and body together; a head with Latin-1 bytes goes in a write of its own. */
+  private writeHeadThen(head: string, rest: string): boolean {
+    if (!this.latin1 || head === "") return this.socket.write(head + rest);
+    this.socket.write(Buffer.from(head, "latin1"));
+    return rest ? this.socket.write(rest) : true;
+  }
+}

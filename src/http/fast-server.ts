@@ -17,10 +17,11 @@
  * docs/architecture.md ("The HTTP edge").
  */
 import type { IncomingHttpHeaders, Server } from "node:http";
-import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { GatewayError } from "../core/errors.js";
-import type { HeaderBag, Inbound, Reply } from "./reply.js";
+import { FastReply } from "./fast-reply.js";
+import { parseHead, type Head } from "./http-head.js";
+import type { Inbound, Reply } from "./reply.js";
 
 export interface FastServerOptions<E> {
   /** Which fast-path endpoint a request is for; undefined hands the connection to Node. */
@@ -40,10 +41,6 @@ const MAX_HEAD_BYTES = 16 * 1024;
 /** Bytes a client may send ahead (pipelined) while its current request is served. */
 const MAX_AHEAD_BYTES = 1024 * 1024;
 const CRLFCRLF = Buffer.from("\r\n\r\n");
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const DIGITS = /^\d{1,15}$/;
-/** Header values that go out as they are, in one ASCII string with the body. */
-const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
 
 export class FastHttp<E> {
   private readonly connections = new Set<Connection<E>>();
@@ -112,14 +109,6 @@ export class FastHttp<E> {
       if (c.partialSince ? now - c.partialSince > requestTimeout : now - c.lastActive > this.o.keepAliveTimeoutMs) c.socket.destroy();
     }
   }
-}
-
-interface Head {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  contentLength: number;
-  close: boolean;
 }
 
 class Connection<E> {
@@ -278,53 +267,6 @@ class Connection<E> {
 
 const EMPTY = Buffer.alloc(0);
 
-/**
- * Parses a request head, or returns null when the fast path does not take it: anything but an
- * HTTP/1.1 request in origin form with a `content-length`, unique well-formed header names, no
- * `transfer-encoding`, `expect` or `upgrade`.
- */
-export function parseHead(text: string): Head | null {
-  let eol = text.indexOf("\r\n");
-  const line = eol < 0 ? text : text.slice(0, eol);
-  const sp1 = line.indexOf(" ");
-  const sp2 = line.lastIndexOf(" ");
-  if (sp1 <= 0 || sp2 <= sp1 || line.slice(sp2 + 1) !== "HTTP/1.1") return null;
-  const method = line.slice(0, sp1);
-  const url = line.slice(sp1 + 1, sp2);
-  if (url.charCodeAt(0) !== 47 /* / */ || url.includes(" ") || !TOKEN.test(method)) return null;
-  const headers: IncomingHttpHeaders = {};
-  let contentLength = -1;
-  let close = false;
-  while (eol >= 0) {
-    const from = eol + 2;
-    eol = text.indexOf("\r\n", from);
-    const h = eol < 0 ? text.slice(from) : text.slice(from, eol);
-    const colon = h.indexOf(":");
-    if (colon <= 0) return null;
-    const name = h.slice(0, colon).toLowerCase();
-    if (!TOKEN.test(name) || headers[name] !== undefined) return null;
-    const value = h.slice(colon + 1).trim();
-    if (value.includes("\n") || value.includes("\r") || value.includes("\0")) return null;
-    switch (name) {
-      case "content-length":
-        if (!DIGITS.test(value)) return null;
-        contentLength = Number(value);
-        break;
-      case "transfer-encoding":
-      case "expect":
-      case "upgrade":
-        return null;
-      case "connection":
-        if (/(^|,)\s*close\s*(,|$)/i.test(value)) close = true;
-        else if (/upgrade/i.test(value)) return null;
-        break;
-    }
-    headers[name] = value;
-  }
-  if (contentLength < 0) return null;
-  return { method, url, headers, contentLength, close };
-}
-
 class FastInbound implements Inbound {
   constructor(readonly headers: IncomingHttpHeaders, readonly remoteAddress: string | undefined, private readonly raw: Buffer) {}
 
@@ -334,122 +276,3 @@ class FastInbound implements Inbound {
   }
 }
 
-let dateAt = 0;
-let dateText = "";
-function httpDate(): string {
-  const now = Date.now();
-  if (now - dateAt >= 1000) {
-    dateAt = now - (now % 1000);
-    dateText = new Date(dateAt).toUTCString();
-  }
-  return dateText;
-}
-
-/** The reply to one request on a fast connection. */
-class FastReply implements Reply {
-  headersSent = false;
-  private ended = false;
-  /** The head of a streamed response, sent with its first piece. */
-  private pendingHead: string | null = null;
-  private abortFn: (() => void) | null = null;
-  /** A header value holds bytes beyond ASCII: the head is written as Latin-1, as Node does. */
-  private latin1 = false;
-
-  constructor(
-    private readonly socket: Socket,
-    private readonly done: () => void,
-    private readonly close: boolean,
-    private readonly keepAlive: string,
-  ) {}
-
-  get closed(): boolean {
-    return this.ended || this.socket.destroyed;
-  }
-
-  onAbort(fn: () => void): void {
-    this.abortFn = fn;
-  }
-
-  send(status: number, headers: HeaderBag, body: string): void {
-    if (this.closed) return;
-    headers["content-length"] = String(Buffer.byteLength(body));
-    this.headersSent = true;
-    this.ended = true;
-    this.writeHeadThen(this.head(status, headers), body);
-    this.done();
-  }
-
-  start(status: number, headers: HeaderBag): void {
-    headers["transfer-encoding"] = "chunked";
-    this.headersSent = true;
-    this.pendingHead = this.head(status, headers);
-  }
-
-  write(text: string): boolean {
-    if (this.closed) return false;
-    const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n` : "";
-    return this.writeHeadThen(this.takeHead(), piece);
-  }
-
-  drained(): Promise<void> {
-    const s = this.socket;
-    if (s.destroyed || !s.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        s.off("drain", done);
-        s.off("close", done);
-        resolve();
-      };
-      s.on("drain", done);
-      s.on("close", done);
-    });
-  }
-
-  end(text?: string): void {
-    if (this.closed) return;
-    this.ended = true;
-    const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n` : "0\r\n\r\n";
-    this.writeHeadThen(this.takeHead(), piece);
-    this.done();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  /** @internal The connection closed: an unfinished response is abandoned. */
-  connectionClosed(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.abortFn?.();
-  }
-
-  private takeHead(): string {
-    const h = this.pendingHead ?? "";
-    this.pendingHead = null;
-    return h;
-  }
-
-  private head(status: number, headers: HeaderBag): string {
-    let h = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
-    for (const k in headers) {
-      let v = headers[k]!;
-      if (!PLAIN_VALUE.test(v)) {
-        // As Node does, never let a value break the head; unlike Node, drop what cannot be sent instead of throwing.
-        v = v.replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
-        this.latin1 = true;
-      }
-      h += `${k}: ${v}\r\n`;
-    }
-    h += `date: ${httpDate()}\r\n`;
-    h += this.close ? "connection: close\r\n\r\n" : this.keepAlive;
-    return h;
-  }
-
-  /** One write of head and body together; a head with Latin-1 bytes goes in a write of its own. */
-  private writeHeadThen(head: string, rest: string): boolean {
-    if (!this.latin1 || head === "") return this.socket.write(head + rest);
-    this.socket.write(Buffer.from(head, "latin1"));
-    return rest ? this.socket.write(rest) : true;
-  }
-}

@@ -5,6 +5,7 @@
  * request through `Inbound` and writes the answer through `Reply`, and never touches either
  * server's objects.
  */
+import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "./body.js";
 
@@ -89,16 +90,7 @@ export class NodeReply implements Reply {
   }
 
   drained(): Promise<void> {
-    const res = this.res;
-    return new Promise((resolve) => {
-      const done = () => {
-        res.off("drain", done);
-        res.off("close", done);
-        resolve();
-      };
-      res.on("drain", done);
-      res.on("close", done);
-    });
+    return drained(this.res);
   }
 
   end(text?: string): void {
@@ -109,4 +101,17 @@ export class NodeReply implements Reply {
   destroy(): void {
     this.res.destroy();
   }
+}
+
+/** Resolves on the stream's next `drain`, or when it closes. */
+export function drained(stream: EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
 }

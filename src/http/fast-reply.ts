@@ -1,0 +1,118 @@
+/** The reply to one request on a connection of the gateway's HTTP/1.1 edge (see fast-server.ts). */
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import { drained, type HeaderBag, type Reply } from "./reply.js";
+
+/** Header values that go out as they are, in one ASCII string with the body. */
+const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+
+let dateAt = 0;
+let dateText = "";
+function httpDate(): string {
+  const now = Date.now();
+  if (now - dateAt >= 1000) {
+    dateAt = now - (now % 1000);
+    dateText = new Date(dateAt).toUTCString();
+  }
+  return dateText;
+}
+
+/** The reply to one request on a fast connection. */
+export class FastReply implements Reply {
+  headersSent = false;
+  private ended = false;
+  /** The head of a streamed response, sent with its first piece. */
+  private pendingHead: string | null = null;
+  private abortFn: (() => void) | null = null;
+  /** A header value holds bytes beyond ASCII: the head is written as Latin-1, as Node does. */
+  private latin1 = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly done: () => void,
+    private readonly close: boolean,
+    private readonly keepAlive: string,
+  ) {}
+
+  get closed(): boolean {
+    return this.ended || this.socket.destroyed;
+  }
+
+  onAbort(fn: () => void): void {
+    this.abortFn = fn;
+  }
+
+  send(status: number, headers: HeaderBag, body: string): void {
+    if (this.closed) return;
+    headers["content-length"] = String(Buffer.byteLength(body));
+    this.headersSent = true;
+    this.ended = true;
+    this.writeHeadThen(this.head(status, headers), body);
+    this.done();
+  }
+
+  start(status: number, headers: HeaderBag): void {
+    headers["transfer-encoding"] = "chunked";
+    this.headersSent = true;
+    this.pendingHead = this.head(status, headers);
+  }
+
+  write(text: string): boolean {
+    if (this.closed) return false;
+    const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n` : "";
+    return this.writeHeadThen(this.takeHead(), piece);
+  }
+
+  drained(): Promise<void> {
+    const s = this.socket;
+    return s.destroyed || !s.writableNeedDrain ? Promise.resolve() : drained(s);
+  }
+
+  end(text?: string): void {
+    if (this.closed) return;
+    this.ended = true;
+    const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n` : "0\r\n\r\n";
+    this.writeHeadThen(this.takeHead(), piece);
+    this.done();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** @internal The connection closed: an unfinished response is abandoned. */
+  connectionClosed(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.abortFn?.();
+  }
+
+  private takeHead(): string {
+    const h = this.pendingHead ?? "";
+    this.pendingHead = null;
+    return h;
+  }
+
+  private head(status: number, headers: HeaderBag): string {
+    let h = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    for (const k in headers) {
+      let v = headers[k]!;
+      if (!PLAIN_VALUE.test(v)) {
+        // As Node does, never let a value break the head; unlike Node, drop what cannot be sent instead of throwing.
+        v = v.replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+        this.latin1 = true;
+      }
+      h += `${k}: ${v}\r\n`;
+    }
+    h += `date: ${httpDate()}\r\n`;
+    h += this.close ? "connection: close\r\n\r\n" : this.keepAlive;
+    return h;
+  }
+
+  /** One write of head and body together; a head with Latin-1 bytes goes in a write of its own. */
+  private writeHeadThen(head: string, rest: string): boolean {
+    if (!this.latin1 || head === "") return this.socket.write(head + rest);
+    this.socket.write(Buffer.from(head, "latin1"));
+    return rest ? this.socket.write(rest) : true;
+  }
+}

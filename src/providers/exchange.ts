@@ -1,27 +1,25 @@
 /**
- * One upstream HTTP exchange, as an undici dispatch handler: the status when the response
- * starts, then the body either whole (`text()`) or as the reads queued so far (`take()`, and
- * `readable()` to wait for more), with backpressure.
+ * One upstream HTTP exchange, as the client's handler (./client.ts): the status when the
+ * response starts, then the body either whole (`text()`) or as the reads queued so far
+ * (`take()`, and `readable()` to wait for more), with backpressure.
  *
- * It replaces undici's `request()` API on the hot path. That API wraps every response in a
- * Node `Readable` (a stream, its state, a consume promise and several event-loop hops per call);
+ * No Node `Readable` is involved (a stream, its state and several event-loop hops per call):
  * the gateway only ever reads a body whole or chunk by chunk, which this does with a list.
  */
-import { util, type Dispatcher } from "undici";
 import type { CancelSignal } from "../core/cancel.js";
+import type { ExchangeHandler, ResponseHead } from "./client.js";
 
 /** Bytes queued before the upstream socket is paused while a stream consumer catches up. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
 type ResponseHeaders = Record<string, string | string[] | undefined>;
 
-export class UpstreamExchange implements Dispatcher.DispatchHandler {
+export class UpstreamExchange implements ExchangeHandler {
   statusCode = 0;
   /** Resolves once the status line and headers have arrived; rejects if the exchange fails before. */
   readonly response: Promise<UpstreamExchange>;
 
-  private rawHeaders: Buffer[] = [];
-  private parsedHeaders: ResponseHeaders | null = null;
+  private head: ResponseHead | null = null;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
   /** `ended` and `failure` exclude each other: whichever comes first wins. */
@@ -41,7 +39,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   /** The response headers (parsed on first use: most calls never read them). */
   get headers(): ResponseHeaders {
-    return (this.parsedHeaders ??= util.parseHeaders(this.rawHeaders) as ResponseHeaders);
+    return this.head?.headers ?? {};
   }
 
   /** True once the whole body has arrived (or the exchange failed). */
@@ -96,20 +94,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     else this.fail(err);
   }
 
-  // --- undici's handler interface
+  // --- the client's handler interface
 
-  onConnect(abort: (err?: Error) => void): void {
+  onConnect(abort: (err: Error) => void): void {
     if (this.failure || this.signal.aborted) abort(this.failure ?? this.signal.reason ?? new Error("cancelled"));
     else this.abortFn = abort;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // informational (100 Continue): the real response follows
+  onHeaders(statusCode: number, head: ResponseHead, resume: () => void): void {
     this.statusCode = statusCode;
-    this.rawHeaders = rawHeaders;
+    this.head = head;
     this.resumeFn = resume;
     this.settle.resolve(this);
-    return true;
   }
 
   onData(chunk: Buffer): boolean {

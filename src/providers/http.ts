@@ -1,9 +1,9 @@
 /**
- * The one place that talks HTTP to upstreams: keep-alive undici pools, connect / first-byte /
- * idle / total timeouts with explicit timers, cancellation, and SSE parsing into typed chunks.
+ * The one place that talks HTTP to upstreams: keep-alive connection pools (./client.ts),
+ * connect / first-byte / idle / total timeouts, cancellation, and SSE parsing into typed chunks.
  * A provider is a WireAdapter (pure translation) plus this.
  */
-import { Agent, Pool, type Dispatcher } from "undici";
+import { OriginPool, type ClientRequest } from "./client.js";
 import { UpstreamExchange } from "./exchange.js";
 import type { ProviderSettings } from "../config/types.js";
 import { Cancellation } from "../core/cancel.js";
@@ -122,7 +122,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
  * purpose: composed AbortSignal.timeout() signals can be garbage-collected on Node 20.
  */
 class CallControl {
-  /** Aborts the undici request; cheaper than an AbortController, and undici accepts it as a signal. */
+  /** Aborts the upstream exchange; cheaper than an AbortController. */
   readonly cancellation = new Cancellation();
   private reason: "total" | "first_token" | "client" | null = null;
   private totalTimer: NodeJS.Timeout;
@@ -168,9 +168,10 @@ class CallControl {
     if (this.reason === "total") return new GatewayError("upstream_timeout", `upstream did not complete within ${t.totalMs} ms`);
     if (this.reason === "first_token") return new GatewayError("upstream_timeout", `upstream sent no first token within ${t.firstTokenMs} ms`);
     const code = (e as { code?: string })?.code ?? "";
-    if (code === "UND_ERR_CONNECT_TIMEOUT") return new GatewayError("upstream_timeout", `could not connect to upstream within ${t.connectMs} ms`);
-    if (code === "UND_ERR_HEADERS_TIMEOUT") return new GatewayError("upstream_timeout", `upstream sent no response within ${t.firstTokenMs} ms`);
-    if (code === "UND_ERR_BODY_TIMEOUT") return new GatewayError("upstream_timeout", `upstream stalled for more than ${t.idleMs} ms`, { retryable: false });
+    if (code === "UPSTREAM_CONNECT_TIMEOUT") return new GatewayError("upstream_timeout", `could not connect to upstream within ${t.connectMs} ms`);
+    if (code === "UPSTREAM_HEADERS_TIMEOUT") return new GatewayError("upstream_timeout", `upstream sent no response within ${t.firstTokenMs} ms`);
+    if (code === "UPSTREAM_BODY_TIMEOUT") return new GatewayError("upstream_timeout", `upstream stalled for more than ${t.idleMs} ms`, { retryable: false });
+    if (code === "UPSTREAM_BAD_RESPONSE") return new GatewayError("upstream_error", `upstream sent an invalid HTTP response: ${(e as Error).message}`, { retryable: false });
     const detail = (e as Error)?.message || String(e);
     return new GatewayError("upstream_error", `upstream connection failed: ${code ? code + " " : ""}${detail}`, { cause: e });
   }
@@ -178,22 +179,22 @@ class CallControl {
 
 /**
  * One keep-alive pool for the provider's own origin (the common case: no URL parsing per
- * request); an agent, created on first use, for absolute URLs elsewhere.
+ * request), and pools created on first use for absolute URLs elsewhere.
  */
 class UpstreamDispatcher {
   private readonly origin: string;
-  private readonly pool: Pool;
-  private agent?: Agent;
+  private readonly pool: OriginPool;
+  private readonly others = new Map<string, OriginPool>();
 
   constructor(base: string, private readonly connectTimeoutMs: number) {
     this.origin = new URL(base).origin;
-    this.pool = new Pool(this.origin, { connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
+    this.pool = new OriginPool(this.origin, { connectTimeoutMs });
   }
 
   request(req: SignableRequest, call: CallControl, opts: CallOptions): Promise<UpstreamExchange> {
     const exchange = new UpstreamExchange(call.cancellation);
-    const options: Dispatcher.DispatchOptions = {
-      method: req.method as Dispatcher.HttpMethod,
+    const r: ClientRequest = {
+      method: req.method,
       path: "",
       headers: req.headers,
       body: req.body,
@@ -201,20 +202,20 @@ class UpstreamDispatcher {
       bodyTimeout: opts.timeouts.idleMs,
     };
     if (req.url.startsWith(this.origin) && req.url.charCodeAt(this.origin.length) === 47 /* "/" */) {
-      options.path = req.url.slice(this.origin.length);
-      this.pool.dispatch(options, exchange);
+      r.path = req.url.slice(this.origin.length);
+      this.pool.dispatch(r, exchange);
     } else {
-      this.agent ??= new Agent({ connect: { timeout: this.connectTimeoutMs }, keepAliveTimeout: 30_000, pipelining: 1, connections: 256 });
       const u = new URL(req.url);
-      options.origin = u.origin;
-      options.path = u.pathname + u.search;
-      this.agent.dispatch(options, exchange);
+      let pool = this.others.get(u.origin);
+      if (!pool) this.others.set(u.origin, (pool = new OriginPool(u.origin, { connectTimeoutMs: this.connectTimeoutMs })));
+      r.path = u.pathname + u.search;
+      pool.dispatch(r, exchange);
     }
     return exchange.response;
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), this.agent?.close()]);
+    await Promise.all([this.pool.close(), ...[...this.others.values()].map((p) => p.close())]);
   }
 }
 

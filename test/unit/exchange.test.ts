@@ -1,13 +1,13 @@
-/** UpstreamExchange, the undici dispatch handler every provider call goes through, against a real local server. */
+/** UpstreamExchange, the client handler every provider call goes through, against a real local server. */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Pool } from "undici";
 import { Cancellation } from "../../src/core/cancel.js";
+import { OriginPool } from "../../src/providers/client.js";
 import { UpstreamExchange } from "../../src/providers/exchange.js";
 
 let server: Server;
-let pool: Pool;
+let pool: OriginPool;
 /** Bytes the server managed to hand to the socket for /big before the client stopped reading. */
 let bigWritten = 0;
 let bigFinished = false;
@@ -46,11 +46,11 @@ beforeAll(async () => {
     }
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 4 });
+  pool = new OriginPool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connectTimeoutMs: 5000, connections: 4 });
 });
 
 afterAll(async () => {
-  await pool.destroy();
+  pool.destroy();
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
 });
@@ -67,7 +67,7 @@ async function* reads(ex: UpstreamExchange): AsyncGenerator<Buffer> {
 
 function start(path: string, signal = new Cancellation()): UpstreamExchange {
   const ex = new UpstreamExchange(signal);
-  pool.dispatch({ method: "GET", path, headersTimeout: 5000, bodyTimeout: 5000 }, ex);
+  pool.dispatch({ method: "GET", path, headers: {}, headersTimeout: 5000, bodyTimeout: 5000 }, ex);
   return ex;
 }
 

@@ -1,0 +1,391 @@
+/**
+ * The upstream HTTP/1.1 client against raw TCP and TLS servers that write exactly the bytes a
+ * test wants: framing, reuse, timeouts, limits, cancellation and malformed responses.
+ */
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import tls from "node:tls";
+import { afterEach, describe, expect, it } from "vitest";
+import { ClientError, OriginPool, type ClientRequest, type ExchangeHandler, type ResponseHead } from "../../src/providers/client.js";
+
+/** One request as the raw server read it. */
+interface Seen {
+  head: string;
+  body: string;
+  /** Which connection (0, 1, ...) it came on. */
+  conn: number;
+}
+
+type Respond = (req: Seen, socket: net.Socket) => void;
+
+/** A server that parses requests off the socket and lets the test write whatever it wants back. */
+async function rawServer(respond: Respond, opts: { secure?: boolean } = {}) {
+  const seen: Seen[] = [];
+  let conns = 0;
+  const sockets = new Set<net.Socket>();
+  const onSocket = (socket: net.Socket) => {
+    const conn = conns++;
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let buf = Buffer.alloc(0);
+    socket.on("data", (b: Buffer) => {
+      buf = Buffer.concat([buf, b]);
+      for (;;) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buf.toString("latin1", 0, end);
+        const len = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + len) return;
+        const req = { head, body: buf.toString("utf8", end + 4, end + 4 + len), conn };
+        buf = buf.subarray(end + 4 + len);
+        seen.push(req);
+        respond(req, socket);
+      }
+    });
+  };
+  const server = opts.secure
+    ? tls.createServer({ key: readFileSync(new URL("../fixtures/tls/localhost.key", import.meta.url)), cert: CERT }, onSocket)
+    : net.createServer(onSocket);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  const close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  };
+  cleanups.push(close);
+  return { port, seen, get connections() { return conns; }, sockets, close };
+}
+
+const CERT = readFileSync(new URL("../fixtures/tls/localhost.crt", import.meta.url));
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function pool(port: number, o: Partial<ConstructorParameters<typeof OriginPool>[1]> & { scheme?: string } = {}): OriginPool {
+  const p = new OriginPool(`${o.scheme ?? "http"}://127.0.0.1:${port}`, { connectTimeoutMs: 2000, ...o });
+  cleanups.push(() => p.destroy());
+  return p;
+}
+
+interface Outcome {
+  status: number;
+  head: ResponseHead | null;
+  body: string;
+  pieces: number;
+  error: (Error & { code?: string }) | null;
+}
+
+/** Runs one request to its end and collects everything the handler saw. */
+function send(p: OriginPool, req: Partial<ClientRequest> = {}, hooks: { abort?: (abort: (e: Error) => void) => void; pauseFirst?: number } = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const out: Outcome = { status: 0, head: null, body: "", pieces: 0, error: null };
+    const chunks: Buffer[] = [];
+    let resume: () => void = () => {};
+    const h: ExchangeHandler = {
+      onConnect: (abort) => hooks.abort?.(abort),
+      onHeaders: (status, head, r) => {
+        out.status = status;
+        out.head = head;
+        resume = r;
+      },
+      onData: (c) => {
+        chunks.push(Buffer.from(c));
+        out.pieces++;
+        if (hooks.pauseFirst && out.pieces === 1) {
+          setTimeout(resume, hooks.pauseFirst);
+          return false;
+        }
+        return true;
+      },
+      onComplete: () => {
+        out.body = Buffer.concat(chunks).toString("utf8");
+        resolve(out);
+      },
+      onError: (e) => {
+        out.error = e;
+        out.body = Buffer.concat(chunks).toString("utf8");
+        resolve(out);
+      },
+    };
+    p.dispatch({ method: "POST", path: "/v1/x", headers: {}, body: "{}", headersTimeout: 2000, bodyTimeout: 2000, ...req }, h);
+  });
+}
+
+const ok = (body: string, extra = "") => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("upstream client: requests and framing", () => {
+  it("writes one well-formed request, with its own host and length, dropping a caller's framing headers", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok('{"a":1}')));
+    const r = await send(pool(s.port), { headers: { authorization: "Bearer k", Host: "evil", "Content-Length": "999", "x-é": "no" } });
+    expect(r.error?.message).toMatch(/invalid request header/);
+    const good = await send(pool(s.port), { headers: { authorization: "Bearer k", Host: "evil", "Content-Length": "999" }, body: '{"q":"héllo"}' });
+    expect(good.status).toBe(200);
+    expect(good.body).toBe('{"a":1}');
+    expect(s.seen).toHaveLength(1);
+    expect(s.seen[0]!.head).toBe(`POST /v1/x HTTP/1.1\r\nhost: 127.0.0.1:${s.port}\r\nauthorization: Bearer k\r\ncontent-length: 14`);
+    expect(s.seen[0]!.body).toBe('{"q":"héllo"}');
+  });
+
+  it("refuses header values and paths that would break the request, sending nothing", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}")));
+    const p = pool(s.port);
+    for (const req of [{ headers: { "x-a": "1\r\nx-injected: 1" } }, { path: "/v1/x HTTP/1.1\r\n" }, { path: "/a b" }, { path: "no-slash" }, { method: "GET /" }]) {
+      const r = await send(p, req);
+      expect((r.error as ClientError).code).toBe("UPSTREAM_INVALID_REQUEST");
+    }
+    expect(s.connections).toBe(0);
+  });
+
+  it("reuses one keep-alive connection for requests in sequence, and parses headers on demand", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok('{"n":1}', "Set-Cookie: a=1\r\nset-cookie: b=2\r\nX-Thing:  spaced  \r\n")));
+    const p = pool(s.port);
+    for (let i = 0; i < 5; i++) {
+      const r = await send(p);
+      expect(r.body).toBe('{"n":1}');
+      expect(r.head!.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
+      expect(r.head!.headers["x-thing"]).toBe("spaced");
+    }
+    expect(s.connections).toBe(1);
+  });
+
+  const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n5;ext=1\r\n\n\nbc\n\r\n0\r\nx-trailer: t\r\n\r\n";
+  it("reads chunked bodies split at every byte, with extensions and trailers, and keeps the connection", async () => {
+    const s = await rawServer((req, sock) => {
+      const k = Number(/\/split\/(\d+)/.exec(req.head)![1]);
+      sock.write(chunked.slice(0, k));
+      setTimeout(() => sock.write(chunked.slice(k)), 2);
+    });
+    const p = pool(s.port);
+    for (let k = 1; k < chunked.length; k++) {
+      const r = await send(p, { path: `/split/${k}` });
+      expect(r.error).toBeNull();
+      expect(r.body, `split at ${k}`).toBe("data: a\n\nbc\n");
+    }
+    expect(s.connections).toBe(1);
+  });
+
+  it("reads content-length bodies split at every byte, including inside a multi-byte character", async () => {
+    const resp = ok('{"t":"héllo ✓"}');
+    const bytes = Buffer.from(resp);
+    const s = await rawServer((req, sock) => {
+      const k = Number(/\/split\/(\d+)/.exec(req.head)![1]);
+      sock.write(bytes.subarray(0, k));
+      setTimeout(() => sock.write(bytes.subarray(k)), 2);
+    });
+    const p = pool(s.port);
+    for (let k = 1; k < bytes.length; k++) {
+      const r = await send(p, { path: `/split/${k}` });
+      expect(r.body, `split at ${k}`).toBe('{"t":"héllo ✓"}');
+    }
+    expect(s.connections).toBe(1);
+  });
+
+  it("skips 100 Continue and 103 Early Hints before the real response", async () => {
+    const s = await rawServer((_, sock) => {
+      sock.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n");
+      setTimeout(() => sock.write(ok("{}")), 5);
+    });
+    const r = await send(pool(s.port));
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("{}");
+  });
+
+  it("reads a body that ends with the connection, and does not reuse that connection", async () => {
+    const s = await rawServer((_, sock) => {
+      sock.write("HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil ");
+      setTimeout(() => sock.end("close"), 5);
+    });
+    const p = pool(s.port);
+    expect((await send(p)).body).toBe("until close");
+    expect((await send(p)).body).toBe("until close");
+    expect(s.connections).toBe(2);
+  });
+
+  it("does not reuse a connection the response closes, nor after a HEAD or 204 mistakes the framing", async () => {
+    let n = 0;
+    const s = await rawServer((req, sock) => {
+      n++;
+      if (n === 1) sock.write(ok("{}", "connection: close\r\n"));
+      else if (req.head.startsWith("HEAD")) sock.write("HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n");
+      else if (n === 3) sock.write("HTTP/1.1 204 No Content\r\n\r\n");
+      else sock.write(ok('{"last":true}'));
+    });
+    const p = pool(s.port);
+    expect((await send(p)).status).toBe(200);
+    const head = await send(p, { method: "HEAD", body: undefined });
+    expect([head.status, head.body]).toEqual([200, ""]);
+    const empty = await send(p);
+    expect([empty.status, empty.body]).toEqual([204, ""]);
+    expect((await send(p)).body).toBe('{"last":true}');
+    expect(s.connections).toBe(2); // the first closed; the rest shared the second
+  });
+
+  it("honours the server's keep-alive timeout hint, closing idle connections a second early", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}", "keep-alive: timeout=1\r\n")));
+    const p = pool(s.port);
+    await send(p);
+    await send(p);
+    expect(s.connections).toBe(2); // timeout=1 leaves no time to reuse it
+  });
+
+  it("drops an idle connection the server closed, and the next request opens a new one", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}")));
+    const p = pool(s.port);
+    await send(p);
+    for (const sock of s.sockets) sock.end();
+    await delay(30);
+    expect(p.connections).toBe(0);
+    expect((await send(p)).status).toBe(200);
+    expect(s.connections).toBe(2);
+  });
+
+  it("pauses reading while the handler is behind and resumes when asked", async () => {
+    const s = await rawServer((_, sock) => {
+      sock.write("HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nabcd");
+      setTimeout(() => sock.write("efgh"), 10);
+    });
+    const r = await send(pool(s.port), { bodyTimeout: 50 }, { pauseFirst: 150 });
+    expect(r.error).toBeNull(); // time spent paused is not upstream silence
+    expect(r.body).toBe("abcdefgh");
+  });
+});
+
+describe("upstream client: failures", () => {
+  it("times out waiting for headers, and for a stalled body", async () => {
+    const s = await rawServer((req, sock) => {
+      if (req.head.includes("/stall")) sock.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+    });
+    const p = pool(s.port);
+    const h = await send(p, { headersTimeout: 100 });
+    expect((h.error as ClientError).code).toBe("UPSTREAM_HEADERS_TIMEOUT");
+    const b = await send(p, { path: "/stall", bodyTimeout: 100 });
+    expect([(b.error as ClientError).code, b.status, b.body]).toEqual(["UPSTREAM_BODY_TIMEOUT", 200, "abc"]);
+    await delay(20);
+    expect(p.connections).toBe(0); // both connections were closed, not pooled
+  });
+
+  it("times out a connection whose TLS handshake never finishes", async () => {
+    const held: net.Socket[] = [];
+    const silent = net.createServer((sock) => void held.push(sock));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    cleanups.push(() => {
+      for (const sock of held) sock.destroy();
+      return new Promise((r) => silent.close(r));
+    });
+    const p = pool((silent.address() as net.AddressInfo).port, { scheme: "https", connectTimeoutMs: 100 });
+    const r = await send(p);
+    expect((r.error as ClientError).code).toBe("UPSTREAM_CONNECT_TIMEOUT");
+  });
+
+  it("reports a refused connection with its system code", async () => {
+    const s = await rawServer(() => {});
+    await s.close();
+    const r = await send(pool(s.port));
+    expect(r.error?.code).toBe("ECONNREFUSED");
+  });
+
+  it("fails when the server closes the connection mid-response", async () => {
+    const s = await rawServer((_, sock) => {
+      sock.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial");
+      setTimeout(() => sock.destroy(), 5);
+    });
+    const r = await send(pool(s.port));
+    expect([(r.error as ClientError).code, r.body]).toEqual(["UPSTREAM_CLOSED", "partial"]);
+  });
+
+  it.each([
+    ["a bad status line", "HTTP/2 200 OK\r\n\r\n"],
+    ["a bad chunk size", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"],
+    ["chunk data without its line break", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nabX\r\n"],
+    ["conflicting content-lengths", "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nab"],
+    ["an unknown transfer coding", "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n"],
+    ["headers that never end", "HTTP/1.1 200 OK\r\n" + "x-long: " + "a".repeat(70_000)],
+    ["a protocol switch", "HTTP/1.1 101 Switching Protocols\r\n\r\n"],
+  ])("rejects %s as a malformed response", async (_name, bytes) => {
+    const s = await rawServer((_, sock) => sock.write(bytes));
+    const r = await send(pool(s.port));
+    expect((r.error as ClientError).code).toBe("UPSTREAM_BAD_RESPONSE");
+  });
+
+  it("does not reuse a connection that sent bytes past the response", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}") + "HTTP/1.1 200 OK\r\n"));
+    const p = pool(s.port);
+    expect((await send(p)).body).toBe("{}");
+    expect((await send(p)).body).toBe("{}");
+    expect(s.connections).toBe(2);
+  });
+});
+
+describe("upstream client: limits, cancellation, TLS, closing", () => {
+  it("opens at most `connections` sockets and queues the rest in order", async () => {
+    const s = await rawServer((req, sock) => setTimeout(() => sock.write(ok(JSON.stringify(req.body))), 20));
+    const p = pool(s.port, { connections: 2 });
+    const order: number[] = [];
+    const all = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send(p, { body: String(i) }).then((r) => {
+          order.push(i);
+          return r.body;
+        }),
+      ),
+    );
+    expect(all).toEqual(["0", "1", "2", "3", "4", "5"].map((x) => JSON.stringify(x)));
+    expect(s.connections).toBe(2);
+    expect(s.seen.map((x) => x.body)).toEqual(["0", "1", "2", "3", "4", "5"]);
+  });
+
+  it("aborts a queued request without sending it, and an active one by closing its connection", async () => {
+    const s = await rawServer((req, sock) => {
+      if (req.body === "slow") return; // never answers
+      sock.write(ok("{}"));
+    });
+    const p = pool(s.port, { connections: 1 });
+    let abortActive!: (e: Error) => void;
+    let abortQueued!: (e: Error) => void;
+    const active = send(p, { body: "slow" }, { abort: (a) => (abortActive = a) });
+    const queued = send(p, { body: "queued" }, { abort: (a) => (abortQueued = a) });
+    await delay(30);
+    abortQueued(new Error("client left"));
+    expect((await queued).error?.message).toBe("client left");
+    abortActive(new Error("stop"));
+    expect((await active).error?.message).toBe("stop");
+    expect((await send(p, { body: "next" })).status).toBe(200);
+    expect(s.seen.map((x) => x.body)).toEqual(["slow", "next"]);
+    expect(s.connections).toBe(2);
+  });
+
+  it("an abort before the request starts settles it at once", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}")));
+    const r = await send(pool(s.port), {}, { abort: (a) => a(new Error("already gone")) });
+    expect(r.error?.message).toBe("already gone");
+    expect(s.connections).toBe(0);
+  });
+
+  it("speaks HTTPS with the server name checked against the certificate, reusing the connection", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok('{"tls":true}')), { secure: true });
+    const p = new OriginPool(`https://localhost:${s.port}`, { connectTimeoutMs: 2000, tls: { ca: CERT } });
+    cleanups.push(() => p.destroy());
+    expect((await send(p)).body).toBe('{"tls":true}');
+    expect((await send(p)).body).toBe('{"tls":true}');
+    expect(s.connections).toBe(1);
+    const untrusted = await send(pool(s.port, { scheme: "https" }));
+    expect(untrusted.error?.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
+  });
+
+  it("close() lets requests in flight finish, then refuses new ones", async () => {
+    const s = await rawServer((_, sock) => setTimeout(() => sock.write(ok("{}")), 30));
+    const p = pool(s.port);
+    const inflight = send(p);
+    await delay(5);
+    const closed = p.close();
+    expect((await inflight).status).toBe(200);
+    await closed;
+    expect(p.connections).toBe(0);
+    expect(((await send(p)).error as ClientError).code).toBe("UPSTREAM_POOL_CLOSED");
+  });
+});

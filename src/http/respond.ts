@@ -1,12 +1,14 @@
 /** Writing inference responses through a `Reply`: JSON, the error envelope, and SSE. */
 import { type GatewayError, openAIEnvelope } from "../core/errors.js";
+import { RAW_JSON } from "../wire/raw.js";
 import type { HeaderBag, Reply } from "./reply.js";
 
 export type { HeaderBag } from "./reply.js";
 
-export function sendJson(reply: Reply, status: number, body: unknown, headers: HeaderBag): void {
+/** Sends `body` as JSON: the upstream's own text when the body is an upstream object left unchanged (RAW_JSON). */
+export function sendJson(reply: Reply, status: number, body: object, headers: HeaderBag): void {
   headers["content-type"] = "application/json";
-  reply.send(status, headers, JSON.stringify(body));
+  reply.send(status, headers, RAW_JSON.get(body) ?? JSON.stringify(body));
 }
 
 export function sendError(reply: Reply, err: GatewayError, headers: HeaderBag): void {

@@ -71,9 +71,12 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
         const res = await send(adapter.chatRequest(req, false), opts, call);
         const text = await res.text();
         if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
-        const r = adapter.chatResponse(parseJson(text, o.id));
+        const r = adapter.chatResponse(parseJson(text, o.id), text);
         // Some providers (Gemini, Cohere, Bedrock) do not name the model in the response.
-        if (!r.model) r.model = req.model;
+        if (!r.model) {
+          r.model = req.model;
+          RAW_JSON.delete(r);
+        }
         return r;
       } catch (e) {
         throw call.translate(e);

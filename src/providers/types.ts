@@ -74,7 +74,11 @@ export interface WireAdapter {
   /** Registry type name, e.g. "openai". */
   readonly type: string;
   chatRequest(req: ChatRequest, stream: boolean): UpstreamRequest;
-  chatResponse(body: unknown): ChatCompletion;
+  /**
+   * The canonical completion of a response body. `text` is the body's JSON text: an adapter that
+   * returns `body` itself, unchanged, records it in RAW_JSON so it is relayed without serialising.
+   */
+  chatResponse(body: unknown, text?: string): ChatCompletion;
   /** Turns one upstream SSE event into zero or more canonical chunks; "done" ends the stream. */
   streamEvent(event: { event?: string; data: string }, state: StreamState): ChatChunk[] | "done";
   embeddingsRequest?(req: EmbeddingsRequest): UpstreamRequest;

@@ -51,6 +51,18 @@ describe("non-stream", () => {
     expect(rows[0]).toMatchObject({ attempt: 1, provider: "up", model: "gpt-4o-mini", requestedModel: "up:gpt-4o-mini", status: 200, promptTokens: 11, completionTokens: 4, totalTokens: 15, streamed: false, usageEstimated: false });
   });
 
+  it("relays an unchanged upstream completion as the upstream's own text, and serialises one it had to complete", async () => {
+    const upstream = '{"id":"chatcmpl-raw", "object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"h\\u00e9"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2},"x_vendor":{"kept":true}}';
+    fake.enqueue({ body: upstream });
+    const asIs = await gw.post("/v1/chat/completions", { model: "up:gpt-4o-mini", messages });
+    expect(await asIs.text()).toBe(upstream);
+
+    // No `object` and no `model`: the gateway fills them in, so the body is serialised again.
+    fake.enqueue({ body: '{"id":"chatcmpl-raw","created":1,"choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}]}' });
+    const completed = await gw.client.chat.completions.create({ model: "up:gpt-4o-mini", messages });
+    expect(completed).toMatchObject({ id: "chatcmpl-raw", object: "chat.completion", model: "gpt-4o-mini" });
+  });
+
   it("accepts provider/model and aliases, and the client's x-request-id", async () => {
     const r1 = await gw.client.chat.completions.create({ model: "up/gpt-4o", messages }).withResponse();
     expect(fake.calls[0]!.body.model).toBe("gpt-4o");

@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
-import { checkRecord } from "./ledger.js";
+import { checkRecord, usageLine } from "./ledger.js";
 import { SegmentReader } from "./spool-reader.js";
 import { Spool, type Segment } from "./spool.js";
 import type { UsageRecord, UsageSink } from "./types.js";
@@ -160,7 +160,7 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
       return;
     }
     checkRecord(row);
-    const line = JSON.stringify(row);
+    const line = usageLine(row);
     let seg: Segment;
     try {
       seg = this.spool.append(line + "\n");

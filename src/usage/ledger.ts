@@ -62,12 +62,21 @@ const INSERT_TAIL = sql.raw(`::jsonb) as r on conflict (request_id, attempt) do 
 /** Inserts `records` with one statement; returns how many were new (duplicates are skipped). */
 export async function insertUsageRecords(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<number> {
   for (const r of records) checkRecord(r);
-  return insertUsageLines(db, records.map((r) => JSON.stringify(r)));
+  return insertUsageLines(db, records.map(usageLine));
 }
 
 /**
- * Inserts rows already serialised as JSON (by `JSON.stringify` of a checked `UsageRecord`, as
- * the spool holds them) with one statement; returns how many were new.
+ * A checked record as one line of JSON — what the spool and the writer's queue hold. The same
+ * text as `JSON.stringify(r)`, made without the Date: an object with a `toJSON` method takes V8
+ * off its fast serialisation path (2.5 times slower for a usage row).
+ */
+export function usageLine(r: UsageRecord): string {
+  return JSON.stringify({ ...r, createdAt: r.createdAt.toISOString() });
+}
+
+/**
+ * Inserts rows already serialised as JSON (by `usageLine` of a checked `UsageRecord`, as the
+ * spool holds them) with one statement; returns how many were new.
  */
 export async function insertUsageLines(db: Kysely<Database>, lines: readonly string[]): Promise<number> {
   if (lines.length === 0) return 0;

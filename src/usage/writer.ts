@@ -18,7 +18,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
-import { checkRecord, insertUsageLines, isPermanentRowError, MAX_ROWS_PER_INSERT } from "./ledger.js";
+import { checkRecord, insertUsageLines, isPermanentRowError, MAX_ROWS_PER_INSERT, usageLine } from "./ledger.js";
 import type { UsageRecord, UsageSink } from "./types.js";
 
 export interface UsageWriterOptions {
@@ -128,7 +128,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
    */
   record(row: UsageRecord): void {
     checkRecord(row);
-    if (this.closed || !this.enqueue(JSON.stringify(row), null as Tag)) this.stats.dropped++;
+    if (this.closed || !this.enqueue(usageLine(row), null as Tag)) this.stats.dropped++;
   }
 
   /** Queues one row, serialised as JSON, with its tag; false (nothing queued) when the queue is full. O(1). */

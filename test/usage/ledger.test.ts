@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/store/migrate.js";
-import { insertUsageRecords, isPermanentRowError, MAX_ROWS_PER_INSERT } from "../../src/usage/ledger.js";
+import { insertUsageRecords, isPermanentRowError, MAX_ROWS_PER_INSERT, usageLine } from "../../src/usage/ledger.js";
+import { parseSpoolLine } from "../../src/usage/spool-reader.js";
 import { countUsage, listUsageByRequest } from "../../src/usage/query.js";
 import { STORE_HOOK_TIMEOUT_MS, storeBackends, type TestStore } from "../store/backends.js";
 import { attempts, uniqueRequestId, usageRecord } from "./fixtures.js";
@@ -65,6 +66,14 @@ describe.each(backends)("usage ledger on $kind", (backend) => {
     await expect(insertUsageRecords(t.store.db, rows)).rejects.toThrow(
       `at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${MAX_ROWS_PER_INSERT + 1}`,
     );
+  });
+});
+
+describe("usageLine", () => {
+  it("is the text JSON.stringify gives, and reads back as the same record", () => {
+    const r = usageRecord({ requestId: uniqueRequestId(), receipt: { routing: { alias: null, deployments: ["a:b"] } } });
+    expect(usageLine(r)).toBe(JSON.stringify(r));
+    expect(parseSpoolLine(usageLine(r))).toEqual(r);
   });
 });
 

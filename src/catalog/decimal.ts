@@ -40,18 +40,45 @@ export function parseDecimal(text: string): Decimal | undefined {
   return { digits: BigInt(all === "" ? "0" : all), scale };
 }
 
-const cache = new Map<number, Decimal>();
+/**
+ * A decimal that also fits plain numbers: `digits` and `10^scale` as doubles, both below 2^52,
+ * so products and quotients with other such integers can be computed exactly without BigInts.
+ */
+export interface PriceDecimal extends Decimal {
+  small: { digits: number; pow: number } | null;
+}
+
+const cache = new Map<number, PriceDecimal>();
+
+/** Below this, sums of two integers are still exact doubles. */
+export const EXACT_LIMIT = 2 ** 52;
 
 /** The exact decimal a JS number literal denotes (its shortest round-trip form). Memoised. */
-export function decimalOf(x: number): Decimal {
+export function decimalOf(x: number): PriceDecimal {
   let d = cache.get(x);
   if (d) return d;
   if (!Number.isFinite(x) || x < 0) throw new RangeError(`a price must be a finite number ≥ 0, got ${x}`);
-  d = parseDecimal(String(x));
-  if (!d) throw new RangeError(`not a decimal: ${x}`);
+  const parsed = parseDecimal(String(x));
+  if (!parsed) throw new RangeError(`not a decimal: ${x}`);
+  const digits = Number(parsed.digits);
+  d = { ...parsed, small: digits < EXACT_LIMIT && parsed.scale <= 15 ? { digits, pow: 10 ** parsed.scale } : null };
   if (cache.size > 10_000) cache.clear();
   cache.set(x, d);
   return d;
+}
+
+/** ⌈a / b⌉ for integers 0 ≤ a, b < 2^52, b > 0, exactly (every intermediate is an exact double). */
+export function ceilDivSmall(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  let r = a - q * b; // q·b ≤ a + b < 2^53: exact
+  if (r < 0) {
+    q--;
+    r += b;
+  } else if (r >= b) {
+    q++;
+    r -= b;
+  }
+  return r > 0 ? q + 1 : q;
 }
 
 export const POW10 = (n: number): bigint => 10n ** BigInt(n);

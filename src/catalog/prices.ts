@@ -9,7 +9,7 @@
  * uncached input = prompt − cached − cacheWrite; completion tokens INCLUDE reasoning tokens.
  * Long-context tiers are chosen by the total prompt tokens of the request.
  */
-import { ceilDiv, decimalOf, parseDecimal, POW10 } from "./decimal.js";
+import { ceilDiv, ceilDivSmall, decimalOf, EXACT_LIMIT, parseDecimal, POW10 } from "./decimal.js";
 import { findCatalogModel, PRICE_CATALOG_VERSION } from "./models.js";
 
 export { PRICE_CATALOG_VERSION };
@@ -98,6 +98,11 @@ export function partMicros(count: number, pricePerMillion: number): MicroUsd {
   const d = decimalOf(pricePerMillion);
   const n = tokens(count);
   if (n === 0 || d.digits === 0n) return 0;
+  if (d.small) {
+    // The common case (ordinary prices and token counts) in plain numbers, as exact as BigInts.
+    const a = n * d.small.digits;
+    if (a < EXACT_LIMIT) return ceilDivSmall(a, d.small.pow);
+  }
   const micros = ceilDiv(BigInt(n) * d.digits, POW10(d.scale));
   return toSafe(micros);
 }
@@ -146,10 +151,10 @@ export function maxCostOf(price: ModelPrice, promptTokens: number, maxOutputToke
 export function microsToUsd(micros: MicroUsd): string {
   if (!Number.isSafeInteger(micros)) throw new RangeError(`micro-USD must be a safe integer, got ${micros}`);
   const negative = micros < 0;
-  const abs = BigInt(negative ? -micros : micros);
-  const whole = abs / 1_000_000n;
-  const frac = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
-  return `${negative ? "-" : ""}${whole}${frac ? `.${frac}` : ""}`;
+  const abs = negative ? -micros : micros;
+  const rest = abs % 1_000_000; // exact for safe integers, and so is the division below
+  const frac = rest === 0 ? "" : String(rest).padStart(6, "0").replace(/0+$/, "");
+  return `${negative ? "-" : ""}${(abs - rest) / 1_000_000}${frac ? `.${frac}` : ""}`;
 }
 
 /**

@@ -72,6 +72,27 @@ describe("costOf", () => {
     expect(partMicros(123_456_789, 0.003625)).toBe(447_531); // 447 530.860… → up
   });
 
+  it("computes in plain numbers exactly what the BigInt reference gives, up to the limits", () => {
+    const reference = (count: number, price: number) => {
+      const [int, frac = ""] = String(price).includes("e") ? [price.toFixed(20).replace(/0+$/, ""), ""] : String(price).split(".");
+      const [i, f] = frac ? [int, frac] : (int!.split(".") as [string, string?]);
+      const digits = BigInt((i ?? "") + (f ?? "") || "0");
+      const pow = 10n ** BigInt((f ?? "").length);
+      const n = BigInt(Math.ceil(count));
+      return Number((n * digits + pow - 1n) / pow);
+    };
+    const prices = [0.07, 0.1, 0.15, 0.6, 2.1875, 0.003625, 0.00875, 15, 75, 1.1, 0.000001, 123.456789, 3e-7];
+    const counts = [1, 3, 7, 10, 999, 1_000_000, 123_456_789, 2 ** 31, 2 ** 40 + 7, 9_007_199_254];
+    for (const p of prices) for (const c of counts) expect(partMicros(c, p), `${c} × ${p}`).toBe(reference(c, p));
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let k = 0; k < 2000; k++) {
+      const p = Number((rnd() * 100).toFixed(Math.floor(rnd() * 7)));
+      const c = Math.floor(rnd() * 10 ** Math.floor(rnd() * 10));
+      expect(partMicros(c, p), `${c} × ${p}`).toBe(reference(c, p));
+    }
+  });
+
   it("sums many small requests without drift", () => {
     const p = price("openai", "gpt-4o-mini");
     let total = 0;

@@ -82,11 +82,12 @@ export class ResponseHead {
 
 /** Header lines into a record of lower-case names; repeated names become arrays. */
 function parseHeaderBlock(block: string): Headers {
-  const out: Headers = {};
+  const out: Headers = Object.create(null) as Headers; // a "__proto__" header is just a header
   for (const line of block.split("\r\n")) {
     const colon = line.indexOf(":");
     if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
+    // Not trimmed: a name with spaces around it is not a valid field name (and framing ignores it too).
+    const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     const had = out[name];
     if (had === undefined) out[name] = value;
@@ -134,6 +135,7 @@ export class OriginPool {
   /** Every connection open or opening. */
   readonly conns = new Set<Connection>();
   private closing: (() => void) | null = null;
+  private closingDone: Promise<void> | null = null;
   private closed = false;
   private sweeper: NodeJS.Timeout | null = null;
 
@@ -166,11 +168,11 @@ export class OriginPool {
     const now = Date.now();
     let conn: Connection | undefined;
     while ((conn = this.idle.pop())) {
-      if (conn.idleUntil > now) return conn.start(slot);
+      if (conn.idleUntil > now && conn.usable) return conn.start(slot);
       conn.destroy();
     }
     if (this.conns.size < this.max) {
-      new Connection(this).start(slot);
+      this.openFor(slot);
     } else {
       this.queue.push(slot);
     }
@@ -178,10 +180,11 @@ export class OriginPool {
 
   /** Waits for the requests in flight, then closes every connection. New requests fail. */
   close(): Promise<void> {
+    if (this.closingDone) return this.closingDone;
     this.closed = true;
     this.closeIdle();
-    if (this.conns.size === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.closing = resolve));
+    if (this.conns.size === 0 && this.queue.length === 0) return (this.closingDone = Promise.resolve());
+    return (this.closingDone = new Promise((resolve) => (this.closing = resolve)));
   }
 
   /** Fails the requests in flight and closes every connection now. */
@@ -213,8 +216,27 @@ export class OriginPool {
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
     const next = this.nextQueued();
-    if (next) new Connection(this).start(next);
+    if (next) this.openFor(next);
     this.checkClosed();
+  }
+
+  /** A connection that has died must not be handed out again, even before its socket reports `close`. */
+  unidle(conn: Connection): void {
+    const i = this.idle.indexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  /** Opens a new connection for `slot`; a connect that throws (bad TLS options) fails the request only. */
+  private openFor(slot: Slot): void {
+    let conn: Connection;
+    try {
+      conn = new Connection(this);
+    } catch (e) {
+      settleError(slot, e as Error);
+      return;
+    }
+    this.conns.add(conn);
+    conn.start(slot);
   }
 
   private nextQueued(): Slot | undefined {
@@ -309,7 +331,6 @@ class Connection {
   private timerKind = Timer.None;
 
   constructor(private readonly pool: OriginPool) {
-    pool.conns.add(this);
     const s = pool.secure
       ? tls.connect({
           host: pool.host,
@@ -328,6 +349,11 @@ class Connection {
     s.on("error", (e) => this.fail(e));
     s.on("close", () => this.onClose());
     if (pool.connectTimeoutMs > 0) this.arm(Timer.Connect, pool.connectTimeoutMs);
+  }
+
+  /** The socket is still open for reading and writing. */
+  get usable(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
   }
 
   start(slot: Slot): void {
@@ -350,6 +376,7 @@ class Connection {
   destroy(): void {
     this.disarm();
     this.phase = Phase.Idle;
+    this.pool.unidle(this);
     this.socket.destroy();
   }
 
@@ -622,6 +649,8 @@ interface Framing {
 /** The headers that decide how the body is framed and whether the connection is reused, or an error. */
 function framing(block: string, http11: boolean): Framing | string {
   const f: Framing = { chunked: false, length: -1, keepAlive: http11, keepAliveMs: undefined };
+  let codings = "";
+  let close = false;
   let start = 0;
   while (start < block.length) {
     let end = block.indexOf("\r\n", start);
@@ -638,10 +667,9 @@ function framing(block: string, http11: boolean): Framing | string {
           if (!/^\d{1,15}$/.test(value) || (f.length >= 0 && f.length !== Number(value))) return `invalid content-length ${JSON.stringify(value)}`;
           f.length = Number(value);
         } else if (name === "transfer-encoding") {
-          f.chunked = value.endsWith("chunked");
-          if (!f.chunked && value !== "identity") return `unsupported transfer-encoding ${JSON.stringify(value)}`;
+          codings += (codings ? "," : "") + value; // repeated lines are one list
         } else if (name === "connection") {
-          if (/(^|,)\s*close\s*(,|$)/.test(value)) f.keepAlive = false;
+          if (/(^|,)\s*close\s*(,|$)/.test(value)) close = true;
           else if (/(^|,)\s*keep-alive\s*(,|$)/.test(value)) f.keepAlive = true;
         } else if (name === "keep-alive") {
           const m = /timeout\s*=\s*(\d+)/.exec(value);
@@ -651,6 +679,17 @@ function framing(block: string, http11: boolean): Framing | string {
     }
     start = end + 2;
   }
-  if (f.chunked) f.length = -1; // transfer-encoding wins over content-length (RFC 9112 §6.3)
+  if (codings) {
+    // Only "chunked" (possibly with "identity") is understood; anything else would be delivered undecoded.
+    const list = codings.split(",").map((c) => c.trim()).filter((c) => c && c !== "identity");
+    if (list.length > 1 || (list.length === 1 && list[0] !== "chunked")) return `unsupported transfer-encoding ${JSON.stringify(codings)}`;
+    f.chunked = list.length === 1;
+    if (f.chunked && f.length >= 0) {
+      // Both framings: transfer-encoding wins (RFC 9112 §6.3), and the connection is not trusted again.
+      f.length = -1;
+      close = true;
+    }
+  }
+  if (close) f.keepAlive = false; // once "close" is said, a later "keep-alive" does not undo it
   return f;
 }

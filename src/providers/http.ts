@@ -174,6 +174,8 @@ class CallControl {
     if (code === "UPSTREAM_CONNECT_TIMEOUT") return new GatewayError("upstream_timeout", `could not connect to upstream within ${t.connectMs} ms`);
     if (code === "UPSTREAM_HEADERS_TIMEOUT") return new GatewayError("upstream_timeout", `upstream sent no response within ${t.firstTokenMs} ms`);
     if (code === "UPSTREAM_BODY_TIMEOUT") return new GatewayError("upstream_timeout", `upstream stalled for more than ${t.idleMs} ms`, { retryable: false });
+    // The same request would be refused again: not retried, not sent to the fallbacks.
+    if (code === "UPSTREAM_INVALID_REQUEST") return new GatewayError("invalid_request", `the request cannot be sent upstream: ${(e as Error).message}`);
     if (code === "UPSTREAM_BAD_RESPONSE") return new GatewayError("upstream_error", `upstream sent an invalid HTTP response: ${(e as Error).message}`, { retryable: false });
     const detail = (e as Error)?.message || String(e);
     return new GatewayError("upstream_error", `upstream connection failed: ${code ? code + " " : ""}${detail}`, { cause: e });

@@ -6,7 +6,10 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
+import { GatewayError } from "../../src/core/errors.js";
 import { ClientError, OriginPool, type ClientRequest, type ExchangeHandler, type ResponseHead } from "../../src/providers/client.js";
+import { providerDefinition } from "../../src/providers/registry.js";
+import type { ChatRequest } from "../../src/wire/openai.js";
 
 /** One request as the raw server read it. */
 interface Seen {
@@ -318,6 +321,83 @@ describe("upstream client: failures", () => {
     expect((await send(p)).body).toBe("{}");
     expect((await send(p)).body).toBe("{}");
     expect(s.connections).toBe(2);
+  });
+});
+
+describe("upstream client: review findings", () => {
+  it("never hands out an idle connection whose socket is already gone", async () => {
+    const s = await rawServer((_, sock) => {
+      sock.write(ok("{}"));
+      setTimeout(() => sock.end(), 30);
+    });
+    const p = pool(s.port);
+    expect((await send(p)).status).toBe(200);
+    const conn = [...p.conns][0] as unknown as { socket: net.Socket };
+    // The server's FIN has been handled (the socket is destroyed) but "close" has not come yet.
+    await new Promise<void>((r) => {
+      const t = () => (conn.socket.destroyed ? r() : setImmediate(t));
+      t();
+    });
+    const r = await send(p);
+    expect([r.status, r.error]).toEqual([200, null]);
+    expect(s.connections).toBe(2);
+  });
+
+  it("reads repeated transfer-encoding lines as one list, and refuses codings it cannot decode", async () => {
+    const s = await rawServer((req, sock) => {
+      if (req.head.includes("/gzip")) sock.write("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+      else sock.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\ncontent-length: 3\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    });
+    const p = pool(s.port);
+    const both = await send(p);
+    expect([both.error, both.body]).toEqual([null, "ok"]); // chunked wins over content-length
+    expect(((await send(p, { path: "/gzip" })).error as ClientError).code).toBe("UPSTREAM_BAD_RESPONSE");
+    await send(p);
+    expect(s.connections).toBe(3); // a response framed both ways is not trusted with another request
+  });
+
+  it("keeps a connection closed once the response said close, whatever follows", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}", "connection: close\r\nconnection: keep-alive\r\n")));
+    const p = pool(s.port);
+    await send(p);
+    await send(p);
+    expect(s.connections).toBe(2);
+  });
+
+  it("parses a header named __proto__ as an ordinary header", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}", "__proto__: x\r\nconstructor: y\r\n")));
+    const h = (await send(pool(s.port))).head!.headers;
+    expect([h["__proto__"], h["constructor"]]).toEqual(["x", "y"]);
+  });
+
+  it("fails the request, not the pool, when a connection cannot even be started", async () => {
+    const p = pool(1, { scheme: "https", connections: 1, tls: { cert: "not a pem", key: "nope" } });
+    for (let i = 0; i < 3; i++) expect((await send(p)).error).toBeInstanceOf(Error);
+    expect(p.connections).toBe(0);
+  });
+
+  it("makes a request that cannot be sent a 400 for the client, not an upstream failure to retry", async () => {
+    const s = await rawServer((_, sock) => sock.write(ok("{}")));
+    const provider = providerDefinition("openai")!.create(
+      { id: "o", type: "openai", apiKey: "k", baseUrl: `http://127.0.0.1:${s.port}/v1`, headers: { "x-bad": "a\r\nx-injected: 1" }, extra: {} },
+      { connectTimeoutMs: 2000 },
+    );
+    cleanups.push(() => provider.close?.());
+    const timeouts = { connectMs: 2000, firstTokenMs: 2000, idleMs: 2000, totalMs: 5000 };
+    const err = await provider.chat({ model: "m", messages: [{ role: "user", content: "hi" }] } as ChatRequest, { timeouts }).catch((e) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect([(err as GatewayError).code, (err as GatewayError).status]).toEqual(["invalid_request", 400]);
+    expect(s.connections).toBe(0);
+  });
+
+  it("close() called twice resolves both times", async () => {
+    const s = await rawServer((_, sock) => setTimeout(() => sock.write(ok("{}")), 30));
+    const p = pool(s.port);
+    const inflight = send(p);
+    await delay(5);
+    const [a, b] = [p.close(), p.close()];
+    expect((await inflight).status).toBe(200);
+    await expect(Promise.all([a, b])).resolves.toEqual([undefined, undefined]);
   });
 });
 

@@ -22,4 +22,25 @@ describe("SseReader", () => {
     const events = [...r.push(Buffer.concat([Buffer.from("data: a"), Buffer.from([0xff, 0xfe]), Buffer.from("b\n\ndata: c\n\n")])), ...r.end()];
     expect(events).toEqual([{ event: undefined, data: "a\uFFFD\uFFFDb" }, { event: undefined, data: "c" }]);
   });
+
+  it("follows the event-stream rules: CR, LF and CRLF line ends, comments, fields, blank lines", () => {
+    const text =
+      ": a comment\r\n" +
+      "event: a\rdata:no space\r\ndata:  two spaces\n\n" + // one space dropped, the second kept
+      "id: 7\nretry: 100\nevent: only-a-name\n\n" + // no data: nothing dispatched
+      "data\n\n" + // a field with no colon: empty data
+      "data: x\nunknown: y\n\n" +
+      "data: unfinished";
+    const want = [
+      { event: "a", data: "no space\n two spaces" },
+      { event: undefined, data: "" },
+      { event: undefined, data: "x" },
+    ];
+    for (let k = 0; k <= text.length; k++) {
+      const r = new SseReader();
+      const bytes = Buffer.from(text);
+      const events = [...r.push(bytes.subarray(0, k)), ...r.push(bytes.subarray(k)), ...r.end()];
+      expect(events, `split at ${k}`).toEqual(want); // the unfinished last event is dropped
+    }
+  });
 });

@@ -1,10 +1,7 @@
 /** The reply to one request on a connection of the gateway's HTTP/1.1 edge (see fast-server.ts). */
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { drained, type HeaderBag, type Reply } from "./reply.js";
-
-/** Header values that go out as they are, in one ASCII string with the body. */
-const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+import { drained, PLAIN_VALUE, sendableValue, type HeaderBag, type Reply } from "./reply.js";
 
 let dateAt = 0;
 let dateText = "";
@@ -98,8 +95,8 @@ export class FastReply implements Reply {
     for (const k in headers) {
       let v = headers[k]!;
       if (!PLAIN_VALUE.test(v)) {
-        // As Node does, never let a value break the head; unlike Node, drop what cannot be sent instead of throwing.
-        v = v.replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+        // Never let a value break the head (Node would throw); what is left may be Latin-1.
+        v = sendableValue(v);
         this.latin1 = true;
       }
       h += `${k}: ${v}\r\n`;

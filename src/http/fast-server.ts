@@ -32,7 +32,9 @@ export interface FastServerOptions<E> {
   maxBodyBytes: number;
   /** A connection idle this long between requests is closed (Node's `keepAliveTimeout`). */
   keepAliveTimeoutMs: number;
-  /** A request whose head and body have not arrived within this is dropped (Node's `headersTimeout`). */
+  /** A request whose head has not arrived within this is dropped (Node's `headersTimeout`). */
+  headersTimeoutMs?: number;
+  /** A request whose body has not arrived within this is dropped (Node's `requestTimeout`). */
   requestTimeoutMs?: number;
 }
 
@@ -103,10 +105,12 @@ export class FastHttp<E> {
 
   private sweep(): void {
     const now = Date.now();
-    const requestTimeout = this.o.requestTimeoutMs ?? 60_000;
+    const headersTimeout = this.o.headersTimeoutMs ?? 60_000;
+    const requestTimeout = this.o.requestTimeoutMs ?? 300_000;
     for (const c of this.connections) {
       if (c.busy) continue;
-      if (c.partialSince ? now - c.partialSince > requestTimeout : now - c.lastActive > this.o.keepAliveTimeoutMs) c.socket.destroy();
+      const limit = c.partialSince ? (c.readingBody ? requestTimeout : headersTimeout) : this.o.keepAliveTimeoutMs;
+      if (now - (c.partialSince || c.lastActive) > limit) c.socket.destroy();
     }
   }
 }
@@ -119,6 +123,9 @@ class Connection<E> {
   private endpoint: E | undefined;
   private bodyParts: Buffer[] = [];
   private bodyBytes = 0;
+  /** Bytes that arrived (pipelined) while a response was being written, joined once it is done. */
+  private ahead: Buffer[] = [];
+  private aheadBytes = 0;
   private reply: FastReply | null = null;
   /** The client half-closed, or asked to close: end after the current response. */
   private closeAfter = false;
@@ -149,11 +156,17 @@ class Connection<E> {
     return this.reply === null && this.head === null && this.buf === null;
   }
 
+  /** The head has been read; the body is still arriving. */
+  get readingBody(): boolean {
+    return this.head !== null && this.reply === null;
+  }
+
   private data(chunk: Buffer): void {
     if (this.reply) {
-      // Pipelined bytes: kept for after the current response.
-      this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-      if (this.buf.length > MAX_AHEAD_BYTES) this.socket.pause();
+      // Pipelined bytes: kept (as a list, not copied per read) for after the current response.
+      this.ahead.push(chunk);
+      this.aheadBytes += chunk.length;
+      if (this.aheadBytes + (this.buf?.length ?? 0) > MAX_AHEAD_BYTES) this.socket.pause();
       return;
     }
     if (this.head) {
@@ -171,8 +184,8 @@ class Connection<E> {
     const buf = this.buf;
     if (!buf || this.reply || this.head || this.gone) return;
     const end = buf.indexOf(CRLFCRLF);
-    if (end < 0) {
-      if (buf.length > MAX_HEAD_BYTES) return this.handOver();
+    if (end < 0 || end > MAX_HEAD_BYTES) {
+      if (end > MAX_HEAD_BYTES || buf.length > MAX_HEAD_BYTES) return this.handOver(); // Node answers 431
       if (!this.partialSince) this.partialSince = Date.now();
       return;
     }
@@ -230,6 +243,11 @@ class Connection<E> {
       this.socket.end();
       return;
     }
+    if (this.ahead.length) {
+      this.buf = Buffer.concat(this.buf ? [this.buf, ...this.ahead] : this.ahead);
+      this.ahead = [];
+      this.aheadBytes = 0;
+    }
     if (this.buf) {
       if (this.socket.isPaused()) this.socket.resume();
       // Not from inside the previous handler's call stack.
@@ -251,8 +269,9 @@ class Connection<E> {
   }
 
   private clientEnded(): void {
-    // allowHalfOpen: a client may send its request and then shut its side; answer, then close.
-    if (this.reply || this.head) this.closeAfter = true;
+    // A client that shuts its side while a request is open has gone, as Node's server (without
+    // `httpAllowHalfOpen`) treats it: the request is cancelled, the upstream call with it.
+    if (this.reply || this.head) this.socket.destroy();
     else this.socket.end();
   }
 

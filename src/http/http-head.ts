@@ -3,6 +3,10 @@ import type { IncomingHttpHeaders } from "node:http";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^\d{1,15}$/;
+/** A field value: visible characters, spaces and tabs, Latin-1 (no CR, LF, NUL or other controls). */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** An origin-form request target: visible ASCII only. */
+const TARGET = /^\/[\x21-\x7e]*$/;
 
 export interface Head {
   method: string;
@@ -25,7 +29,7 @@ export function parseHead(text: string): Head | null {
   if (sp1 <= 0 || sp2 <= sp1 || line.slice(sp2 + 1) !== "HTTP/1.1") return null;
   const method = line.slice(0, sp1);
   const url = line.slice(sp1 + 1, sp2);
-  if (url.charCodeAt(0) !== 47 /* / */ || url.includes(" ") || !TOKEN.test(method)) return null;
+  if (!TARGET.test(url) || !TOKEN.test(method)) return null;
   const headers: IncomingHttpHeaders = {};
   let contentLength = -1;
   let close = false;
@@ -37,8 +41,9 @@ export function parseHead(text: string): Head | null {
     if (colon <= 0) return null;
     const name = h.slice(0, colon).toLowerCase();
     if (!TOKEN.test(name) || headers[name] !== undefined) return null;
-    const value = h.slice(colon + 1).trim();
-    if (value.includes("\n") || value.includes("\r") || value.includes("\0")) return null;
+    const raw = h.slice(colon + 1);
+    if (!FIELD_VALUE.test(raw)) return null; // checked before trimming: nothing but spaces and tabs is trimmed
+    const value = trimOws(raw);
     switch (name) {
       case "content-length":
         if (!DIGITS.test(value)) return null;
@@ -55,6 +60,15 @@ export function parseHead(text: string): Head | null {
     }
     headers[name] = value;
   }
-  if (contentLength < 0) return null;
+  if (contentLength < 0 || headers.host === undefined) return null; // HTTP/1.1 requires Host: Node answers 400
   return { method, url, headers, contentLength, close };
+}
+
+/** Strips the optional whitespace (spaces and tabs only) around a field value. */
+function trimOws(v: string): string {
+  let a = 0;
+  let b = v.length;
+  while (a < b && (v.charCodeAt(a) === 32 || v.charCodeAt(a) === 9)) a++;
+  while (b > a && (v.charCodeAt(b - 1) === 32 || v.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
 }

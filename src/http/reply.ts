@@ -57,6 +57,23 @@ export class NodeInbound implements Inbound {
   }
 }
 
+/** Header values that can go out as they are (ASCII without control characters). */
+export const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * A header value that can be sent: characters that would break the head (CR, LF, other control
+ * characters) or that HTTP cannot carry (beyond Latin-1) are dropped. Some values echo client
+ * input (the model name), so this must never throw.
+ */
+export function sendableValue(v: string): string {
+  return PLAIN_VALUE.test(v) ? v : v.replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+}
+
+function sendable(headers: HeaderBag): HeaderBag {
+  for (const k in headers) headers[k] = sendableValue(headers[k]!);
+  return headers;
+}
+
 /** The reply to it, on Node's `ServerResponse`. */
 export class NodeReply implements Reply {
   constructor(private readonly res: ServerResponse) {}
@@ -77,12 +94,12 @@ export class NodeReply implements Reply {
 
   send(status: number, headers: HeaderBag, body: string): void {
     headers["content-length"] = String(Buffer.byteLength(body));
-    this.res.writeHead(status, headers);
+    this.res.writeHead(status, sendable(headers));
     this.res.end(body);
   }
 
   start(status: number, headers: HeaderBag): void {
-    this.res.writeHead(status, headers);
+    this.res.writeHead(status, sendable(headers));
   }
 
   write(text: string): boolean {

@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import { createServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { inferenceEndpoint, routeRequests } from "./routes/fast-path.js";
-import { handleInference } from "./routes/inference.js";
+import { serveInference } from "./routes/inference.js";
 import { FastHttp } from "./fast-server.js";
 import type { SwitchboardConfig } from "../config/types.js";
 import { Authenticator } from "../policy/auth.js";
@@ -110,10 +110,11 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   // Inference requests are read off the socket by the gateway itself; the rest goes to Node's server.
   const fast = new FastHttp(server, {
     route: inferenceEndpoint,
-    handle: (endpoint, req, reply) => handleInference(runtime, endpoint, req, reply),
+    handle: (endpoint, req, reply) => serveInference(runtime, endpoint, req, reply),
     maxBodyBytes: config.server.maxBodyBytes,
     keepAliveTimeoutMs: KEEP_ALIVE_MS,
-    requestTimeoutMs: server.headersTimeout,
+    headersTimeoutMs: server.headersTimeout,
+    requestTimeoutMs: server.requestTimeout,
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

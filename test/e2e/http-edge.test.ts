@@ -5,6 +5,7 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { listUsageByRequest } from "../../src/usage/query.js";
 
 let gw: TestGateway;
 
@@ -254,5 +255,80 @@ describe("the HTTP edge", () => {
     } finally {
       c.close();
     }
+  });
+});
+
+describe("the HTTP edge under hostile input", () => {
+  /** The same chat request with a chunked body: Node's server reads it, then the same handler answers. */
+  function chunkedChat(model: string): string {
+    const payload = JSON.stringify({ model, messages: [{ role: "user", content: "x" }] });
+    const size = Buffer.byteLength(payload).toString(16);
+    return `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer ${gw.masterKey}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n${size}\r\n${payload}\r\n0\r\n\r\n`;
+  }
+
+  it("cleans model names that would break a response head, on both paths, and keeps serving", async () => {
+    for (const model of ["mock:mock-1\r\nx-evil: 1", "mock:\u6a21\u578b", "mock:mock-1\u0000\u007f"]) {
+      for (const request of [chat({}, { model }), chunkedChat(model)]) {
+        const c = new RawClient(gw.port);
+        c.send(request);
+        const r = await c.response();
+        expect(r.headers["x-evil"]).toBeUndefined();
+        expect(r.headers["x-switchboard-model"] ?? "").toMatch(/^[\t\x20-\x7e]*$/);
+        c.close();
+      }
+    }
+    const health = await fetch(`${gw.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it("treats a client that shuts its side mid-request as gone: the request is cancelled and recorded as such", async () => {
+    const c = new RawClient(gw.port);
+    const started = Date.now();
+    c.send(chat({ "x-request-id": "req-fin-1" }, { model: "mock:slow-3000" }));
+    await new Promise((r) => setTimeout(r, 100));
+    c.socket.end(); // FIN, not a reset
+    await new Promise<void>((r) => c.socket.once("close", () => r()));
+    expect(Date.now() - started).toBeLessThan(2000);
+    await gw.usage.flush();
+    const rows = await listUsageByRequest(gw.store.db, "req-fin-1");
+    expect(rows.map((x) => x.status)).toEqual([499]);
+  });
+
+  it.each([
+    ["a bare CR at the end of a value", "x-a: b\r"],
+    ["a vertical tab around content-length", null],
+    ["a control character in a value", "x-a: b\u0001c"],
+    ["a NUL in the request target", "target"],
+    ["no Host header", "nohost"],
+  ])("leaves %s to Node, which refuses it", async (_name, variant) => {
+    const payload = JSON.stringify({ model: "mock:mock-1", messages: [{ role: "user", content: "x" }] });
+    const target = variant === "target" ? "/v1/chat/completions?a=\u0000" : "/v1/chat/completions";
+    const lines = [`POST ${target} HTTP/1.1`, ...(variant === "nohost" ? [] : ["host: gw"]), `authorization: Bearer ${gw.masterKey}`];
+    lines.push(variant === null ? `content-length:\u000b${Buffer.byteLength(payload)}` : `content-length: ${Buffer.byteLength(payload)}`);
+    if (variant && variant.startsWith("x-a")) lines.push(variant);
+    const c = new RawClient(gw.port);
+    c.send(Buffer.from(`${lines.join("\r\n")}\r\n\r\n${payload}`, "latin1"));
+    expect((await c.response()).status).toBe(400);
+    c.close();
+  });
+
+  it("leaves a head over 16 KiB to Node (431) even when it arrives in one piece", async () => {
+    const c = new RawClient(gw.port);
+    c.send(chat({ "x-pad": "a".repeat(17 * 1024) }));
+    expect((await c.response()).status).toBe(431);
+    c.close();
+  });
+
+  it("answers a request pipelined in many small pieces behind a slow one, in order", async () => {
+    const c = new RawClient(gw.port);
+    c.send(chat({}, { model: "mock:slow-300" }));
+    const next = chat({ "x-request-id": "req-piped-2" });
+    for (let i = 0; i < next.length; i += 7) {
+      c.send(next.slice(i, i + 7));
+      if (i % 140 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    const [a, b] = [await c.response(), await c.response()];
+    expect([a.status, b.status, b.headers["x-request-id"]]).toEqual([200, 200, "req-piped-2"]);
+    c.close();
   });
 });

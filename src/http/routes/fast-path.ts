@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Runtime } from "../../pipeline/context.js";
 import { NodeInbound, NodeReply } from "../reply.js";
-import { handleInference, type Endpoint } from "./inference.js";
+import { serveInference, type Endpoint } from "./inference.js";
 
 const INFERENCE: Record<string, Endpoint> = {
   "/v1/chat/completions": "chat",
@@ -25,7 +25,7 @@ export function inferenceEndpoint(method: string | undefined, url: string): Endp
 export function routeRequests(rt: Runtime, other: (req: IncomingMessage, res: ServerResponse) => unknown) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const endpoint = inferenceEndpoint(req.method, req.url ?? "");
-    if (endpoint) void handleInference(rt, endpoint, new NodeInbound(req), new NodeReply(res));
+    if (endpoint) void serveInference(rt, endpoint, new NodeInbound(req), new NodeReply(res));
     else void other(req, res);
   };
 }

@@ -18,6 +18,18 @@ import { RAW_JSON } from "../../wire/raw.js";
 
 export type Endpoint = "chat" | "embeddings";
 
+/**
+ * Serves one inference request. Never rejects: anything that escapes the handler (a bug) is
+ * logged and the connection dropped, instead of becoming an unhandled rejection that would stop
+ * the process.
+ */
+export function serveInference(rt: Runtime, endpoint: Endpoint, req: Inbound, res: Reply): Promise<void> {
+  return handleInference(rt, endpoint, req, res).catch((e: unknown) => {
+    console.error(JSON.stringify({ level: "error", msg: "inference handler failed", error: String((e as Error)?.stack ?? e) }));
+    res.destroy();
+  });
+}
+
 export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbound, res: Reply): Promise<void> {
   const receivedAt = performance.now();
   const given = req.headers["x-request-id"];

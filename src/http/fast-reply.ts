@@ -1,7 +1,8 @@
 /** The reply to one request on a connection of the gateway's HTTP/1.1 edge (see fast-server.ts). */
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { drained, PLAIN_VALUE, sendableValue, type HeaderBag, type Reply } from "./reply.js";
+import { PLAIN_VALUE } from "../core/http-syntax.js";
+import { drained, sendableValue, type HeaderBag, type Reply } from "./reply.js";
 
 let dateAt = 0;
 let dateText = "";

@@ -1,10 +1,7 @@
 /** Parsing the request heads the gateway's HTTP/1.1 edge serves itself (see fast-server.ts). */
 import type { IncomingHttpHeaders } from "node:http";
+import { CONTENT_LENGTH, FIELD_VALUE, LISTS_CLOSE, TOKEN } from "../core/http-syntax.js";
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const DIGITS = /^\d{1,15}$/;
-/** A field value: visible characters, spaces and tabs, Latin-1 (no CR, LF, NUL or other controls). */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** An origin-form request target: visible ASCII only. */
 const TARGET = /^\/[\x21-\x7e]*$/;
 
@@ -46,7 +43,7 @@ export function parseHead(text: string): Head | null {
     const value = trimOws(raw);
     switch (name) {
       case "content-length":
-        if (!DIGITS.test(value)) return null;
+        if (!CONTENT_LENGTH.test(value)) return null;
         contentLength = Number(value);
         break;
       case "transfer-encoding":
@@ -54,7 +51,7 @@ export function parseHead(text: string): Head | null {
       case "upgrade":
         return null;
       case "connection":
-        if (/(^|,)\s*close\s*(,|$)/i.test(value)) close = true;
+        if (LISTS_CLOSE.test(value)) close = true;
         else if (/upgrade/i.test(value)) return null;
         break;
     }

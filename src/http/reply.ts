@@ -7,6 +7,7 @@
  */
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { PLAIN_VALUE } from "../core/http-syntax.js";
 import { readBody } from "./body.js";
 
 export type HeaderBag = Record<string, string>;
@@ -57,8 +58,6 @@ export class NodeInbound implements Inbound {
   }
 }
 
-/** Header values that can go out as they are (ASCII without control characters). */
-export const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
 
 /**
  * A header value that can be sent: characters that would break the head (CR, LF, other control

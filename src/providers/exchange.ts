@@ -7,7 +7,8 @@
  * the gateway only ever reads a body whole or chunk by chunk, which this does with a list.
  */
 import type { CancelSignal } from "../core/cancel.js";
-import type { ExchangeHandler, ResponseHead } from "./client.js";
+import type { ExchangeHandler } from "./client.js";
+import type { ResponseHead } from "./http1.js";
 
 /** Bytes queued before the upstream socket is paused while a stream consumer catches up. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -101,8 +102,8 @@ export class UpstreamExchange implements ExchangeHandler {
     else this.abortFn = abort;
   }
 
-  onHeaders(statusCode: number, head: ResponseHead, resume: () => void): void {
-    this.statusCode = statusCode;
+  onHeaders(head: ResponseHead, resume: () => void): void {
+    this.statusCode = head.statusCode;
     this.head = head;
     this.resumeFn = resume;
     this.settle.resolve(this);

@@ -3,7 +3,8 @@
  * connect / first-byte / idle / total timeouts, cancellation, and SSE parsing into typed chunks.
  * A provider is a WireAdapter (pure translation) plus this.
  */
-import { OriginPool, type ClientRequest } from "./client.js";
+import { OriginPool } from "./client.js";
+import type { ClientRequest } from "./http1.js";
 import { UpstreamExchange } from "./exchange.js";
 import type { ProviderSettings } from "../config/types.js";
 import { Cancellation } from "../core/cancel.js";

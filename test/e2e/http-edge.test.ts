@@ -106,6 +106,16 @@ class RawClient {
   }
 }
 
+/** Runs `fn` on a fresh raw connection, closed afterwards whatever happens. */
+async function withRaw(fn: (c: RawClient) => Promise<void>): Promise<void> {
+  const c = new RawClient(gw.port);
+  try {
+    await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
 function chat(extraHeaders: Record<string, string> = {}, body: Record<string, unknown> = {}): string {
   const payload = JSON.stringify({ model: "mock:mock-1", messages: [{ role: "user", content: "Hello edge" }], ...body });
   const headers = { host: "gw", authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)), ...extraHeaders };
@@ -114,8 +124,7 @@ function chat(extraHeaders: Record<string, string> = {}, body: Record<string, un
 
 describe("the HTTP edge", () => {
   it("serves several inference requests on one keep-alive connection, then hands it to Node for other routes", async () => {
-    const c = new RawClient(gw.port);
-    try {
+    await withRaw(async (c) => {
       c.send(chat());
       const a = await c.response();
       expect(a.status).toBe(200);
@@ -138,14 +147,11 @@ describe("the HTTP edge", () => {
       const d = await c.response();
       expect(d.status).toBe(200);
       expect(JSON.parse(d.body).object).toBe("chat.completion");
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it("answers pipelined requests in order", async () => {
-    const c = new RawClient(gw.port);
-    try {
+    await withRaw(async (c) => {
       c.send(chat({ "x-request-id": "pipe-1" }) + chat({ "x-request-id": "pipe-2" }) + chat({ "x-request-id": "pipe-3" }));
       const ids = [];
       for (let i = 0; i < 3; i++) {
@@ -154,14 +160,11 @@ describe("the HTTP edge", () => {
         ids.push(r.headers["x-request-id"]);
       }
       expect(ids).toEqual(["pipe-1", "pipe-2", "pipe-3"]);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it("reads a head and body that arrive in pieces, split inside a multi-byte character", async () => {
-    const c = new RawClient(gw.port);
-    try {
+    await withRaw(async (c) => {
       const raw = Buffer.from(chat({}, { messages: [{ role: "user", content: "héllo wörld ✓" }] }));
       const cut = [10, raw.indexOf("\r\n\r\n") + 2, raw.indexOf("✓") + 1];
       let from = 0;
@@ -174,14 +177,11 @@ describe("the HTTP edge", () => {
       const r = await c.response();
       expect(r.status).toBe(200);
       expect(JSON.parse(r.body).object).toBe("chat.completion");
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it("streams as chunked SSE ending with [DONE]", async () => {
-    const c = new RawClient(gw.port);
-    try {
+    await withRaw(async (c) => {
       c.send(chat({}, { stream: true }));
       const r = await c.response();
       expect(r.status).toBe(200);
@@ -191,27 +191,21 @@ describe("the HTTP edge", () => {
       const events = r.body.split("\n\n").filter((e) => e.startsWith("data: {"));
       expect(events.length).toBeGreaterThan(1);
       for (const e of events) expect(JSON.parse(e.slice(6)).object).toBe("chat.completion.chunk");
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it("closes after the response when the client asks for connection: close", async () => {
-    const c = new RawClient(gw.port);
-    try {
+    await withRaw(async (c) => {
       c.send(chat({ connection: "close" }));
       const r = await c.response();
       expect(r.status).toBe(200);
       expect(r.headers["connection"]).toBe("close");
       await expect.poll(() => c.ended, { timeout: 3000 }).toBe(true);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it("hands chunked request bodies to Node, which serves them", async () => {
-    const c = new RawClient(gw.port);
-    try {
+    await withRaw(async (c) => {
       const payload = JSON.stringify({ model: "mock:mock-1", messages: [{ role: "user", content: "chunked" }] });
       const half = Math.floor(payload.length / 2);
       const body = `${half.toString(16)}\r\n${payload.slice(0, half)}\r\n${(payload.length - half).toString(16)}\r\n${payload.slice(half)}\r\n0\r\n\r\n`;
@@ -219,9 +213,7 @@ describe("the HTTP edge", () => {
       const r = await c.response();
       expect(r.status).toBe(200);
       expect(JSON.parse(r.body).object).toBe("chat.completion");
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it("leaves malformed and oversized requests to Node's answers (400, 413)", async () => {
@@ -244,17 +236,14 @@ describe("the HTTP edge", () => {
   });
 
   it("authenticates, refuses and returns errors on the fast path in the OpenAI envelope", async () => {
-    const c = new RawClient(gw.port);
-    try {
+    await withRaw(async (c) => {
       c.send(chat({ authorization: "Bearer wrong" }));
       const r = await c.response();
       expect(r.status).toBe(401);
       expect(JSON.parse(r.body).error.code).toBe("invalid_api_key");
       c.send(chat({}, { messages: "nope" }));
       expect((await c.response()).status).toBe(400);
-    } finally {
-      c.close();
-    }
+    });
   });
 });
 

@@ -7,7 +7,8 @@ import net from "node:net";
 import tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/errors.js";
-import { ClientError, OriginPool, type ClientRequest, type ExchangeHandler, type ResponseHead } from "../../src/providers/client.js";
+import { OriginPool, type ExchangeHandler } from "../../src/providers/client.js";
+import { ClientError, type ClientRequest, type ResponseHead } from "../../src/providers/http1.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
 
@@ -90,8 +91,8 @@ function send(p: OriginPool, req: Partial<ClientRequest> = {}, hooks: { abort?: 
     let resume: () => void = () => {};
     const h: ExchangeHandler = {
       onConnect: (abort) => hooks.abort?.(abort),
-      onHeaders: (status, head, r) => {
-        out.status = status;
+      onHeaders: (head, r) => {
+        out.status = head.statusCode;
         out.head = head;
         resume = r;
       },
@@ -156,36 +157,32 @@ describe("upstream client: requests and framing", () => {
     expect(s.connections).toBe(1);
   });
 
-  const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n5;ext=1\r\n\n\nbc\n\r\n0\r\nx-trailer: t\r\n\r\n";
-  it("reads chunked bodies split at every byte, with extensions and trailers, and keeps the connection", async () => {
+  /**
+   * Sends `response` for every request, split in two at the byte the path names
+   * (`/split/<k>`), and checks that every split of it reads as `body` on one reused connection.
+   */
+  async function everySplit(response: Buffer, body: string): Promise<void> {
     const s = await rawServer((req, sock) => {
       const k = Number(/\/split\/(\d+)/.exec(req.head)![1]);
-      sock.write(chunked.slice(0, k));
-      setTimeout(() => sock.write(chunked.slice(k)), 2);
+      sock.write(response.subarray(0, k));
+      setTimeout(() => sock.write(response.subarray(k)), 2);
     });
     const p = pool(s.port);
-    for (let k = 1; k < chunked.length; k++) {
+    for (let k = 1; k < response.length; k++) {
       const r = await send(p, { path: `/split/${k}` });
       expect(r.error).toBeNull();
-      expect(r.body, `split at ${k}`).toBe("data: a\n\nbc\n");
+      expect(r.body, `split at ${k}`).toBe(body);
     }
     expect(s.connections).toBe(1);
+  }
+
+  it("reads chunked bodies split at every byte, with extensions and trailers, and keeps the connection", async () => {
+    const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndata: a\r\n5;ext=1\r\n\n\nbc\n\r\n0\r\nx-trailer: t\r\n\r\n";
+    await everySplit(Buffer.from(chunked), "data: a\n\nbc\n");
   });
 
   it("reads content-length bodies split at every byte, including inside a multi-byte character", async () => {
-    const resp = ok('{"t":"héllo ✓"}');
-    const bytes = Buffer.from(resp);
-    const s = await rawServer((req, sock) => {
-      const k = Number(/\/split\/(\d+)/.exec(req.head)![1]);
-      sock.write(bytes.subarray(0, k));
-      setTimeout(() => sock.write(bytes.subarray(k)), 2);
-    });
-    const p = pool(s.port);
-    for (let k = 1; k < bytes.length; k++) {
-      const r = await send(p, { path: `/split/${k}` });
-      expect(r.body, `split at ${k}`).toBe('{"t":"héllo ✓"}');
-    }
-    expect(s.connections).toBe(1);
+    await everySplit(Buffer.from(ok('{"t":"héllo ✓"}')), '{"t":"héllo ✓"}');
   });
 
   it("skips 100 Continue and 103 Early Hints before the real response", async () => {

@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
@@ -57,6 +57,41 @@ describe.each(backends)("store on $kind", (backend) => {
     await expect(old.close()).resolves.toBeUndefined();
     expect(await listUsageByRequest(t.store.db, rec.requestId)).toEqual([{ id: expect.any(String), ...rec }]);
   }, STORE_HOOK_TIMEOUT_MS);
+});
+
+describe("embedded store creation", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "sb-embedded-"));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("creates the database outside the process and runs with small shared buffers", async () => {
+    // initdb in this process would grow its WebAssembly memory by ~600 MB for good.
+    const before = process.memoryUsage().external;
+    const store = await openStore({ dataDir: join(root, "fresh") });
+    try {
+      const grown = (process.memoryUsage().external - before) / 2 ** 20;
+      expect(grown).toBeLessThan(300);
+      const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(store.db);
+      expect(rows).toEqual([{ shared_buffers: "16MB" }]);
+      await migrate(store);
+      expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
+    } finally {
+      await store.close();
+    }
+  }, STORE_HOOK_TIMEOUT_MS);
+
+  it("refuses a data dir whose db folder holds other files, and leaves them alone", async () => {
+    const dataDir = join(root, "occupied");
+    await mkdir(join(dataDir, "db"), { recursive: true });
+    await writeFile(join(dataDir, "db", "notes.txt"), "mine");
+    await expect(openStore({ dataDir })).rejects.toThrow(/db holds files but no embedded database \(no PG_VERSION\)/);
+    expect(await readdir(join(dataDir, "db"))).toEqual(["notes.txt"]);
+    expect(await readFile(join(dataDir, "db", "notes.txt"), "utf8")).toBe("mine");
+  });
 });
 
 describe("postgres store when the server is not there", () => {

@@ -97,6 +97,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const load = loadavg()[0];
     if (load > 1) notes.push(`load average was ${load.toFixed(1)} at the start: other processes compete for the CPUs, numbers are noisy`);
     if (!group.pinning && (opts.pin ?? true)) notes.push("CPU pinning unavailable (taskset missing or fewer than 2 CPUs): numbers are noisier");
+    if (!databaseUrl && o.targets.includes("gateway")) {
+      notes.push(
+        "embedded store: its PostgreSQL runs inside the gateway's process and writes the ledger on the gateway's core; " +
+          "production runs on PostgreSQL: measure it with --database-url (docs/performance.md)",
+      );
+    }
     if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
     let targets = [...o.targets];
     if (targets.includes("gateway") && !existsSync(gatewayEntry)) {

@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -95,18 +95,26 @@ async function createEmbeddedCluster(dir: string): Promise<void> {
   if ((await readdir(dir)).length > 0) {
     throw new Error(`${dir} holds files but no embedded database (no PG_VERSION): move them away, or set data_dir to another directory`);
   }
+  // Created next to its place and moved in when complete: a start cut short (a crash, a kill)
+  // leaves no half-made database behind, only this directory, which the next start replaces.
+  const making = `${dir}.creating`;
+  await rm(making, { recursive: true, force: true });
+  await mkdir(making);
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
   const script =
     `const { PGlite } = require(${JSON.stringify(entry)});` +
     `(async () => { const lite = new PGlite(process.argv[1]); await lite.waitReady; await lite.close(); })()` +
     `.catch((e) => { process.stderr.write(e instanceof Error ? e.message : JSON.stringify(e)); process.exit(1); });`;
   await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, ["-e", script, dir], { maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
+    execFile(process.execPath, ["-e", script, making], { maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
       if (!err) return resolve();
-      const why = stderr.trim().split("\n").slice(-5).join("\n") || err.message;
-      reject(new Error(`could not create the embedded database in ${dir}: ${why}`));
+      // Our script prints the message alone; a process that could not start prints node's report.
+      const lines = stderr.trim().split("\n");
+      const why = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? (lines.slice(-5).join("\n") || err.message);
+      rm(making, { recursive: true, force: true }).finally(() => reject(new Error(`could not create the embedded database in ${dir}: ${why}`)));
     });
   });
+  await rename(making, dir); // over the empty directory
 }
 
 /**

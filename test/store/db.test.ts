@@ -84,6 +84,35 @@ describe("embedded store creation", () => {
     }
   }, STORE_HOOK_TIMEOUT_MS);
 
+  it("moves the database in only when it is complete, replacing what an interrupted start left", async () => {
+    const dataDir = join(root, "interrupted");
+    await mkdir(join(dataDir, "db.creating", "base"), { recursive: true }); // a first start killed mid-creation
+    await writeFile(join(dataDir, "db.creating", "PG_VERSION"), "17");
+    const store = await openStore({ dataDir });
+    try {
+      await migrate(store);
+      expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
+      expect((await readdir(dataDir)).sort()).toEqual(["db"]);
+      expect((await stat(join(dataDir, "db", "PG_VERSION"))).isFile()).toBe(true);
+    } finally {
+      await store.close();
+    }
+  }, STORE_HOOK_TIMEOUT_MS);
+
+  it("reports why the database could not be created, and leaves nothing half-made", async () => {
+    const dataDir = join(root, "failing");
+    const saved = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = `--require ${join(root, "no-such-preload.cjs")}`; // the creating process cannot start
+    try {
+      await expect(openStore({ dataDir })).rejects.toThrow(/could not create the embedded database in .*failing\/db: [\s\S]*no-such-preload/);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+    }
+    expect(await readdir(dataDir)).toEqual(["db"]);
+    expect(await readdir(join(dataDir, "db"))).toEqual([]); // the next start creates it
+  });
+
   it("refuses a data dir whose db folder holds other files, and leaves them alone", async () => {
     const dataDir = join(root, "occupied");
     await mkdir(join(dataDir, "db"), { recursive: true });

@@ -2,6 +2,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { PLAIN_VALUE } from "../core/http-syntax.js";
+import { flushTurnWrites, writeAtTurnEnd } from "../core/turn-writes.js";
 import { drained, sendableValue, type HeaderBag, type Reply } from "./reply.js";
 
 let dateAt = 0;
@@ -45,7 +46,10 @@ export class FastReply implements Reply {
     headers["content-length"] = String(Buffer.byteLength(body));
     this.headersSent = true;
     this.ended = true;
-    this.writeHeadThen(this.head(status, headers), body);
+    const head = this.head(status, headers);
+    // A whole response leaves at the end of the turn, with the others of the turn (turn-writes.ts).
+    if (this.latin1) this.writeHeadThen(head, body);
+    else writeAtTurnEnd(this.socket, head + body);
     this.done();
   }
 
@@ -107,8 +111,13 @@ export class FastReply implements Reply {
     return h;
   }
 
-  /** One write of head and body together; a head with Latin-1 bytes goes in a write of its own. */
+  /**
+   * One write of head and body together; a head with Latin-1 bytes goes in a write of its own.
+   * Written now, after whatever the turn has queued (a stream's pieces already leave at the end
+   * of a turn, from SseWriter, and their write's answer is the stream's backpressure).
+   */
   private writeHeadThen(head: string, rest: string): boolean {
+    flushTurnWrites();
     if (!this.latin1 || head === "") return this.socket.write(head + rest);
     this.socket.write(Buffer.from(head, "latin1"));
     return rest ? this.socket.write(rest) : true;

@@ -18,6 +18,7 @@
  */
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { Socket } from "node:net";
+import { flushTurnWrites } from "../core/turn-writes.js";
 import { GatewayError } from "../core/errors.js";
 import { FastReply } from "./fast-reply.js";
 import { parseHead, type Head } from "./http-head.js";
@@ -72,6 +73,7 @@ export class FastHttp<E> {
   /** Shutting down: idle connections close now, busy ones after their response. */
   drain(): void {
     this.draining = true;
+    flushTurnWrites(); // an idle connection's last response may still be queued
     for (const c of this.connections) if (c.idle) c.socket.destroy();
   }
 
@@ -240,6 +242,7 @@ class Connection<E> {
     this.lastActive = Date.now();
     if (this.gone) return;
     if (this.closeAfter || this.owner.draining) {
+      flushTurnWrites(); // the response first
       this.socket.end();
       return;
     }
@@ -265,6 +268,7 @@ class Connection<E> {
     s.off("error", this.onError);
     const buffered = this.buf;
     this.buf = null;
+    flushTurnWrites(); // our responses before any of Node's on this connection
     this.owner.handOver(this, buffered);
   }
 
@@ -272,7 +276,10 @@ class Connection<E> {
     // A client that shuts its side while a request is open has gone, as Node's server (without
     // `httpAllowHalfOpen`) treats it: the request is cancelled, the upstream call with it.
     if (this.reply || this.head) this.socket.destroy();
-    else this.socket.end();
+    else {
+      flushTurnWrites(); // a response queued this turn still goes out
+      this.socket.end();
+    }
   }
 
   private closed(): void {

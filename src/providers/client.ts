@@ -14,6 +14,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
+import { writeAtTurnEnd } from "../core/turn-writes.js";
 import { ClientError, framing, parseStatusLine, ResponseHead, serialize, type ClientRequest } from "./http1.js";
 
 /** What a pool reports one exchange's progress to (UpstreamExchange is the one in use). */
@@ -336,7 +337,7 @@ class Connection {
 
   private write(): void {
     const slot = this.slot!;
-    this.socket.write(slot.wire);
+    writeAtTurnEnd(this.socket, slot.wire); // with the turn's other writes (turn-writes.ts)
     if (slot.req.headersTimeout > 0) this.arm(Timer.Headers, slot.req.headersTimeout);
   }
 

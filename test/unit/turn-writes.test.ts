@@ -1,0 +1,153 @@
+/**
+ * Writes made at the end of the event loop's turn (src/core/turn-writes.ts), and the HTTP edge's
+ * boundaries around them: a response queued in a turn still goes out, first, when the same turn
+ * closes the connection, drains the server or hands the connection to Node.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { flushTurnWrites, writeAtTurnEnd } from "../../src/core/turn-writes.js";
+import { FastHttp } from "../../src/http/fast-server.js";
+
+const closers: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c(); // clients before their servers
+});
+
+/** A loopback server that records what each accepted connection receives, and client sockets to it. */
+async function sink(): Promise<{ port: number; received: string[]; ended: boolean[] }> {
+  const received: string[] = [];
+  const ended: boolean[] = [];
+  const server: Server = createServer((s) => {
+    const i = received.push("") - 1;
+    ended.push(false);
+    s.setEncoding("latin1");
+    s.on("data", (d: string) => (received[i] += d));
+    s.on("end", () => (ended[i] = true));
+    s.on("error", () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  closers.push(() => new Promise((r) => server.close(r)));
+  return { port: (server.address() as { port: number }).port, received, ended };
+}
+
+async function dial(port: number): Promise<Socket> {
+  const s = connect(port, "127.0.0.1");
+  await new Promise<void>((r) => s.once("connect", () => r()));
+  closers.push(() => s.destroy());
+  return s;
+}
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+const until = async (ok: () => boolean) => {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(ok()).toBe(true);
+};
+
+describe("writes at the end of the turn", () => {
+  it("leave when the turn ends, in order for each socket", async () => {
+    const { port, received } = await sink();
+    const a = await dial(port);
+    const b = await dial(port);
+    await until(() => received.length === 2);
+    writeAtTurnEnd(a, "a1 ");
+    writeAtTurnEnd(b, "b1 ");
+    writeAtTurnEnd(a, Buffer.from("a2 "));
+    writeAtTurnEnd(b, "b2");
+    writeAtTurnEnd(a, "a3");
+    expect([a.bytesWritten, b.bytesWritten]).toEqual([0, 0]); // nothing yet: the turn is not over
+    await nextTurn();
+    expect([a.bytesWritten, b.bytesWritten]).toEqual([8, 5]);
+    await until(() => received.join("|").length === 14);
+    expect(received.sort()).toEqual(["a1 a2 a3", "b1 b2"]);
+  });
+
+  it("leave at once on flushTurnWrites(), and skip a socket destroyed meanwhile", async () => {
+    const { port, received } = await sink();
+    const a = await dial(port);
+    const b = await dial(port);
+    await until(() => received.length === 2);
+    writeAtTurnEnd(a, "kept");
+    writeAtTurnEnd(b, "dropped");
+    b.destroy();
+    const errors: Error[] = [];
+    b.on("error", (e) => errors.push(e));
+    flushTurnWrites();
+    expect(a.bytesWritten).toBe(4);
+    expect(b.bytesWritten).toBe(0);
+    await until(() => received.includes("kept"));
+    await nextTurn();
+    expect(errors).toEqual([]);
+    expect(received).not.toContain("dropped");
+  });
+
+  it("a write queued after a flush gets a turn end of its own", async () => {
+    const { port, received } = await sink();
+    const a = await dial(port);
+    await until(() => received.length === 1);
+    writeAtTurnEnd(a, "one ");
+    flushTurnWrites();
+    writeAtTurnEnd(a, "two");
+    expect(a.bytesWritten).toBe(4);
+    await nextTurn();
+    await until(() => received[0] === "one two");
+  });
+});
+
+describe("the HTTP edge around queued responses", () => {
+  /** Node's server with the edge in front: POST /fast answered by the edge, anything else by Node. */
+  async function edge(onFast: (fast: FastHttp<"fast">) => void = () => {}): Promise<{ port: number; fast: FastHttp<"fast"> }> {
+    const server: HttpServer = createHttpServer((req, res) => res.end(`node ${req.url}`));
+    let fast!: FastHttp<"fast">;
+    fast = new FastHttp<"fast">(server, {
+      route: (method, url) => (method === "POST" && url === "/fast" ? "fast" : undefined),
+      handle: (_e, _req, reply) => {
+        reply.send(200, {}, "fast body");
+        onFast(fast);
+      },
+      maxBodyBytes: 1024,
+      keepAliveTimeoutMs: 5000,
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    closers.push(() => new Promise((r) => (fast.closeAll(), server.close(r))));
+    return { port: (server.address() as { port: number }).port, fast };
+  }
+
+  async function exchange(port: number, request: string): Promise<{ text: string; ended: boolean }> {
+    const s = connect(port, "127.0.0.1");
+    closers.push(() => s.destroy());
+    let text = "";
+    let ended = false;
+    s.setEncoding("latin1");
+    s.on("data", (d: string) => (text += d));
+    s.on("end", () => (ended = true));
+    s.on("close", () => (ended = true));
+    s.write(request);
+    await until(() => ended || /node \/after/.test(text));
+    return { text, ended };
+  }
+
+  const POST = "POST /fast HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}";
+
+  it("writes the response before closing a connection: close", async () => {
+    const { port } = await edge();
+    const { text, ended } = await exchange(port, POST.replace("host: x", "host: x\r\nconnection: close"));
+    expect(ended).toBe(true);
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n\r\nfast body$/);
+  });
+
+  it("writes the response of the turn in which the server drains", async () => {
+    const { port } = await edge((fast) => fast.drain());
+    const { text, ended } = await exchange(port, POST);
+    expect(ended).toBe(true);
+    expect(text).toMatch(/\r\n\r\nfast body$/);
+  });
+
+  it("writes its response before Node answers the next request on the connection", async () => {
+    const { port } = await edge();
+    const { text } = await exchange(port, `${POST}GET /after HTTP/1.1\r\nhost: x\r\n\r\n`);
+    const fastAt = text.indexOf("fast body");
+    expect(fastAt).toBeGreaterThan(0);
+    expect(text.indexOf("node /after")).toBeGreaterThan(fastAt);
+  });
+});

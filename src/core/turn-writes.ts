@@ -6,8 +6,8 @@
  * the write itself (on a virtual machine most of all). Written one at a time, between the pieces
  * of work a turn does for each request, every write wakes the peer afresh; written together at
  * the end of the turn, the first wakes it and the rest find it awake. On the benchmark this took
- * the gateway's CPU per non-stream request from ~0.090 to ~0.069 ms at saturation
- * (docs/performance.md, "Fifth round").
+ * the gateway's CPU per request at saturation from ~0.090 to ~0.070 ms (non-stream) and from
+ * ~0.124 to ~0.097 ms (stream) (docs/performance.md, "Fifth round").
  *
  * Order is kept per socket as long as every write to that socket between two flushes goes
  * through here, or `flushTurnWrites()` is called before a write (or an end, destroy or hand-over)

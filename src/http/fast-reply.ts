@@ -74,7 +74,10 @@ export class FastReply implements Reply {
     if (this.closed) return;
     this.ended = true;
     const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n` : "0\r\n\r\n";
-    this.writeHeadThen(this.takeHead(), piece);
+    const head = this.takeHead();
+    // The last piece has no backpressure to report: it leaves with the turn's other writes.
+    if (this.latin1 && head !== "") this.writeHeadThen(head, piece);
+    else writeAtTurnEnd(this.socket, head + piece);
     this.done();
   }
 

@@ -96,12 +96,19 @@ describe("writes at the end of the turn", () => {
 
 describe("the HTTP edge around queued responses", () => {
   /** Node's server with the edge in front: POST /fast answered by the edge, anything else by Node. */
-  async function edge(onFast: (fast: FastHttp<"fast">) => void = () => {}): Promise<{ port: number; fast: FastHttp<"fast"> }> {
+  async function edge(onFast: (fast: FastHttp<"fast" | "stream">) => void = () => {}): Promise<{ port: number; fast: FastHttp<"fast" | "stream"> }> {
     const server: HttpServer = createHttpServer((req, res) => res.end(`node ${req.url}`));
-    let fast!: FastHttp<"fast">;
-    fast = new FastHttp<"fast">(server, {
-      route: (method, url) => (method === "POST" && url === "/fast" ? "fast" : undefined),
-      handle: (_e, _req, reply) => {
+    let fast!: FastHttp<"fast" | "stream">;
+    fast = new FastHttp<"fast" | "stream">(server, {
+      route: (method, url) => (method !== "POST" ? undefined : url === "/fast" ? "fast" : url === "/stream" ? "stream" : undefined),
+      handle: (endpoint, _req, reply) => {
+        if (endpoint === "stream") {
+          // A stream's pieces: written now (with what the turn queued before them), its end queued.
+          reply.start(200, {});
+          reply.write("one ");
+          reply.end("two");
+          return;
+        }
         reply.send(200, {}, "fast body");
         onFast(fast);
       },
@@ -141,6 +148,14 @@ describe("the HTTP edge around queued responses", () => {
     const { text, ended } = await exchange(port, POST);
     expect(ended).toBe(true);
     expect(text).toMatch(/\r\n\r\nfast body$/);
+  });
+
+  it("keeps a queued response ahead of the next one's streamed pieces, and a stream's end after them", async () => {
+    const { port } = await edge();
+    const stream = POST.replace("/fast", "/stream");
+    const { text } = await exchange(port, `${POST}${stream}${POST}GET /after HTTP/1.1\r\nhost: x\r\n\r\n`);
+    const bodies = text.split(/HTTP\/1\.1 200 OK\r\n[^]*?\r\n\r\n/).slice(1);
+    expect(bodies).toEqual(["fast body", "4\r\none \r\n3\r\ntwo\r\n0\r\n\r\n", "fast body", "node /after"]);
   });
 
   it("writes its response before Node answers the next request on the connection", async () => {

@@ -7,7 +7,7 @@
  * of work a turn does for each request, every write wakes the peer afresh; written together at
  * the end of the turn, the first wakes it and the rest find it awake. On the benchmark this took
  * the gateway's CPU per request at saturation from ~0.090 to ~0.070 ms (non-stream) and from
- * ~0.124 to ~0.097 ms (stream) (docs/performance.md, "Fifth round").
+ * ~0.128 to ~0.105 ms (stream) (docs/performance.md, "Fifth round").
  *
  * Order is kept per socket as long as every write to that socket between two flushes goes
  * through here, or `flushTurnWrites()` is called before a write (or an end, destroy or hand-over)

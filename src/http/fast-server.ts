@@ -79,6 +79,7 @@ export class FastHttp<E> {
 
   /** Drops every connection still open here. */
   closeAll(): void {
+    flushTurnWrites(); // what is complete still leaves
     for (const c of this.connections) c.socket.destroy();
   }
 

@@ -82,6 +82,7 @@ export class FastReply implements Reply {
   }
 
   destroy(): void {
+    flushTurnWrites(); // an earlier pipelined response queued this turn still goes out
     this.socket.destroy();
   }
 

@@ -74,7 +74,12 @@ export class FastHttp<E> {
   drain(): void {
     this.draining = true;
     flushTurnWrites(); // an idle connection's last response may still be queued
-    for (const c of this.connections) if (c.idle) c.socket.destroy();
+    for (const c of this.connections) {
+      if (!c.idle) continue;
+      // A response still in the socket's buffer (larger than the kernel took) is finished first.
+      if (c.socket.writableLength > 0) c.socket.end();
+      else c.socket.destroy();
+    }
   }
 
   /** Drops every connection still open here. */
@@ -276,11 +281,9 @@ class Connection<E> {
   private clientEnded(): void {
     // A client that shuts its side while a request is open has gone, as Node's server (without
     // `httpAllowHalfOpen`) treats it: the request is cancelled, the upstream call with it.
+    flushTurnWrites(); // a response completed this turn still goes out (before a pipelined one is cancelled)
     if (this.reply || this.head) this.socket.destroy();
-    else {
-      flushTurnWrites(); // a response queued this turn still goes out
-      this.socket.end();
-    }
+    else this.socket.end();
   }
 
   private closed(): void {

@@ -96,7 +96,7 @@ describe("writes at the end of the turn", () => {
 
 describe("the HTTP edge around queued responses", () => {
   /** Node's server with the edge in front: POST /fast answered by the edge, anything else by Node. */
-  async function edge(onFast: (fast: FastHttp<"fast" | "stream">) => void = () => {}): Promise<{ port: number; fast: FastHttp<"fast" | "stream"> }> {
+  async function edge(onFast: (fast: FastHttp<"fast" | "stream">) => void = () => {}, body = "fast body"): Promise<{ port: number; fast: FastHttp<"fast" | "stream"> }> {
     const server: HttpServer = createHttpServer((req, res) => res.end(`node ${req.url}`));
     let fast!: FastHttp<"fast" | "stream">;
     fast = new FastHttp<"fast" | "stream">(server, {
@@ -109,7 +109,7 @@ describe("the HTTP edge around queued responses", () => {
           reply.end("two");
           return;
         }
-        reply.send(200, {}, "fast body");
+        reply.send(200, {}, body);
         onFast(fast);
       },
       maxBodyBytes: 1024,
@@ -150,12 +150,57 @@ describe("the HTTP edge around queued responses", () => {
     expect(text).toMatch(/\r\n\r\nfast body$/);
   });
 
+  it("finishes a response larger than the socket takes at once when the server drains", async () => {
+    const big = "x".repeat(8 << 20);
+    const { port } = await edge((fast) => fast.drain(), big);
+    const { text, ended } = await exchange(port, POST);
+    expect(ended).toBe(true);
+    expect(text.length - text.indexOf("\r\n\r\n") - 4).toBe(big.length);
+  });
+
   it("keeps a queued response ahead of the next one's streamed pieces, and a stream's end after them", async () => {
     const { port } = await edge();
     const stream = POST.replace("/fast", "/stream");
     const { text } = await exchange(port, `${POST}${stream}${POST}GET /after HTTP/1.1\r\nhost: x\r\n\r\n`);
     const bodies = text.split(/HTTP\/1\.1 200 OK\r\n[^]*?\r\n\r\n/).slice(1);
     expect(bodies).toEqual(["fast body", "4\r\none \r\n3\r\ntwo\r\n0\r\n\r\n", "fast body", "node /after"]);
+  });
+
+  it("writes a response completed in the turn in which the client's FIN cancels the next, pipelined one", async () => {
+    // The upstream's answer to the first request and the client's FIN arrive together.
+    let answer: (() => void) | undefined;
+    const upstream: Server = createServer((s) => s.on("data", () => answer?.()));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    closers.push(() => new Promise((r) => upstream.close(r)));
+    const server: HttpServer = createHttpServer((_req, res) => res.end("node"));
+    let n = 0;
+    const fast = new FastHttp<"fast">(server, {
+      route: (method) => (method === "POST" ? "fast" : undefined),
+      handle: (_e, _req, reply) => {
+        if (++n === 1) answer = () => reply.send(200, {}, "first");
+      },
+      maxBodyBytes: 1024,
+      keepAliveTimeoutMs: 5000,
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    closers.push(() => new Promise((r) => (fast.closeAll(), server.close(r))));
+    for (let k = 0; k < 5; k++) {
+      n = 0;
+      const trigger = await dial((upstream.address() as { port: number }).port);
+      const c = await dial((server.address() as { port: number }).port);
+      let text = "";
+      c.setEncoding("latin1");
+      c.on("data", (d: string) => (text += d));
+      c.on("error", () => {});
+      const closed = new Promise((r) => c.once("close", r));
+      c.write(POST + POST); // the second waits behind the first
+      await until(() => n === 1);
+      await new Promise((r) => setTimeout(r, 10));
+      trigger.write("x");
+      c.end();
+      await closed;
+      expect(text).toMatch(/\r\n\r\nfirst$/);
+    }
   });
 
   it("writes its response before Node answers the next request on the connection", async () => {

@@ -4,10 +4,11 @@
  * `<dataDir>/db` reached through PGlite's node-postgres adapter.
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { Kysely, PostgresDialect, sql } from "kysely";
@@ -64,8 +65,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
   }
 
-  const dir = join(opts.dataDir, "db");
-  await mkdir(dir, { recursive: true });
+  await mkdir(join(opts.dataDir, "db"), { recursive: true });
+  const dir = await realpath(join(opts.dataDir, "db")); // PGlite's file system does not follow a symlink
   if (!existsSync(join(dir, "PG_VERSION"))) await createEmbeddedCluster(dir);
   const lite = new PGlite(dir, { startParams: EMBEDDED_START_PARAMS });
   await lite.waitReady;
@@ -90,32 +91,78 @@ const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffe
  * Creates a new embedded database in `dir` (PGlite's initdb) in a short-lived child process.
  * initdb grows the WebAssembly memory to ~600 MB, which the process that ran it would keep for
  * good; the gateway then opens the finished directory at a fraction of that.
+ *
+ * The database is made in a directory of its own next to `dir` and moved in when complete, so a
+ * start cut short (a crash, a kill) leaves no half-made database, only that directory, which a
+ * later start removes once its process is gone. Two processes creating at once each make their
+ * own; the first to move it in wins and the other opens that one. Where `dir` cannot be
+ * replaced (a mount point, a file system that refuses the rename), it is made in place.
  */
 async function createEmbeddedCluster(dir: string): Promise<void> {
-  if ((await readdir(dir)).length > 0) {
+  if ((await readdir(dir)).some((f) => f !== "lost+found")) {
     throw new Error(`${dir} holds files but no embedded database (no PG_VERSION): move them away, or set data_dir to another directory`);
   }
-  // Created next to its place and moved in when complete: a start cut short (a crash, a kill)
-  // leaves no half-made database behind, only this directory, which the next start replaces.
-  const making = `${dir}.creating`;
-  await rm(making, { recursive: true, force: true });
+  const parent = dirname(dir);
+  await removeAbandonedCreations(parent, basename(dir));
+  if ((await stat(dir)).dev !== (await stat(parent)).dev) return initdb(dir, dir); // a mount point
+  const making = join(parent, `${basename(dir)}${CREATING}${process.pid}-${randomBytes(4).toString("hex")}`);
   await mkdir(making);
+  try {
+    await initdb(making, dir);
+    await rename(making, dir); // over the empty directory
+  } catch (err) {
+    await rm(making, { recursive: true, force: true }).catch(() => {});
+    if (existsSync(join(dir, "PG_VERSION"))) return; // another process moved its database in first
+    if (!(err as NodeJS.ErrnoException).syscall) throw err; // initdb itself failed
+    if ((await readdir(dir)).some((f) => f !== "lost+found")) throw err;
+    await initdb(dir, dir); // the rename was refused: in place, then
+  }
+}
+
+const CREATING = ".creating-";
+/** At most this long for initdb (it takes ~3 s). */
+const INITDB_TIMEOUT_MS = 120_000;
+
+/** Removes `<name>.creating-<pid>-…` directories whose process has gone. */
+async function removeAbandonedCreations(parent: string, name: string): Promise<void> {
+  for (const f of await readdir(parent)) {
+    if (!f.startsWith(name + CREATING)) continue;
+    const pid = Number(f.slice(name.length + CREATING.length).split("-")[0]);
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    await rm(join(parent, f), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // there, but someone else's
+  }
+}
+
+/** Runs PGlite's initdb on `target` in a child process; `dir` names the database in errors. */
+async function initdb(target: string, dir: string): Promise<void> {
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
   const script =
     `const { PGlite } = require(${JSON.stringify(entry)});` +
     `(async () => { const lite = new PGlite(process.argv[1]); await lite.waitReady; await lite.close(); })()` +
-    `.catch((e) => { process.stderr.write(e instanceof Error ? e.message : JSON.stringify(e)); process.exit(1); });`;
+    `.catch((e) => { process.stderr.write("\\n${INITDB_FAILED}" + (e instanceof Error ? e.message : JSON.stringify(e)) + "\\n"); process.exit(1); });`;
   await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, ["-e", script, making], { maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
+    execFile(process.execPath, ["-e", script, target], { maxBuffer: 1 << 20, timeout: INITDB_TIMEOUT_MS }, (err, _stdout, stderr) => {
       if (!err) return resolve();
-      // Our script prints the message alone; a process that could not start prints node's report.
-      const lines = stderr.trim().split("\n");
-      const why = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? (lines.slice(-5).join("\n") || err.message);
-      rm(making, { recursive: true, force: true }).finally(() => reject(new Error(`could not create the embedded database in ${dir}: ${why}`)));
+      // Our script's own line, else the error node reported (a process that could not start).
+      const lines = stderr.split("\n");
+      const ours = lines.find((l) => l.startsWith(INITDB_FAILED))?.slice(INITDB_FAILED.length);
+      const why =
+        ours ?? lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? (err.killed ? `no answer within ${INITDB_TIMEOUT_MS / 1000} s` : stderr.trim().split("\n").slice(-5).join("\n") || err.message);
+      reject(new Error(`could not create the embedded database in ${dir}: ${why}`));
     });
   });
-  await rename(making, dir); // over the empty directory
 }
+
+const INITDB_FAILED = "switchboard-initdb-failed: ";
 
 /**
  * A one-connection pool over PGlite. Each pg client gets its own adapter connection from

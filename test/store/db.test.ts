@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
@@ -84,15 +84,18 @@ describe("embedded store creation", () => {
     }
   }, STORE_HOOK_TIMEOUT_MS);
 
-  it("moves the database in only when it is complete, replacing what an interrupted start left", async () => {
+  it("moves the database in only when it is complete, removing what an interrupted start left", async () => {
     const dataDir = join(root, "interrupted");
-    await mkdir(join(dataDir, "db.creating", "base"), { recursive: true }); // a first start killed mid-creation
-    await writeFile(join(dataDir, "db.creating", "PG_VERSION"), "17");
+    const gone = join(dataDir, "db.creating-2147483646-0badc0de"); // a first start killed mid-creation
+    const running = join(dataDir, `db.creating-${process.pid}-00c0ffee`); // one still at work (this process)
+    await mkdir(join(gone, "base"), { recursive: true });
+    await writeFile(join(gone, "PG_VERSION"), "17");
+    await mkdir(running, { recursive: true });
     const store = await openStore({ dataDir });
     try {
       await migrate(store);
       expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
-      expect((await readdir(dataDir)).sort()).toEqual(["db"]);
+      expect((await readdir(dataDir)).sort()).toEqual(["db", `db.creating-${process.pid}-00c0ffee`]);
       expect((await stat(join(dataDir, "db", "PG_VERSION"))).isFile()).toBe(true);
     } finally {
       await store.close();
@@ -111,6 +114,25 @@ describe("embedded store creation", () => {
     }
     expect(await readdir(dataDir)).toEqual(["db"]);
     expect(await readdir(join(dataDir, "db"))).toEqual([]); // the next start creates it
+  });
+
+  it("follows a db folder that is a symlink", async () => {
+    const dataDir = join(root, "linked");
+    const elsewhere = join(root, "elsewhere");
+    await mkdir(elsewhere);
+    await mkdir(dataDir);
+    await symlink(elsewhere, join(dataDir, "db"));
+    const store = await openStore({ dataDir });
+    try {
+      await migrate(store);
+      expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
+    } finally {
+      await store.close();
+    }
+    expect((await lstat(join(dataDir, "db"))).isSymbolicLink()).toBe(true);
+    expect((await stat(join(elsewhere, "PG_VERSION"))).isFile()).toBe(true);
+    expect(await readdir(dataDir)).toEqual(["db"]);
+    expect(await readdir(root)).not.toContainEqual(expect.stringMatching(/creating/));
   });
 
   it("refuses a data dir whose db folder holds other files, and leaves them alone", async () => {

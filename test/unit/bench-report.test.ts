@@ -32,6 +32,15 @@ describe("bench target checks", () => {
     expect(byName(checkTargets(scenarios({ gatewayRateCpu: 0.5 }), true, 3000), "gateway CPU").pass).toBe(true);
   });
 
+  it("is not passed by a run that had errors or non-2xx answers", () => {
+    const s = scenarios();
+    s.find((r) => r.kind === "saturation" && r.mode === "non-stream" && r.target === "gateway")!.errors = 3;
+    const checks = checkTargets(s, true, 3000);
+    expect(byName(checks, "non-stream req/s")).toMatchObject({ measured: 9_000, pass: false, note: "3 errors or non-2xx answers in the run" });
+    expect(byName(checks, "gateway CPU")).toMatchObject({ pass: false, note: "3 errors or non-2xx answers in the run; at 3000 req/s: 0.145 ms, pass-through 0.115 ms" });
+    expect(byName(checks, "stream req/s").pass).toBe(true); // its own run was clean
+  });
+
   it("is not judged without a saturation run", () => {
     const onlyRate = scenarios().filter((s) => s.kind === "fixed-rate");
     expect(byName(checkTargets(onlyRate, true, 3000), "gateway CPU")).toMatchObject({ measured: null, pass: null });

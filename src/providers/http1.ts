@@ -2,7 +2,7 @@
  * HTTP/1.1 on the upstream client's side, as pure functions of strings: the request as it is
  * written (`serialize`), and the parts of a response the connection needs before the body (the
  * status line, and the headers that decide framing and reuse). The connection handling that
- * uses them is in ./client.ts.
+ * uses them is in ./connection.ts (and the pools in ./client.ts).
  */
 import { CONTENT_LENGTH, LISTS_CLOSE, LISTS_KEEP_ALIVE, PLAIN_VALUE, TOKEN } from "../core/http-syntax.js";
 

@@ -46,10 +46,8 @@ export class FastReply implements Reply {
     headers["content-length"] = String(Buffer.byteLength(body));
     this.headersSent = true;
     this.ended = true;
-    const head = this.head(status, headers);
     // A whole response leaves at the end of the turn, with the others of the turn (turn-writes.ts).
-    if (this.latin1) this.writeHeadThen(head, body);
-    else writeAtTurnEnd(this.socket, head + body);
+    this.writeLater(this.head(status, headers), body);
     this.done();
   }
 
@@ -62,7 +60,7 @@ export class FastReply implements Reply {
   write(text: string): boolean {
     if (this.closed) return false;
     const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n` : "";
-    return this.writeHeadThen(this.takeHead(), piece);
+    return this.writeNow(this.takeHead(), piece);
   }
 
   drained(): Promise<void> {
@@ -74,10 +72,8 @@ export class FastReply implements Reply {
     if (this.closed) return;
     this.ended = true;
     const piece = text ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n` : "0\r\n\r\n";
-    const head = this.takeHead();
     // The last piece has no backpressure to report: it leaves with the turn's other writes.
-    if (this.latin1 && head !== "") this.writeHeadThen(head, piece);
-    else writeAtTurnEnd(this.socket, head + piece);
+    this.writeLater(this.takeHead(), piece);
     this.done();
   }
 
@@ -116,14 +112,24 @@ export class FastReply implements Reply {
   }
 
   /**
-   * One write of head and body together; a head with Latin-1 bytes goes in a write of its own.
-   * Written now, after whatever the turn has queued (a stream's pieces already leave at the end
-   * of a turn, from SseWriter, and their write's answer is the stream's backpressure).
+   * Written now, after whatever the turn has queued: a stream's pieces (they already leave at the
+   * end of a turn, from SseWriter, and this write's answer is the stream's backpressure).
    */
-  private writeHeadThen(head: string, rest: string): boolean {
+  private writeNow(head: string, rest: string): boolean {
     flushTurnWrites();
-    if (!this.latin1 || head === "") return this.socket.write(head + rest);
-    this.socket.write(Buffer.from(head, "latin1"));
-    return rest ? this.socket.write(rest) : true;
+    let ok = true;
+    for (const piece of this.pieces(head, rest)) ok = this.socket.write(piece);
+    return ok;
+  }
+
+  /** Queued for the end of the turn (turn-writes.ts). */
+  private writeLater(head: string, rest: string): void {
+    for (const piece of this.pieces(head, rest)) writeAtTurnEnd(this.socket, piece);
+  }
+
+  /** Head and body in one string; a head with Latin-1 bytes goes as bytes of its own. */
+  private pieces(head: string, rest: string): Array<string | Buffer> {
+    if (!this.latin1 || head === "") return [head + rest];
+    return rest ? [Buffer.from(head, "latin1"), rest] : [Buffer.from(head, "latin1")];
   }
 }

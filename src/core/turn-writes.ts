@@ -15,8 +15,8 @@
  */
 import type { Socket } from "node:net";
 
-const sockets: Socket[] = [];
-const chunks: Array<string | Buffer> = [];
+let sockets: Socket[] = [];
+let chunks: Array<string | Buffer> = [];
 let scheduled = false;
 
 /** Queues `chunk` for `socket`, written when the current turn of the event loop ends. */
@@ -32,9 +32,10 @@ export function writeAtTurnEnd(socket: Socket, chunk: string | Buffer): void {
 /** Makes the queued writes now, in the order they were queued. */
 export function flushTurnWrites(): void {
   scheduled = false; // a write queued by a socket's callback below gets a turn end of its own
-  const n = sockets.length;
-  if (n === 0) return;
-  const s = sockets.splice(0, n);
-  const c = chunks.splice(0, n);
-  for (let i = 0; i < n; i++) if (!s[i]!.destroyed) s[i]!.write(c[i]!);
+  if (sockets.length === 0) return;
+  const s = sockets;
+  const c = chunks;
+  sockets = [];
+  chunks = [];
+  for (let i = 0; i < s.length; i++) if (!s[i]!.destroyed) s[i]!.write(c[i]!);
 }

@@ -58,7 +58,6 @@ export class NodeInbound implements Inbound {
   }
 }
 
-
 /**
  * A header value that can be sent: characters that would break the head (CR, LF, other control
  * characters) or that HTTP cannot carry (beyond Latin-1) are dropped. Some values echo client

@@ -99,7 +99,7 @@ const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffe
  * replaced (a mount point, a file system that refuses the rename), it is made in place.
  */
 async function createEmbeddedCluster(dir: string): Promise<void> {
-  if ((await readdir(dir)).some((f) => f !== "lost+found")) {
+  if (await holdsFiles(dir)) {
     throw new Error(`${dir} holds files but no embedded database (no PG_VERSION): move them away, or set data_dir to another directory`);
   }
   const parent = dirname(dir);
@@ -114,9 +114,14 @@ async function createEmbeddedCluster(dir: string): Promise<void> {
     await rm(making, { recursive: true, force: true }).catch(() => {});
     if (existsSync(join(dir, "PG_VERSION"))) return; // another process moved its database in first
     if (!(err as NodeJS.ErrnoException).syscall) throw err; // initdb itself failed
-    if ((await readdir(dir)).some((f) => f !== "lost+found")) throw err;
+    if (await holdsFiles(dir)) throw err;
     await initdb(dir, dir); // the rename was refused: in place, then
   }
+}
+
+/** Anything in `dir` but the `lost+found` of a freshly made file system. */
+async function holdsFiles(dir: string): Promise<boolean> {
+  return (await readdir(dir)).some((f) => f !== "lost+found");
 }
 
 const CREATING = ".creating-";
@@ -151,18 +156,22 @@ async function initdb(target: string, dir: string): Promise<void> {
     `.catch((e) => { process.stderr.write("\\n${INITDB_FAILED}" + (e instanceof Error ? e.message : JSON.stringify(e)) + "\\n"); process.exit(1); });`;
   await new Promise<void>((resolve, reject) => {
     execFile(process.execPath, ["-e", script, target], { maxBuffer: 1 << 20, timeout: INITDB_TIMEOUT_MS }, (err, _stdout, stderr) => {
-      if (!err) return resolve();
-      // Our script's own line, else the error node reported (a process that could not start).
-      const lines = stderr.split("\n");
-      const ours = lines.find((l) => l.startsWith(INITDB_FAILED))?.slice(INITDB_FAILED.length);
-      const why =
-        ours ?? lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? (err.killed ? `no answer within ${INITDB_TIMEOUT_MS / 1000} s` : stderr.trim().split("\n").slice(-5).join("\n") || err.message);
-      reject(new Error(`could not create the embedded database in ${dir}: ${why}`));
+      if (err) reject(new Error(`could not create the embedded database in ${dir}: ${initdbFailure(err, stderr)}`));
+      else resolve();
     });
   });
 }
 
 const INITDB_FAILED = "switchboard-initdb-failed: ";
+
+/** Our script's own line; else the error node reported (a process that could not start); else the end of its output. */
+function initdbFailure(err: Error & { killed?: boolean }, stderr: string): string {
+  const lines = stderr.split("\n");
+  const ours = lines.find((l) => l.startsWith(INITDB_FAILED));
+  if (ours) return ours.slice(INITDB_FAILED.length);
+  if (err.killed) return `no answer within ${INITDB_TIMEOUT_MS / 1000} s`;
+  return lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? (stderr.trim().split("\n").slice(-5).join("\n") || err.message);
+}
 
 /**
  * A one-connection pool over PGlite. Each pg client gets its own adapter connection from

@@ -38,6 +38,15 @@ async function dial(port: number): Promise<Socket> {
   return s;
 }
 
+/** `n` client sockets to a fresh sink, accepted there; `received[i]` is what the sink's i-th connection got (in accept order). */
+async function connections(n: number): Promise<{ sockets: Socket[]; received: string[] }> {
+  const { port, received } = await sink();
+  const sockets: Socket[] = [];
+  for (let i = 0; i < n; i++) sockets.push(await dial(port));
+  await until(() => received.length === n);
+  return { sockets, received };
+}
+
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 const until = async (ok: () => boolean) => {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -46,10 +55,7 @@ const until = async (ok: () => boolean) => {
 
 describe("writes at the end of the turn", () => {
   it("leave when the turn ends, in order for each socket", async () => {
-    const { port, received } = await sink();
-    const a = await dial(port);
-    const b = await dial(port);
-    await until(() => received.length === 2);
+    const { sockets: [a, b], received } = await connections(2);
     writeAtTurnEnd(a, "a1 ");
     writeAtTurnEnd(b, "b1 ");
     writeAtTurnEnd(a, Buffer.from("a2 "));
@@ -63,10 +69,7 @@ describe("writes at the end of the turn", () => {
   });
 
   it("leave at once on flushTurnWrites(), and skip a socket destroyed meanwhile", async () => {
-    const { port, received } = await sink();
-    const a = await dial(port);
-    const b = await dial(port);
-    await until(() => received.length === 2);
+    const { sockets: [a, b], received } = await connections(2);
     writeAtTurnEnd(a, "kept");
     writeAtTurnEnd(b, "dropped");
     b.destroy();
@@ -82,9 +85,7 @@ describe("writes at the end of the turn", () => {
   });
 
   it("a write queued after a flush gets a turn end of its own", async () => {
-    const { port, received } = await sink();
-    const a = await dial(port);
-    await until(() => received.length === 1);
+    const { sockets: [a], received } = await connections(1);
     writeAtTurnEnd(a, "one ");
     flushTurnWrites();
     writeAtTurnEnd(a, "two");

@@ -1,9 +1,9 @@
 /** Writing inference responses through a `Reply`: JSON, the error envelope, and SSE. */
 import { type GatewayError, openAIEnvelope } from "../core/errors.js";
 import { RAW_JSON } from "../wire/raw.js";
-import type { HeaderBag, Reply } from "./reply.js";
+import type { HeaderBag, Reply } from "../net/reply.js";
 
-export type { HeaderBag } from "./reply.js";
+export type { HeaderBag } from "../net/reply.js";
 
 /** Sends `body` as JSON: the upstream's own text when the body is an upstream object left unchanged (RAW_JSON). */
 export function sendJson(reply: Reply, status: number, body: object, headers: HeaderBag): void {

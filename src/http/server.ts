@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { inferenceEndpoint, routeRequests } from "./routes/fast-path.js";
 import { serveInference } from "./routes/inference.js";
-import { FastHttp } from "./fast-server.js";
+import { FastHttp } from "../net/server/fast-server.js";
 import type { SwitchboardConfig } from "../config/types.js";
 import { Authenticator } from "../policy/auth.js";
 import { LocalInvalidationBus } from "../policy/invalidation.js";

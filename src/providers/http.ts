@@ -1,11 +1,11 @@
 /**
- * The one place that talks HTTP to upstreams: keep-alive connection pools (./client.ts),
+ * The one place that talks HTTP to upstreams: keep-alive connection pools (../net/client/client.ts),
  * connect / first-byte / idle / total timeouts, cancellation, and SSE parsing into typed chunks.
  * A provider is a WireAdapter (pure translation) plus this.
  */
-import { OriginPool } from "./client.js";
-import type { ClientRequest } from "./http1.js";
-import { UpstreamExchange } from "./exchange.js";
+import { OriginPool } from "../net/client/client.js";
+import type { ClientRequest } from "../net/client/http1.js";
+import { UpstreamExchange } from "../net/client/exchange.js";
 import type { ProviderSettings } from "../config/types.js";
 import { Cancellation } from "../core/cancel.js";
 import { GatewayError } from "../core/errors.js";

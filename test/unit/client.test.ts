@@ -7,8 +7,8 @@ import net from "node:net";
 import tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/errors.js";
-import { OriginPool, type ExchangeHandler } from "../../src/providers/client.js";
-import { ClientError, type ClientRequest, type ResponseHead } from "../../src/providers/http1.js";
+import { OriginPool, type ExchangeHandler } from "../../src/net/client/client.js";
+import { ClientError, type ClientRequest, type ResponseHead } from "../../src/net/client/http1.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
 

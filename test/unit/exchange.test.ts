@@ -3,8 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cancellation } from "../../src/core/cancel.js";
-import { OriginPool } from "../../src/providers/client.js";
-import { UpstreamExchange } from "../../src/providers/exchange.js";
+import { OriginPool } from "../../src/net/client/client.js";
+import { UpstreamExchange } from "../../src/net/client/exchange.js";
 
 let server: Server;
 let pool: OriginPool;

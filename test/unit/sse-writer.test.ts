@@ -3,7 +3,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { SseWriter } from "../../src/http/respond.js";
-import { NodeReply } from "../../src/http/reply.js";
+import { NodeReply } from "../../src/net/reply.js";
 
 let server: Server | undefined;
 

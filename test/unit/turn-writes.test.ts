@@ -1,13 +1,13 @@
 /**
- * Writes made at the end of the event loop's turn (src/core/turn-writes.ts), and the HTTP edge's
+ * Writes made at the end of the event loop's turn (src/net/turn-writes.ts), and the HTTP edge's
  * boundaries around them: a response queued in a turn still goes out, first, when the same turn
  * closes the connection, drains the server or hands the connection to Node.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { flushTurnWrites, writeAtTurnEnd } from "../../src/core/turn-writes.js";
-import { FastHttp } from "../../src/http/fast-server.js";
+import { flushTurnWrites, writeAtTurnEnd } from "../../src/net/turn-writes.js";
+import { FastHttp } from "../../src/net/server/fast-server.js";
 
 const closers: Array<() => unknown> = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Runtime } from "../../pipeline/context.js";
-import { NodeInbound, NodeReply } from "../reply.js";
+import { NodeInbound, NodeReply } from "../../net/reply.js";
 import { serveInference, type Endpoint } from "./inference.js";
 
 const INFERENCE: Record<string, Endpoint> = {

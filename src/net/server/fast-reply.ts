@@ -1,9 +1,9 @@
 /** The reply to one request on a connection of the gateway's HTTP/1.1 edge (see fast-server.ts). */
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { PLAIN_VALUE } from "../core/http-syntax.js";
-import { flushTurnWrites, writeAtTurnEnd } from "../core/turn-writes.js";
-import { drained, sendableValue, type HeaderBag, type Reply } from "./reply.js";
+import { PLAIN_VALUE } from "../http-syntax.js";
+import { flushTurnWrites, writeAtTurnEnd } from "../turn-writes.js";
+import { drained, sendableValue, type HeaderBag, type Reply } from "../reply.js";
 
 let dateAt = 0;
 let dateText = "";

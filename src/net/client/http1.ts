@@ -4,7 +4,7 @@
  * status line, and the headers that decide framing and reuse). The connection handling that
  * uses them is in ./connection.ts (and the pools in ./client.ts).
  */
-import { CONTENT_LENGTH, LISTS_CLOSE, LISTS_KEEP_ALIVE, PLAIN_VALUE, TOKEN } from "../core/http-syntax.js";
+import { CONTENT_LENGTH, LISTS_CLOSE, LISTS_KEEP_ALIVE, PLAIN_VALUE, TOKEN } from "../http-syntax.js";
 
 export interface ClientRequest {
   method: string;

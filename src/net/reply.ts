@@ -7,7 +7,7 @@
  */
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { PLAIN_VALUE } from "../core/http-syntax.js";
+import { PLAIN_VALUE } from "./http-syntax.js";
 import { readBody } from "./body.js";
 
 export type HeaderBag = Record<string, string>;

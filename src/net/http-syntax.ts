@@ -1,6 +1,6 @@
 /**
  * HTTP/1.1 syntax (RFC 9110, RFC 9112) shared by the gateway's own server edge
- * (src/http/http-head.ts) and its upstream client (src/providers/http1.ts).
+ * (./server/http-head.ts) and its upstream client (./client/http1.ts).
  */
 
 /** A method or a field name. */

@@ -6,7 +6,7 @@
  * No Node `Readable` is involved (a stream, its state and several event-loop hops per call):
  * the gateway only ever reads a body whole or chunk by chunk, which this does with a list.
  */
-import type { CancelSignal } from "../core/cancel.js";
+import type { CancelSignal } from "../../core/cancel.js";
 import type { ExchangeHandler } from "./client.js";
 import type { ResponseHead } from "./http1.js";
 

@@ -1,6 +1,6 @@
 /** Parsing the request heads the gateway's HTTP/1.1 edge serves itself (see fast-server.ts). */
 import type { IncomingHttpHeaders } from "node:http";
-import { CONTENT_LENGTH, FIELD_VALUE, LISTS_CLOSE, TOKEN } from "../core/http-syntax.js";
+import { CONTENT_LENGTH, FIELD_VALUE, LISTS_CLOSE, TOKEN } from "../http-syntax.js";
 
 /** An origin-form request target: visible ASCII only. */
 const TARGET = /^\/[\x21-\x7e]*$/;

@@ -18,11 +18,11 @@
  */
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { Socket } from "node:net";
-import { flushTurnWrites } from "../core/turn-writes.js";
-import { GatewayError } from "../core/errors.js";
+import { flushTurnWrites } from "../turn-writes.js";
+import { GatewayError } from "../../core/errors.js";
 import { FastReply } from "./fast-reply.js";
 import { parseHead, type Head } from "./http-head.js";
-import type { Inbound, Reply } from "./reply.js";
+import type { Inbound, Reply } from "../reply.js";
 
 export interface FastServerOptions<E> {
   /** Which fast-path endpoint a request is for; undefined hands the connection to Node. */

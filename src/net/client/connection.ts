@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { writeAtTurnEnd } from "../core/turn-writes.js";
+import { writeAtTurnEnd } from "../turn-writes.js";
 import type { ExchangeHandler } from "./client.js";
 import { ClientError, framing, parseStatusLine, ResponseHead, type ClientRequest } from "./http1.js";
 

@@ -7,6 +7,7 @@ import type { CancelSignal } from "../../core/cancel.js";
 import { GatewayError } from "../../core/errors.js";
 import { countTokens, estimatePromptTokens } from "../../core/tokens.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../../wire/openai.js";
+import { completeEmbeddings } from "../embeddings.js";
 import { upstreamError } from "../errors.js";
 import type { CallOptions, Capabilities, ChunkStream, Provider } from "../types.js";
 import { chosenTool, mockEmbedding, mockToolCall, replyText, streamPieces } from "./responses.js";
@@ -36,8 +37,12 @@ export function createMockProvider(id = "mock"): Provider {
       usage.completion_tokens = await countTokens(out);
       finish = "length";
     }
+    // `n` choices, each the same deterministic answer (a tool call gets an id of its own), billed n times.
+    const n = req.n ?? 1;
+    const toolCalls = Array.from({ length: n }, (_, i) => (i === 0 || !toolCall ? toolCall : mockToolCall(tool!, ++seq)));
+    usage.completion_tokens *= n;
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-    return { id: `chatcmpl-mock${++seq}`, created: Math.floor(Date.now() / 1000), text: out, toolCall, finish, usage };
+    return { id: `chatcmpl-mock${++seq}`, created: Math.floor(Date.now() / 1000), text: out, toolCalls, finish, usage };
   }
 
   return {
@@ -52,14 +57,12 @@ export function createMockProvider(id = "mock"): Provider {
         object: "chat.completion",
         created: r.created,
         model: req.model,
-        choices: [
-          {
-            index: 0,
-            message: { role: "assistant", content: r.toolCall ? null : r.text, ...(r.toolCall ? { tool_calls: [r.toolCall] } : {}), refusal: null },
-            finish_reason: r.finish,
-            logprobs: null,
-          },
-        ],
+        choices: r.toolCalls.map((call, index) => ({
+          index,
+          message: { role: "assistant" as const, content: call ? null : r.text, ...(call ? { tool_calls: [call] } : {}), refusal: null },
+          finish_reason: r.finish,
+          logprobs: null,
+        })),
         usage: r.usage,
       };
     },
@@ -67,13 +70,16 @@ export function createMockProvider(id = "mock"): Provider {
     async chatStream(req, opts): Promise<ChunkStream> {
       const r = await prepare(req, opts);
       const base = { id: r.id, object: "chat.completion.chunk" as const, created: r.created, model: req.model };
-      const chunks: ChatChunk[] = [{ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
-      if (r.toolCall) {
-        chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...r.toolCall }] }, finish_reason: null }] });
-      } else {
-        for (const piece of streamPieces(r.text)) chunks.push({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
-      }
-      chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: r.finish }] });
+      const chunks: ChatChunk[] = [];
+      r.toolCalls.forEach((call, index) => {
+        chunks.push({ ...base, choices: [{ index, delta: { role: "assistant", content: "" }, finish_reason: null }] });
+        if (call) {
+          chunks.push({ ...base, choices: [{ index, delta: { tool_calls: [{ index: 0, ...call }] }, finish_reason: null }] });
+        } else {
+          for (const piece of streamPieces(r.text)) chunks.push({ ...base, choices: [{ index, delta: { content: piece }, finish_reason: null }] });
+        }
+        chunks.push({ ...base, choices: [{ index, delta: {}, finish_reason: r.finish }] });
+      });
       chunks.push({ ...base, choices: [], usage: r.usage });
       let cancelled = false;
       async function* iterate() {
@@ -91,12 +97,14 @@ export function createMockProvider(id = "mock"): Provider {
       const dims = req.dimensions ?? 64;
       let tokens = 0;
       for (const t of inputs) tokens += await countTokens(t);
-      return {
+      const response: EmbeddingsResponse = {
         object: "list",
         data: inputs.map((t, index) => ({ object: "embedding", index, embedding: mockEmbedding(t, dims) })),
         model: req.model,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       };
+      // `encoding_format: "base64"` (the OpenAI SDK's default) as every provider answers it.
+      return completeEmbeddings(response, req);
     },
   };
 }

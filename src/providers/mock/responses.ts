@@ -1,6 +1,7 @@
 /** Deterministic answers of the mock provider: the same request always gets the same reply. */
 import { contentText } from "../../core/tokens.js";
 import type { ChatRequest, ToolCall } from "../../wire/openai.js";
+import { schemaInstance } from "./schema-instance.js";
 
 export function replyText(req: ChatRequest): string {
   const final = req.messages[req.messages.length - 1];
@@ -8,9 +9,12 @@ export function replyText(req: ChatRequest): string {
   const last = [...req.messages].reverse().find((m) => m.role === "user");
   const said = contentText(last?.content).replace(/\s+/g, " ").trim();
   const quoted = said.length > 80 ? said.slice(0, 77) + "..." : said;
-  if (req.response_format?.type === "json_object" || req.response_format?.type === "json_schema") {
-    return JSON.stringify({ reply: "mock", echo: quoted });
+  if (req.response_format?.type === "json_schema") {
+    // A deterministic instance of the requested schema, as a model in structured-output mode answers.
+    const spec = (req.response_format as { json_schema?: { schema?: unknown } }).json_schema;
+    return JSON.stringify(schemaInstance(spec?.schema));
   }
+  if (req.response_format?.type === "json_object") return JSON.stringify({ reply: "mock", echo: quoted });
   return quoted ? `This is a mock response to: ${quoted}` : "This is a mock response.";
 }
 
@@ -26,31 +30,7 @@ export function chosenTool(req: ChatRequest): { name: string; parameters: unknow
 }
 
 export function mockToolCall(tool: { name: string; parameters: unknown }, seq: number): ToolCall {
-  return { id: `call_mock_${seq}`, type: "function", function: { name: tool.name, arguments: JSON.stringify(sampleFor(tool.parameters)) } };
-}
-
-/** A value matching a JSON schema's required properties, deterministically. */
-function sampleFor(schema: unknown, depth = 0): unknown {
-  const s = (schema ?? {}) as { type?: string; properties?: Record<string, unknown>; required?: string[]; enum?: unknown[]; items?: unknown };
-  if (s.enum?.length) return s.enum[0];
-  switch (s.type) {
-    case "string":
-      return "mock";
-    case "number":
-    case "integer":
-      return 1;
-    case "boolean":
-      return true;
-    case "array":
-      return depth > 4 ? [] : [sampleFor(s.items, depth + 1)];
-    case "object":
-    default: {
-      const out: Record<string, unknown> = {};
-      if (depth > 4 || !s.properties) return out;
-      for (const k of s.required ?? Object.keys(s.properties)) out[k] = sampleFor(s.properties[k], depth + 1);
-      return out;
-    }
-  }
+  return { id: `call_mock_${seq}`, type: "function", function: { name: tool.name, arguments: JSON.stringify(schemaInstance(tool.parameters)) } };
 }
 
 /** Splits text into word-sized stream pieces (keeping the spaces), deterministic. */

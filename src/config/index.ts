@@ -19,5 +19,6 @@ export {
   type EnvKeyedProviderId,
 } from "./env.js";
 export { DEFAULT_PROVIDER_TYPES } from "./resolve.js";
+export { notInEffectWarning, settingsNotInEffect } from "./not-in-effect.js";
 export { configSchema, type RawConfig, type RawProviderEntry } from "./schema.js";
 export type * from "./types.js";

@@ -19,6 +19,7 @@ import {
   type PathSegment,
 } from "./problems.js";
 import { checkSemantics, DEFAULT_PROVIDER_TYPES, resolveConfig } from "./resolve.js";
+import { settingsNotInEffect } from "./not-in-effect.js";
 import { configSchema, knownKeysAt } from "./schema.js";
 import type { EnvSnapshot, SwitchboardConfig } from "./types.js";
 
@@ -188,7 +189,10 @@ function buildConfig(input: unknown, ctx: BuildContext): SwitchboardConfig {
   for (const p of checkSemantics(raw, ctx.knownProviderTypes)) problems.push(at(p.path, p.message));
 
   if (problems.length > 0 || !result.success) throw new ConfigError(sortProblems(problems).map(formatProblem));
-  return resolveConfig(result.data, ctx.env, ctx.knownProviderTypes, ctx.source);
+  const config = resolveConfig(result.data, ctx.env, ctx.knownProviderTypes, ctx.source);
+  const notInEffect = settingsNotInEffect(raw, ctx.env);
+  if (notInEffect.length > 0) config.notInEffect = notInEffect;
+  return config;
 }
 
 /**

@@ -104,6 +104,8 @@ export interface SwitchboardConfig {
   budgets: { defaultMaxTokens?: number };
   /** The environment snapshot this config was resolved with. */
   env: EnvSnapshot;
+  /** Settings in use that are accepted but have no effect yet (named in one start-up warning). */
+  notInEffect?: string[];
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";

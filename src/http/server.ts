@@ -10,6 +10,7 @@ import { inferenceEndpoint, routeRequests } from "./routes/fast-path.js";
 import { serveInference } from "./routes/inference.js";
 import { FastHttp } from "../net/server/fast-server.js";
 import type { SwitchboardConfig } from "../config/types.js";
+import { notInEffectWarning } from "../config/not-in-effect.js";
 import { Authenticator } from "../policy/auth.js";
 import { LocalInvalidationBus } from "../policy/invalidation.js";
 import { KeyCache } from "../policy/key-cache.js";
@@ -50,6 +51,8 @@ export interface RunningGateway {
 
 export async function startGateway(config: SwitchboardConfig, opts: StartOptions = {}): Promise<RunningGateway> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const notInEffect = notInEffectWarning(config.notInEffect);
+  if (notInEffect !== undefined) log(notInEffect);
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.generated) {
     log(`Generated a master key (saved to ${master.path}, mode 0600). It is shown only this once:\n\n    ${master.key}\n`);

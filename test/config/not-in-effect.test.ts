@@ -1,0 +1,107 @@
+/**
+ * Settings accepted but not in effect yet: named in one start-up warning line (and by
+ * `switchboard config check`), only when the loaded config uses them.
+ */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, inject, it, vi } from "vitest";
+import { configCheckCommand } from "../../src/cli/config-check.js";
+import { loadConfig, notInEffectWarning, parseConfig } from "../../src/config/index.js";
+import { startGateway } from "../../src/http/server.js";
+import { knownProviderTypes } from "../../src/providers/registry.js";
+import { lines, tempDir, writeTemp } from "./tmp.js";
+
+const USING_THEM = lines(
+  "redis_url: redis://127.0.0.1:6379",
+  "models:",
+  "  - name: fast",
+  "    strategy: round-robin",
+  "    deployments:",
+  "      - { model: mock:mock-1, weight: 3 }",
+  "      - mock:mock-2",
+  "    fallbacks: [smart]",
+  "  - name: smart",
+  "    deployments: [ { model: mock:mock-3 } ]",
+  "routing:",
+  "  retries: 1",
+  "  circuit_breaker: { failures: 3 }",
+  "logging:",
+  "  store_content: true",
+  "  retention_days: 7",
+);
+
+const EXPECTED_LINE =
+  "warning: these settings are accepted but not in effect yet: models[0].strategy (round-robin), " +
+  "models[0].deployments[0].weight, models[0].fallbacks, routing.circuit_breaker, redis_url, " +
+  'logging.store_content, logging.retention_days — see docs/configuration.md "Not in effect yet"';
+
+describe("settings not in effect yet", () => {
+  it("names each one the file uses, in one line", () => {
+    const { path } = writeTemp("switchboard.yaml", USING_THEM);
+    const config = loadConfig({ path, env: {} });
+    expect(notInEffectWarning(config.notInEffect)).toBe(EXPECTED_LINE);
+  });
+
+  it("gives no line for a default config, nor for settings that are in effect", () => {
+    expect(loadConfig({ env: {}, cwd: tempDir() }).notInEffect).toBeUndefined();
+    const { path } = writeTemp(
+      "switchboard.yaml",
+      lines(
+        "models:",
+        "  - name: fast",
+        "    deployments: [ mock:mock-1, { model: mock:mock-2 } ]",
+        "    fallbacks: []",
+        "routing: { retries: 0, timeouts: { total_ms: 1000 } }",
+        "logging: { store_content: false }",
+        "server: { port: 9000 }",
+      ),
+    );
+    const config = loadConfig({ path, env: {} });
+    expect(config.notInEffect).toBeUndefined();
+    expect(notInEffectWarning(config.notInEffect)).toBeUndefined();
+  });
+
+  it("names REDIS_URL when the environment sets it, and logging.level", () => {
+    const config = parseConfig({ logging: { level: "debug" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } });
+    expect(config.notInEffect).toEqual(["REDIS_URL", "logging.level"]);
+  });
+
+  it("is logged once when the gateway starts, and not at all for a default config", async () => {
+    for (const [raw, expected] of [
+      [{ routing: { circuit_breaker: { cooldown_ms: 1000 } }, models: [{ name: "a", strategy: "cheapest", deployments: ["mock:mock-1"] }] }, [
+        'warning: these settings are accepted but not in effect yet: models[0].strategy (cheapest), routing.circuit_breaker — see docs/configuration.md "Not in effect yet"',
+      ]],
+      [{}, []],
+    ] as const) {
+      const dataDir = mkdtempSync(join(tmpdir(), "sb-nie-"));
+      cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
+      const config = parseConfig(
+        { master_key: "sb-master-test-0123456789abcdefghij", data_dir: dataDir, server: { port: 0 }, ...raw },
+        { env: {}, knownProviderTypes: knownProviderTypes() },
+      );
+      const logged: string[] = [];
+      const gw = await startGateway(config, { log: (line) => logged.push(line), drainMs: 1000 });
+      try {
+        expect(logged.filter((l) => l.includes("not in effect"))).toEqual(expected);
+      } finally {
+        await gw.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("is printed by `switchboard config check`, which still passes the file", () => {
+    const { path } = writeTemp("switchboard.yaml", USING_THEM);
+    const out = vi.spyOn(console, "log").mockImplementation(() => {});
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      configCheckCommand(path);
+      expect(out.mock.calls).toEqual([[`${path}: OK — 1 providers, 2 model aliases`]]);
+      expect(err.mock.calls).toEqual([[EXPECTED_LINE]]);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+});

@@ -1,16 +1,21 @@
 /** `switchboard keys create|list|revoke`: a thin client of the management API. */
 import type { Command } from "commander";
 import type { KeyObject, KeyWithSecret } from "../management/schemas/keys.js";
-import { action, clientFor, printJson, runCommand, table, withConnection, type CliIO, type ConnectionOptions } from "./api-command.js";
+import { action, clientFor, printJson, runCommand, table, wholeNumber, withConnection, type CliIO, type ConnectionOptions } from "./api-command.js";
 
 export interface KeysCreateOptions extends ConnectionOptions {
   name?: string;
   user?: string;
   team?: string;
   /** Comma-separated model names or globs. */
-  models?: string;
+  allowedModels?: string;
   /** ISO 8601 date-time. */
   expires?: string;
+  budget?: string;
+  rpm?: number;
+  tpm?: number;
+  rpd?: number;
+  maxParallel?: number;
 }
 
 export function runKeysCreate(io: CliIO, opts: KeysCreateOptions): Promise<number> {
@@ -21,15 +26,23 @@ export function runKeysCreate(io: CliIO, opts: KeysCreateOptions): Promise<numbe
     if (opts.user !== undefined) body.user_id = opts.user;
     if (opts.team !== undefined) body.team_id = opts.team;
     if (opts.expires !== undefined) body.expires_at = opts.expires;
-    if (opts.models !== undefined) body.allowed_models = opts.models.split(",").map((m) => m.trim()).filter(Boolean);
-    const key = await client.request<KeyWithSecret>("POST", "/v1/keys", body);
+    if (opts.allowedModels !== undefined) body.allowed_models = opts.allowedModels.split(",").map((m) => m.trim()).filter(Boolean);
+    if (opts.budget !== undefined) body.budget_id = opts.budget;
+    if (opts.rpm !== undefined) body.rpm_limit = opts.rpm;
+    if (opts.tpm !== undefined) body.tpm_limit = opts.tpm;
+    if (opts.rpd !== undefined) body.rpd_limit = opts.rpd;
+    if (opts.maxParallel !== undefined) body.max_parallel = opts.maxParallel;
+    const key = await client.request<KeyWithSecret & { warnings?: string[] }>("POST", "/v1/keys", body);
     if (opts.json) return printJson(io, key);
     io.out(`Created key ${key.id}${key.key_name ? ` (${key.key_name})` : ""}:`);
     io.out("");
     io.out(`    ${key.key}`);
     io.out("");
-    for (const line of table(["USER", "TEAM", "MODELS", "EXPIRES", "STATUS"], [[key.user_id, key.team_id, key.allowed_models?.join(",") ?? "all", key.expires_at ?? "never", key.status]])) io.out(line);
+    const limits = [["rpm", key.rpm_limit], ["tpm", key.tpm_limit], ["rpd", key.rpd_limit], ["parallel", key.max_parallel]].filter(([, v]) => v !== null && v !== undefined);
+    const row = [key.user_id, key.team_id, key.allowed_models?.join(",") ?? "all", key.budget_id, limits.map(([n, v]) => `${n}=${v}`).join(" "), key.expires_at ?? "never", key.status];
+    for (const line of table(["USER", "TEAM", "MODELS", "BUDGET", "LIMITS", "EXPIRES", "STATUS"], [row])) io.out(line);
     io.out("");
+    for (const w of key.warnings ?? []) io.err(`warning: ${w}`);
     io.out("Store the key now: it is not shown again.");
   });
 }
@@ -64,7 +77,12 @@ export function registerKeysCommands(program: Command, io?: CliIO): Command {
     .option("--name <name>", "key name")
     .option("--user <user_id>", "owning user")
     .option("--team <team_id>", "owning team")
-    .option("--models <list>", "allowed models, comma-separated (globs with *)")
+    .option("--models, --allowed-models <list>", "allowed models, comma-separated (globs with *)")
+    .option("--budget <budget_id>", "attach a budget (create one with: switchboard budgets create)")
+    .option("--rpm <n>", "requests per minute", wholeNumber("--rpm"))
+    .option("--tpm <n>", "tokens per minute", wholeNumber("--tpm"))
+    .option("--rpd <n>", "requests per day", wholeNumber("--rpd"))
+    .option("--max-parallel <n>", "concurrent requests", wholeNumber("--max-parallel"))
     .option("--expires <iso>", "expiry, ISO 8601 (e.g. 2026-01-31T00:00:00Z)")
     .action(action((io2: CliIO, opts: KeysCreateOptions) => runKeysCreate(io2, opts), io));
   withConnection(keys.command("list").description("list keys (masked)")).action(action((io2: CliIO, opts: ConnectionOptions) => runKeysList(io2, opts), io));

@@ -7,6 +7,9 @@ import { migrateCommand } from "./migrate.js";
 import { benchCommand } from "./bench.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerUsersCommands } from "./users.js";
+import { registerTeamsCommands } from "./teams.js";
+import { registerBudgetsCommands } from "./budgets.js";
+import { registerUsageCommand } from "./usage.js";
 
 const program = new Command();
 program.name("switchboard").description("Self-hosted LLM gateway").version("0.1.0");
@@ -45,6 +48,9 @@ program
 
 registerKeysCommands(program);
 registerUsersCommands(program);
+registerTeamsCommands(program);
+registerBudgetsCommands(program);
+registerUsageCommand(program);
 
 function parsePort(v: string): number {
   const n = Number(v);

@@ -37,13 +37,25 @@ export class ManagementClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { res, text } = await this.send(method, path, body, "application/json");
+    const parsed = parseJson(text);
+    if (parsed === undefined) throw new ManagementApiError(`the gateway answered ${method} ${path} with a body that is not JSON`, res.status);
+    return parsed as T;
+  }
+
+  /** A response body as text (CSV exports). */
+  async text(method: string, path: string): Promise<string> {
+    return (await this.send(method, path, undefined, "text/csv, */*")).text;
+  }
+
+  private async send(method: string, path: string, body: unknown, accept: string): Promise<{ res: Response; text: string }> {
     let res: Response;
     try {
       res = await this.fetch(this.base + path, {
         method,
         headers: {
           authorization: `Bearer ${this.opts.masterKey}`,
-          accept: "application/json",
+          accept,
           ...(body !== undefined ? { "content-type": "application/json" } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -53,14 +65,8 @@ export class ManagementClient {
       throw new ManagementApiError(`cannot reach the gateway at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, null);
     }
     const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
     if (!res.ok) {
-      const err = (parsed as { error?: { message?: string; code?: string; param?: string | null } } | undefined)?.error;
+      const err = (parseJson(text) as { error?: { message?: string; code?: string; param?: string | null } } | undefined)?.error;
       throw new ManagementApiError(
         `${err?.message ?? (text.slice(0, 200) || res.statusText)} (HTTP ${res.status}${err?.code ? ` ${err.code}` : ""})`,
         res.status,
@@ -68,8 +74,7 @@ export class ManagementClient {
         err?.param ?? null,
       );
     }
-    if (parsed === undefined) throw new ManagementApiError(`the gateway answered ${method} ${path} with a body that is not JSON`, res.status);
-    return parsed as T;
+    return { res, text };
   }
 
   /** Every item of a list, following `next_cursor`; `query` without `limit`/`cursor`. */
@@ -83,5 +88,13 @@ export class ManagementClient {
       cursor = page.next_cursor;
     } while (cursor);
     return out;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -81,7 +81,7 @@ describe("mock structured outputs", () => {
       messages: [{ role: "user", content: "Weather?" }],
       tools: [zodFunction({ name: "weather", parameters: Weather })],
     });
-    const call = r.choices[0]!.message.tool_calls[0]!;
+    const call = r.choices[0]!.message.tool_calls![0]!;
     expect(call.type).toBe("function");
     expect((call as { function: { parsed_arguments: unknown } }).function.parsed_arguments).toEqual({ city: "mock", unit: "c", days: 1 });
   });

@@ -1,5 +1,8 @@
 /** `switchboard keys …` / `users …` command functions against a served management app. */
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +31,8 @@ async function closedPort(): Promise<number> {
 function capture(env: Record<string, string> = {}): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: readEnv(env) };
+  // A directory of its own: no ./switchboard.yaml or ./.switchboard/master.key is found by accident.
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: readEnv(env), cwd: mkdtempSync(join(tmpdir(), "sb-cli-")) };
 }
 
 /** Runs `switchboard <args>` through commander with the commands registered as main.ts would. */
@@ -68,7 +72,7 @@ describe("keys and users commands", () => {
     const key = /^\s+(sb-live-\S+)$/m.exec(made.stdout)![1]!;
     expect(key).toMatch(KEY_PATTERN);
     expect(made.stdout).toContain("Store the key now");
-    expect(made.stdout).toMatch(/cli-user\s+-\s+gpt-4o-mini,anthropic:\*\s+2099-01-01T00:00:00.000Z\s+active/);
+    expect(made.stdout).toMatch(/cli-user\s+-\s+gpt-4o-mini,anthropic:\*\s+-\s+-\s+2099-01-01T00:00:00.000Z\s+active/);
     const id = /Created key (key_\w+)/.exec(made.stdout)![1]!;
 
     const list = await cli(["keys", "list"]);
@@ -100,7 +104,7 @@ describe("keys and users commands", () => {
     const wrong = await cli(["keys", "list"], { SWITCHBOARD_URL: x.url, SWITCHBOARD_MASTER_KEY: "wrong" });
     expect(wrong).toEqual({ code: 1, stdout: "", stderr: "switchboard: invalid API key (HTTP 401 invalid_api_key)" });
     const noKey = await cli(["users", "list"], { SWITCHBOARD_URL: x.url });
-    expect(noKey).toEqual({ code: 1, stdout: "", stderr: "switchboard: no master key: pass --master-key or set SWITCHBOARD_MASTER_KEY" });
+    expect(noKey).toEqual({ code: 1, stdout: "", stderr: "switchboard: no master key: pass --master-key, set SWITCHBOARD_MASTER_KEY, or start the gateway once (it writes <data_dir>/master.key)" });
     const closed = await closedPort();
     const down = await cli(["keys", "list"], { SWITCHBOARD_URL: `http://127.0.0.1:${closed}`, SWITCHBOARD_MASTER_KEY: MASTER });
     expect(down).toEqual({ code: 1, stdout: "", stderr: `switchboard: cannot reach the gateway at http://127.0.0.1:${closed}: ECONNREFUSED` });

@@ -1,4 +1,4 @@
-/** Virtual key schemas (SPEC §5, §14). */
+/** Virtual key schemas. */
 import { z } from "@hono/zod-openapi";
 import { checkCidrs, checkModelGlobs } from "../../policy/permissions.js";
 import { ClientId, IsoDateTime, Limit, Metadata, OptionalText, PageQuery, RefId, Timestamp, listOf } from "./common.js";
@@ -82,6 +82,24 @@ export const KeyWithSecretSchema = KeySchema.extend({
   key: z.string().openapi({ description: "The key itself. Shown once: store it now.", example: "sb-live-Ab3dEf…" }),
 }).openapi("KeyWithSecret");
 
+/**
+ * Present on the answer to a create or update that set a field which is stored but not in
+ * effect yet (today: the rate and concurrency limits), one message per such field.
+ */
+const Warnings = z
+  .array(z.string())
+  .optional()
+  .openapi({
+    description: "Fields of the request that are stored but not in effect yet, one message each; absent when there are none",
+    example: ["rpm_limit is stored but not enforced yet: rate and concurrency limits are not available in this version"],
+  });
+
+/** The answer to `POST /v1/keys`. */
+export const KeyCreatedSchema = KeyWithSecretSchema.extend({ warnings: Warnings }).openapi("KeyCreated");
+
+/** The answer to `PATCH /v1/keys/{id}`. */
+export const KeyUpdatedSchema = KeySchema.extend({ warnings: Warnings }).openapi("KeyUpdated");
+
 export const KeyListSchema = listOf(KeySchema, "KeyList");
 
 export const KeyIdParams = z.object({
@@ -99,3 +117,5 @@ export type KeyCreate = z.infer<typeof KeyCreateSchema>;
 export type KeyPatch = z.infer<typeof KeyPatchSchema>;
 export type KeyObject = z.infer<typeof KeySchema>;
 export type KeyWithSecret = z.infer<typeof KeyWithSecretSchema>;
+export type KeyCreated = z.infer<typeof KeyCreatedSchema>;
+export type KeyUpdated = z.infer<typeof KeyUpdatedSchema>;

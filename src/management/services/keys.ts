@@ -15,7 +15,7 @@ import type { Page, PageRequest } from "../../store/repos/page.js";
 import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { keyEnvironment, keyObject, keyWithSecret } from "../present.js";
-import type { KeyCreate, KeyObject, KeyPatch, KeyWithSecret } from "../schemas/keys.js";
+import type { KeyCreate, KeyCreated, KeyObject, KeyPatch, KeyUpdated, KeyWithSecret } from "../schemas/keys.js";
 import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { assertRefs, diff, mutate, presentFields, snapshot, toDate, type Mutation } from "./common.js";
 
@@ -35,6 +35,20 @@ const SETTINGS: ReadonlyArray<keyof KeySettings & keyof KeyRow> = [
   "rpd_limit",
   "max_parallel",
 ];
+
+/** Fields stored on the key that nothing enforces yet: a request setting one is told so. */
+const NOT_ENFORCED_YET = ["rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"] as const;
+
+/** One message per field of the request that is stored but not in effect yet (null clears, so it is not one). */
+export function keyWarnings(body: KeyPatch): string[] {
+  return NOT_ENFORCED_YET.filter((f) => body[f] !== undefined && body[f] !== null).map(
+    (f) => `${f} is stored but not enforced yet: rate and concurrency limits are not available in this version`,
+  );
+}
+
+function withWarnings<T extends object>(value: T, warnings: string[]): T & { warnings?: string[] } {
+  return warnings.length > 0 ? { ...value, warnings } : value;
+}
 
 function settingsFrom(body: KeyCreate): KeySettings {
   return {
@@ -71,7 +85,7 @@ async function lockedKey(m: Mutation, id: string, action: string): Promise<KeyRo
   return row;
 }
 
-export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCreate): Promise<KeyWithSecret> {
+export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCreate): Promise<KeyCreated> {
   const environment = body.environment ?? "live";
   const settings = settingsFrom(body);
   return mutate(deps, actor, async (m) => {
@@ -82,7 +96,7 @@ export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCre
     const assignment = row.budget_id ? await syncAssignment(m, "key", row.id, row.budget_id) : null;
     await m.audit("key.create", "key", row.id, { environment, ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: row.key_hash });
-    return keyWithSecret(row, secret.key);
+    return withWarnings(keyWithSecret(row, secret.key), keyWarnings(body));
   });
 }
 
@@ -98,7 +112,7 @@ export async function listKeyPage(deps: ManagementDeps, filter: Parameters<typeo
   return { data: rows.data.map((r) => keyObject(r, now)), nextCursor: rows.nextCursor };
 }
 
-export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, body: KeyPatch): Promise<KeyObject> {
+export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, body: KeyPatch): Promise<KeyUpdated> {
   const patch = patchFrom(body);
   return mutate(deps, actor, async (m) => {
     const before = await lockedKey(m, id, "update");
@@ -108,7 +122,7 @@ export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, 
     const assignment = patch.budget_id !== undefined ? await syncAssignment(m, "key", id, after.budget_id) : null;
     await m.audit("key.update", "key", id, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: before.key_hash });
-    return keyObject(after);
+    return withWarnings(keyObject(after), keyWarnings(body));
   });
 }
 

@@ -74,6 +74,7 @@ export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInf
   const overhead = round(outcome.overheadMs ?? overheadMs(ctx, now));
   const row: UsageRecord = {
     requestId: ctx.requestId,
+    clientRequestId: ctx.clientRequestId,
     attempt: info.attempt,
     createdAt: new Date(),
     requestedModel,

@@ -28,7 +28,10 @@ export interface Runtime {
 }
 
 export interface RequestContext {
+  /** The gateway's own id: the ledger's identity and the receipt's id. Never the client's. */
   requestId: string;
+  /** The client's own x-request-id, when acceptable: echoed back and kept on the usage rows. */
+  clientRequestId: string | null;
   endpoint: "chat" | "embeddings";
   /** performance.now() when the request arrived. */
   receivedAt: number;

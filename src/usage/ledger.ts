@@ -9,7 +9,7 @@ import type { UsageRecord } from "./types.js";
 
 /**
  * Most rows one INSERT may carry. PostgreSQL allows 65535 bind parameters per statement; a row
- * has 30 columns today, so 2000 rows stay under the limit until a row has 32 columns.
+ * has 31 columns today, so 2000 rows stay under the limit until a row has 32 columns.
  */
 export const MAX_ROWS_PER_INSERT = 2000;
 
@@ -54,6 +54,7 @@ const COLUMNS: ReadonlyArray<[column: string, expr: string]> = [
   ["cost_total_micros", "coalesce((r->'cost'->>'totalMicros')::bigint, 0)"],
   ["price_version", "r->>'priceVersion'"],
   ["receipt", "nullif(r->'receipt', 'null'::jsonb)"],
+  ["client_request_id", "r->>'clientRequestId'"],
 ];
 
 const INSERT_HEAD = sql.raw(`insert into usage (${COLUMNS.map((c) => c[0]).join(", ")}) select ${COLUMNS.map((c) => c[1]).join(", ")} from jsonb_array_elements(`);
@@ -129,6 +130,7 @@ export function toUsageRow(r: UsageRecord): NewUsageRow {
     cost_total_micros: r.cost.totalMicros,
     price_version: r.priceVersion,
     receipt: r.receipt === null ? null : JSON.stringify(r.receipt),
+    client_request_id: r.clientRequestId ?? null,
   };
 }
 
@@ -136,6 +138,7 @@ export function fromUsageRow(row: UsageRow): StoredUsageRecord {
   return {
     id: row.id,
     requestId: row.request_id,
+    clientRequestId: row.client_request_id,
     attempt: row.attempt,
     createdAt: row.created_at,
     requestedModel: row.requested_model,

@@ -1,6 +1,13 @@
 /** One row of the usage ledger: one upstream attempt that reached (or tried to reach) a provider. */
 export interface UsageRecord {
+  /** The gateway's own id for the request; the ledger's identity with `attempt`. */
   requestId: string;
+  /**
+   * The client's own `x-request-id`, when it sent an acceptable one: kept for finding the
+   * request, never part of its identity. Absent (or null) without one; rows spooled before the
+   * field existed have none.
+   */
+  clientRequestId?: string | null;
   /** 1-based attempt number within the request. (requestId, attempt) is unique. */
   attempt: number;
   createdAt: Date;

@@ -71,8 +71,8 @@ export function logRows(prefix = "", day = "2032-01-01"): UsageRecord[] {
     }),
     usageRecord({ ...base, requestId: `${prefix}log-2`, keyId: "lk2", userId: "lu2", teamId: null, requestedModel: "smart", createdAt: at("00:00:03"), status: 200, errorCode: null, cost: cost(1, 0, 0, 1) }),
     usageRecord({ ...base, requestId: `${prefix}log-3`, createdAt: at("00:00:04"), status: 429, errorCode: "rate_limit_exceeded", cost: cost(0, 0, 0, 0) }),
-    usageRecord({ ...base, requestId: `${prefix}log-4`, createdAt: at("00:00:05"), status: 200, errorCode: null }),
-    usageRecord({ ...base, requestId: `${prefix}log-5`, createdAt: at("00:00:05"), status: 200, errorCode: null }),
+    usageRecord({ ...base, requestId: `${prefix}log-4`, clientRequestId: "reused-1", createdAt: at("00:00:05"), status: 200, errorCode: null }),
+    usageRecord({ ...base, requestId: `${prefix}log-5`, clientRequestId: "reused-1", createdAt: at("00:00:05"), status: 200, errorCode: null }),
   ];
 }
 

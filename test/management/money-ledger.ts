@@ -223,6 +223,7 @@ export function ledgerSuite(get: () => Harness | null): void {
       expect(r.body.data.map((l: { request_id: string }) => l.request_id)).toEqual(["log-5", "log-4", "log-3", "log-2", "log-1"]);
       expect(r.body.data[4]).toEqual({
         request_id: "log-1",
+        client_request_id: null,
         created_at: "2032-01-01T00:00:02.000Z",
         endpoint: "chat",
         requested_model: "fast",
@@ -253,6 +254,9 @@ export function ledgerSuite(get: () => Harness | null): void {
       expect(await ids("status=success&model=smart")).toEqual(["log-2"]);
       expect(await ids("model=claude-x")).toEqual(["log-1"]);
       expect(await ids("provider=anthropic")).toEqual(["log-1"]);
+      expect(await ids("client_request_id=reused-1")).toEqual(["log-5", "log-4"]);
+      expect(await ids("client_request_id=reused-2")).toEqual([]);
+      expect(r.body.data[0].client_request_id).toBe("reused-1");
       expect(await ids("provider=openai&status=200")).toEqual(["log-5", "log-4", "log-2"]);
       const narrow = await x.call("GET", "/v1/logs?from=2032-01-01T00:00:04Z&to=2032-01-01T00:00:05Z");
       expect(narrow.body.data.map((l: { request_id: string }) => l.request_id)).toEqual(["log-3"]);
@@ -290,6 +294,7 @@ export function ledgerSuite(get: () => Harness | null): void {
       expect(r.status).toBe(200);
       expect(r.body).toEqual({
         request_id: "r/log-1",
+        client_request_id: null,
         created_at: "2032-01-03T00:00:02.000Z",
         endpoint: "chat",
         requested_model: "fast",

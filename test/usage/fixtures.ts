@@ -11,6 +11,7 @@ export function uniqueRequestId(label = "req"): string {
 export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
   return {
     requestId: overrides.requestId ?? uniqueRequestId(),
+    clientRequestId: null,
     attempt: 1,
     createdAt: new Date("2025-06-01T12:34:56.789Z"),
     requestedModel: "fast",

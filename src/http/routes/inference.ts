@@ -32,13 +32,18 @@ export function serveInference(rt: Runtime, endpoint: Endpoint, req: Inbound, re
 
 export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbound, res: Reply): Promise<void> {
   const receivedAt = performance.now();
+  // The ledger's identity is always the gateway's own id: a client reusing its x-request-id must
+  // not make requests collide (the ledger is unique on request id and attempt). The client's id
+  // is echoed back and kept beside it, for finding the request.
+  const requestId = newRequestId();
   const given = req.headers["x-request-id"];
-  const requestId = typeof given === "string" && acceptableRequestId(given) ? given : newRequestId();
-  const headers: HeaderBag = { "x-request-id": requestId };
+  const clientRequestId = typeof given === "string" && acceptableRequestId(given) ? given : null;
+  const headers: HeaderBag = { "x-request-id": clientRequestId ?? requestId, "x-switchboard-request-id": requestId };
   const cancellation = new Cancellation();
   res.onAbort(() => cancellation.cancel());
   const ctx: RequestContext = {
     requestId,
+    clientRequestId,
     endpoint,
     receivedAt,
     headers: req.headers,

@@ -73,6 +73,12 @@ export const LogListQuery = z.object({
   team_id: ClientId.optional().openapi({ param: { name: "team_id", in: "query" } }),
   model: text("model").openapi({ description: "The model as requested or as called upstream" }),
   provider: text("provider"),
+  client_request_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({ param: { name: "client_request_id", in: "query" }, description: "The x-request-id the client sent (every request that reused it)", example: "my-req-1" }),
   status: z
     .string()
     .regex(/^(?:[1-5]\d\d|[1-5]xx|error|success)$/, 'must be a status code ("200"), a class ("4xx"), "error" (≥ 400) or "success" (< 400)')
@@ -83,7 +89,8 @@ export const LogListQuery = z.object({
 
 export const LogSchema = z
   .object({
-    request_id: z.string(),
+    request_id: z.string().openapi({ description: "The gateway's id for the request" }),
+    client_request_id: z.string().nullable().openapi({ description: "The x-request-id the client sent, if any" }),
     created_at: Timestamp,
     endpoint: z.string(),
     requested_model: z.string(),
@@ -138,7 +145,8 @@ export const ReceiptAttemptSchema = z
 
 export const ReceiptSchema = z
   .object({
-    request_id: z.string(),
+    request_id: z.string().openapi({ description: "The gateway's id for the request" }),
+    client_request_id: z.string().nullable().openapi({ description: "The x-request-id the client sent, if any" }),
     created_at: Timestamp,
     endpoint: z.string(),
     requested_model: z.string(),

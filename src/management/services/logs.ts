@@ -24,6 +24,7 @@ export function statusRange(text: string): { min: number; max: number } {
 function logObject(r: RequestLogRow): LogObject {
   return {
     request_id: r.request_id,
+    client_request_id: r.client_request_id,
     created_at: r.created_at.toISOString(),
     endpoint: r.endpoint,
     requested_model: r.requested_model,
@@ -118,6 +119,7 @@ export async function getReceipt(deps: ManagementDeps, requestId: string): Promi
   }
   return {
     request_id: requestId,
+    client_request_id: last.clientRequestId ?? null,
     created_at: last.createdAt.toISOString(),
     endpoint: last.endpoint,
     requested_model: last.requestedModel,

@@ -120,6 +120,8 @@ export interface LogFilter {
   /** The model as requested or as called upstream. */
   model?: string;
   provider?: string;
+  /** The client's own x-request-id (several requests may share one). */
+  client_request_id?: string;
   /** Inclusive range of the final attempt's status. */
   status?: { min: number; max: number };
 }
@@ -152,6 +154,7 @@ export async function listRequestLogs(db: Kysely<Database>, f: LogFilter, page: 
   if (f.user_id !== undefined) q = q.where("u.user_id", "=", f.user_id);
   if (f.team_id !== undefined) q = q.where("u.team_id", "=", f.team_id);
   if (f.provider !== undefined) q = q.where("u.provider", "=", f.provider);
+  if (f.client_request_id !== undefined) q = q.where("u.client_request_id", "=", f.client_request_id);
   if (f.model !== undefined) {
     const model = f.model;
     q = q.where((eb) => eb.or([eb("u.requested_model", "=", model), eb("u.model", "=", model)]));

@@ -24,6 +24,18 @@ export class UnsupportedProviderError extends SwitchboardError {
   }
 }
 
+/**
+ * The call itself is wrong before any provider is asked: a model without its provider prefix
+ * (`gpt-4o` instead of `openai:gpt-4o`), or parameters that do not validate. `param` names
+ * the offending field when there is one.
+ */
+export class InvalidRequestError extends SwitchboardError {
+  readonly code = "invalid_request";
+  constructor(message: string, readonly param: string | null = null, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** The request asked for something the provider cannot do (e.g. embeddings from a chat-only provider). */
 export class UnsupportedParameterError extends SwitchboardError {
   constructor(readonly parameter: string, readonly provider: string, detail?: string) {
@@ -53,9 +65,13 @@ export class RateLimitError extends ProviderError {
   retryAfterSeconds?: number;
 }
 
-/** Converts an internal GatewayError into the library's typed errors. */
+/**
+ * Converts an internal GatewayError into the library's typed errors. An invalid request that
+ * did not come from a provider (no upstream status) is the caller's: InvalidRequestError.
+ */
 export function toLibraryError(e: unknown): unknown {
   if (!(e instanceof GatewayError)) return e;
+  if (e.code === "invalid_request" && e.upstreamStatus === undefined) return new InvalidRequestError(e.message, e.param, { cause: e });
   const o = { status: e.upstreamStatus ?? e.status, retryable: e.retryable, code: e.code, cause: e };
   if (e.code === "upstream_auth_error") return new AuthenticationError(e.message, o);
   if (e.code === "rate_limit_exceeded") {

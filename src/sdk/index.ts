@@ -6,9 +6,9 @@
 import { catalogModels } from "../catalog/models.js";
 import { toLibraryError, UnsupportedParameterError } from "./errors.js";
 import { completion, embedding, type CompletionParams, type EmbeddingParams, type RequestOptions } from "./completion.js";
-import { buildProvider, type ProviderMetadata, type ProviderOptions } from "./providers.js";
+import { buildProvider, definitionFor, type ProviderMetadata, type ProviderOptions } from "./providers.js";
 import { fromChatCompletion, toChatRequest, toResponseEvents, type ResponseObject, type ResponsesRequest } from "../wire/responses.js";
-import { knownProviderTypes, providerDefinition } from "../providers/registry.js";
+import { knownProviderTypes } from "../providers/registry.js";
 import type { ChatCompletion, EmbeddingsResponse } from "../wire/openai.js";
 import type { ChatStream } from "./completion.js";
 
@@ -44,9 +44,9 @@ export interface ModelInfo {
   maxOutputTokens?: number;
 }
 
-/** Known models: for one provider, or for every provider type in the registry. */
+/** Known models: for one provider (UnsupportedProviderError when there is no such provider), or for every provider type in the registry. */
 export function listModels(provider?: string): ModelInfo[] {
-  const types = provider ? [providerDefinition(provider)?.type ?? provider] : knownProviderTypes();
+  const types = provider ? [definitionFor(provider).type] : knownProviderTypes();
   return types.flatMap((t) => catalogModels(t).map((m) => ({ id: `${t}:${m.id}`, provider: t, mode: m.mode, contextWindow: m.contextWindow, maxOutputTokens: m.maxOutputTokens })));
 }
 

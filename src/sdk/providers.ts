@@ -4,11 +4,10 @@
  */
 import { detectProviders, PROVIDER_API_KEY_ENV, readEnv } from "../config/env.js";
 import type { ProviderSettings } from "../config/types.js";
-import { GatewayError } from "../core/errors.js";
 import { knownProviderTypes, providerDefinition, type ProviderDefinition } from "../providers/registry.js";
 import type { Capabilities, Provider, Timeouts } from "../providers/types.js";
 import { splitModelName } from "../routing/resolve.js";
-import { MissingApiKeyError, UnsupportedProviderError } from "./errors.js";
+import { InvalidRequestError, MissingApiKeyError, UnsupportedProviderError } from "./errors.js";
 
 export interface ProviderOptions {
   /** Registry type when `id` is not a provider name (e.g. "openai" for any OpenAI-compatible server). */
@@ -53,13 +52,19 @@ export function buildProvider(id: string, options: ProviderOptions = {}): { prov
   }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const settings: ProviderSettings = { id, type: def.type, apiKey, baseUrl: options.baseUrl, headers: options.headers ?? {}, timeouts, extra };
-  const provider = def.create(settings, { connectTimeoutMs: timeouts.connectMs });
+  let provider: Provider;
+  try {
+    provider = def.create(settings, { connectTimeoutMs: timeouts.connectMs });
+  } catch (e) {
+    // A setting the provider refuses (e.g. azure without its resource): the caller's to fix.
+    throw new InvalidRequestError((e as Error).message, null, { cause: e });
+  }
   return { provider, metadata: { id, type: def.type, name: def.name, capabilities: def.capabilities, defaultBaseUrl: def.defaultBaseUrl }, timeouts };
 }
 
 /** Splits "provider:model" / "provider/model"; a bare name is a usage error in the library. */
 export function splitModel(model: string): { provider: string; model: string } {
   const split = splitModelName(model);
-  if (!split) throw new GatewayError("invalid_request", `model '${model}' must name its provider: 'provider:model' (e.g. 'openai:gpt-4o-mini')`, { param: "model" });
+  if (!split) throw new InvalidRequestError(`model '${model}' must name its provider: 'provider:model' (e.g. 'openai:gpt-4o-mini')`, "model");
   return split;
 }

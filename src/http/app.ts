@@ -4,6 +4,7 @@ import type { HttpBindings } from "@hono/node-server";
 import { GatewayError, openAIEnvelope, toGatewayError } from "../core/errors.js";
 import type { Runtime } from "../pipeline/context.js";
 import type { Principal } from "../policy/auth.js";
+import { docsRoutes } from "./routes/docs.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
 import { modelRoutes } from "./routes/models.js";
 import { createManagementApp } from "../management/index.js";
@@ -26,6 +27,7 @@ export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   }
 
   app.route("/", healthRoutes(opts.readiness, opts.isDraining));
+  app.route("/", docsRoutes());
   app.get("/metrics", async (c) => {
     const token = rt.config.metrics.bearerToken;
     if (token && c.req.header("authorization") !== `Bearer ${token}`) {

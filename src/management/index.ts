@@ -10,6 +10,7 @@ import { GatewayError } from "../core/errors.js";
 import type { ManagementDeps, ManagementEnv } from "./context.js";
 import { renderError, validationHook } from "./errors.js";
 import { limitBody, requestId, requireMasterKey } from "./middleware.js";
+import { addOperationIds } from "./operation-ids.js";
 import { auditRoutes } from "./routes/audit.js";
 import { budgetRoutes } from "./routes/budgets.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -46,16 +47,32 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
     scheme: "bearer",
     description: "The gateway's master key (also accepted as `x-api-key`)",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Switchboard management API",
-      version: API_VERSION,
-      description: "Keys, users, teams, budgets, prices, usage analytics, request logs and the audit log of a Switchboard gateway. Money is decimal USD. Errors use OpenAI's envelope.",
-    },
+  // Generated once; `servers` names the address the document was fetched from, so a client
+  // generated from it talks to this gateway.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= (() => {
+      const doc = app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Switchboard management API",
+          version: API_VERSION,
+          description: "Keys, users, teams, budgets, prices, usage analytics, request logs and the audit log of a Switchboard gateway. Money is decimal USD. Errors use OpenAI's envelope.",
+        },
+      });
+      addOperationIds(doc as Parameters<typeof addOperationIds>[0]);
+      return doc;
+    })();
+    return c.json({ ...document, servers: [{ url: requestOrigin(c.req.url, c.req.header("host")), description: "this gateway" }] });
   });
 
   app.onError(renderError);
   app.notFound((c) => renderError(new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`), c));
   return app;
+}
+
+/** The origin a request was addressed to (its Host header, on the URL's scheme). */
+function requestOrigin(url: string, host: string | undefined): string {
+  const u = new URL(url);
+  return `${u.protocol}//${host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : u.host}`;
 }

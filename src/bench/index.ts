@@ -45,7 +45,10 @@ export interface BenchOptions {
   kinds?: Kind[];
   /** Pin processes to CPUs with taskset (default true when there are ≥ 2 CPUs). */
   pin?: boolean;
-  /** Create a virtual key with a budget and rate limits through the management API (default true; falls back to the master key). */
+  /**
+   * Create a virtual key with a budget through the management API (default true; falls back to
+   * the master key). The key also carries rate limits, which are stored but not enforced yet.
+   */
   virtualKey?: boolean;
   /** The environment (default: the process environment, read through config/env). */
   env?: EnvInput;
@@ -275,7 +278,11 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
   throw new Error(`the gateway did not answer GET /healthz with 200 within 60 s:\n${tail()}`);
 }
 
-/** A key with a budget and (generous) rate limits, so their checks are on the measured path. */
+/**
+ * A key with a budget, so authentication and the budget reservation are on the measured path.
+ * It also carries (generous) rate limits: they are stored on the key but not enforced yet, so
+ * no rate-limit check is measured until limits are enforced — then this key measures them.
+ */
 async function createVirtualKey(port: number, masterKey: string): Promise<string | { error: string }> {
   const post = async (path: string, body: unknown) => {
     const r = await request(`http://127.0.0.1:${port}${path}`, {

@@ -135,12 +135,17 @@ const fmt = (v: number | null | undefined, digits = 2, signed = false) =>
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
 
+/** What the measured requests go through, as the report's header says it. */
+function authText(auth: BenchReport["settings"]["auth"]): string {
+  return auth === "virtual key" ? "virtual key with a budget (its rate limits are stored, not enforced yet)" : "master key (no budget)";
+}
+
 export function formatReport(r: BenchReport): string {
   const s = r.settings;
   const out: string[] = [];
   out.push(
     `Switchboard benchmark — ${s.durationSec} s per run after ${s.warmupSec} s warm-up; saturation: wrk -t${s.threads} -c${s.connections}; ` +
-      `fixed rate: ${s.rate} req/s; store: ${s.store}; auth: ${s.auth}; ` +
+      `fixed rate: ${s.rate} req/s; store: ${s.store}; auth: ${authText(s.auth)}; ` +
       (s.pinned ? "gateway/passthrough on CPU 0, upstream and load on CPU 1" : "no CPU pinning"),
     "",
   );

@@ -180,3 +180,20 @@ export function apiKeyFromEnv(id: string, env: EnvInput): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The egress proxy variables, lower-case form first (as curl and undici read them); empty values
+ * count as unset. Returned as written: resolveConfig() checks that the proxies are URLs.
+ */
+export function proxyFromEnv(env: EnvInput): { httpsProxy?: string; httpProxy?: string; noProxy?: string } {
+  const snapshot = readEnv(env);
+  const pick = (name: string) => snapshot.nonEmpty(name.toLowerCase()) ?? snapshot.nonEmpty(name);
+  const out: { httpsProxy?: string; httpProxy?: string; noProxy?: string } = {};
+  const httpsProxy = pick("HTTPS_PROXY");
+  const httpProxy = pick("HTTP_PROXY");
+  const noProxy = pick("NO_PROXY");
+  if (httpsProxy !== undefined) out.httpsProxy = httpsProxy;
+  if (httpProxy !== undefined) out.httpProxy = httpProxy;
+  if (noProxy !== undefined) out.noProxy = noProxy;
+  return out;
+}

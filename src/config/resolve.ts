@@ -2,11 +2,11 @@
  * From the validated file (snake_case) to the resolved `SwitchboardConfig` (camelCase):
  * provider types checked, providers detected from the environment merged in, `mock` added.
  */
-import { apiKeyFromEnv, detectProviders, PROVIDER_API_KEY_ENV } from "./env.js";
-import type { PathSegment } from "./problems.js";
+import { apiKeyFromEnv, detectProviders, PROVIDER_API_KEY_ENV, proxyFromEnv } from "./env.js";
+import { ConfigError, formatProblem, type PathSegment } from "./problems.js";
 import { isPlainObject } from "./interpolate.js";
 import { PROVIDER_KNOWN_KEYS, type RawConfig, type RawProviderEntry } from "./schema.js";
-import type { EnvSnapshot, ProviderSettings, SwitchboardConfig, TimeoutsConfig } from "./types.js";
+import type { EnvSnapshot, ProviderSettings, SwitchboardConfig, TimeoutsConfig, UpstreamConfig } from "./types.js";
 
 /** Provider type names accepted when the provider registry does not pass its own list. */
 export const DEFAULT_PROVIDER_TYPES: readonly string[] = [
@@ -156,6 +156,12 @@ export function resolveConfig(
         cooldownMs: raw.routing.circuit_breaker.cooldown_ms,
       },
     },
+    upstream: {
+      transport: raw.upstream.transport,
+      maxResponseBytes: raw.upstream.max_response_bytes,
+      maxEventBytes: raw.upstream.max_event_bytes,
+      proxy: checkedProxies(env),
+    },
     pricing: Object.fromEntries(
       Object.entries(raw.pricing).map(([model, p]) => [
         model,
@@ -202,4 +208,23 @@ export function resolveConfig(
   if (raw.database_url !== undefined) config.databaseUrl = raw.database_url;
   if (raw.redis_url !== undefined) config.redisUrl = raw.redis_url;
   return config;
+}
+
+/** HTTPS_PROXY / HTTP_PROXY must be http(s) URLs: a typo would otherwise send every call direct, or nowhere. */
+function checkedProxies(env: EnvSnapshot): UpstreamConfig["proxy"] {
+  const proxy = proxyFromEnv(env);
+  const problems: string[] = [];
+  for (const [name, value] of [["HTTPS_PROXY", proxy.httpsProxy], ["HTTP_PROXY", proxy.httpProxy]] as const) {
+    if (value === undefined) continue;
+    let ok = false;
+    try {
+      const u = new URL(value);
+      ok = (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(formatProblem({ path: name, message: "expected a proxy URL such as http://proxy.internal:3128" }));
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return proxy;
 }

@@ -157,6 +157,13 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  upstream: z
+    .strictObject({
+      transport: z.enum(["fast", "undici"]).default("fast"),
+      max_response_bytes: positiveInt().default(67_108_864),
+      max_event_bytes: positiveInt().default(8_388_608),
+    })
+    .prefault({}),
   pricing: z.record(z.string(), priceSchema).default({}),
   cache: z
     .strictObject({

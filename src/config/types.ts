@@ -26,6 +26,18 @@ export interface ProviderSettings {
   extra: Record<string, unknown>;
 }
 
+/** How upstream calls are made (`upstream:`), and the egress proxies from the environment. */
+export interface UpstreamConfig {
+  /** `fast`: the gateway's own HTTP/1.1 client; `undici`: undici's pools. */
+  transport: "fast" | "undici";
+  /** Longest upstream response body read whole (non-stream answers, error bodies). */
+  maxResponseBytes: number;
+  /** Longest stream event (or line without a line end) in an upstream stream. */
+  maxEventBytes: number;
+  /** From HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or their lower-case forms). */
+  proxy: { httpsProxy?: string; httpProxy?: string; noProxy?: string };
+}
+
 export interface DeploymentConfig {
   model: string;
   weight: number;
@@ -93,6 +105,7 @@ export interface SwitchboardConfig {
     timeouts: TimeoutsConfig;
     circuitBreaker: { failures: number; windowMs: number; cooldownMs: number };
   };
+  upstream: UpstreamConfig;
   pricing: Record<string, PriceConfig>;
   cache: CacheConfig;
   guardrails: GuardrailsConfig;

@@ -79,7 +79,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   for (const [id, settings] of Object.entries(config.providers)) {
     const def = providerDefinition(settings.type);
     if (!def) throw new Error(`provider '${id}': unknown type '${settings.type}'`);
-    providers.set(id, def.create(settings, { connectTimeoutMs: config.routing.timeouts.connectMs }));
+    providers.set(id, def.create(settings, { connectTimeoutMs: config.routing.timeouts.connectMs, upstream: config.upstream }));
   }
 
   const bus = new LocalInvalidationBus();

@@ -1,19 +1,21 @@
 /**
- * The one place that talks HTTP to upstreams: keep-alive connection pools (../net/client/client.ts),
- * connect / first-byte / idle / total timeouts, cancellation, and SSE parsing into typed chunks.
+ * The one place that talks HTTP to upstreams: through an UpstreamTransport (../net/client/transport.ts,
+ * the gateway's own client or undici, by `upstream.transport`), with connect / first-byte / idle /
+ * total timeouts, cancellation, bounded bodies, and SSE parsing into typed chunks.
  * A provider is a WireAdapter (pure translation) plus this.
  */
-import { OriginPool } from "../net/client/client.js";
+import { createTransport } from "../net/client/create-transport.js";
 import type { ClientRequest } from "../net/client/http1.js";
 import { UpstreamExchange } from "../net/client/exchange.js";
-import type { ProviderSettings } from "../config/types.js";
+import type { UpstreamTransport } from "../net/client/transport.js";
+import type { ProviderSettings, UpstreamConfig } from "../config/types.js";
 import { Cancellation } from "../core/cancel.js";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
 import { RAW_JSON } from "../wire/raw.js";
 import { completeEmbeddings } from "./embeddings.js";
 import { AwsEventReader } from "./streams/aws-eventstream.js";
-import { SseReader, type WireEvent } from "./streams/sse.js";
+import { DEFAULT_MAX_EVENT_BYTES, SseReader, type WireEvent } from "./streams/sse.js";
 import type { CallOptions, Capabilities, ChunkStream, Provider, SignableRequest, StreamState, UpstreamRequest, WireAdapter } from "./types.js";
 
 export interface HttpProviderOptions {
@@ -25,12 +27,28 @@ export interface HttpProviderOptions {
   /** Secrets to scrub from upstream error messages. */
   secrets: string[];
   connectTimeoutMs: number;
+  upstream: UpstreamConfig;
 }
+
+/** What every provider is created with besides its own settings (ProviderDefinition.create). */
+export interface ProviderDefaults {
+  connectTimeoutMs: number;
+  /** `upstream:` of the config; the library's defaults when absent. */
+  upstream?: UpstreamConfig;
+}
+
+/** `upstream:` as it is when nothing is configured. */
+export const DEFAULT_UPSTREAM: UpstreamConfig = {
+  transport: "fast",
+  maxResponseBytes: 64 * 1024 * 1024,
+  maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
+  proxy: {},
+};
 
 /** The HTTP options every provider derives the same way from its settings. */
 export function httpOptions(
   s: ProviderSettings,
-  defaults: { connectTimeoutMs: number },
+  defaults: ProviderDefaults,
   o: { baseUrl: string; capabilities: Capabilities; auth?: Record<string, string>; secrets?: string[] },
 ): HttpProviderOptions {
   return {
@@ -40,13 +58,15 @@ export function httpOptions(
     capabilities: o.capabilities,
     secrets: o.secrets ?? (s.apiKey ? [s.apiKey] : []),
     connectTimeoutMs: s.timeouts?.connectMs ?? defaults.connectTimeoutMs,
+    upstream: defaults.upstream ?? DEFAULT_UPSTREAM,
   };
 }
 
-/** Wraps a wire adapter into a callable Provider with its own keep-alive connection pool. */
+/** Wraps a wire adapter into a callable Provider with its own transport (and keep-alive connection pools). */
 export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions): Provider {
   const base = o.baseUrl.replace(/\/+$/, "");
-  const dispatcher = new UpstreamDispatcher(base, o.connectTimeoutMs);
+  const dispatcher = new UpstreamDispatcher(base, createTransport(o.upstream.transport, { connectTimeoutMs: o.connectTimeoutMs, proxy: o.upstream.proxy }), o.upstream.maxResponseBytes);
+  const maxEventBytes = o.upstream.maxEventBytes;
 
   const send = async (up: UpstreamRequest, opts: CallOptions, call: CallControl) => {
     if (up.warnings && opts.warn) for (const w of up.warnings) opts.warn(w);
@@ -97,7 +117,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
         throw call.translate(e);
       }
       const state: StreamState = { clientWantsUsage: req.stream_options?.include_usage === true, data: {} };
-      return makeChunkStream(res, adapter, state, call, req.model);
+      return makeChunkStream(res, new ChunkDecoder(adapter, state, maxEventBytes), call, req.model);
     },
 
     async embeddings(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse> {
@@ -177,6 +197,7 @@ class CallControl {
     if (code === "UPSTREAM_BODY_TIMEOUT") return new GatewayError("upstream_timeout", `upstream stalled for more than ${t.idleMs} ms`, { retryable: false });
     // The same request would be refused again: not retried, not sent to the fallbacks.
     if (code === "UPSTREAM_INVALID_REQUEST") return new GatewayError("invalid_request", `the request cannot be sent upstream: ${(e as Error).message}`);
+    if (code === "UPSTREAM_RESPONSE_TOO_LARGE") return new GatewayError("upstream_error", `${(e as Error).message} (upstream.max_response_bytes)`, { retryable: false });
     if (code === "UPSTREAM_BAD_RESPONSE") return new GatewayError("upstream_error", `upstream sent an invalid HTTP response: ${(e as Error).message}`, { retryable: false });
     const detail = (e as Error)?.message || String(e);
     return new GatewayError("upstream_error", `upstream connection failed: ${code ? code + " " : ""}${detail}`, { cause: e });
@@ -184,21 +205,18 @@ class CallControl {
 }
 
 /**
- * One keep-alive pool for the provider's own origin (the common case: no URL parsing per
- * request), and pools created on first use for absolute URLs elsewhere.
+ * Sends a provider's calls through its transport: the provider's own origin (the common case)
+ * without parsing a URL per request, absolute URLs elsewhere by their origin.
  */
 class UpstreamDispatcher {
   private readonly origin: string;
-  private readonly pool: OriginPool;
-  private readonly others = new Map<string, OriginPool>();
 
-  constructor(base: string, private readonly connectTimeoutMs: number) {
+  constructor(base: string, private readonly transport: UpstreamTransport, private readonly maxBodyBytes: number) {
     this.origin = new URL(base).origin;
-    this.pool = new OriginPool(this.origin, { connectTimeoutMs });
   }
 
   request(req: SignableRequest, call: CallControl, opts: CallOptions): Promise<UpstreamExchange> {
-    const exchange = new UpstreamExchange(call.cancellation);
+    const exchange = new UpstreamExchange(call.cancellation, this.maxBodyBytes);
     const r: ClientRequest = {
       method: req.method,
       path: "",
@@ -209,19 +227,17 @@ class UpstreamDispatcher {
     };
     if (req.url.startsWith(this.origin) && req.url.charCodeAt(this.origin.length) === 47 /* "/" */) {
       r.path = req.url.slice(this.origin.length);
-      this.pool.dispatch(r, exchange);
+      this.transport.request(this.origin, r, exchange);
     } else {
       const u = new URL(req.url);
-      let pool = this.others.get(u.origin);
-      if (!pool) this.others.set(u.origin, (pool = new OriginPool(u.origin, { connectTimeoutMs: this.connectTimeoutMs })));
       r.path = u.pathname + u.search;
-      pool.dispatch(r, exchange);
+      this.transport.request(u.origin, r, exchange);
     }
     return exchange.response;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.pool.close(), ...[...this.others.values()].map((p) => p.close())]);
+  close(): Promise<void> {
+    return this.transport.close();
   }
 }
 
@@ -243,8 +259,9 @@ export class ChunkDecoder {
   private done = false;
   private sawFinish = false;
 
-  constructor(private readonly adapter: WireAdapter, private readonly state: StreamState) {
-    this.reader = adapter.streamFormat === "aws-eventstream" ? new AwsEventReader() : new SseReader();
+  /** `maxEventBytes`: the longest event (or line) held while waiting for its end; longer fails the stream. */
+  constructor(private readonly adapter: WireAdapter, private readonly state: StreamState, maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {
+    this.reader = adapter.streamFormat === "aws-eventstream" ? new AwsEventReader(maxEventBytes) : new SseReader(maxEventBytes);
   }
 
   push(bytes: Uint8Array): ChatChunk[] {
@@ -299,8 +316,8 @@ function named(c: ChatChunk, model: string): ChatChunk {
 }
 
 /** Reads the upstream stream body and yields canonical chunks, owning the call's timers. */
-function makeChunkStream(res: UpstreamExchange, adapter: WireAdapter, state: StreamState, call: CallControl, model: string): ChunkStream {
-  const it = new UpstreamChunks(res, new ChunkDecoder(adapter, state), call, model);
+function makeChunkStream(res: UpstreamExchange, decoder: ChunkDecoder, call: CallControl, model: string): ChunkStream {
+  const it = new UpstreamChunks(res, decoder, call, model);
   return {
     [Symbol.asyncIterator]: () => it,
     cancel: () => call.cancel(), // the call's cancellation aborts the exchange

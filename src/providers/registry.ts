@@ -7,7 +7,7 @@ import { azureDefinition } from "./azure/index.js";
 import { cohereDefinition } from "./cohere/index.js";
 import { bedrockDefinition } from "./bedrock/index.js";
 import { geminiDefinition } from "./gemini/index.js";
-import { createHttpProvider, httpOptions } from "./http.js";
+import { createHttpProvider, httpOptions, type ProviderDefaults } from "./http.js";
 import { createMockProvider, MOCK_CAPABILITIES } from "./mock/index.js";
 import { bearerAuth, openAIWire } from "./openai/index.js";
 import { OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from "./openai-compatible/presets.js";
@@ -20,7 +20,7 @@ export interface ProviderDefinition {
   capabilities: Capabilities;
   requiresKey: boolean;
   defaultBaseUrl?: string;
-  create(settings: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider;
+  create(settings: ProviderSettings, defaults: ProviderDefaults): Provider;
 }
 
 function openAICompatible(type: string, preset: OpenAICompatiblePreset): ProviderDefinition {

@@ -8,7 +8,7 @@ import tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/errors.js";
 import { OriginPool, type ExchangeHandler } from "../../src/net/client/client.js";
-import { ClientError, type ClientRequest, type ResponseHead } from "../../src/net/client/http1.js";
+import { ClientError, type ClientRequest, type UpstreamHead } from "../../src/net/client/http1.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
 
@@ -77,7 +77,7 @@ function pool(port: number, o: Partial<ConstructorParameters<typeof OriginPool>[
 
 interface Outcome {
   status: number;
-  head: ResponseHead | null;
+  head: UpstreamHead | null;
   body: string;
   pieces: number;
   error: (Error & { code?: string }) | null;

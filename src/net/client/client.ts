@@ -15,20 +15,10 @@
  */
 import type tls from "node:tls";
 import { Connection, settleError, type ConnectionOwner, type Slot } from "./connection.js";
-import { ClientError, serialize, type ClientRequest, type ResponseHead } from "./http1.js";
+import { ClientError, serialize, type ClientRequest } from "./http1.js";
+import type { ExchangeHandler } from "./transport.js";
 
-/** What a pool reports one exchange's progress to (UpstreamExchange is the one in use). */
-export interface ExchangeHandler {
-  /** Called first, with a function that stops the exchange at any point. */
-  onConnect(abort: (err: Error) => void): void;
-  /** The status line and headers arrived; `resume` restarts reading after onData returned false. */
-  onHeaders(head: ResponseHead, resume: () => void): void;
-  /** A piece of the body; return false to stop reading from the socket until `resume()`. */
-  onData(chunk: Buffer): boolean;
-  onComplete(): void;
-  /** The exchange failed (after at most one onHeaders); nothing else is called afterwards. */
-  onError(err: Error): void;
-}
+export type { ExchangeHandler } from "./transport.js";
 
 export interface PoolOptions {
   connectTimeoutMs: number;
@@ -182,6 +172,11 @@ export class OriginPool implements ConnectionOwner {
       clearInterval(this.sweeper);
       this.sweeper = null;
     }
+  }
+
+  /** Closes the idle connections (after a framing anomaly on one of them, and on close). */
+  dropIdle(): void {
+    this.closeIdle();
   }
 
   private closeIdle(): void {

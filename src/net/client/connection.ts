@@ -6,11 +6,17 @@
 import net from "node:net";
 import tls from "node:tls";
 import { writeAtTurnEnd } from "../turn-writes.js";
-import type { ExchangeHandler } from "./client.js";
+import type { ExchangeHandler } from "./transport.js";
 import { ClientError, framing, parseStatusLine, ResponseHead, type ClientRequest } from "./http1.js";
 
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 4096;
+/**
+ * Most informational (1xx) responses accepted before the final one. Node's client and undici
+ * take any number (each one even restarts undici's headers timeout); a server that sends more
+ * than a few is broken or hostile.
+ */
+export const MAX_INFORMATIONAL = 10;
 /** Idle connections are closed this long before the server's announced keep-alive timeout. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
@@ -38,6 +44,11 @@ export interface ConnectionOwner {
   forget(conn: Connection): void;
   /** The connection has died: it must not be handed out again. */
   unidle(conn: Connection): void;
+  /**
+   * The upstream broke the framing of a response (or sent bytes nobody asked for): its other
+   * idle connections are closed too, as it may be confused.
+   */
+  dropIdle(): void;
 }
 
 export function settleError(slot: Slot, err: Error): void {
@@ -89,6 +100,8 @@ export class Connection {
   private keepAlive = true;
   private keepAliveLimit = 0;
   private noBody = false;
+  /** Informational responses skipped for the exchange in flight. */
+  private informational = 0;
   private paused = false;
   private timer: NodeJS.Timeout | null = null;
   private timerKind = Timer.None;
@@ -119,6 +132,7 @@ export class Connection {
     slot.conn = this;
     this.phase = Phase.Head;
     this.noBody = slot.req.method === "HEAD";
+    this.informational = 0;
     this.keepAlive = true;
     if (this.connected) this.write();
   }
@@ -173,6 +187,7 @@ export class Connection {
   private onBytes(buf: Buffer): void {
     if (this.phase === Phase.Idle) {
       // Nothing was asked: bytes here mean the connection is out of step.
+      this.pool.dropIdle();
       return this.fail(new ClientError("UPSTREAM_BAD_RESPONSE", "upstream sent data with no request pending"));
     }
     const slot = this.slot;
@@ -185,7 +200,11 @@ export class Connection {
       i = buf.length;
     }
     if (this.slot !== slot || i < 0) return; // failed or aborted on the way
-    if (this.phase === Phase.Done) this.complete(i === buf.length); // bytes past the response: the connection is out of step
+    if (this.phase === Phase.Done) {
+      const clean = i === buf.length;
+      if (!clean) this.pool.dropIdle(); // bytes past the response: the upstream is out of step
+      this.complete(clean);
+    }
     else if (this.phase !== Phase.Head && !this.paused && slot!.req.bodyTimeout > 0) this.rearmBody();
   }
 
@@ -210,10 +229,12 @@ export class Connection {
       }
       const text = buf.toString("latin1", 0, end);
       const status = parseStatusLine(text);
-      if (status < 0) return this.bad(`upstream sent an invalid status line: ${JSON.stringify(text.slice(0, 60))}`);
+      // The bytes are not quoted: they may be what an out-of-step upstream meant for another caller.
+      if (status < 0) return this.bad("upstream sent an invalid status line");
       if (status === 101) return this.bad("upstream switched protocols, which was not asked for");
       if (status >= 200) return this.startBody(text, status) ? skipped + end + 4 - before : -1;
       // Informational (100 Continue, 103 Early Hints): the real response follows.
+      if (++this.informational > MAX_INFORMATIONAL) return this.bad(`upstream sent more than ${MAX_INFORMATIONAL} informational (1xx) responses`);
       skipped += end + 4;
       buf = buf.subarray(end + 4);
       from = 0;
@@ -281,7 +302,7 @@ export class Connection {
       if (this.chunk === ChunkState.Size) {
         const semi = line.indexOf(";");
         const hex = (semi < 0 ? line : line.slice(0, semi)).trim();
-        if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return this.bad(`upstream sent a malformed chunked body: invalid chunk size ${JSON.stringify(hex.slice(0, 20))}`);
+        if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return this.bad("upstream sent a malformed chunked body: invalid chunk size");
         this.remaining = parseInt(hex, 16);
         this.chunk = this.remaining === 0 ? ChunkState.Trailers : ChunkState.Data;
       } else if (this.chunk === ChunkState.DataEnd) {
@@ -294,8 +315,9 @@ export class Connection {
     return i;
   }
 
-  /** Fails the exchange with a malformed-response error; returns -1 for the readers. */
+  /** Fails the exchange with a malformed-response error (closing the origin's idle connections too); -1 for the readers. */
   private bad(why: string): number {
+    this.pool.dropIdle();
     this.fail(new ClientError("UPSTREAM_BAD_RESPONSE", why));
     return -1;
   }

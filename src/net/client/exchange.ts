@@ -1,14 +1,16 @@
 /**
  * One upstream HTTP exchange, as the client's handler (./client.ts): the status when the
  * response starts, then the body either whole (`text()`) or as the reads queued so far
- * (`take()`, and `readable()` to wait for more), with backpressure.
+ * (`take()`, and `readable()` to wait for more), with backpressure. The body held at once is
+ * bounded: a body longer than `maxBodyBytes` fails the exchange (UPSTREAM_RESPONSE_TOO_LARGE)
+ * and closes its connection; a stream read chunk by chunk never holds more than ~64 KiB here.
  *
  * No Node `Readable` is involved (a stream, its state and several event-loop hops per call):
  * the gateway only ever reads a body whole or chunk by chunk, which this does with a list.
  */
 import type { CancelSignal } from "../../core/cancel.js";
-import type { ExchangeHandler } from "./client.js";
-import type { ResponseHead } from "./http1.js";
+import type { ExchangeHandler } from "./transport.js";
+import { ClientError, type UpstreamHead } from "./http1.js";
 
 /** Bytes queued before the upstream socket is paused while a stream consumer catches up. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -20,7 +22,7 @@ export class UpstreamExchange implements ExchangeHandler {
   /** Resolves once the status line and headers have arrived; rejects if the exchange fails before. */
   readonly response: Promise<UpstreamExchange>;
 
-  private head: ResponseHead | null = null;
+  private head: UpstreamHead | null = null;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
   /** `ended` and `failure` exclude each other: whichever comes first wins. */
@@ -33,7 +35,11 @@ export class UpstreamExchange implements ExchangeHandler {
   private waiter: (() => void) | null = null;
   private settle!: { resolve: (x: UpstreamExchange) => void; reject: (e: Error) => void };
 
-  constructor(private readonly signal: CancelSignal & { reason?: Error }) {
+  /** `maxBodyBytes`: the most body bytes held at once (a whole body read with text()). */
+  constructor(
+    private readonly signal: CancelSignal & { reason?: Error },
+    private readonly maxBodyBytes = Number.MAX_SAFE_INTEGER,
+  ) {
     this.response = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     signal.addEventListener("abort", () => this.abort(signal.reason));
   }
@@ -102,7 +108,7 @@ export class UpstreamExchange implements ExchangeHandler {
     else this.abortFn = abort;
   }
 
-  onHeaders(head: ResponseHead, resume: () => void): void {
+  onHeaders(head: UpstreamHead, resume: () => void): void {
     this.statusCode = head.statusCode;
     this.head = head;
     this.resumeFn = resume;
@@ -112,6 +118,10 @@ export class UpstreamExchange implements ExchangeHandler {
   onData(chunk: Buffer): boolean {
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
+    if (this.queuedBytes > this.maxBodyBytes) {
+      this.abort(new ClientError("UPSTREAM_RESPONSE_TOO_LARGE", `upstream response body exceeds ${this.maxBodyBytes} bytes`));
+      return false;
+    }
     this.wake();
     if (this.buffering || this.queuedBytes < HIGH_WATER_BYTES) return true;
     this.paused = true;

@@ -24,6 +24,7 @@ export type ClientErrorCode =
   | "UPSTREAM_BODY_TIMEOUT"
   | "UPSTREAM_CLOSED"
   | "UPSTREAM_BAD_RESPONSE"
+  | "UPSTREAM_RESPONSE_TOO_LARGE"
   | "UPSTREAM_INVALID_REQUEST"
   | "UPSTREAM_POOL_CLOSED";
 
@@ -36,8 +37,15 @@ export class ClientError extends Error {
 
 type Headers = Record<string, string | string[]>;
 
+/** A response's status and headers, as every transport reports them to its exchange. */
+export interface UpstreamHead {
+  readonly statusCode: number;
+  /** Lower-case names; a repeated header is an array. */
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
 /** A response's status and headers; the header list is parsed on first use (most calls never read it). */
-export class ResponseHead {
+export class ResponseHead implements UpstreamHead {
   private parsed: Headers | null = null;
 
   /** `block`: the header lines (latin1), after the status line, without the blank line. */
@@ -70,12 +78,35 @@ const BAD_PATH = /[^\x21-\x7e]/;
 /** Headers the client sets itself; a caller's value for them is dropped. */
 const OWN_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te"]);
 
-/** The request as it goes on the wire, or why it cannot be sent. */
-export function serialize(req: ClientRequest, authority: string): string | ClientError {
+/** What is wrong with the request line's method or path, if anything. */
+function badTarget(req: ClientRequest): ClientError | null {
   if (!TOKEN.test(req.method)) return new ClientError("UPSTREAM_INVALID_REQUEST", `invalid request method ${JSON.stringify(req.method)}`);
   if (req.path.charCodeAt(0) !== 47 /* "/" */ || BAD_PATH.test(req.path)) {
     return new ClientError("UPSTREAM_INVALID_REQUEST", `invalid request path ${JSON.stringify(req.path.slice(0, 200))}`);
   }
+  return null;
+}
+
+/**
+ * Why `req` cannot be sent, or its headers without those the client sets itself.
+ * The same checks as serialize(), for transports that write the request themselves (undici).
+ */
+export function checkRequest(req: ClientRequest): { headers: Record<string, string> } | ClientError {
+  const bad = badTarget(req);
+  if (bad) return bad;
+  const headers: Record<string, string> = {};
+  for (const name in req.headers) {
+    const value = req.headers[name]!;
+    if (!TOKEN.test(name) || !PLAIN_VALUE.test(value)) return new ClientError("UPSTREAM_INVALID_REQUEST", `invalid request header ${JSON.stringify(name)}`);
+    if (!OWN_HEADERS.has(name.toLowerCase())) headers[name] = value;
+  }
+  return { headers };
+}
+
+/** The request as it goes on the wire, or why it cannot be sent. */
+export function serialize(req: ClientRequest, authority: string): string | ClientError {
+  const bad = badTarget(req);
+  if (bad) return bad;
   let out = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${authority}\r\n`;
   for (const name in req.headers) {
     const value = req.headers[name]!;
@@ -112,7 +143,11 @@ export interface Framing {
   keepAliveMs: number | undefined;
 }
 
-/** The headers that decide how the body is framed and whether the connection is reused, or an error. */
+/**
+ * The headers that decide how the body is framed and whether the connection is reused, or what
+ * is wrong with them. The error never quotes the upstream's bytes: a confused upstream may be
+ * sending another caller's data.
+ */
 export function framing(block: string, http11: boolean): Framing | string {
   const f: Framing = { chunked: false, length: -1, keepAlive: http11, keepAliveMs: undefined };
   let codings = "";
@@ -130,7 +165,7 @@ export function framing(block: string, http11: boolean): Framing | string {
         const name = block.slice(start, colon).toLowerCase();
         const value = block.slice(colon + 1, end).trim().toLowerCase();
         if (name === "content-length") {
-          if (!CONTENT_LENGTH.test(value) || (f.length >= 0 && f.length !== Number(value))) return `invalid content-length ${JSON.stringify(value)}`;
+          if (!CONTENT_LENGTH.test(value) || (f.length >= 0 && f.length !== Number(value))) return "invalid or conflicting content-length";
           f.length = Number(value);
         } else if (name === "transfer-encoding") {
           codings += (codings ? "," : "") + value; // repeated lines are one list
@@ -148,7 +183,7 @@ export function framing(block: string, http11: boolean): Framing | string {
   if (codings) {
     // Only "chunked" (possibly with "identity") is understood; anything else would be delivered undecoded.
     const list = codings.split(",").map((c) => c.trim()).filter((c) => c && c !== "identity");
-    if (list.length > 1 || (list.length === 1 && list[0] !== "chunked")) return `unsupported transfer-encoding ${JSON.stringify(codings)}`;
+    if (list.length > 1 || (list.length === 1 && list[0] !== "chunked")) return "unsupported transfer-encoding (only chunked is understood)";
     f.chunked = list.length === 1;
     if (f.chunked && f.length >= 0) {
       // Both framings: transfer-encoding wins (RFC 9112 §6.3), and the connection is not trusted again.

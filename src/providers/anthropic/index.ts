@@ -9,7 +9,7 @@
  *   (thinking {type: "adaptive"} + output_config.effort, for models that prefer it).
  */
 import type { ProviderSettings } from "../../config/types.js";
-import { createHttpProvider, httpOptions } from "../http.js";
+import { createHttpProvider, httpOptions, type ProviderDefaults } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { toGatewayError } from "./errors.js";
@@ -61,7 +61,7 @@ function positiveInt(value: unknown, key: string, provider: string): number | un
   throw new Error(`providers.${provider}.${key} must be a positive integer`);
 }
 
-export function createAnthropicProvider(s: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider {
+export function createAnthropicProvider(s: ProviderSettings, defaults: ProviderDefaults): Provider {
   const secrets = s.apiKey ? [s.apiKey] : [];
   const { baseUrl, path } = anthropicEndpoint(s.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL);
   const mode = s.extra.thinking_mode;

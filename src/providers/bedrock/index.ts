@@ -8,7 +8,7 @@
 import { countTokens } from "../../core/tokens.js";
 import type { ProviderSettings } from "../../config/types.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../../wire/openai.js";
-import { createHttpProvider, httpOptions } from "../http.js";
+import { createHttpProvider, httpOptions, type ProviderDefaults } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { CallOptions, Capabilities, Provider, WireAdapter } from "../types.js";
 import { authFromSettings, authorizer, secretsOf, type BedrockAuth } from "./auth.js";
@@ -40,7 +40,7 @@ export function bedrockWire(provider: string, auth: BedrockAuth): WireAdapter {
   };
 }
 
-export function createBedrockProvider(s: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider {
+export function createBedrockProvider(s: ProviderSettings, defaults: ProviderDefaults): Provider {
   const auth = authFromSettings(s);
   const http = createHttpProvider(bedrockWire(s.id, auth), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? defaultBaseUrl(auth.region), capabilities: BEDROCK_CAPABILITIES, secrets: secretsOf(auth) }));
   // The shared HTTP code fills in the model Converse does not name; embeddings go through InvokeModel per family.

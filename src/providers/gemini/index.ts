@@ -5,7 +5,7 @@
  * generateContent format on other URLs.
  */
 import type { ProviderSettings } from "../../config/types.js";
-import { createHttpProvider, httpOptions } from "../http.js";
+import { createHttpProvider, httpOptions, type ProviderDefaults } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { toGatewayError } from "./errors.js";
@@ -50,7 +50,7 @@ export function geminiWire(provider: string, secrets: string[], o: GeminiWireOpt
 }
 
 
-export function createGeminiProvider(s: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider {
+export function createGeminiProvider(s: ProviderSettings, defaults: ProviderDefaults): Provider {
   const secrets = s.apiKey ? [s.apiKey] : [];
   const apiVersion = typeof s.extra.api_version === "string" && s.extra.api_version ? s.extra.api_version : "v1beta";
   const wire = geminiWire(s.id, secrets, { apiVersion });

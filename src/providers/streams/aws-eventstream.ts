@@ -5,19 +5,29 @@
  */
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
-import type { WireEvent } from "./sse.js";
+import { DEFAULT_MAX_EVENT_BYTES, eventTooLarge, type WireEvent } from "./sse.js";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-/** Push bytes in, get the complete messages they finish out. */
+/**
+ * Push bytes in, get the complete messages they finish out. A message announcing more than
+ * `maxEventBytes` fails the call as soon as its length prefix arrives, so no more than that
+ * (and one read) is ever held.
+ */
 export class AwsEventReader {
   private buffer: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {}
 
   push(chunk: Uint8Array): WireEvent[] {
     this.buffer = concat(this.buffer, chunk);
     const out: WireEvent[] = [];
     while (this.buffer.length >= 4) {
       const total = new DataView(this.buffer.buffer, this.buffer.byteOffset, 4).getUint32(0, false);
+      if (total > this.maxEventBytes) {
+        this.buffer = new Uint8Array(0);
+        throw eventTooLarge(this.maxEventBytes);
+      }
       if (this.buffer.length < total) break;
       const message = codec.decode(this.buffer.subarray(0, total));
       this.buffer = this.buffer.subarray(total);

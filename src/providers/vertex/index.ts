@@ -10,7 +10,7 @@ import { chatResponse } from "../gemini/from-upstream.js";
 import { GEMINI_CAPABILITIES } from "../gemini/index.js";
 import { streamEvent } from "../gemini/stream.js";
 import { chatBody } from "../gemini/to-upstream.js";
-import { createHttpProvider, httpOptions } from "../http.js";
+import { createHttpProvider, httpOptions, type ProviderDefaults } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { GoogleTokenSource, loadCredentials } from "./auth.js";
@@ -53,7 +53,7 @@ function text(v: unknown): string | undefined {
  * JSON, as text or object) or credentials_file (its path), token_url (overrides the
  * credentials' token_uri). base_url replaces the regional host; paths are appended to it.
  */
-export function createVertexProvider(s: ProviderSettings, defaults: { connectTimeoutMs: number }): Provider {
+export function createVertexProvider(s: ProviderSettings, defaults: ProviderDefaults): Provider {
   const creds = loadCredentials(s.extra, s.id);
   const project = text(s.extra.project) ?? text(s.extra.project_id) ?? creds.project_id;
   if (!project) throw new Error(`provider '${s.id}': vertex needs 'project' (or credentials with a project_id)`);

@@ -12,6 +12,7 @@ import { FastHttp } from "../net/server/fast-server.js";
 import type { SwitchboardConfig } from "../config/types.js";
 import { notInEffectWarning } from "../config/not-in-effect.js";
 import { Authenticator } from "../policy/auth.js";
+import { UserCache } from "../policy/user-cache.js";
 import { LocalInvalidationBus } from "../policy/invalidation.js";
 import { KeyCache } from "../policy/key-cache.js";
 import { resolveMasterKey } from "../policy/master-key.js";
@@ -98,7 +99,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
     config,
     providers,
     resolver: new ModelResolver(config.models, (id) => providers.has(id)),
-    auth: new Authenticator(master.key, keys),
+    auth: new Authenticator(master.key, keys, new UserCache(store.db, bus)),
     usage,
     bus,
     store,

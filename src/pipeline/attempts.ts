@@ -74,19 +74,34 @@ function finalError(last: GatewayError | undefined): GatewayError {
   return last;
 }
 
+/**
+ * The upstream timeouts of one attempt: `routing.timeouts`, overridden by the provider's own
+ * `timeout_ms` / `timeouts`; a request's `x-switchboard-timeout-ms` can only lower the total
+ * below that (a caller cannot hold upstream calls open longer than the operator allows).
+ */
 export function timeoutsFor(rt: Runtime, ctx: RequestContext, providerId: string): Timeouts {
   const base: TimeoutsConfig = rt.config.routing.timeouts;
   const p = rt.config.providers[providerId];
   const t: Timeouts = { ...base, ...(p?.timeoutMs ? { totalMs: p.timeoutMs } : {}), ...(p?.timeouts ?? {}) };
-  const header = ctx.headers["x-switchboard-timeout-ms"];
-  if (header !== undefined) {
-    const override = Number(header);
-    if (!Number.isInteger(override) || override <= 0) {
-      throw new GatewayError("invalid_request", "x-switchboard-timeout-ms must be a positive whole number of milliseconds", { param: "x-switchboard-timeout-ms" });
-    }
-    t.totalMs = override;
-  }
+  if (ctx.totalTimeoutMs !== undefined && ctx.totalTimeoutMs < t.totalMs) t.totalMs = ctx.totalTimeoutMs;
   return t;
+}
+
+export const TIMEOUT_HEADER = "x-switchboard-timeout-ms";
+
+/**
+ * The request's `x-switchboard-timeout-ms`: undefined when absent, else a positive whole number
+ * of milliseconds written in decimal digits (no sign, exponent, fraction or spaces); anything
+ * else is refused with 400. Values above the configured total are accepted and have no effect.
+ */
+export function requestedTotalTimeout(headers: RequestContext["headers"]): number | undefined {
+  const v = headers[TIMEOUT_HEADER];
+  if (v === undefined) return undefined;
+  const ms = typeof v === "string" && /^[0-9]{1,16}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new GatewayError("invalid_request", `${TIMEOUT_HEADER} must be a positive whole number of milliseconds, got '${String(v).slice(0, 64)}'`, { param: TIMEOUT_HEADER });
+  }
+  return ms;
 }
 
 function sleep(ms: number, signal: CancelSignal): Promise<void> {

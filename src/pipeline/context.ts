@@ -55,6 +55,8 @@ export interface RequestContext {
   attemptErrors: Array<{ attempt: number; error_message: string }>;
   /** How the model was resolved, for the receipt. */
   routing?: Record<string, unknown>;
+  /** The client's x-switchboard-timeout-ms: lowers the total upstream timeout, never raises it. */
+  totalTimeoutMs?: number;
   /** Budget assignments that apply, and this request's reservation on them. */
   budgets?: Assignment[];
   reservation?: Reservation;

@@ -7,6 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { GatewayError } from "../core/errors.js";
 import type { KeyCache, KeyRecord } from "./key-cache.js";
+import type { UserCache, UserStanding } from "./user-cache.js";
 import { hashKey, KEY_PATTERN } from "./keys.js";
 import { denied } from "./permissions.js";
 
@@ -42,7 +43,7 @@ const INVALID = "invalid API key";
 export class Authenticator {
   private readonly master: Buffer;
 
-  constructor(masterKey: string, private readonly keys?: KeyCache) {
+  constructor(masterKey: string, private readonly keys?: KeyCache, private readonly users?: UserCache) {
     this.master = Buffer.from(masterKey, "utf8");
   }
 
@@ -62,6 +63,29 @@ export class Authenticator {
     if (found instanceof Promise) return found.then((r) => checkKey(r, remoteIp), lookupFailed);
     return checkKey(found, remoteIp);
   }
+
+  /**
+   * The master key acting for the user named in a request's `user` field: refused as that user's
+   * own keys would be (the user blocked, or their team), and refused for a user that does not
+   * exist. The request then counts against the user's and their team's budgets.
+   */
+  actFor(userId: string): Principal | Promise<Principal> {
+    if (!this.users) throw new GatewayError("permission_denied", "the master key cannot act for a user here: this gateway has no user directory");
+    const found = this.users.get(userId);
+    if (found instanceof Promise) return found.then((s) => actingAs(userId, s), userLookupFailed);
+    return actingAs(userId, found);
+  }
+}
+
+function actingAs(userId: string, s: UserStanding | null): Principal {
+  if (!s) throw new GatewayError("invalid_request", `user '${userId}' does not exist: the master key can act only for an existing user`, { param: "user" });
+  if (s.blocked) throw denied(`user '${userId}' is blocked`);
+  if (s.teamBlocked) throw denied(`the team of user '${userId}' is blocked`);
+  return { kind: "master", keyId: null, userId: s.userId, teamId: s.teamId };
+}
+
+function userLookupFailed(e: unknown): never {
+  throw new GatewayError("not_ready", "cannot verify the request's user right now: the database is unavailable", { cause: e, retryAfterSeconds: 1 });
 }
 
 function lookupFailed(e: unknown): never {

@@ -13,6 +13,7 @@ import { parseJsonObject } from "../../net/body.js";
 import type { Inbound, Reply } from "../../net/reply.js";
 import { microsToUsd } from "../../catalog/prices.js";
 import { settleBudget } from "../../pipeline/budget.js";
+import { requestedTotalTimeout } from "../../pipeline/attempts.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
 import { RAW_JSON } from "../../wire/raw.js";
 
@@ -57,8 +58,10 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
   };
   try {
     ctx.principal = await rt.auth.authenticate(req.headers, req.remoteAddress);
+    ctx.totalTimeoutMs = requestedTotalTimeout(req.headers);
     const raw = parseJsonObject(await req.body(rt.config.server.maxBodyBytes));
-    if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal.userId = raw.user;
+    // The master key may act for a user: refused like that user's own keys would be.
+    if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
     if (endpoint === "embeddings") {
       const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
       settleBudget(rt, ctx);

@@ -1,0 +1,97 @@
+/**
+ * Users' standing (exists, blocked, team, team blocked) served from memory, for the master key
+ * acting for a user named in a request's `user` field. A user is looked up once and cached;
+ * user, team and "all" invalidations drop the entries they concern, so blocking a user or a team
+ * takes effect at once. Unknown users are remembered briefly (bounded), like unknown keys.
+ */
+import type { Kysely } from "kysely";
+import type { Database } from "../store/schema.js";
+import type { InvalidationBus, InvalidationEvent } from "./invalidation.js";
+
+export interface UserStanding {
+  userId: string;
+  teamId: string | null;
+  blocked: boolean;
+  teamBlocked: boolean;
+}
+
+interface Entry {
+  standing: UserStanding | null;
+  /** For unknown users: until when "unknown" is believed (ms epoch). */
+  until: number;
+}
+
+const NEGATIVE_TTL_MS = 2_000;
+const MAX_NEGATIVE = 10_000;
+
+export class UserCache {
+  private readonly entries = new Map<string, Entry>();
+  private negatives = 0;
+  /** Bumped by every invalidation; a lookup started in an older epoch is not cached. */
+  private epoch = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly db: Kysely<Database>, bus: InvalidationBus) {
+    this.unsubscribe = bus.subscribe((e) => this.invalidate(e));
+  }
+
+  /** The user's standing, or null when no such user exists. Synchronous for cached users. */
+  get(userId: string): UserStanding | null | Promise<UserStanding | null> {
+    const e = this.entries.get(userId);
+    if (e && (e.standing || e.until > Date.now())) return e.standing;
+    return this.load(userId);
+  }
+
+  private async load(userId: string): Promise<UserStanding | null> {
+    for (let tries = 0; ; tries++) {
+      const epoch = this.epoch;
+      const row = await this.db
+        .selectFrom("users as u")
+        .leftJoin("teams as t", "t.team_id", "u.team_id")
+        .select(["u.user_id", "u.team_id", "u.blocked", "t.blocked as team_blocked"])
+        .where("u.user_id", "=", userId)
+        .executeTakeFirst();
+      const standing = row ? { userId: row.user_id, teamId: row.team_id, blocked: row.blocked === true, teamBlocked: row.team_blocked === true } : null;
+      if (epoch === this.epoch) {
+        this.remember(userId, standing);
+        return standing;
+      }
+      // An invalidation happened while loading: the row may be stale. Read again (bounded).
+      if (tries >= 2) return standing;
+    }
+  }
+
+  private remember(userId: string, standing: UserStanding | null): void {
+    if (standing) {
+      this.entries.set(userId, { standing, until: Infinity });
+      return;
+    }
+    if (this.negatives >= MAX_NEGATIVE) {
+      for (const [id, e] of this.entries) if (!e.standing) this.entries.delete(id);
+      this.negatives = 0;
+    }
+    this.entries.set(userId, { standing: null, until: Date.now() + NEGATIVE_TTL_MS });
+    this.negatives++;
+  }
+
+  invalidate(e: InvalidationEvent): void {
+    if (e.kind !== "user" && e.kind !== "team" && e.kind !== "all") return;
+    this.epoch++;
+    if (e.kind === "user") {
+      this.entries.delete(e.userId);
+    } else if (e.kind === "team") {
+      for (const [id, en] of this.entries) if (en.standing?.teamId === e.teamId) this.entries.delete(id);
+    } else {
+      this.entries.clear();
+      this.negatives = 0;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}

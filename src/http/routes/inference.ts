@@ -9,6 +9,7 @@ import { acceptableRequestId, newRequestId } from "../../core/ids.js";
 import { parseChatRequest, runChat, type ChunkSink } from "../../pipeline/chat.js";
 import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/context.js";
 import { parseEmbeddingsRequest, runEmbeddings } from "../../pipeline/embeddings.js";
+import { extensionWarnings } from "../../pipeline/extensions.js";
 import { parseJsonObject } from "../../net/body.js";
 import type { Inbound, Reply } from "../../net/reply.js";
 import { microsToUsd } from "../../catalog/prices.js";
@@ -60,6 +61,7 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
     ctx.principal = await rt.auth.authenticate(req.headers, req.remoteAddress);
     ctx.totalTimeoutMs = requestedTotalTimeout(req.headers);
     const raw = parseJsonObject(await req.body(rt.config.server.maxBodyBytes));
+    ctx.warnings.push(...extensionWarnings(raw, req.headers));
     // The master key may act for a user: refused like that user's own keys would be.
     if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
     if (endpoint === "embeddings") {

@@ -1,5 +1,5 @@
 /**
- * `switchboard bench`: the overhead benchmark of SPEC §12.
+ * `switchboard bench`: the overhead benchmark (docs/performance.md).
  *
  * A fast fake upstream (CPU 1), a bare pass-through proxy and the gateway (CPU 0) run as child
  * processes; wrk (CPU 1) saturates each of direct / passthrough / gateway, and a Node load

@@ -1,4 +1,4 @@
-/** Results of the benchmark, the performance targets (SPEC §12) and the printed table. */
+/** Results of the benchmark, the performance targets and the printed table. */
 
 export type Target = "direct" | "passthrough" | "gateway";
 export type Mode = "non-stream" | "stream";

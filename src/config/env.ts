@@ -109,7 +109,7 @@ export const PROVIDER_KEY_ONLY_ENV = {
 /** Azure OpenAI is available from the environment when both its key and its endpoint are set. */
 export const AZURE_OPENAI_ENV = { apiKey: "AZURE_OPENAI_API_KEY", endpoint: "AZURE_OPENAI_ENDPOINT" } as const;
 
-/** The AWS variables that make Bedrock available without a config file (SPEC §1 "AWS credentials"). */
+/** The AWS variables that make Bedrock available without a config file. */
 export const AWS_CREDENTIALS_ENV = {
   accessKeyId: "AWS_ACCESS_KEY_ID",
   secretAccessKey: "AWS_SECRET_ACCESS_KEY",

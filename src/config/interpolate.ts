@@ -77,7 +77,7 @@ export function interpolateValue(
 
 /**
  * Hides every `${VAR}` / `${VAR:-default}` reference behind a YAML-neutral placeholder before
- * parsing, so references are safe anywhere, including inside flow mappings — SPEC §2's own
+ * parsing, so references are safe anywhere, including inside flow mappings — the documented
  * `openai: { api_key: ${OPENAI_API_KEY} }` is not valid YAML as written (`{`/`}` are flow
  * indicators). Placeholders contain no newline, so line numbers are unchanged. `restore` puts
  * the original reference text back (then `interpolateValue` substitutes it as usual).

@@ -1,6 +1,6 @@
 /**
- * The on-disk configuration (SPEC §2), snake_case exactly as written in switchboard.yaml.
- * Every section and key is optional; defaults are the SPEC's. Unknown keys are errors
+ * The on-disk configuration, snake_case exactly as written in switchboard.yaml.
+ * Every section and key is optional; defaults are those of docs/configuration.md. Unknown keys are errors
  * everywhere except inside a provider entry, whose extra keys (region, api_version, ...)
  * are kept for the provider adapter.
  *

@@ -1,7 +1,7 @@
 /**
  * The resolved configuration: what the rest of the gateway reads. Produced by
  * `loadConfig()` (file + ${VAR} interpolation + environment overrides, validated with zod).
- * Keys follow SPEC §2 in snake_case on disk; here they are camelCase.
+ * Keys are snake_case on disk (docs/configuration.md); here they are camelCase.
  */
 
 export interface TimeoutsConfig {
@@ -111,9 +111,9 @@ export interface SwitchboardConfig {
   guardrails: GuardrailsConfig;
   logging: { storeContent: boolean; retentionDays: number; level: LogLevel };
   usage: { batchSize: number; flushIntervalMs: number; maxQueue: number };
-  /** `/metrics` is public unless a bearer token is configured (SPEC §14). */
+  /** `/metrics` is public unless a bearer token is configured. */
   metrics: { bearerToken?: string };
-  /** `budgets.default_max_tokens` (SPEC §14, reservation size). */
+  /** `budgets.default_max_tokens` (reservation size). */
   budgets: { defaultMaxTokens?: number };
   /** The environment snapshot this config was resolved with. */
   env: EnvSnapshot;

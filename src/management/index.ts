@@ -1,5 +1,5 @@
 /**
- * The management API (SPEC §5): keys, users, teams, budgets, pricing, usage, logs and the audit
+ * The management API: keys, users, teams, budgets, pricing, usage, logs and the audit
  * log under `/v1/`, master key
  * only, plus the public `GET /openapi.json` generated from the same zod schemas that validate
  * the requests. Mount it on the gateway app with `app.route("/", createManagementApp(deps))`:

@@ -1,7 +1,8 @@
 /**
- * Calling upstream with retries and fallbacks (SPEC §3, §14): each deployment in order, each
- * retried `routing.retries` times for retryable errors (honouring Retry-After), then the
- * fallbacks. Retry logic reads `GatewayError.retryable` and nothing else.
+ * Calling upstream with retries: each deployment in the order listed, each retried
+ * `routing.retries` times for retryable errors (honouring Retry-After). A group's `fallbacks`
+ * are not tried yet (docs/configuration.md, "Not in effect yet"). Retry logic reads
+ * `GatewayError.retryable` and nothing else.
  */
 import type { TimeoutsConfig } from "../config/types.js";
 import type { CancelSignal } from "../core/cancel.js";

@@ -1,4 +1,4 @@
-/** Budget schemas (SPEC §5, §6). Money is decimal USD in JSON, integer micro-USD inside. */
+/** Budget schemas. Money is decimal USD in JSON, integer micro-USD inside. */
 import { z } from "@hono/zod-openapi";
 import { usdToMicros } from "../../catalog/prices.js";
 import { parseDuration } from "../../budgets/duration.js";

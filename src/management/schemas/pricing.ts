@@ -1,4 +1,4 @@
-/** Price override schemas (SPEC §5, §14: prices set here win over config and the catalog). */
+/** Price override schemas (prices set here win over config and the catalog). */
 import { z } from "@hono/zod-openapi";
 import { parseDecimal } from "../../catalog/decimal.js";
 import { Timestamp } from "./common.js";

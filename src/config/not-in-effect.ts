@@ -39,6 +39,26 @@ function modelGroupSettings(models: unknown): string[] {
 }
 
 /**
+ * Settings of a feature that does not exist yet (whose `enabled: true` is refused): the others
+ * are accepted, and named, e.g. `cache.exact.ttl_seconds`, `guardrails.pii.action`.
+ */
+function disabledFeatureSettings(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const sections: ReadonlyArray<readonly [string, string]> = [
+    ["cache", "exact"],
+    ["cache", "semantic"],
+    ["guardrails", "pii"],
+  ];
+  for (const [top, name] of sections) {
+    const parent = raw[top];
+    const feature = isPlainObject(parent) ? parent[name] : undefined;
+    if (!isPlainObject(feature)) continue;
+    for (const key of Object.keys(feature)) if (key !== "enabled" && isSet(feature[key])) out.push(`${top}.${name}.${key}`);
+  }
+  return out;
+}
+
+/**
  * The settings in use that have no effect yet, as config paths grouped by section
  * (e.g. `models[0].strategy (round-robin)`, `routing.circuit_breaker`, `REDIS_URL`).
  */
@@ -53,6 +73,7 @@ export function settingsNotInEffect(raw: unknown, env?: EnvSnapshot): string[] {
   if (isTrue(logging.store_content)) out.push("logging.store_content");
   if (isSet(logging.retention_days)) out.push("logging.retention_days");
   if (isSet(logging.level)) out.push("logging.level");
+  out.push(...disabledFeatureSettings(raw));
   return out;
 }
 

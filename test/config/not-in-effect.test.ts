@@ -67,6 +67,15 @@ describe("settings not in effect yet", () => {
     expect(config.notInEffect).toEqual(["REDIS_URL", "logging.level"]);
   });
 
+  it("names the settings of the cache and the PII guardrail, which do not exist yet, but not enabled: false", () => {
+    const config = parseConfig({
+      cache: { exact: { enabled: false, ttl_seconds: 60 }, semantic: { enabled: false } },
+      guardrails: { pii: { enabled: false, action: "mask", types: ["email"] } },
+    });
+    expect(config.notInEffect).toEqual(["cache.exact.ttl_seconds", "guardrails.pii.action", "guardrails.pii.types"]);
+    expect(parseConfig({ cache: { exact: { enabled: false } }, guardrails: { pii: { enabled: false } } }).notInEffect).toBeUndefined();
+  });
+
   it("is logged once when the gateway starts, and not at all for a default config", async () => {
     for (const [raw, expected] of [
       [{ routing: { circuit_breaker: { cooldown_ms: 1000 } }, models: [{ name: "a", strategy: "cheapest", deployments: ["mock:mock-1"] }] }, [
@@ -75,7 +84,7 @@ describe("settings not in effect yet", () => {
       [{}, []],
     ] as const) {
       const dataDir = mkdtempSync(join(tmpdir(), "sb-nie-"));
-      cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
+      cpSync(inject("storeTemplate"), dataDir, { recursive: true });
       const config = parseConfig(
         { master_key: "sb-master-test-0123456789abcdefghij", data_dir: dataDir, server: { port: 0 }, ...raw },
         { env: {}, knownProviderTypes: knownProviderTypes() },

@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { writeAtTurnEnd } from "../turn-writes.js";
+import { TurnWriter } from "../turn-writes.js";
 import type { ExchangeHandler } from "./transport.js";
 import { ClientError, framing, parseStatusLine, ResponseHead, type ClientRequest } from "./http1.js";
 
@@ -89,6 +89,8 @@ export class Connection {
   /** Epoch ms until which this idle connection may be reused. */
   idleUntil = 0;
   private readonly socket: net.Socket;
+  /** The socket's writes made at the end of the turn (turn-writes.ts). */
+  private readonly out: TurnWriter;
   private slot: Slot | null = null;
   private connected = false;
   private gone = false;
@@ -117,6 +119,7 @@ export class Connection {
         })
       : net.connect({ host: pool.host, port: pool.port });
     this.socket = s;
+    this.out = new TurnWriter(s);
     s.setNoDelay(true);
     s.setKeepAlive(true, 60_000);
     s.once(pool.secure ? "secureConnect" : "connect", () => this.onConnected());
@@ -178,7 +181,7 @@ export class Connection {
 
   private write(): void {
     const slot = this.slot!;
-    writeAtTurnEnd(this.socket, slot.wire); // with the turn's other writes (turn-writes.ts)
+    this.out.write(slot.wire); // with the turn's other writes (turn-writes.ts)
     if (slot.req.headersTimeout > 0) this.arm(Timer.Headers, slot.req.headersTimeout);
   }
 

@@ -1,8 +1,7 @@
 /** The reply to one request on a connection of the gateway's HTTP/1.1 edge (see fast-server.ts). */
 import { STATUS_CODES } from "node:http";
-import type { Socket } from "node:net";
 import { PLAIN_VALUE } from "../http-syntax.js";
-import { flushTurnWrites, writeAtTurnEnd } from "../turn-writes.js";
+import type { TurnWriter } from "../turn-writes.js";
 import { drained, sendableValue, type HeaderBag, type Reply } from "../reply.js";
 
 let dateAt = 0;
@@ -27,14 +26,15 @@ export class FastReply implements Reply {
   private latin1 = false;
 
   constructor(
-    private readonly socket: Socket,
+    /** The connection's writer: its socket, and the writes queued for the end of the turn. */
+    private readonly out: TurnWriter,
     private readonly done: () => void,
     private readonly close: boolean,
     private readonly keepAlive: string,
   ) {}
 
   get closed(): boolean {
-    return this.ended || this.socket.destroyed;
+    return this.ended || this.out.socket.destroyed;
   }
 
   onAbort(fn: () => void): void {
@@ -64,7 +64,7 @@ export class FastReply implements Reply {
   }
 
   drained(): Promise<void> {
-    const s = this.socket;
+    const s = this.out.socket;
     return s.destroyed || !s.writableNeedDrain ? Promise.resolve() : drained(s);
   }
 
@@ -78,8 +78,7 @@ export class FastReply implements Reply {
   }
 
   destroy(): void {
-    flushTurnWrites(); // an earlier pipelined response queued this turn still goes out
-    this.socket.destroy();
+    this.out.destroy(); // an earlier pipelined response queued this turn still goes out
   }
 
   /** @internal The connection closed: an unfinished response is abandoned. */
@@ -116,15 +115,14 @@ export class FastReply implements Reply {
    * end of a turn, from SseWriter, and this write's answer is the stream's backpressure).
    */
   private writeNow(head: string, rest: string): boolean {
-    flushTurnWrites();
     let ok = true;
-    for (const piece of this.pieces(head, rest)) ok = this.socket.write(piece);
+    for (const piece of this.pieces(head, rest)) ok = this.out.writeNow(piece);
     return ok;
   }
 
   /** Queued for the end of the turn (turn-writes.ts). */
   private writeLater(head: string, rest: string): void {
-    for (const piece of this.pieces(head, rest)) writeAtTurnEnd(this.socket, piece);
+    for (const piece of this.pieces(head, rest)) this.out.write(piece);
   }
 
   /** Head and body in one string; a head with Latin-1 bytes goes as bytes of its own. */

@@ -18,7 +18,7 @@
  */
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { Socket } from "node:net";
-import { flushTurnWrites } from "../turn-writes.js";
+import { TurnWriter } from "../turn-writes.js";
 import { GatewayError } from "../../core/errors.js";
 import { FastReply } from "./fast-reply.js";
 import { parseHead, type Head } from "./http-head.js";
@@ -41,8 +41,16 @@ export interface FastServerOptions<E> {
 
 /** Node's own limit for a request head (`--max-http-header-size`). */
 const MAX_HEAD_BYTES = 16 * 1024;
-/** Bytes a client may send ahead (pipelined) while its current request is served. */
+/**
+ * Bytes a client may send ahead (pipelined, not yet served) before the connection is no longer
+ * read; Node's own server stops reading at a similar point.
+ */
 const MAX_AHEAD_BYTES = 1024 * 1024;
+/**
+ * Answers written and not yet taken by the client (the socket's buffer and the turn's queue)
+ * past which the next request waits until the socket drains.
+ */
+const MAX_UNSENT_BYTES = 256 * 1024;
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 export class FastHttp<E> {
@@ -73,19 +81,26 @@ export class FastHttp<E> {
   /** Shutting down: idle connections close now, busy ones after their response. */
   drain(): void {
     this.draining = true;
-    flushTurnWrites(); // an idle connection's last response may still be queued
     for (const c of this.connections) {
       if (!c.idle) continue;
+      c.out.flush(); // an idle connection's last response may still be queued
       // A response still in the socket's buffer (larger than the kernel took) is finished first.
-      if (c.socket.writableLength > 0) c.socket.end();
-      else c.socket.destroy();
+      if (c.socket.writableLength > 0) c.out.end();
+      else c.out.destroy();
     }
   }
 
-  /** Drops every connection still open here. */
+  /** Drops every connection still open here (what is complete still leaves). */
   closeAll(): void {
-    flushTurnWrites(); // what is complete still leaves
-    for (const c of this.connections) c.socket.destroy();
+    for (const c of this.connections) c.out.destroy();
+  }
+
+  /** @internal Header lines Node's server keeps in `headers` (`maxHeadersCount`, 0: all); a head with more goes to Node. */
+  maxHeaders(): number {
+    const n = this.server.maxHeadersCount;
+    // Node's parser keeps `maxHeadersCount << 1` names and values, 2000 when it is not a number.
+    const pairs = typeof n === "number" ? n << 1 : 2000;
+    return pairs > 0 ? pairs >> 1 : 0;
   }
 
   private accept(socket: Socket): void {
@@ -104,7 +119,7 @@ export class FastHttp<E> {
   /** @internal Gives the socket, with `buffered` put back in front, to Node's http server. */
   handOver(c: Connection<E>, buffered: Buffer | null): void {
     this.connections.delete(c);
-    const s = c.socket;
+    const s = c.out.handOver(); // our responses before any of Node's on this connection
     s.pause();
     if (buffered && buffered.length) s.unshift(buffered);
     this.nodeListener.call(this.server, s);
@@ -124,6 +139,8 @@ export class FastHttp<E> {
 }
 
 class Connection<E> {
+  /** The socket's writer: every write, end, destroy and hand-over goes through it (turn-writes.ts). */
+  readonly out: TurnWriter;
   /** Bytes received and not consumed yet. */
   private buf: Buffer | null = null;
   /** The request being read (head parsed, body incomplete) or served. */
@@ -131,10 +148,15 @@ class Connection<E> {
   private endpoint: E | undefined;
   private bodyParts: Buffer[] = [];
   private bodyBytes = 0;
-  /** Bytes that arrived (pipelined) while a response was being written, joined once it is done. */
+  /** Chunks that arrived (pipelined) while a request was served, taken in order once it is done. */
   private ahead: Buffer[] = [];
   private aheadBytes = 0;
   private reply: FastReply | null = null;
+  /** Reading is stopped until the socket's buffer drains (the client is not reading its answers). */
+  private waiting = false;
+  private pumping = false;
+  /** Requests dispatched so far (tells the pump whether a step started one). */
+  private dispatched = 0;
   /** The client half-closed, or asked to close: end after the current response. */
   private closeAfter = false;
   private gone = false;
@@ -147,21 +169,24 @@ class Connection<E> {
   private readonly onClose = () => this.closed();
   private readonly onError = () => {};
   private readonly onResponded = () => this.responded();
+  private readonly onPump = () => this.pump();
+  private readonly onDrain = () => this.drained();
 
   constructor(private readonly owner: FastHttp<E>, readonly socket: Socket) {
+    this.out = new TurnWriter(socket);
     socket.on("data", this.onData);
     socket.on("end", this.onEnd);
     socket.on("close", this.onClose);
     socket.on("error", this.onError);
   }
 
-  /** A request is being served (its response has not ended). */
+  /** A request is being served, or its answers wait for the client to read them. */
   get busy(): boolean {
-    return this.reply !== null;
+    return this.reply !== null || this.waiting;
   }
 
   get idle(): boolean {
-    return this.reply === null && this.head === null && this.buf === null;
+    return this.reply === null && this.head === null && this.buf === null && this.ahead.length === 0;
   }
 
   /** The head has been read; the body is still arriving. */
@@ -170,13 +195,19 @@ class Connection<E> {
   }
 
   private data(chunk: Buffer): void {
-    if (this.reply) {
-      // Pipelined bytes: kept (as a list, not copied per read) for after the current response.
+    if (this.reply || this.waiting || this.ahead.length) {
+      // Pipelined bytes: kept (as a list, not copied per read) for after the current response;
+      // past the bound, the socket is not read until they have been taken.
       this.ahead.push(chunk);
       this.aheadBytes += chunk.length;
       if (this.aheadBytes + (this.buf?.length ?? 0) > MAX_AHEAD_BYTES) this.socket.pause();
       return;
     }
+    this.take(chunk);
+  }
+
+  /** Consumes received bytes while no request is being served. */
+  private take(chunk: Buffer): void {
     if (this.head) {
       this.bodyParts.push(chunk);
       this.bodyBytes += chunk.length;
@@ -190,14 +221,14 @@ class Connection<E> {
   /** Reads the next request from `buf`, if it is complete. */
   private next(): void {
     const buf = this.buf;
-    if (!buf || this.reply || this.head || this.gone) return;
+    if (!buf || this.reply || this.head || this.gone || this.waiting) return;
     const end = buf.indexOf(CRLFCRLF);
     if (end < 0 || end > MAX_HEAD_BYTES) {
       if (end > MAX_HEAD_BYTES || buf.length > MAX_HEAD_BYTES) return this.handOver(); // Node answers 431
       if (!this.partialSince) this.partialSince = Date.now();
       return;
     }
-    const head = parseHead(buf.toString("latin1", 0, end));
+    const head = parseHead(buf.toString("latin1", 0, end), this.owner.maxHeaders());
     const endpoint = head && head.contentLength <= this.owner.o.maxBodyBytes ? this.owner.o.route(head.method, head.url) : undefined;
     if (!head || endpoint === undefined) return this.handOver();
     if (!this.partialSince) this.partialSince = Date.now();
@@ -234,8 +265,9 @@ class Connection<E> {
     const body = this.bodyParts.length === 0 ? EMPTY : this.bodyParts[0]!;
     this.bodyParts = [];
     this.partialSince = 0;
+    this.dispatched++;
     if (head.close) this.closeAfter = true;
-    const reply = new FastReply(this.socket, this.onResponded, this.closeAfter || this.owner.draining, this.owner.keepAliveLines);
+    const reply = new FastReply(this.out, this.onResponded, this.closeAfter || this.owner.draining, this.owner.keepAliveLines);
     this.reply = reply;
     this.owner.o.handle(this.endpoint!, new FastInbound(head.headers, this.socket.remoteAddress, body), reply);
   }
@@ -247,20 +279,46 @@ class Connection<E> {
     this.endpoint = undefined;
     this.lastActive = Date.now();
     if (this.gone) return;
-    if (this.closeAfter || this.owner.draining) {
-      flushTurnWrites(); // the response first
-      this.socket.end();
-      return;
+    if (this.closeAfter || this.owner.draining) return this.out.end(); // the response first
+    // A client that does not read its answers is not read either: the next request waits until
+    // the answers written so far have left (a comparison per response on the common path).
+    if (this.out.unsent > MAX_UNSENT_BYTES) {
+      this.out.flush();
+      if (this.socket.writableNeedDrain) {
+        this.waiting = true;
+        this.socket.pause();
+        this.socket.once("drain", this.onDrain);
+        return;
+      }
     }
-    if (this.ahead.length) {
-      this.buf = Buffer.concat(this.buf ? [this.buf, ...this.ahead] : this.ahead);
-      this.ahead = [];
-      this.aheadBytes = 0;
+    this.schedulePump();
+  }
+
+  private drained(): void {
+    this.waiting = false;
+    if (this.gone) return;
+    if (this.owner.draining) return this.out.end();
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumping || (!this.buf && !this.ahead.length && !this.socket.isPaused())) return;
+    this.pumping = true;
+    queueMicrotask(this.onPump); // not from inside the previous handler's call stack
+  }
+
+  /** Serves what was received meanwhile, in order, until a request is being served again. */
+  private pump(): void {
+    this.pumping = false;
+    const n = this.dispatched;
+    if (this.buf && !this.head) this.next();
+    while (this.dispatched === n && !this.reply && !this.waiting && !this.gone && this.ahead.length) {
+      const chunk = this.ahead.shift()!;
+      this.aheadBytes -= chunk.length;
+      this.take(chunk);
     }
-    if (this.buf) {
-      if (this.socket.isPaused()) this.socket.resume();
-      // Not from inside the previous handler's call stack.
-      queueMicrotask(() => this.next());
+    if (!this.gone && !this.waiting && this.socket.isPaused() && this.aheadBytes + (this.buf?.length ?? 0) <= MAX_AHEAD_BYTES) {
+      this.socket.resume();
     }
   }
 
@@ -272,18 +330,20 @@ class Connection<E> {
     s.off("end", this.onEnd);
     s.off("close", this.onClose);
     s.off("error", this.onError);
-    const buffered = this.buf;
+    // Every byte received and not consumed goes back, in order.
+    const rest = this.buf ? [this.buf, ...this.ahead] : this.ahead;
     this.buf = null;
-    flushTurnWrites(); // our responses before any of Node's on this connection
-    this.owner.handOver(this, buffered);
+    this.ahead = [];
+    this.aheadBytes = 0;
+    this.owner.handOver(this, rest.length === 0 ? null : rest.length === 1 ? rest[0]! : Buffer.concat(rest));
   }
 
   private clientEnded(): void {
     // A client that shuts its side while a request is open has gone, as Node's server (without
-    // `httpAllowHalfOpen`) treats it: the request is cancelled, the upstream call with it.
-    flushTurnWrites(); // a response completed this turn still goes out (before a pipelined one is cancelled)
-    if (this.reply || this.head) this.socket.destroy();
-    else this.socket.end();
+    // `httpAllowHalfOpen`) treats it: the request is cancelled, the upstream call with it. A
+    // response completed this turn still goes out (before a pipelined one is cancelled).
+    if (this.reply || this.head) this.out.destroy();
+    else this.out.end();
   }
 
   private closed(): void {

@@ -1,9 +1,21 @@
 /** Parsing the request heads the gateway's HTTP/1.1 edge serves itself (see fast-server.ts). */
 import type { IncomingHttpHeaders } from "node:http";
-import { CONTENT_LENGTH, FIELD_VALUE, LISTS_CLOSE, TOKEN } from "../http-syntax.js";
+import { FIELD_VALUE, TOKEN } from "../http-syntax.js";
 
 /** An origin-form request target: visible ASCII only. */
 const TARGET = /^\/[\x21-\x7e]*$/;
+/**
+ * A `content-length` field value as llhttp takes it, before trimming: spaces and tabs before the
+ * digits, only spaces after them (a tab after the digits is a 400 from Node). At most 15 digits
+ * (a safe integer; llhttp refuses an overflow).
+ */
+const CONTENT_LENGTH_FIELD = /^[ \t]*\d{1,15} *$/;
+/**
+ * A `connection` field value (before trimming) that lists `close` as llhttp reads it: a token
+ * after spaces or tabs, followed only by spaces up to a comma or the end (`close` followed by a
+ * tab is not `close` to llhttp, and Node keeps the connection open).
+ */
+const LISTS_CLOSE = /(?:^|,)[ \t]*close *(?:,|$)/i;
 
 export interface Head {
   method: string;
@@ -16,9 +28,10 @@ export interface Head {
 /**
  * Parses a request head, or returns null when the fast path does not take it: anything but an
  * HTTP/1.1 request in origin form with a `content-length`, unique well-formed header names, no
- * `transfer-encoding`, `expect` or `upgrade`.
+ * `transfer-encoding`, `expect` or `upgrade`, and at most `maxHeaders` header lines (0: no
+ * limit) — past that Node's server keeps only the first ones, so the request is left to it.
  */
-export function parseHead(text: string): Head | null {
+export function parseHead(text: string, maxHeaders: number): Head | null {
   let eol = text.indexOf("\r\n");
   const line = eol < 0 ? text : text.slice(0, eol);
   const sp1 = line.indexOf(" ");
@@ -30,7 +43,9 @@ export function parseHead(text: string): Head | null {
   const headers: IncomingHttpHeaders = {};
   let contentLength = -1;
   let close = false;
+  let count = 0;
   while (eol >= 0) {
+    if (++count > maxHeaders && maxHeaders > 0) return null;
     const from = eol + 2;
     eol = text.indexOf("\r\n", from);
     const h = eol < 0 ? text.slice(from) : text.slice(from, eol);
@@ -43,7 +58,7 @@ export function parseHead(text: string): Head | null {
     const value = trimOws(raw);
     switch (name) {
       case "content-length":
-        if (!CONTENT_LENGTH.test(value)) return null;
+        if (!CONTENT_LENGTH_FIELD.test(raw)) return null;
         contentLength = Number(value);
         break;
       case "transfer-encoding":
@@ -51,7 +66,7 @@ export function parseHead(text: string): Head | null {
       case "upgrade":
         return null;
       case "connection":
-        if (LISTS_CLOSE.test(value)) close = true;
+        if (LISTS_CLOSE.test(raw)) close = true;
         else if (/upgrade/i.test(value)) return null;
         break;
     }

@@ -30,6 +30,8 @@ export interface CatalogModel {
   mode: "chat" | "embedding";
   contextWindow?: number;
   maxOutputTokens?: number;
+  /** Most tokens one image in a prompt counts for, when above the gateway's general bound (IMAGE_TOKEN_BOUND). */
+  imageTokens?: number;
   /** USD per million tokens; absent when no price is known. */
   price?: ModelPrice;
   /** Other ids the provider accepts for the same model (dated snapshots, `-latest`, …). */

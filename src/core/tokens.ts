@@ -20,9 +20,16 @@ export async function countTokens(text: string): Promise<number> {
 export function contentText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
-    return content.map((p) => (p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : "")).join("");
+    return content.map(partText).join("");
   }
   return "";
+}
+
+/** A content part's text: `text`, or an assistant's `refusal`. */
+function partText(p: unknown): string {
+  if (!p || typeof p !== "object") return "";
+  const { text, refusal } = p as { text?: unknown; refusal?: unknown };
+  return typeof text === "string" ? text : typeof refusal === "string" ? refusal : "";
 }
 
 type PromptMessages = ReadonlyArray<{ content?: unknown; tool_calls?: unknown }>;
@@ -44,6 +51,71 @@ export function promptTokenBound(messages: PromptMessages, tools?: unknown): num
 /** An upper bound of `countTokens(text)`, as `promptTokenBound`. */
 export function tokenBound(text: string): number {
   return Buffer.byteLength(text, "utf8");
+}
+
+/**
+ * Tokens one image in a prompt may count for, at most, for models the catalog gives no figure
+ * of their own. Providers count an image by its size: OpenAI's tiled models at most 1,445 (high
+ * detail, 85 + 8 tiles × 170) and its patch-based ones at most 1,536 patches × their multiplier
+ * (≤ 2.46: 3,779), Anthropic about 1,600 (images are scaled to ≤ 1.15 megapixels), Gemini 258 per
+ * 768-pixel tile (1,120 at its highest media resolution). 4,096 covers each of these.
+ */
+export const IMAGE_TOKEN_BOUND = 4096;
+
+/** What a prompt holds besides text, for bounding its tokens without reading media. */
+export interface PromptMedia {
+  /** Image parts (`image_url`, `input_image`, `image`). */
+  images: number;
+  /**
+   * UTF-8 bytes of inline audio parts (`input_audio`): a bound of their tokens, as for text
+   * (audio is tokenized at tens of tokens per second, its encoding takes thousands of bytes).
+   */
+  audioBytes: number;
+  /**
+   * Types of the parts whose tokens the request does not bound (a file, which may be a long
+   * document and may be given by reference, or a part type the gateway does not know).
+   */
+  unbounded: string[];
+}
+
+const IMAGE_PARTS = new Set(["image_url", "input_image", "image"]);
+const AUDIO_PARTS = new Set(["input_audio"]);
+
+/** Counts the non-text parts of a chat prompt (text parts and `refusal` parts are text). */
+export function promptMedia(messages: PromptMessages): PromptMedia {
+  const media: PromptMedia = { images: 0, audioBytes: 0, unbounded: [] };
+  for (const m of messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const part of m.content as unknown[]) {
+      const type = part && typeof part === "object" ? (part as { type?: unknown }).type : undefined;
+      if (type === "text" || type === "input_text" || type === "refusal") continue;
+      if (typeof type === "string" && IMAGE_PARTS.has(type)) media.images++;
+      else if (typeof type === "string" && AUDIO_PARTS.has(type)) media.audioBytes += Buffer.byteLength(JSON.stringify(part), "utf8");
+      else media.unbounded.push(String(type));
+    }
+  }
+  return media;
+}
+
+/** Embeddings input: a text, texts, a token array or token arrays. */
+export type EmbeddingsInput = string | readonly string[] | readonly number[] | ReadonlyArray<readonly number[]>;
+
+/**
+ * Tokens of an embeddings input: token arrays count exactly (one token per number); texts are
+ * bounded by their UTF-8 bytes (`bound`) or counted with the tokenizer, one text at a time.
+ */
+export function embeddingsTokenBound(input: EmbeddingsInput): number {
+  if (typeof input === "string") return tokenBound(input);
+  let n = 0;
+  for (const item of input) n += typeof item === "string" ? tokenBound(item) : typeof item === "number" ? 1 : item.length;
+  return n;
+}
+
+export async function countEmbeddingsTokens(input: EmbeddingsInput): Promise<number> {
+  if (typeof input === "string") return countTokens(input);
+  let n = 0;
+  for (const item of input) n += typeof item === "string" ? await countTokens(item) : typeof item === "number" ? 1 : item.length;
+  return n;
 }
 
 function promptText(messages: PromptMessages, tools: unknown): string {

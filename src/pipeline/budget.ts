@@ -3,16 +3,23 @@
  * every budget assignment that applies (key, user, team); the HTTP edge settles the reservation
  * to the actual cost on every exit path (success, error, disconnect, timeout).
  *
- * Maximum cost (SPEC §14): prompt tokens × input price + max output tokens × output price
- * (prompt tokens bounded by the prompt's UTF-8 bytes, tokenized only when that bound does not
- * fit), where max output is the request's max_tokens, else the model's maximum output from
- * the catalog, else `budgets.default_max_tokens` (then sent upstream as max_tokens, with a
- * warning). The most expensive deployment the request may reach counts.
+ * Maximum cost: prompt tokens × input price + output tokens × output price, for the most
+ * expensive deployment the request may reach.
+ * - Prompt tokens: the text (messages, tool calls, tool and function definitions, the response
+ *   format's schema) bounded by its UTF-8 bytes, tokenized only when that bound does not fit;
+ *   plus a bound per image (the catalog's figure for the model, else IMAGE_TOKEN_BOUND) and the
+ *   bytes of inline audio; never more than the model's context window. A part whose tokens the
+ *   request does not bound (a file) counts as the whole context window, and without a known
+ *   context window such a request is refused.
+ * - Output tokens: per choice, the request's max_completion_tokens / max_tokens (the larger when
+ *   both are given), else the model's maximum output from the catalog, else
+ *   `budgets.default_max_tokens` (then sent upstream as max_tokens, with a warning); plus a
+ *   predicted output's length; times the number of choices (`n`, or `best_of` when larger).
  */
 import { findCatalogModel } from "../catalog/models.js";
 import { maxCostOf, type ModelPrice } from "../catalog/prices.js";
 import { GatewayError } from "../core/errors.js";
-import { countTokens, estimatePromptTokens, promptTokenBound, tokenBound } from "../core/tokens.js";
+import { countEmbeddingsTokens, embeddingsTokenBound, estimatePromptTokens, IMAGE_TOKEN_BOUND, promptMedia, promptTokenBound, tokenBound, type PromptMedia } from "../core/tokens.js";
 import type { Assignment } from "../budgets/book.js";
 import type { Deployment } from "../routing/resolve.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
@@ -21,27 +28,78 @@ import type { RequestContext, Runtime } from "./context.js";
 /** Used when nothing else bounds the output: sent upstream, with a warning. */
 const FALLBACK_MAX_TOKENS = 4096;
 
+interface ChatBound {
+  price: ModelPrice;
+  /** Output tokens of every choice together. */
+  output: number;
+  contextWindow: number | undefined;
+  imageTokens: number;
+}
+
 export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: Deployment[]): Promise<void> {
   const list = applicable(rt, ctx);
   if (!list || trackOnly(rt, ctx, list)) return;
-  const explicit = req.max_completion_tokens ?? req.max_tokens ?? undefined;
+  const explicit = maxOutputTokens(req);
+  const perChoiceExtra = predictionBound(req);
+  const choices = choicesOf(req);
+  const media = promptMedia(req.messages);
   let injected: number | undefined;
-  const bounds: Array<{ price: ModelPrice; maxOut: number }> = [];
+  const bounds: ChatBound[] = [];
   for (const d of deployments) {
     const price = rt.pricing.lookup(d.provider, d.model);
     if (!price) continue;
-    let maxOut = explicit ?? findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model)?.maxOutputTokens;
+    const model = findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model);
+    let maxOut = explicit ?? model?.maxOutputTokens;
     if (maxOut === undefined) {
       maxOut = injected = rt.config.budgets.defaultMaxTokens ?? FALLBACK_MAX_TOKENS;
     }
-    bounds.push({ price: price.price, maxOut });
+    if (media.unbounded.length && model?.contextWindow === undefined) {
+      throw new GatewayError(
+        "invalid_request",
+        `a budget applies and the cost of this request's '${media.unbounded[0]}' content cannot be bounded for ${d.provider}:${d.model} (its context window is unknown)`,
+        { param: "messages" },
+      );
+    }
+    bounds.push({ price: price.price, output: (maxOut + perChoiceExtra) * choices, contextWindow: model?.contextWindow, imageTokens: model?.imageTokens ?? IMAGE_TOKEN_BOUND });
   }
   if (injected !== undefined) {
     req.max_tokens = injected;
     ctx.warnings.push(`max_tokens was not set and the model's maximum output is unknown; sent max_tokens=${injected} so the budget reservation bounds the cost`);
   }
-  const maxCost = (prompt: number) => bounds.reduce((m, b) => Math.max(m, maxCostOf(b.price, prompt, b.maxOut)), 0);
-  await reserve(rt, ctx, list, maxCost, () => promptTokenBound(req.messages, req.tools), () => estimatePromptTokens(req.messages, req.tools));
+  const maxCost = (text: number) => bounds.reduce((m, b) => Math.max(m, maxCostOf(b.price, promptTokens(b, text, media), b.output)), 0);
+  const extras = promptExtras(req);
+  await reserve(rt, ctx, list, maxCost, () => promptTokenBound(req.messages, extras), () => estimatePromptTokens(req.messages, extras));
+}
+
+/** Choices the upstream generates: `n`, or `best_of` candidates when more. */
+export function choicesOf(req: ChatRequest): number {
+  return Math.max(req.n ?? 1, typeof req.best_of === "number" ? req.best_of : 1);
+}
+
+/** The request's own output limit per choice; the larger when both fields are given (providers read one or the other). */
+function maxOutputTokens(req: ChatRequest): number | undefined {
+  const a = req.max_completion_tokens ?? undefined;
+  const b = req.max_tokens ?? undefined;
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+/** Predicted output (`prediction`): rejected predicted tokens are billed as output, beyond max_tokens. */
+function predictionBound(req: ChatRequest): number {
+  const p = (req as { prediction?: unknown }).prediction;
+  return p && typeof p === "object" && "content" in p ? tokenBound(JSON.stringify((p as { content: unknown }).content) ?? "") : 0;
+}
+
+/** Prompt-side request fields besides the messages that the provider turns into prompt tokens. */
+function promptExtras(req: ChatRequest): unknown {
+  const r = req as { tools?: unknown; functions?: unknown; response_format?: unknown };
+  if (r.functions === undefined && r.response_format === undefined) return r.tools;
+  return [r.tools ?? null, r.functions ?? null, r.response_format ?? null];
+}
+
+function promptTokens(b: ChatBound, text: number, media: PromptMedia): number {
+  if (media.unbounded.length) return b.contextWindow!;
+  const all = text + media.images * b.imageTokens + media.audioBytes;
+  return b.contextWindow !== undefined ? Math.min(all, b.contextWindow) : all;
 }
 
 export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {
@@ -52,9 +110,8 @@ export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: E
     const price = rt.pricing.lookup(d.provider, d.model);
     if (price) prices.push(price.price);
   }
-  const text = typeof req.input === "string" ? req.input : JSON.stringify(req.input);
   const maxCost = (tokens: number) => prices.reduce((m, p) => Math.max(m, maxCostOf(p, tokens, 0)), 0);
-  await reserve(rt, ctx, list, maxCost, () => tokenBound(text), () => countTokens(text));
+  await reserve(rt, ctx, list, maxCost, () => embeddingsTokenBound(req.input), () => countEmbeddingsTokens(req.input));
 }
 
 /**

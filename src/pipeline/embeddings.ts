@@ -1,7 +1,7 @@
 /** POST /v1/embeddings through the pipeline. */
 import { authorizeModel } from "../policy/auth.js";
 import { GatewayError } from "../core/errors.js";
-import { countTokens } from "../core/tokens.js";
+import { countEmbeddingsTokens } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
 import { NO_USAGE, recordAttempt } from "./account.js";
 import { withAttempts } from "./attempts.js";
@@ -38,7 +38,7 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
     (info, err) => recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage: NO_USAGE, streamed: false }),
   );
   const reported = value.usage?.prompt_tokens;
-  const promptTokens = reported ?? (await countTokens(typeof req.input === "string" ? req.input : JSON.stringify(req.input)));
+  const promptTokens = reported ?? (await countEmbeddingsTokens(req.input));
   recordAttempt(rt, ctx, info, req.model, { status: 200, usage: { ...NO_USAGE, promptTokens, estimated: reported === undefined }, streamed: false });
   return value;
 }

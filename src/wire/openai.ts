@@ -22,7 +22,10 @@ export const chatRequestSchema = z.looseObject({
   max_completion_tokens: z.number().int().positive().nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
+  // Choices per request: at most 128, as OpenAI allows. Each multiplies the output (and its cost).
   n: z.number().int().min(1).max(128).nullable().optional(),
+  // Candidates generated per choice by servers that offer it (vLLM); bounded like n.
+  best_of: z.number().int().min(1).max(128).nullable().optional(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
   tools: z.array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() })).optional(),
   tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).optional(),

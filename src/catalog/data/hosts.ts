@@ -29,7 +29,7 @@ export const FIREWORKS_MODELS = [
 ] as const;
 
 export const OPENROUTER_MODELS = [
-  chat("openai/gpt-4o-mini", 128_000, 16_384, { input: 0.15, output: 0.6, cachedInput: 0.075 }),
+  { ...chat("openai/gpt-4o-mini", 128_000, 16_384, { input: 0.15, output: 0.6, cachedInput: 0.075 }), imageTokens: 48_169 },
   chat("anthropic/claude-opus-4.8", 1_000_000, 128_000, { input: 5, output: 25, cachedInput: 0.5, cacheWrite: 6.25 }),
   chat("anthropic/claude-sonnet-4.6", 1_000_000, 64_000, { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 }),
   chat("anthropic/claude-sonnet-4.5", 1_000_000, 64_000, { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75, tiers: [above(200_000, 6, 22.5, 0.6, 7.5)] }),

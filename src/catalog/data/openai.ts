@@ -27,7 +27,8 @@ export const OPENAI_MODELS = [
   chat("gpt-4o", 128_000, 16_384, { input: 2.5, output: 10, cachedInput: 1.25 }),
   // The first gpt-4o snapshot kept its launch price; listed so the dated fallback cannot under-charge it.
   chat("gpt-4o-2024-05-13", 128_000, 4_096, { input: 5, output: 15 }),
-  chat("gpt-4o-mini", 128_000, 16_384, { input: 0.15, output: 0.6, cachedInput: 0.075 }),
+  // Counts an image as 2,833 tokens + 5,667 per 512-pixel tile (up to 8 at high detail).
+  { ...chat("gpt-4o-mini", 128_000, 16_384, { input: 0.15, output: 0.6, cachedInput: 0.075 }), imageTokens: 48_169 },
   chat("o3", 200_000, 100_000, { input: 2, output: 8, cachedInput: 0.5 }),
   chat("o3-pro", 200_000, 100_000, { input: 20, output: 80 }),
   chat("o3-mini", 200_000, 100_000, { input: 1.1, output: 4.4, cachedInput: 0.55 }),

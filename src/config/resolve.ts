@@ -134,7 +134,7 @@ export function resolveConfig(
 ): SwitchboardConfig {
   const config: SwitchboardConfig = {
     dataDir: raw.data_dir,
-    server: { host: raw.server.host, port: raw.server.port, maxBodyBytes: raw.server.max_body_bytes },
+    server: { host: raw.server.host, port: raw.server.port, maxBodyBytes: raw.server.max_body_bytes, httpEngine: raw.server.http_engine },
     providers: resolveProviders(raw, env, knownProviderTypes),
     models: raw.models.map((m) => ({
       name: m.name,

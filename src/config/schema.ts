@@ -133,6 +133,7 @@ export const configSchema = z.strictObject({
       host: text().default("127.0.0.1"),
       port: num({ int: true, min: 0, max: 65535 }).default(8000),
       max_body_bytes: positiveInt().default(10_485_760),
+      http_engine: z.enum(["fast", "node"]).default("fast"),
     })
     .prefault({}),
   providers: z.record(z.string(), providerEntrySchema).default({}),

@@ -96,7 +96,8 @@ export interface SwitchboardConfig {
   databaseUrl?: string;
   redisUrl?: string;
   dataDir: string;
-  server: { host: string; port: number; maxBodyBytes: number };
+  /** `httpEngine`: `fast`, the gateway's own HTTP/1.1 edge in front of Node's server; `node`, Node's server alone. */
+  server: { host: string; port: number; maxBodyBytes: number; httpEngine: "fast" | "node" };
   /** Explicitly configured providers plus those detected from the environment, plus `mock`. */
   providers: Record<string, ProviderSettings>;
   models: ModelGroupConfig[];

@@ -21,7 +21,7 @@ type Env = { Bindings: HttpBindings; Variables: { principal: Principal } };
 export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
-  // Inference routes are served before hono (routes/fast-path.ts); these only see other methods.
+  // Inference routes are served before hono (routes/inference-endpoints.ts); these only see other methods.
   for (const path of ["/v1/chat/completions", "/chat/completions", "/v1/embeddings", "/embeddings"]) {
     app.all(path, (c) => c.json(openAIEnvelope(new GatewayError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use POST`)), 405));
   }

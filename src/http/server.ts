@@ -6,9 +6,9 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { createServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
-import { inferenceEndpoint, routeRequests } from "./routes/fast-path.js";
+import { inferenceEndpoint } from "./routes/inference-endpoints.js";
 import { serveInference } from "./routes/inference.js";
-import { FastHttp } from "../net/server/fast-server.js";
+import { attachHttpEdge } from "../net/server/edge.js";
 import type { SwitchboardConfig } from "../config/types.js";
 import { notInEffectWarning } from "../config/not-in-effect.js";
 import { Authenticator } from "../policy/auth.js";
@@ -109,17 +109,18 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
 
   let draining = false;
   const app = createApp(runtime, { readiness: { database: () => store.ping() }, isDraining: () => draining, metrics: createMetrics(usage) });
-  const server = createServer(routeRequests(runtime, getRequestListener(app.fetch)));
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  // Inference requests are read off the socket by the gateway itself; the rest goes to Node's server.
-  const fast = new FastHttp(server, {
+  const server = createServer();
+  // Inference requests go to their handler (read off the socket by the gateway itself on the
+  // `fast` engine); the rest to hono, on Node's server.
+  const fast = attachHttpEdge(server, {
+    engine: config.server.httpEngine,
     route: inferenceEndpoint,
     handle: (endpoint, req, reply) => serveInference(runtime, endpoint, req, reply),
+    other: getRequestListener(app.fetch),
     maxBodyBytes: config.server.maxBodyBytes,
     keepAliveTimeoutMs: KEEP_ALIVE_MS,
-    headersTimeoutMs: server.headersTimeout,
-    requestTimeoutMs: server.requestTimeout,
   });
+  server.on("request", fast.listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.server.port, config.server.host, () => resolve());

@@ -203,7 +203,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   usage: z
     .strictObject({
-      batch_size: positiveInt().default(200),
+      batch_size: num({ int: true, min: 1, max: 2000 }).default(200), // one INSERT holds at most 2000 rows
       flush_interval_ms: positiveInt().default(200),
       max_queue: positiveInt().default(100_000),
     })

@@ -185,8 +185,9 @@ function translate(err: Error, connectTimeoutMs: number): Error {
       return new ClientError("UPSTREAM_HEADERS_TIMEOUT", "upstream sent no response headers in time");
     case "UND_ERR_BODY_TIMEOUT":
       return new ClientError("UPSTREAM_BODY_TIMEOUT", "upstream sent nothing for too long while sending the body");
-    case "UND_ERR_SOCKET":
     case "UND_ERR_RES_CONTENT_LENGTH_MISMATCH":
+      return new ClientError("UPSTREAM_BAD_RESPONSE", "the response's body does not match its content-length");
+    case "UND_ERR_SOCKET":
       return new ClientError("UPSTREAM_CLOSED", "upstream closed the connection before the response was complete");
     case "UND_ERR_HEADERS_OVERFLOW":
       return new ClientError("UPSTREAM_BAD_RESPONSE", "upstream response headers are too large");
@@ -197,7 +198,9 @@ function translate(err: Error, connectTimeoutMs: number): Error {
       return new ClientError("UPSTREAM_INVALID_REQUEST", err.message);
   }
   if (code.startsWith("HPE_") || err.name === "HTTPParserError") {
-    return new ClientError("UPSTREAM_BAD_RESPONSE", `the response does not follow HTTP/1.1 (${code || "parse error"})`);
+    // llhttp's reason is one of its fixed texts ("Invalid character in chunk size"); the bytes are in `data`, left out.
+    const reason = /\(([^()]*)\)$/.exec(err.message)?.[1] ?? code;
+    return new ClientError("UPSTREAM_BAD_RESPONSE", `the response does not follow HTTP/1.1${reason ? ` (${reason})` : ""}`);
   }
   // The socket's own errors (ECONNREFUSED, ECONNRESET, TLS failures) keep their code and message, as with the fast client.
   return err;

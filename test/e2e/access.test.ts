@@ -127,7 +127,11 @@ describe("virtual keys on inference", () => {
     await chat(k.key);
   });
 
-  it("the master key may act for a user named in the body", async () => {
+  it("the master key may act for a user named in the body (an existing one)", async () => {
+    const unknown = await gw.post("/v1/chat/completions", { model: "up:gpt-4o", user: "end-user-42", messages: [{ role: "user", content: "x" }] });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { param: string } }).error.param).toBe("user");
+    expect((await admin("POST", "/v1/users", { user_id: "end-user-42" })).status).toBe(201);
     const res = await gw.post("/v1/chat/completions", { model: "up:gpt-4o", user: "end-user-42", messages: [{ role: "user", content: "x" }] });
     expect(res.status).toBe(200);
     await gw.usage.flush();

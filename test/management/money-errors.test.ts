@@ -90,7 +90,7 @@ describe("openapi", () => {
     const usageParams = doc.paths["/v1/usage"].get.parameters.map((p: { name: string }) => p.name).sort();
     expect(usageParams).toEqual(["format", "from", "group_by", "to"]);
     const logParams = doc.paths["/v1/logs"].get.parameters.map((p: { name: string }) => p.name).sort();
-    expect(logParams).toEqual(["cursor", "from", "key_id", "limit", "model", "provider", "status", "team_id", "to", "user_id"]);
+    expect(logParams).toEqual(["client_request_id", "cursor", "from", "key_id", "limit", "model", "provider", "status", "team_id", "to", "user_id"]);
   });
 });
 

@@ -45,6 +45,8 @@ export interface BenchOptions {
   kinds?: Kind[];
   /** Pin processes to CPUs with taskset (default true when there are ≥ 2 CPUs). */
   pin?: boolean;
+  /** The gateway's `server.http_engine` (default `fast`). */
+  httpEngine?: "fast" | "node";
   /**
    * Create a virtual key with a budget through the management API (default true; falls back to
    * the master key). The key also carries rate limits, which are stored but not enforced yet.
@@ -67,6 +69,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     threads: opts.threads ?? 1,
     connections: opts.connections ?? 32,
     rate: opts.rate ?? 3000,
+    httpEngine: opts.httpEngine ?? "fast",
     targets: opts.targets ?? (["direct", "passthrough", "gateway"] as Target[]),
     modes: opts.modes ?? (["non-stream", "stream"] as Mode[]),
     kinds: opts.kinds ?? (["saturation", "fixed-rate"] as Kind[]),
@@ -130,7 +133,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     let auth: BenchReport["settings"]["auth"] = "master key";
     let apiKey = masterKey;
     if (targets.includes("gateway")) {
-      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, baseEnv, log });
+      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, baseEnv, log, httpEngine: o.httpEngine });
       ports.gateway = gw.port;
       pids.gateway = gw.child.pid;
       if (opts.virtualKey ?? true) {
@@ -181,6 +184,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         threads: o.threads,
         connections: o.connections,
         rate: o.rate,
+        httpEngine: o.httpEngine,
         pinned: group.pinning,
         store: databaseUrl ? "postgres" : "embedded",
         auth,
@@ -233,6 +237,7 @@ interface GatewayStart {
   databaseUrl?: string;
   baseEnv: Record<string, string>;
   log: (l: string) => void;
+  httpEngine: "fast" | "node";
 }
 
 async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ port: number; child: ChildProcess }> {
@@ -240,6 +245,8 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
   writeFileSync(
     config,
     [
+      "server:",
+      `  http_engine: ${g.httpEngine}`,
       "providers:",
       "  bench:",
       "    type: openai",

@@ -53,6 +53,8 @@ export interface BenchReport {
     threads: number;
     connections: number;
     rate: number;
+    /** The gateway's `server.http_engine` (absent in reports from before the setting). */
+    httpEngine?: "fast" | "node";
     pinned: boolean;
     store: "postgres" | "embedded";
     auth: "virtual key" | "master key";
@@ -146,6 +148,7 @@ export function formatReport(r: BenchReport): string {
   out.push(
     `Switchboard benchmark — ${s.durationSec} s per run after ${s.warmupSec} s warm-up; saturation: wrk -t${s.threads} -c${s.connections}; ` +
       `fixed rate: ${s.rate} req/s; store: ${s.store}; auth: ${authText(s.auth)}; ` +
+      (s.httpEngine ? `HTTP engine: ${s.httpEngine}; ` : "") +
       (s.pinned ? "gateway/passthrough on CPU 0, upstream and load on CPU 1" : "no CPU pinning"),
     "",
   );

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `switchboard` command line. */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { serveCommand } from "./serve.js";
 import { configCheckCommand } from "./config-check.js";
 import { migrateCommand } from "./migrate.js";
@@ -42,8 +42,10 @@ program
   .command("bench")
   .description("measure the gateway's added latency and throughput against a local fake upstream")
   .option("-d, --duration <seconds>", "seconds per measured run", Number)
+  .option("--warmup <seconds>", "warm-up seconds before each measured run (default 3)", Number)
   .option("--database-url <url>", "run the gateway on this PostgreSQL database")
   .option("--json", "print results as JSON")
+  .addOption(new Option("--http-engine <engine>", "the gateway's server.http_engine").choices(["fast", "node"]))
   .action(benchCommand);
 
 registerKeysCommands(program);

@@ -61,6 +61,20 @@ describe.each(backends)("usage ledger on $kind", (backend) => {
     expect(await countUsage(t.store.db, { since: future })).toBe(2);
   });
 
+  it("keeps the client's request id beside the gateway's: requests sharing it are distinct rows, and a replay stays a duplicate", async () => {
+    const a = usageRecord({ requestId: uniqueRequestId("gw"), clientRequestId: "shared-client-id" });
+    const b = usageRecord({ requestId: uniqueRequestId("gw"), clientRequestId: "shared-client-id" });
+    // A line spooled before the column existed has no clientRequestId at all.
+    const { clientRequestId: _, ...old } = usageRecord({ requestId: uniqueRequestId("gw") });
+    expect(await insertUsageRecords(t.store.db, [a, b, old as typeof a])).toBe(3);
+    // The spool replayed after a crash: the same lines again insert nothing.
+    const replayed = [a, b, old].map((r) => parseSpoolLine(usageLine(r as typeof a))!);
+    expect(await insertUsageRecords(t.store.db, replayed)).toBe(0);
+    expect((await listUsageByRequest(t.store.db, a.requestId)).map((r) => r.clientRequestId)).toEqual(["shared-client-id"]);
+    expect((await listUsageByRequest(t.store.db, b.requestId)).map((r) => r.clientRequestId)).toEqual(["shared-client-id"]);
+    expect((await listUsageByRequest(t.store.db, old.requestId)).map((r) => r.clientRequestId)).toEqual([null]);
+  });
+
   it("rejects more rows than one statement can carry", async () => {
     const rows = attempts(uniqueRequestId(), MAX_ROWS_PER_INSERT + 1);
     await expect(insertUsageRecords(t.store.db, rows)).rejects.toThrow(

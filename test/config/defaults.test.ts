@@ -18,6 +18,7 @@ describe("loadConfig defaults", () => {
         timeouts: { connectMs: 5000, firstTokenMs: 30000, idleMs: 30000, totalMs: 600000 },
         circuitBreaker: { failures: 5, windowMs: 60000, cooldownMs: 30000 },
       },
+      upstream: { transport: "fast", maxResponseBytes: 67108864, maxEventBytes: 8388608, proxy: {} },
       pricing: {},
       cache: {
         exact: { enabled: false, ttlSeconds: 3600 },

@@ -1,15 +1,45 @@
-import { ConfigError, loadConfig, notInEffectWarning } from "../config/index.js";
-import { knownProviderTypes } from "../providers/registry.js";
+import { ConfigError, loadConfig, notInEffectWarning, type SwitchboardConfig } from "../config/index.js";
+import { knownProviderTypes, providerDefinition } from "../providers/registry.js";
 
-export function configCheckCommand(file: string | undefined): void {
+/**
+ * Settings a provider itself refuses (an Azure entry without its resource URL, a Vertex entry
+ * without a project, …): found by building each provider as `serve` does, so the check does not
+ * pass a file the gateway would then refuse to start with.
+ */
+async function providerProblems(config: SwitchboardConfig): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [id, settings] of Object.entries(config.providers)) {
+    const def = providerDefinition(settings.type);
+    if (!def) {
+      problems.push(`providers.${id}: unknown provider type "${settings.type}"`);
+      continue;
+    }
+    try {
+      const provider = def.create(settings, { connectTimeoutMs: config.routing.timeouts.connectMs, upstream: config.upstream });
+      await provider.close?.();
+    } catch (e) {
+      problems.push(`providers.${id}: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+export async function configCheckCommand(file: string | undefined): Promise<void> {
+  let config: SwitchboardConfig;
   try {
-    const config = loadConfig({ path: file, knownProviderTypes: knownProviderTypes() });
-    console.log(`${config.source ?? "defaults (no config file)"}: OK — ${Object.keys(config.providers).length} providers, ${config.models.length} model aliases`);
-    const warning = notInEffectWarning(config.notInEffect);
-    if (warning !== undefined) console.error(warning);
+    config = loadConfig({ path: file, knownProviderTypes: knownProviderTypes() });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) console.error(p);
     process.exit(1);
   }
+  const where = config.source ?? "defaults (no config file)";
+  const problems = await providerProblems(config);
+  if (problems.length > 0) {
+    for (const p of problems) console.error(`${where}: ${p}`);
+    process.exit(1);
+  }
+  console.log(`${where}: OK — ${Object.keys(config.providers).length} providers, ${config.models.length} model aliases`);
+  const warning = notInEffectWarning(config.notInEffect);
+  if (warning !== undefined) console.error(warning);
 }

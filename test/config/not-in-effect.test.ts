@@ -100,17 +100,35 @@ describe("settings not in effect yet", () => {
     }
   });
 
-  it("is printed by `switchboard config check`, which still passes the file", () => {
+  it("is printed by `switchboard config check`, which still passes the file", async () => {
     const { path } = writeTemp("switchboard.yaml", USING_THEM);
     const out = vi.spyOn(console, "log").mockImplementation(() => {});
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
-      configCheckCommand(path);
+      await configCheckCommand(path);
       expect(out.mock.calls).toEqual([[`${path}: OK — 1 providers, 2 model aliases`]]);
       expect(err.mock.calls).toEqual([[EXPECTED_LINE]]);
     } finally {
       out.mockRestore();
       err.mockRestore();
+    }
+  });
+
+  it("`switchboard config check` fails on a provider entry the provider refuses, as serve would", async () => {
+    const { path } = writeTemp("switchboard.yaml", lines("providers:", "  az: { type: azure, api_key: k-000000 }"));
+    const out = vi.spyOn(console, "log").mockImplementation(() => {});
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    const exit = vi.spyOn(process, "exit").mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    try {
+      await expect(configCheckCommand(path)).rejects.toThrow("exit 1");
+      expect(out.mock.calls).toEqual([]);
+      expect(err.mock.calls).toEqual([[`${path}: providers.az: provider 'az' (azure): base_url is required: the resource URL, e.g. https://my-resource.openai.azure.com`]]);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      exit.mockRestore();
     }
   });
 });

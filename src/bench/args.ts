@@ -19,6 +19,7 @@ export const BENCH_USAGE = `Usage: switchboard bench [options]
   --master-key          use the master key instead of creating a virtual key
   --no-pin              do not pin processes to CPUs
   --http-engine <e>     the gateway's server.http_engine: fast (default) or node
+  --transport <t>       the gateway's upstream.transport: fast (default) or undici
   --json                print the results as JSON`;
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -53,6 +54,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case "--gateway-entry": o.gatewayEntry = value(); break;
       case "--master-key": o.virtualKey = false; break;
       case "--no-pin": o.pin = false; break;
+      case "--transport": { const v = value(); if (v !== "fast" && v !== "undici") throw new Error(`${flag} needs fast or undici, got "${v ?? ""}"`); o.transport = v; break; }
       case "--http-engine": { const v = value(); if (v !== "fast" && v !== "node") throw new Error(`${flag} needs fast or node, got "${v ?? ""}"`); o.httpEngine = v; break; }
       case "--json": o.json = true; break;
       default: throw new Error(`unknown option ${argv[i]}\n${BENCH_USAGE}`);

@@ -47,6 +47,8 @@ export interface BenchOptions {
   pin?: boolean;
   /** The gateway's `server.http_engine` (default `fast`). */
   httpEngine?: "fast" | "node";
+  /** The gateway's `upstream.transport` (default `fast`). */
+  transport?: "fast" | "undici";
   /**
    * Create a virtual key with a budget through the management API (default true; falls back to
    * the master key). The key also carries rate limits, which are stored but not enforced yet.
@@ -70,6 +72,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     connections: opts.connections ?? 32,
     rate: opts.rate ?? 3000,
     httpEngine: opts.httpEngine ?? "fast",
+    transport: opts.transport ?? "fast",
     targets: opts.targets ?? (["direct", "passthrough", "gateway"] as Target[]),
     modes: opts.modes ?? (["non-stream", "stream"] as Mode[]),
     kinds: opts.kinds ?? (["saturation", "fixed-rate"] as Kind[]),
@@ -133,7 +136,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     let auth: BenchReport["settings"]["auth"] = "master key";
     let apiKey = masterKey;
     if (targets.includes("gateway")) {
-      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, baseEnv, log, httpEngine: o.httpEngine });
+      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, baseEnv, log, httpEngine: o.httpEngine, transport: o.transport });
       ports.gateway = gw.port;
       pids.gateway = gw.child.pid;
       if (opts.virtualKey ?? true) {
@@ -185,6 +188,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         connections: o.connections,
         rate: o.rate,
         httpEngine: o.httpEngine,
+        transport: o.transport,
         pinned: group.pinning,
         store: databaseUrl ? "postgres" : "embedded",
         auth,
@@ -238,6 +242,7 @@ interface GatewayStart {
   baseEnv: Record<string, string>;
   log: (l: string) => void;
   httpEngine: "fast" | "node";
+  transport: "fast" | "undici";
 }
 
 async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ port: number; child: ChildProcess }> {
@@ -247,6 +252,8 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
     [
       "server:",
       `  http_engine: ${g.httpEngine}`,
+      "upstream:",
+      `  transport: ${g.transport}`,
       "providers:",
       "  bench:",
       "    type: openai",

@@ -55,6 +55,8 @@ export interface BenchReport {
     rate: number;
     /** The gateway's `server.http_engine` (absent in reports from before the setting). */
     httpEngine?: "fast" | "node";
+    /** The gateway's `upstream.transport` (absent in reports from before the setting). */
+    transport?: "fast" | "undici";
     pinned: boolean;
     store: "postgres" | "embedded";
     auth: "virtual key" | "master key";
@@ -149,6 +151,7 @@ export function formatReport(r: BenchReport): string {
     `Switchboard benchmark — ${s.durationSec} s per run after ${s.warmupSec} s warm-up; saturation: wrk -t${s.threads} -c${s.connections}; ` +
       `fixed rate: ${s.rate} req/s; store: ${s.store}; auth: ${authText(s.auth)}; ` +
       (s.httpEngine ? `HTTP engine: ${s.httpEngine}; ` : "") +
+      (s.transport ? `upstream transport: ${s.transport}; ` : "") +
       (s.pinned ? "gateway/passthrough on CPU 0, upstream and load on CPU 1" : "no CPU pinning"),
     "",
   );

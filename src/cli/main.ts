@@ -46,6 +46,7 @@ program
   .option("--database-url <url>", "run the gateway on this PostgreSQL database")
   .option("--json", "print results as JSON")
   .addOption(new Option("--http-engine <engine>", "the gateway's server.http_engine").choices(["fast", "node"]))
+  .addOption(new Option("--transport <transport>", "the gateway's upstream.transport").choices(["fast", "undici"]))
   .action(benchCommand);
 
 registerKeysCommands(program);

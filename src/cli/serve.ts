@@ -19,28 +19,52 @@ function tuneHeap(): void {
 export async function serveCommand(opts: { config?: string; port?: number; host?: string; migrate: boolean }): Promise<void> {
   const config = loadConfigOrExit(opts.config, { port: opts.port, host: opts.host });
   tuneHeap();
-  // Signal handlers come first: a SIGTERM that arrives while starting, or the instant the
-  // listening line is printed, must still end in a clean stop rather than the default kill.
+  // Signal handlers come first: a SIGTERM or Ctrl-C that arrives while starting cancels the
+  // start (what was started is undone) and exits; one that arrives once the gateway runs drains it.
   let gw: RunningGateway | undefined;
   let stopping: string | null = null;
+  const starting = new AbortController();
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      if (!gw) exitNow(`switchboard: ${signal} again: exiting without finishing the clean-up`, 1);
+      return;
+    }
     stopping = signal;
     if (gw) drain(gw, signal);
+    else {
+      console.error(`${signal}: cancelling the start...`);
+      starting.abort();
+      // The clean-up is bounded step by step; this bounds the whole of it.
+      setTimeout(() => exitNow(`switchboard: start-up cancelled by ${signal} (clean-up took too long)`, 1), CANCEL_EXIT_MS).unref();
+    }
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
   try {
-    gw = await startGateway(config, { migrate: opts.migrate });
+    gw = await startGateway(config, { migrate: opts.migrate, signal: starting.signal });
   } catch (e) {
-    console.error(`switchboard: could not start: ${(e as Error).message}`);
-    process.exit(1);
+    if (stopping) exitNow(`switchboard: start-up cancelled by ${stopping}`, 0);
+    exitNow(`switchboard: could not start: ${oneLine(e)}`, 1);
   }
   const providers = Object.keys(config.providers).join(", ");
-  const store = gw.store.kind === "embedded" ? `embedded store in ${config.dataDir}` : "PostgreSQL";
-  console.error(`Switchboard listening on ${gw.url} (${store}; providers: ${providers})`);
+  console.error(`store: ${gw.store.description}`);
+  console.error(`Switchboard listening on ${gw.url} (providers: ${providers})`);
   if (stopping) drain(gw, stopping);
+}
+
+/** Longest wait, after a signal during start-up, for what was started to be undone. */
+const CANCEL_EXIT_MS = 8000;
+
+function exitNow(line: string, code: number): never {
+  console.error(line);
+  process.exit(code);
+}
+
+/** The first line of an error's message: start-up errors are one line, never a stack trace. */
+function oneLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split("\n").find((l) => l.trim()) ?? "unknown error";
 }
 
 function drain(gw: RunningGateway, signal: string): void {

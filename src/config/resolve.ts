@@ -197,6 +197,7 @@ export function resolveConfig(
       batchSize: raw.usage.batch_size,
       flushIntervalMs: raw.usage.flush_interval_ms,
       maxQueue: raw.usage.max_queue,
+      fsync: raw.usage.fsync,
     },
     metrics: raw.metrics.bearer_token === undefined ? {} : { bearerToken: raw.metrics.bearer_token },
     budgets:

@@ -206,6 +206,7 @@ export const configSchema = z.strictObject({
       batch_size: num({ int: true, min: 1, max: 2000 }).default(200), // one INSERT holds at most 2000 rows
       flush_interval_ms: positiveInt().default(200),
       max_queue: positiveInt().default(100_000),
+      fsync: bool().default(false),
     })
     .prefault({}),
   metrics: z.strictObject({ bearer_token: optText() }).prefault({}),

@@ -111,7 +111,8 @@ export interface SwitchboardConfig {
   cache: CacheConfig;
   guardrails: GuardrailsConfig;
   logging: { storeContent: boolean; retentionDays: number; level: LogLevel };
-  usage: { batchSize: number; flushIntervalMs: number; maxQueue: number };
+  /** `fsync`: sync the usage spool to disk after each row (survives power loss; costs a disk flush per row). */
+  usage: { batchSize: number; flushIntervalMs: number; maxQueue: number; fsync: boolean };
   /** `/metrics` is public unless a bearer token is configured. */
   metrics: { bearerToken?: string };
   /** `budgets.default_max_tokens` (reservation size). */

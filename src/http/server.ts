@@ -2,9 +2,7 @@
  * Starting and stopping a gateway: master key, store and migrations, usage writer, providers,
  * the HTTP server, and a bounded graceful drain on shutdown.
  */
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { createServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { inferenceEndpoint } from "./routes/inference-endpoints.js";
 import { serveInference } from "./routes/inference.js";
@@ -21,6 +19,10 @@ import { providerDefinition } from "../providers/registry.js";
 import type { Provider } from "../providers/types.js";
 import { ModelResolver } from "../routing/resolve.js";
 import { openStore, type Store } from "../store/db.js";
+import { databaseStartError } from "../store/connect-errors.js";
+import { acquireDataDirLock } from "../store/data-dir-lock.js";
+import { bindServer } from "./listen.js";
+import { StartupScope } from "./startup.js";
 import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
@@ -36,6 +38,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Longest time to wait for in-flight requests on close (default 10 s). */
   drainMs?: number;
+  /** Cancels the start: what was started is undone and `startGateway` rejects with `StartCancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface RunningGateway {
@@ -50,33 +54,56 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a gateway. In order: the data directory's lock, the listening socket (a taken port ends
+ * the start before anything is written), the master key, the store, and the rest. A failed or
+ * cancelled start undoes what it started; its error is one line (a `StartupError` where known).
+ */
 export async function startGateway(config: SwitchboardConfig, opts: StartOptions = {}): Promise<RunningGateway> {
+  const scope = new StartupScope(opts.signal);
+  try {
+    return await startInScope(config, opts, scope);
+  } catch (e) {
+    await scope.unwind();
+    throw e;
+  }
+}
+
+async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope: StartupScope): Promise<RunningGateway> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const notInEffect = notInEffectWarning(config.notInEffect);
   if (notInEffect !== undefined) log(notInEffect);
+  // The data directory holds the embedded store, the usage spool and the master key: one gateway at a time.
+  const lock = await scope.step(acquireDataDirLock(config.dataDir), (l) => l.release());
+  scope.defer(() => lock.release());
+  const bound = await scope.step(bindServer(config.server), (b) => b.close());
+  scope.defer(() => bound.close());
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.generated) {
     log(`Generated a master key (saved to ${master.path}, mode 0600). It is shown only this once:\n\n    ${master.key}\n`);
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onError: (e) => log(`database: ${e.message}`) });
+  const store = await scope.step(openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onError: (e) => log(`database: ${e.message}`), onNotice: log }), (s) => s.close());
+  scope.defer(() => store.close());
   try {
-    await assertSchemaNotNewer(store);
-    if (opts.migrate !== false) await migrate(store);
+    await scope.step(assertSchemaNotNewer(store));
+    if (opts.migrate !== false) await scope.step(migrate(store));
   } catch (e) {
-    await store.close();
-    throw e;
+    throw config.databaseUrl ? databaseStartError(e, config.databaseUrl) : e; // the store is closed by the unwind, bounded
   }
-  const usage = await openUsageLedger({
+  const usage = await scope.step(openUsageLedger({
     db: store.db,
     dataDir: config.dataDir,
     batchSize: config.usage.batchSize,
     flushIntervalMs: config.usage.flushIntervalMs,
     maxQueue: config.usage.maxQueue,
+    fsync: config.usage.fsync,
     onError: (err, info) => log(`usage ledger: ${usageProblem(info)}: ${(err as Error).message}`),
-  });
+  }), (u) => u.close());
+  scope.defer(() => usage.close());
 
   const providers = new Map<string, Provider>();
+  scope.defer(() => Promise.all([...providers.values()].map((p) => p.close?.())));
   for (const [id, settings] of Object.entries(config.providers)) {
     const def = providerDefinition(settings.type);
     if (!def) throw new Error(`provider '${id}': unknown type '${settings.type}'`);
@@ -85,16 +112,21 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
 
   const bus = new LocalInvalidationBus();
   const keys = new KeyCache(store.db, bus);
-  await keys.preload();
+  scope.defer(() => keys.close());
+  await scope.step(keys.preload());
   const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
-  pricing.setApiPrices(await loadApiPrices(store.db));
+  pricing.setApiPrices(await scope.step(loadApiPrices(store.db)));
   bus.subscribe((e) => {
     if (e.kind === "prices") loadApiPrices(store.db).then((rows) => pricing.setApiPrices(rows), (err) => log(`pricing: reload failed: ${(err as Error).message}`));
   });
   // Budget spend is summed from the ledger: first write what a previous run left in the spool.
-  await usage.flush().catch((e) => log(`usage ledger: replay before start failed: ${(e as Error).message}`));
+  await scope.step(usage.flush().catch((e) => log(`usage ledger: replay before start failed: ${(e as Error).message}`)));
   const budgets = new BudgetService(store.db, bus, log);
-  await budgets.load();
+  scope.defer(() => {
+    budgets.close();
+    return budgets.idle();
+  });
+  await scope.step(budgets.load());
   const runtime: Runtime = {
     config,
     providers,
@@ -108,8 +140,8 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
   };
 
   let draining = false;
-  const app = createApp(runtime, { readiness: { database: () => store.ping() }, isDraining: () => draining, metrics: createMetrics(usage) });
-  const server = createServer();
+  const app = createApp(runtime, { readiness: { database: () => store.health() }, isDraining: () => draining, metrics: createMetrics(usage) });
+  const server = bound.server;
   // Inference requests go to their handler (read off the socket by the gateway itself on the
   // `fast` engine); the rest to hono, on Node's server.
   const fast = attachHttpEdge(server, {
@@ -120,13 +152,7 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
     maxBodyBytes: config.server.maxBodyBytes,
     keepAliveTimeoutMs: KEEP_ALIVE_MS,
   });
-  server.on("request", fast.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.server.port, config.server.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  bound.serve(fast.listener);
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -146,9 +172,10 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
       await budgets.idle();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await store.close();
+      await lock.release();
     })());
 
-  return { url: `http://${host}:${port}`, port, masterKey: master.key, store, usage, runtime, server, close };
+  return { url: bound.url, port: bound.port, masterKey: master.key, store, usage, runtime, server, close };
 }
 
 function usageProblem(info: { rows: number; permanent: boolean; where: "database" | "spool" | "replay" }): string {

@@ -2,9 +2,10 @@
  * The master key: from the environment or config, else `<data_dir>/master.key`, else generated
  * on first start, written there with mode 0600 and printed once.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomId } from "../core/ids.js";
+import { ensureDirectory } from "../store/data-dir.js";
 
 export interface MasterKeySource {
   key: string;
@@ -20,7 +21,7 @@ export function resolveMasterKey(configured: string | undefined, dataDir: string
     const key = readFileSync(path, "utf8").trim();
     if (key) return { key, generated: false, path };
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensureDirectory(dataDir); // bounded, one-line errors (the gateway has usually made it already, with its lock)
   const key = `sb-master-${randomId(40)}`;
   writeFileSync(path, key + "\n", { mode: 0o600, flag: "w" });
   return { key, generated: true, path };

@@ -34,7 +34,7 @@ describe("loadConfig defaults", () => {
         },
       },
       logging: { storeContent: false, retentionDays: 30, level: "info" },
-      usage: { batchSize: 200, flushIntervalMs: 200, maxQueue: 100000 },
+      usage: { batchSize: 200, flushIntervalMs: 200, maxQueue: 100000, fsync: false },
       metrics: {},
       budgets: {},
     });

@@ -32,7 +32,7 @@ function partText(p: unknown): string {
   return typeof text === "string" ? text : typeof refusal === "string" ? refusal : "";
 }
 
-type PromptMessages = ReadonlyArray<{ content?: unknown; tool_calls?: unknown }>;
+type PromptMessages = ReadonlyArray<{ content?: unknown; tool_calls?: unknown; name?: unknown; function_call?: unknown; audio?: unknown }>;
 
 /** Estimated prompt tokens of a chat request: content + ~4 tokens of framing per message. */
 export async function estimatePromptTokens(messages: PromptMessages, tools?: unknown): Promise<number> {
@@ -85,6 +85,8 @@ const AUDIO_PARTS = new Set(["input_audio"]);
 export function promptMedia(messages: PromptMessages): PromptMedia {
   const media: PromptMedia = { images: 0, audioBytes: 0, unbounded: [] };
   for (const m of messages) {
+    // An assistant message's earlier audio answer, by reference: its length is not in the request.
+    if (m.audio) media.unbounded.push("audio");
     if (!Array.isArray(m.content)) continue;
     for (const part of m.content as unknown[]) {
       const type = part && typeof part === "object" ? (part as { type?: unknown }).type : undefined;
@@ -122,7 +124,9 @@ function promptText(messages: PromptMessages, tools: unknown): string {
   let text = "";
   for (const m of messages) {
     text += contentText(m.content) + "\n";
+    if (typeof m.name === "string") text += m.name;
     if (m.tool_calls) text += JSON.stringify(m.tool_calls);
+    if (m.function_call) text += JSON.stringify(m.function_call);
   }
   if (tools) text += JSON.stringify(tools);
   return text;

@@ -174,6 +174,19 @@ describe("prompt contents", () => {
     expect(fake.calls).toHaveLength(0);
   });
 
+  it("message names and legacy function calls count as prompt; an earlier audio answer by reference counts the context window", async () => {
+    const { key } = await keyWithBudget(1);
+    const named = [{ role: "user" as const, name: "n".repeat(2000), content: "hi" }, { role: "assistant" as const, content: null, function_call: { name: "f", arguments: "a".repeat(1500) } }];
+    const bound = await needed(await chat(key, { messages: named, max_tokens: 10 }));
+    expect(bound).toBe((await estimatePromptTokens(named)) + 10);
+    const fc = named[1]!.function_call;
+    expect(bound).toBeGreaterThan((await estimatePromptTokens([{ content: "hi" }, { content: null, function_call: fc }])) + 10 + 100); // the name
+    expect(bound).toBeGreaterThan((await estimatePromptTokens([{ content: "hi", name: named[0]!.name }, { content: null }])) + 10 + 100); // the call
+    const withAudio = [{ role: "user" as const, content: "Say hi" }, { role: "assistant" as const, audio: { id: "audio_abc123" } }, { role: "user" as const, content: "Again" }];
+    expect(await needed(await chat(key, { messages: withAudio, max_tokens: 10 }))).toBe(128_000 + 10);
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it("tool and function definitions and the response format count as prompt", async () => {
     const { key } = await keyWithBudget(1);
     const tools = [{ type: "function", function: { name: "lookup", description: "word ".repeat(500), parameters: { type: "object" } } }];

@@ -1,5 +1,9 @@
 /** SseReader: bytes in any pieces → the same events, with UTF-8 characters split across pieces. */
 import { describe, expect, it } from "vitest";
+import type { GatewayError } from "../../src/core/errors.js";
+import { EventStreamCodec } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { AwsEventReader } from "../../src/providers/streams/aws-eventstream.js";
 import { SseReader } from "../../src/providers/streams/sse.js";
 
 const stream = Buffer.from('\uFEFFdata: {"t":"héllo ✓ 你好"}\n\nevent: ping\ndata: a\ndata: b\n\ndata: [DONE]\n\n');
@@ -42,5 +46,47 @@ describe("SseReader", () => {
       const events = [...r.push(bytes.subarray(0, k)), ...r.push(bytes.subarray(k)), ...r.end()];
       expect(events, `split at ${k}`).toEqual(want); // the unfinished last event is dropped
     }
+  });
+
+  it("bounds what it holds: a line without its end, or an event without its blank line, past the limit fails", () => {
+    const fails = (r: SseReader, pieces: string[]) => {
+      try {
+        for (const p of pieces) r.push(Buffer.from(p));
+      } catch (e) {
+        return [(e as GatewayError).code, (e as Error).message];
+      }
+      return null;
+    };
+    expect(fails(new SseReader(100), ["data: ", "x".repeat(60), "y".repeat(60)])).toEqual(["upstream_error", "upstream sent a stream event over 100 bytes"]);
+    expect(fails(new SseReader(100), Array.from({ length: 20 }, () => "data: 0123456789\n"))).toEqual(["upstream_error", "upstream sent a stream event over 100 bytes"]);
+    // Events under the limit, however many, pass.
+    const r = new SseReader(100);
+    const events = Array.from({ length: 1000 }, (_, i) => r.push(Buffer.from(`data: ${"z".repeat(80)}${i % 10}\n\n`))).flat();
+    expect(events).toHaveLength(1000);
+  });
+});
+
+describe("AwsEventReader", () => {
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  const message = (body: string) =>
+    codec.encode({ headers: { ":event-type": { type: "string", value: "contentBlockDelta" }, ":message-type": { type: "string", value: "event" } }, body: fromUtf8(body) });
+
+  it("reads messages split at any byte, and refuses one announcing more than the limit at its length prefix", () => {
+    const bytes = Buffer.concat([message('{"a":1}'), message('{"b":2}')]);
+    for (let k = 0; k <= bytes.length; k++) {
+      const r = new AwsEventReader();
+      const events = [...r.push(bytes.subarray(0, k)), ...r.push(bytes.subarray(k)), ...r.end()];
+      expect(events.map((e) => e.data), `split at ${k}`).toEqual(['{"a":1}', '{"b":2}']);
+    }
+    const big = Buffer.alloc(4);
+    big.writeUInt32BE(2 ** 31);
+    let err: unknown;
+    try {
+      new AwsEventReader(1024).push(big);
+    } catch (e) {
+      err = e;
+    }
+    expect([(err as GatewayError).code, (err as Error).message]).toEqual(["upstream_error", "upstream sent a stream event over 1024 bytes"]);
+    expect(new AwsEventReader(1024).push(message("x".repeat(900)))).toHaveLength(1);
   });
 });

@@ -157,8 +157,10 @@ class Connection<E> {
   private pumping = false;
   /** Requests dispatched so far (tells the pump whether a step started one). */
   private dispatched = 0;
-  /** The client half-closed, or asked to close: end after the current response. */
+  /** The client asked to close: end after the current response. */
   private closeAfter = false;
+  /** The connection is being ended: nothing more is read from it. */
+  private closing = false;
   private gone = false;
   lastActive = Date.now();
   /** When the first byte of a request not yet complete arrived (0: none pending). */
@@ -195,6 +197,8 @@ class Connection<E> {
   }
 
   private data(chunk: Buffer): void {
+    if (this.closing) return;
+    if (this.closeAfter) return this.afterClose(chunk);
     if (this.reply || this.waiting || this.ahead.length) {
       // Pipelined bytes: kept (as a list, not copied per read) for after the current response;
       // past the bound, the socket is not read until they have been taken.
@@ -270,6 +274,25 @@ class Connection<E> {
     const reply = new FastReply(this.out, this.onResponded, this.closeAfter || this.owner.draining, this.owner.keepAliveLines);
     this.reply = reply;
     this.owner.o.handle(this.endpoint!, new FastInbound(head.headers, this.socket.remoteAddress, body), reply);
+    if (this.closeAfter && this.buf) this.afterClose(this.buf);
+  }
+
+  /**
+   * Bytes after a request that asked to close, as Node's parser takes them: line ends are
+   * skipped; anything else is refused with a 400 (unless the response has begun) and the
+   * connection is dropped, cancelling the request.
+   */
+  private afterClose(bytes: Buffer): void {
+    this.buf = null;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (b === 13 || b === 10) continue;
+      if (this.closing) return; // the response is complete and the connection ending
+      this.closing = true;
+      if (this.reply && !this.reply.headersSent) this.out.write(BAD_REQUEST);
+      this.out.destroy();
+      return;
+    }
   }
 
   /** The current response has ended (or failed): serve what came next, or close. */
@@ -279,7 +302,10 @@ class Connection<E> {
     this.endpoint = undefined;
     this.lastActive = Date.now();
     if (this.gone) return;
-    if (this.closeAfter || this.owner.draining) return this.out.end(); // the response first
+    if (this.closeAfter || this.owner.draining) {
+      this.closing = true;
+      return this.out.end(); // the response first
+    }
     // A client that does not read its answers is not read either: the next request waits until
     // the answers written so far have left (a comparison per response on the common path).
     if (this.out.unsent > MAX_UNSENT_BYTES) {
@@ -356,6 +382,8 @@ class Connection<E> {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Node's own answer to bytes its parser refuses. */
+const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
 
 class FastInbound implements Inbound {
   constructor(readonly headers: IncomingHttpHeaders, readonly remoteAddress: string | undefined, private readonly raw: Buffer) {}

@@ -218,7 +218,8 @@ describe("usage.fsync", () => {
           expect(res.status).toBe(200);
         }
       } finally {
-        s.child.kill("SIGTERM");
+        // The gateway, not strace (which would detach and leave it running): its pid is in lock.pid.
+        process.kill(Number(readFileSync(join(cwd, ".switchboard", "lock.pid"), "utf8")), "SIGTERM");
         await s.exited;
       }
       counts[String(fsync)] = readFileSync(trace, "utf8").split("\n").filter((l) => /fs?(data)?sync\(\d+<[^>]*\/spool\/u-[^>]*\.jsonl>\)/.test(l)).length;

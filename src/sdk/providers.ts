@@ -2,8 +2,9 @@
  * Provider instances for the library: the same registry and adapters the gateway uses, built
  * from explicit options merged over what the provider's standard environment variables give.
  */
-import { detectProviders, PROVIDER_API_KEY_ENV, readEnv } from "../config/env.js";
+import { detectProviders, PROVIDER_API_KEY_ENV, proxyFromEnv, readEnv } from "../config/env.js";
 import type { ProviderSettings } from "../config/types.js";
+import { DEFAULT_UPSTREAM } from "../providers/http.js";
 import { knownProviderTypes, providerDefinition, type ProviderDefinition } from "../providers/registry.js";
 import type { Capabilities, Provider, Timeouts } from "../providers/types.js";
 import { splitModelName } from "../routing/resolve.js";
@@ -54,7 +55,8 @@ export function buildProvider(id: string, options: ProviderOptions = {}): { prov
   const settings: ProviderSettings = { id, type: def.type, apiKey, baseUrl: options.baseUrl, headers: options.headers ?? {}, timeouts, extra };
   let provider: Provider;
   try {
-    provider = def.create(settings, { connectTimeoutMs: timeouts.connectMs });
+    // The library honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY as the gateway does.
+    provider = def.create(settings, { connectTimeoutMs: timeouts.connectMs, upstream: { ...DEFAULT_UPSTREAM, proxy: proxyFromEnv(readEnv()) } });
   } catch (e) {
     // A setting the provider refuses (e.g. azure without its resource): the caller's to fix.
     throw new InvalidRequestError((e as Error).message, null, { cause: e });

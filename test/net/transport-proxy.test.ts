@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/index.js";
 import { proxyFor } from "../../src/net/client/proxy.js";
 import { DEFAULT_UPSTREAM } from "../../src/providers/http.js";
+import { buildProvider } from "../../src/sdk/providers.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
 import { KINDS, ok, onCleanup, rawServer, send, transport } from "./transport-support.js";
@@ -148,5 +149,26 @@ describe("proxy variables in the configuration", () => {
     const c = parseConfig({ upstream: { transport: "undici", max_response_bytes: 1000, max_event_bytes: 100 } });
     expect(c.upstream).toEqual({ transport: "undici", maxResponseBytes: 1000, maxEventBytes: 100, proxy: {} });
     expect(() => parseConfig({ upstream: { transport: "curl" } })).toThrow(/upstream\.transport/);
+  });
+});
+
+describe("the library", () => {
+  it("sends a provider's calls through HTTP_PROXY from the process environment", async () => {
+    const s = await rawServer((_, sock) =>
+      sock.write(ok(JSON.stringify({ id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "via" }, finish_reason: "stop" }] }))),
+    );
+    const proxy = await proxyServer();
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      const { provider } = buildProvider("local", { type: "openai", apiKey: "k", baseUrl: `${s.origin}/v1` });
+      onCleanup(() => provider.close?.());
+      const r = await provider.chat({ model: "m", messages: [{ role: "user", content: "hi" }] } as ChatRequest, { timeouts: { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 10_000 } });
+      expect(r.choices[0]!.message.content).toBe("via");
+      expect(proxy.forwarded).toEqual([`POST ${s.origin}/v1/chat/completions`]);
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+    }
   });
 });

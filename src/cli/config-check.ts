@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, notInEffectWarning, type SwitchboardConfig } from "../config/index.js";
-import { knownProviderTypes, providerDefinition } from "../providers/registry.js";
+import { knownProviderTypes, providerDefinition, providerSettingNames } from "../providers/registry.js";
 
 /**
  * Settings a provider itself refuses (an Azure entry without its resource URL, a Vertex entry
@@ -27,7 +27,7 @@ async function providerProblems(config: SwitchboardConfig): Promise<string[]> {
 export async function configCheckCommand(file: string | undefined): Promise<void> {
   let config: SwitchboardConfig;
   try {
-    config = loadConfig({ path: file, knownProviderTypes: knownProviderTypes() });
+    config = loadConfig({ path: file, knownProviderTypes: knownProviderTypes(), providerSettings: providerSettingNames });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) console.error(p);

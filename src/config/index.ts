@@ -20,5 +20,6 @@ export {
 } from "./env.js";
 export { DEFAULT_PROVIDER_TYPES } from "./resolve.js";
 export { notInEffectWarning, settingsNotInEffect } from "./not-in-effect.js";
+export { checkProviderSettings, type ProviderSettingsOf } from "./provider-settings.js";
 export { configSchema, type RawConfig, type RawProviderEntry } from "./schema.js";
 export type * from "./types.js";

@@ -20,6 +20,7 @@ import {
 } from "./problems.js";
 import { checkSemantics, DEFAULT_PROVIDER_TYPES, resolveConfig } from "./resolve.js";
 import { settingsNotInEffect } from "./not-in-effect.js";
+import { checkProviderSettings, type ProviderSettingsOf } from "./provider-settings.js";
 import { configSchema, knownKeysAt } from "./schema.js";
 import type { EnvSnapshot, SwitchboardConfig } from "./types.js";
 
@@ -39,6 +40,8 @@ export interface LoadConfigOptions {
   overrides?: ConfigOverrides;
   /** Provider type names the registry knows (default DEFAULT_PROVIDER_TYPES). */
   knownProviderTypes?: readonly string[];
+  /** The settings each provider type reads (from the registry); other keys of an entry are refused. Without it they are not checked. */
+  providerSettings?: ProviderSettingsOf;
   /** Directory relative paths and ./switchboard.yaml are resolved against (default process.cwd()). */
   cwd?: string;
 }
@@ -57,6 +60,7 @@ interface BuildContext {
   locator?: SourceLocator;
   overrides?: ConfigOverrides;
   knownProviderTypes: readonly string[];
+  providerSettings?: ProviderSettingsOf;
 }
 
 /** Loads and validates the configuration. Throws ConfigError listing every problem. */
@@ -68,6 +72,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): SwitchboardConfig {
     env,
     overrides: opts.overrides,
     knownProviderTypes: opts.knownProviderTypes ?? DEFAULT_PROVIDER_TYPES,
+    providerSettings: opts.providerSettings,
   };
   if (chosen === undefined) return buildConfig({}, ctx);
   const parsed = parseFile(readText(chosen.file, chosen.absolute), chosen.file);
@@ -86,6 +91,7 @@ export function parseConfig(
     env: readEnv(opts.env ?? {}),
     overrides: opts.overrides,
     knownProviderTypes: opts.knownProviderTypes ?? DEFAULT_PROVIDER_TYPES,
+    providerSettings: opts.providerSettings,
   });
 }
 
@@ -93,7 +99,7 @@ export function parseConfig(
 export function checkConfigFile(
   path: string,
   env?: EnvInput,
-  opts: Pick<LoadConfigOptions, "knownProviderTypes" | "cwd"> = {},
+  opts: Pick<LoadConfigOptions, "knownProviderTypes" | "providerSettings" | "cwd"> = {},
 ): { ok: boolean; errors: string[] } {
   try {
     loadConfig({ ...opts, path, env });
@@ -187,6 +193,7 @@ function buildConfig(input: unknown, ctx: BuildContext): SwitchboardConfig {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) problems.push(...issueProblems(result.error.issues, file, locator, knownKeysAt));
   for (const p of checkSemantics(raw, ctx.knownProviderTypes)) problems.push(at(p.path, p.message));
+  for (const p of checkProviderSettings(raw, ctx.providerSettings)) problems.push(at(p.path, p.message));
 
   if (problems.length > 0 || !result.success) throw new ConfigError(sortProblems(problems).map(formatProblem));
   const config = resolveConfig(result.data, ctx.env, ctx.knownProviderTypes, ctx.source);

@@ -20,6 +20,12 @@ export interface ProviderDefinition {
   capabilities: Capabilities;
   requiresKey: boolean;
   defaultBaseUrl?: string;
+  /**
+   * The keys of a provider entry this type reads beyond the common ones (`type`, `api_key`,
+   * `base_url`, `timeout_ms`, `timeouts`, `headers`), snake_case as written: any other key is
+   * refused by the configuration check rather than ignored.
+   */
+  settings: readonly string[];
   create(settings: ProviderSettings, defaults: ProviderDefaults): Provider;
 }
 
@@ -30,6 +36,7 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
     capabilities: preset.capabilities,
     requiresKey: preset.requiresKey,
     defaultBaseUrl: preset.baseUrl,
+    settings: ["stream_usage"],
     create(s, defaults) {
       const secrets = s.apiKey ? [s.apiKey] : [];
       return createHttpProvider(openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage }), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }));
@@ -39,7 +46,7 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
 
 const definitions: ProviderDefinition[] = [
   ...Object.entries(OPENAI_COMPATIBLE_PRESETS).map(([type, preset]) => openAICompatible(type, preset)),
-  { type: "mock", name: "Mock (deterministic, offline)", capabilities: MOCK_CAPABILITIES, requiresKey: false, create: (s) => createMockProvider(s.id) },
+  { type: "mock", name: "Mock (deterministic, offline)", capabilities: MOCK_CAPABILITIES, requiresKey: false, settings: [], create: (s) => createMockProvider(s.id) },
   anthropicDefinition,
   azureDefinition,
   cohereDefinition,
@@ -52,6 +59,11 @@ export const PROVIDER_REGISTRY: ReadonlyMap<string, ProviderDefinition> = new Ma
 
 export function providerDefinition(type: string): ProviderDefinition | undefined {
   return PROVIDER_REGISTRY.get(type);
+}
+
+/** The provider-specific settings a type reads (undefined for an unknown type). */
+export function providerSettingNames(type: string): readonly string[] | undefined {
+  return PROVIDER_REGISTRY.get(type)?.settings;
 }
 
 export function knownProviderTypes(): string[] {

@@ -82,6 +82,7 @@ export const anthropicDefinition: ProviderDefinition = {
   name: "Anthropic",
   capabilities: ANTHROPIC_CAPABILITIES,
   requiresKey: true,
+  settings: ["anthropic_version", "anthropic_beta", "default_max_tokens", "thinking_mode"],
   defaultBaseUrl: ANTHROPIC_DEFAULT_BASE_URL,
   create: createAnthropicProvider,
 };

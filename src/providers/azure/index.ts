@@ -74,6 +74,7 @@ export const azureDefinition: ProviderDefinition = {
   name: "Azure OpenAI",
   capabilities: AZURE_CAPABILITIES,
   requiresKey: true,
+  settings: ["endpoint", "api_version", "azure_ad_token", "deployments", "stream_usage"],
   create(s, defaults) {
     const o = azureOptions(s);
     return createHttpProvider(azureWire(s.id, o.secrets, o.wire), httpOptions(s, defaults, { baseUrl: o.baseUrl, auth: o.headers, capabilities: AZURE_CAPABILITIES, secrets: o.secrets }));

@@ -92,6 +92,7 @@ export const bedrockDefinition: ProviderDefinition = {
   name: "Amazon Bedrock",
   capabilities: BEDROCK_CAPABILITIES,
   requiresKey: false,
+  settings: ["region", "access_key_id", "secret_access_key", "session_token"],
   defaultBaseUrl: defaultBaseUrl(DEFAULT_REGION),
   create: createBedrockProvider,
 };

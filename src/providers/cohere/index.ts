@@ -36,6 +36,7 @@ export const cohereDefinition: ProviderDefinition = {
   name: "Cohere",
   capabilities: COHERE_CAPABILITIES,
   requiresKey: true,
+  settings: ["embedding_input_type"],
   defaultBaseUrl: COHERE_BASE_URL,
   create(s, defaults) {
     const inputType = s.extra.embedding_input_type;

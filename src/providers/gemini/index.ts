@@ -62,6 +62,7 @@ export const geminiDefinition: ProviderDefinition = {
   name: "Google Gemini API",
   capabilities: GEMINI_CAPABILITIES,
   requiresKey: true,
+  settings: ["api_version"],
   defaultBaseUrl: GEMINI_BASE_URL,
   create: createGeminiProvider,
 };

@@ -67,5 +67,6 @@ export const vertexDefinition: ProviderDefinition = {
   name: "Google Vertex AI",
   capabilities: VERTEX_CAPABILITIES,
   requiresKey: false,
+  settings: ["project", "project_id", "region", "location", "credentials", "credentials_file", "token_url"],
   create: createVertexProvider,
 };

@@ -56,6 +56,7 @@ describe("the master key acting for a user", () => {
     await refused(await chat("carol"), 403, "permission_denied", "the team of user 'carol' is blocked");
     const e = await refused(await chat("nobody"), 400, "invalid_request", "user 'nobody' does not exist: the master key can act only for an existing user");
     expect(e.param).toBe("user");
+    await refused(await chat("u".repeat(100_000)), 400, "invalid_request", `user '${"u".repeat(64)}…' does not exist: the master key can act only for an existing user`);
     const emb = await gw.post("/v1/embeddings", { model: "up:text-embedding-3-small", input: "x", user: "bob" });
     await refused(emb, 403, "permission_denied", "user 'bob' is blocked");
     expect(fake.calls).toHaveLength(0);

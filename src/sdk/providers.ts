@@ -45,7 +45,16 @@ export function buildProvider(id: string, options: ProviderOptions = {}): { prov
   const def = definitionFor(id, options.type);
   const detected = options.type && options.type !== id ? undefined : detectProviders(readEnv()).find((d) => d.id === id);
   const extra: Record<string, unknown> = { ...(detected?.extra ?? {}) };
-  for (const [k, v] of Object.entries(options)) if (!OWN_KEYS.has(k) && v !== undefined) extra[snake(k)] = v;
+  for (const [k, v] of Object.entries(options)) {
+    if (OWN_KEYS.has(k) || v === undefined) continue;
+    const key = snake(k);
+    if (!def.settings.includes(key)) {
+      // Never ignored: a misspelt or foreign setting would otherwise do nothing at all.
+      const known = [...OWN_KEYS, ...def.settings].join(", ");
+      throw new InvalidRequestError(`unknown option '${k}' for provider '${id}' (type ${def.type}); its options: ${known}`, k);
+    }
+    extra[key] = v;
+  }
   const apiKey = options.apiKey ?? detected?.apiKey;
   const hasOtherCredentials = Object.keys(extra).some((k) => /key|token|credential/.test(k));
   if (def.requiresKey && !apiKey && !hasOtherCredentials) {

@@ -72,6 +72,20 @@ describe("an unknown provider", () => {
     expect((e as UnsupportedProviderError).provider).toBe("nosuch");
   });
 
+  it("an option the provider type does not read is an InvalidRequestError, not ignored", async () => {
+    const e = await caught(() => createProvider("bedrock", { regoin: "us-west-2" }));
+    expect(e).toBeInstanceOf(InvalidRequestError);
+    expect(e).toMatchObject({
+      message: "unknown option 'regoin' for provider 'bedrock' (type bedrock); its options: type, apiKey, baseUrl, headers, timeouts, region, access_key_id, secret_access_key, session_token",
+      param: "regoin",
+    });
+    const c = await caught(() => completion({ model: "local:m", messages, provider: { type: "openai", baseUrl: "http://127.0.0.1:1/v1", organization: "acme" } }));
+    expect(c).toBeInstanceOf(InvalidRequestError);
+    expect((c as Error).message).toBe("unknown option 'organization' for provider 'local' (type openai); its options: type, apiKey, baseUrl, headers, timeouts, stream_usage");
+    // camelCase and snake_case name the same setting
+    expect(createProvider("bedrock", { region: "eu-west-1", accessKeyId: "AKIA0", secretAccessKey: "s" }).metadata.type).toBe("bedrock");
+  });
+
   it("settings a provider refuses are an InvalidRequestError", async () => {
     const e = await caught(() => createProvider("azure", { apiKey: "k-000000" }));
     expect(e).toBeInstanceOf(InvalidRequestError);

@@ -126,6 +126,23 @@ describe.each(KINDS)("transport %s: streaming, backpressure and cancellation", (
     expect(r.body).toBe(payload.toString());
   });
 
+  it("time spent paused for a slow consumer does not count toward the idle timeout", async () => {
+    const total = 2 * 1024 * 1024;
+    const s = await rawServer((_, sock) => {
+      sock.write(`HTTP/1.1 200 OK\r\ncontent-length: ${total}\r\n\r\n`);
+      sock.write(Buffer.alloc(total, "y"));
+    });
+    let pieces = 0;
+    const r = await send(transport(kind), s.origin, { bodyTimeout: 200 }, {
+      onData: (_, resume) => {
+        if (++pieces !== 3) return true; // the idle timer runs by then
+        setTimeout(resume, 2500); // longer than undici's coarse timers could let slip
+        return false;
+      },
+    });
+    expect([r.error, r.body.length]).toEqual([null, total]);
+  });
+
   it("an exchange with a slow consumer holds at most ~64 KiB and reads a stream to its end", async () => {
     const s = await rawServer((_, sock) => {
       sock.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");

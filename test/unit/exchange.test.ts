@@ -65,8 +65,8 @@ async function* reads(ex: UpstreamExchange): AsyncGenerator<Buffer> {
   }
 }
 
-function start(path: string, signal = new Cancellation()): UpstreamExchange {
-  const ex = new UpstreamExchange(signal);
+function start(path: string, signal = new Cancellation(), maxBodyBytes?: number): UpstreamExchange {
+  const ex = new UpstreamExchange(signal, maxBodyBytes);
   pool.dispatch({ method: "GET", path, headers: {}, headersTimeout: 5000, bodyTimeout: 5000 }, ex);
   return ex;
 }
@@ -79,6 +79,17 @@ describe("UpstreamExchange", () => {
     expect(ex.headers["x-extra"]).toBe("yes");
     expect(ex.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
     expect(ex.finished).toBe(true);
+  });
+
+  it("bounds a body read whole, not one read chunk by chunk, even when text() is called after it all arrived", async () => {
+    const whole = await start("/text", new Cancellation(), 10).response;
+    await new Promise((r) => setTimeout(r, 50)); // the 18 bytes have arrived
+    await expect(whole.text()).rejects.toMatchObject({ code: "UPSTREAM_RESPONSE_TOO_LARGE", message: "upstream response body exceeds 10 bytes" });
+    const late = await start("/big", new Cancellation(), 1024 * 1024).response;
+    await expect(late.text()).rejects.toMatchObject({ code: "UPSTREAM_RESPONSE_TOO_LARGE" });
+    let received = 0;
+    for await (const c of reads(await start("/big", new Cancellation(), 1024 * 1024).response)) received += c.length;
+    expect(received).toBe(32 * 1024 * 1024); // a stream is bounded per event instead
   });
 
   it("reports error statuses as responses with their body", async () => {

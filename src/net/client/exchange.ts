@@ -2,8 +2,9 @@
  * One upstream HTTP exchange, as the client's handler (./client.ts): the status when the
  * response starts, then the body either whole (`text()`) or as the reads queued so far
  * (`take()`, and `readable()` to wait for more), with backpressure. The body held at once is
- * bounded: a body longer than `maxBodyBytes` fails the exchange (UPSTREAM_RESPONSE_TOO_LARGE)
- * and closes its connection; a stream read chunk by chunk never holds more than ~64 KiB here.
+ * bounded: a body read whole that is longer than `maxBodyBytes` fails the exchange
+ * (UPSTREAM_RESPONSE_TOO_LARGE) and closes its connection; a body read chunk by chunk never
+ * has more than ~64 KiB waiting here (its events are bounded by the stream readers).
  *
  * No Node `Readable` is involved (a stream, its state and several event-loop hops per call):
  * the gateway only ever reads a body whole or chunk by chunk, which this does with a list.
@@ -57,6 +58,11 @@ export class UpstreamExchange implements ExchangeHandler {
   /** The whole body as UTF-8 text (a leading byte-order mark dropped). */
   async text(): Promise<string> {
     this.buffering = true;
+    if (this.queuedBytes > this.maxBodyBytes) {
+      // What arrived before text() was called is already too long (even if complete).
+      const err = this.tooLarge();
+      if (this.ended) throw err;
+    }
     this.resume();
     while (!this.ended) {
       if (this.failure) throw this.failure;
@@ -118,8 +124,8 @@ export class UpstreamExchange implements ExchangeHandler {
   onData(chunk: Buffer): boolean {
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
-    if (this.queuedBytes > this.maxBodyBytes) {
-      this.abort(new ClientError("UPSTREAM_RESPONSE_TOO_LARGE", `upstream response body exceeds ${this.maxBodyBytes} bytes`));
+    if (this.buffering && this.queuedBytes > this.maxBodyBytes) {
+      this.tooLarge();
       return false;
     }
     this.wake();
@@ -139,6 +145,13 @@ export class UpstreamExchange implements ExchangeHandler {
   }
 
   // --- internals
+
+  /** Fails the exchange (and closes its connection) for a body past the bound; the error. */
+  private tooLarge(): ClientError {
+    const err = new ClientError("UPSTREAM_RESPONSE_TOO_LARGE", `upstream response body exceeds ${this.maxBodyBytes} bytes`);
+    this.abort(err);
+    return err;
+  }
 
   private fail(err: Error): void {
     if (this.finished) return;

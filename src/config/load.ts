@@ -21,6 +21,7 @@ import {
 import { checkSemantics, DEFAULT_PROVIDER_TYPES, resolveConfig } from "./resolve.js";
 import { settingsNotInEffect } from "./not-in-effect.js";
 import { checkProviderSettings, type ProviderSettingsOf } from "./provider-settings.js";
+import { checkModelTargets } from "./model-targets.js";
 import { configSchema, knownKeysAt } from "./schema.js";
 import type { EnvSnapshot, SwitchboardConfig } from "./types.js";
 
@@ -197,6 +198,8 @@ function buildConfig(input: unknown, ctx: BuildContext): SwitchboardConfig {
 
   if (problems.length > 0 || !result.success) throw new ConfigError(sortProblems(problems).map(formatProblem));
   const config = resolveConfig(result.data, ctx.env, ctx.knownProviderTypes, ctx.source);
+  const targets = checkModelTargets(config).map((p) => at(p.path, p.message));
+  if (targets.length > 0) throw new ConfigError(sortProblems(targets).map(formatProblem));
   const notInEffect = settingsNotInEffect(raw, ctx.env);
   if (notInEffect.length > 0) config.notInEffect = notInEffect;
   return config;

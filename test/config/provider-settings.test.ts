@@ -44,3 +44,35 @@ describe("provider settings", () => {
     expect(providerSettingNames("nosuch")).toBeUndefined();
   });
 });
+
+describe("model group deployments", () => {
+  it("must name a configured provider's model: refused with the line otherwise", () => {
+    const { path } = writeTemp(
+      "switchboard.yaml",
+      lines(
+        "providers:",
+        "  local: { type: openai, base_url: http://127.0.0.1:8001/v1 }",
+        "models:",
+        "  - name: fast",
+        "    deployments:",
+        "      - local:llama",
+        "      - openai:gpt-4o-mini",
+        "      - mock:mock-1",
+        "  - name: smart",
+        "    deployments: [ fast ]",
+      ),
+    );
+    expect(checkConfigFile(path, {}, opts)).toEqual({
+      ok: false,
+      errors: [
+        `${path}:7: models[0].deployments[1].model: provider "openai" is not configured (configured: local, mock)`,
+        `${path}:10: models[1].deployments[0].model: expected "provider:model" (e.g. "mock:mock-1"), got "fast": a deployment names a provider's model, not an alias`,
+      ],
+    });
+  });
+
+  it("counts providers detected from the environment", () => {
+    const { path } = writeTemp("switchboard.yaml", lines("models:", "  - name: fast", "    deployments: [ openai:gpt-4o-mini ]"));
+    expect(checkConfigFile(path, { OPENAI_API_KEY: "sk-test-000000" }, opts)).toEqual({ ok: true, errors: [] });
+  });
+});

@@ -84,7 +84,7 @@ describe.each<HttpEngine>(["fast", "node"])("the %s HTTP engine", (engine) => {
     const r = await exchange(s, [bytes(post("/echo", "x".repeat(17)) + post("/echo", "fits", "connection: close\r\n"))]);
     expect(r.statuses).toEqual([413, 200]);
     expect(bodies(r.raw)).toEqual(["too large", "fits"]);
-    expect(s.seen.map((x) => x.body)).toEqual(["fits"]);
+    expect(s.seen.map((x) => x.body)).toEqual([null, "fits"]); // the handler saw the first, refused its body
   });
 
   it.each([
@@ -167,6 +167,19 @@ describe.each<HttpEngine>(["fast", "node"])("the %s HTTP engine", (engine) => {
     await until(() => closedAt > 0, 4000);
     expect(closedAt - answered).toBeGreaterThanOrEqual(150);
     expect(closedAt - answered).toBeLessThan(3000);
+  });
+
+  it.each([
+    [undefined, 999, "999"],
+    [undefined, 1000, "1000"],
+    [undefined, 1001, "1000"], // Node keeps the first 1,000 by default
+    [1500, 1501, "1500"],
+    [0, 1500, "1500"], // 0: no limit
+  ])("with maxHeadersCount %s, a head of %s header lines reaches the handler with %s of them", async (max, lines, kept) => {
+    const s = await serve({ maxHeadersCount: max });
+    const names = Array.from({ length: lines - 3 }, (_, i) => `h${i.toString(36)}:\r\n`).join("");
+    const r = await exchange(s, [bytes(`POST /headers HTTP/1.1\r\nhost: x\r\n${names}connection: close\r\ncontent-length: 0\r\n\r\n`)]);
+    expect([r.statuses, bodies(r.raw)]).toEqual([[200], [kept]]);
   });
 
   it("streams a response in chunked encoding, each piece as it is written", async () => {

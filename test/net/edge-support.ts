@@ -12,7 +12,8 @@ import type { Inbound, Reply } from "../../src/net/reply.js";
 export interface Seen {
   method: string;
   url: string;
-  body: string;
+  /** The whole body (Latin-1), or null while it has not arrived (or never did). */
+  body: string | null;
 }
 
 export interface TestServer {
@@ -31,13 +32,17 @@ export interface ServeOptions {
   keepAliveTimeoutMs?: number;
   /** Answers POST /slow after this many ms (default 50). */
   slowMs?: number;
-  /** The answer's body (default "ok"); the handler echoes the request body for /echo. */
+  /** The answer's body (default "ok"); the handler echoes the request body for /echo, and answers the number of headers it got for /headers. */
   answer?: string;
+  /** Node's `server.maxHeadersCount` (default: Node's). */
+  maxHeadersCount?: number;
 }
 
 /** The one handler both engines run: a route per path, answered through Reply. */
 function handler(seen: Seen[], aborted: string[], o: ServeOptions) {
   return async (endpoint: string, req: Inbound, reply: Reply, method: string, url: string): Promise<void> => {
+    const entry: Seen = { method, url, body: null };
+    seen.push(entry); // in the order requests reach the handler; the body once it has arrived
     let body: Buffer;
     try {
       body = await req.body(o.maxBodyBytes ?? 1 << 20);
@@ -45,7 +50,7 @@ function handler(seen: Seen[], aborted: string[], o: ServeOptions) {
       reply.send(413, { "content-type": "text/plain" }, "too large");
       return;
     }
-    seen.push({ method, url, body: body.toString("latin1") });
+    entry.body = body.toString("latin1");
     if (endpoint === "stream") {
       reply.start(200, { "content-type": "text/event-stream" });
       reply.write("data: 1\n\n");
@@ -59,23 +64,28 @@ function handler(seen: Seen[], aborted: string[], o: ServeOptions) {
       await new Promise((r) => setTimeout(r, o.slowMs ?? 50));
       if (reply.closed) return;
     }
-    reply.send(200, { "content-type": "text/plain" }, endpoint === "echo" ? body.toString("latin1") : (o.answer ?? "ok"));
+    const answer = endpoint === "echo" ? body.toString("latin1") : endpoint === "headers" ? String(Object.keys(req.headers).length) : (o.answer ?? "ok");
+    reply.send(200, { "content-type": "text/plain" }, answer);
   };
 }
 
 /** Every POST goes to the handler (the edge's route); anything else to Node's listener. */
 function route(method: string, url: string): string | undefined {
   if (method !== "POST") return undefined;
-  return url === "/stream" ? "stream" : url === "/slow" ? "slow" : url === "/echo" ? "echo" : "post";
+  return url === "/stream" ? "stream" : url === "/slow" ? "slow" : url === "/echo" ? "echo" : url === "/headers" ? "headers" : "post";
 }
 
 /** Node's answer to what the route does not take: the body read and recorded, then "ok". */
 function other(seen: Seen[], answer: string) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const entry: Seen = { method: req.method ?? "", url: req.url ?? "", body: null };
+    seen.push(entry);
     const parts: Buffer[] = [];
     req.on("data", (d: Buffer) => parts.push(d));
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", body: Buffer.concat(parts).toString("latin1") });
+      entry.body = Buffer.concat(parts).toString("latin1");
+      // As the edge's NodeReply answers: a content-length (Node's res.end(data) alone closes an HTTP/1.0 connection).
+      res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(answer) });
       res.end(answer);
     });
   };
@@ -104,6 +114,7 @@ export async function serveEngine(engine: HttpEngine, o: ServeOptions = {}): Pro
   const seen: Seen[] = [];
   const aborted: string[] = [];
   const server = createServer();
+  if (o.maxHeadersCount !== undefined) server.maxHeadersCount = o.maxHeadersCount;
   const handle = handler(seen, aborted, o);
   // The handler needs the method and target; the edge's Inbound does not carry them, so the route
   // records them (the route runs once per request, just before the handler).

@@ -17,7 +17,7 @@ function documentedRows(): Map<string, { status: string; type: string; retryable
     const code = /^`([a-z_]+)`$/.exec(cells[0] ?? "")?.[1];
     expect(code, `a row of the codes table names one code in backticks: ${line}`).toBeDefined();
     expect(rows.has(code!), `${code} is listed once`).toBe(false);
-    rows.set(code!, { status: cells[1]!, type: cells[2]!, retryable: cells[3]! });
+    rows.set(code!, { status: cells[1], type: cells[2], retryable: cells[3] });
   }
   return rows;
 }

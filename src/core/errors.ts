@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   upstream_auth_error: { status: 502, type: "api_error", retryable: false },
   no_healthy_deployment: { status: 503, type: "api_error", retryable: false },
   not_ready: { status: 503, type: "api_error", retryable: false },
+  /** The port is bound but start-up has not finished (sent with Retry-After: 1). */
+  starting: { status: 503, type: "api_error", retryable: true },
   upstream_timeout: { status: 504, type: "timeout_error", retryable: true },
   /** The client went away; never rendered to anyone, only recorded. */
   client_disconnected: { status: 499, type: "api_error", retryable: false },

@@ -6,6 +6,7 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { StartupError } from "../store/data-dir.js";
+import { GatewayError, openAIEnvelope } from "../core/errors.js";
 
 export interface BoundServer {
   server: Server;
@@ -63,9 +64,7 @@ function listenError(e: NodeJS.ErrnoException, where: { host: string; port: numb
   }
 }
 
-const STARTING = JSON.stringify({
-  error: { message: "the gateway is starting; retry in a moment", type: "server_error", param: null, code: "starting" },
-});
+const STARTING = JSON.stringify(openAIEnvelope(new GatewayError("starting", "the gateway is starting; retry in a moment")));
 
 function starting(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(503, { "content-type": "application/json", "retry-after": "1", connection: "close", "content-length": Buffer.byteLength(STARTING) });

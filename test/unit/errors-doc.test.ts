@@ -1,5 +1,7 @@
 /** docs/errors.md's table and the error catalogue (src/core/errors.ts) list the same codes, with the same status, type and retryable. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/core/errors.js";
 
@@ -31,5 +33,17 @@ describe("docs/errors.md and the error catalogue", () => {
 
   it.each(Object.entries(ERROR_CODES))("%s has its status, type and retryable", (code, def) => {
     expect(rows.get(code)).toEqual({ status: String(def.status), type: `\`${def.type}\``, retryable: def.retryable ? "yes" : "no" });
+  });
+
+  it("no source file answers with a code outside the catalogue", () => {
+    // An error body written by hand (`code: "…"`) must still use a catalogued code; zod's issue code "custom" is not one.
+    const src = fileURLToPath(new URL("../../src/", import.meta.url));
+    const stray: string[] = [];
+    for (const file of readdirSync(src, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))) {
+      for (const m of readFileSync(join(src, file), "utf8").matchAll(/\bcode: "([a-z_]+)"/g)) {
+        if (m[1] !== "custom" && !Object.hasOwn(ERROR_CODES, m[1])) stray.push(`${file}: ${m[1]}`);
+      }
+    }
+    expect(stray).toEqual([]);
   });
 });

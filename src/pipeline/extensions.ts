@@ -1,8 +1,8 @@
 /**
  * Gateway extension fields of a request body (`x-…`) never go upstream (see `stripExtensions`).
  * None of them has an effect in this version, so each one a request sends is named in a warning
- * (`x-switchboard-warnings`, and the receipt) instead of vanishing silently; so is the header
- * `x-switchboard-fallbacks`.
+ * (`x-switchboard-warnings`, and the receipt) instead of vanishing silently; so are the headers
+ * `x-switchboard-fallbacks` and `x-switchboard-cache`.
  */
 import type { IncomingHttpHeaders } from "node:http";
 
@@ -13,6 +13,8 @@ const NOT_IN_EFFECT_YET: Readonly<Record<string, string>> = {
 };
 
 export const FALLBACKS_HEADER = "x-switchboard-fallbacks";
+/** Asks the response cache to skip its read or write: there is no response cache yet. */
+export const CACHE_HEADER = "x-switchboard-cache";
 
 /** At most this many unknown extension names are listed (a body may hold any number). */
 const MAX_LISTED = 5;
@@ -36,6 +38,9 @@ export function extensionWarnings(body: Record<string, unknown>, headers: Incomi
   }
   if (headers[FALLBACKS_HEADER] !== undefined) {
     warnings.push(`${FALLBACKS_HEADER} is not in effect yet: ${NOT_IN_EFFECT_YET["x-fallback-chain"]} (the header was ignored)`);
+  }
+  if (headers[CACHE_HEADER] !== undefined) {
+    warnings.push(`${CACHE_HEADER} is not in effect yet: there is no response cache in this version (the header was ignored)`);
   }
   if (unknown.length > 0) {
     const listed = unknown.slice(0, MAX_LISTED).map(printable).join(", ");

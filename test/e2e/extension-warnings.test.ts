@@ -14,6 +14,7 @@ afterAll(async () => gw?.stop());
 const messages = [{ role: "user", content: "hi" }];
 const CHAIN = "x-fallback-chain is not in effect yet: per-request fallback chains are not available in this version (the field was removed before the request went upstream)";
 const HINTS = "x-routing-hints is not in effect yet: routing hints (auto routing) are not available in this version (the field was removed before the request went upstream)";
+const CACHE = "x-switchboard-cache is not in effect yet: there is no response cache in this version (the header was ignored)";
 const HEADER = "x-switchboard-fallbacks is not in effect yet: per-request fallback chains are not available in this version (the header was ignored)";
 
 describe("extension fields", () => {
@@ -22,12 +23,12 @@ describe("extension fields", () => {
       const res = await gw.post(
         "/v1/chat/completions",
         { model: "mock:mock-1", messages, stream, "x-fallback-chain": ["mock:mock-2"], "x-routing-hints": { priority: "cost" }, "x-typo": 1 },
-        { "x-switchboard-fallbacks": "mock:mock-2" },
+        { "x-switchboard-fallbacks": "mock:mock-2", "x-switchboard-cache": "no-cache" },
       );
       expect(res.status).toBe(200);
       await res.text();
       expect(res.headers.get("x-switchboard-warnings")).toBe(
-        [CHAIN, HINTS, HEADER, "x-typo is not a field of this gateway (removed before the request went upstream)"].join("; "),
+        [CHAIN, HINTS, HEADER, CACHE, "x-typo is not a field of this gateway (removed before the request went upstream)"].join("; "),
       );
     }
   });

@@ -152,6 +152,10 @@ class Connection<E> {
   private ahead: Buffer[] = [];
   private aheadBytes = 0;
   private reply: FastReply | null = null;
+  /** Header lines Node's server would keep for this connection (read when it is accepted, as Node does). */
+  private readonly maxHeaders: number;
+  /** This connection stopped reading the socket (a bound below was reached). */
+  private paused = false;
   /** Reading is stopped until the socket's buffer drains (the client is not reading its answers). */
   private waiting = false;
   private pumping = false;
@@ -176,6 +180,7 @@ class Connection<E> {
 
   constructor(private readonly owner: FastHttp<E>, readonly socket: Socket) {
     this.out = new TurnWriter(socket);
+    this.maxHeaders = owner.maxHeaders();
     socket.on("data", this.onData);
     socket.on("end", this.onEnd);
     socket.on("close", this.onClose);
@@ -204,10 +209,15 @@ class Connection<E> {
       // past the bound, the socket is not read until they have been taken.
       this.ahead.push(chunk);
       this.aheadBytes += chunk.length;
-      if (this.aheadBytes + (this.buf?.length ?? 0) > MAX_AHEAD_BYTES) this.socket.pause();
+      if (this.aheadBytes + (this.buf?.length ?? 0) > MAX_AHEAD_BYTES) this.pause();
       return;
     }
     this.take(chunk);
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.socket.pause();
   }
 
   /** Consumes received bytes while no request is being served. */
@@ -232,7 +242,7 @@ class Connection<E> {
       if (!this.partialSince) this.partialSince = Date.now();
       return;
     }
-    const head = parseHead(buf.toString("latin1", 0, end), this.owner.maxHeaders());
+    const head = parseHead(buf.toString("latin1", 0, end), this.maxHeaders);
     const endpoint = head && head.contentLength <= this.owner.o.maxBodyBytes ? this.owner.o.route(head.method, head.url) : undefined;
     if (!head || endpoint === undefined) return this.handOver();
     if (!this.partialSince) this.partialSince = Date.now();
@@ -312,7 +322,7 @@ class Connection<E> {
       this.out.flush();
       if (this.socket.writableNeedDrain) {
         this.waiting = true;
-        this.socket.pause();
+        this.pause();
         this.socket.once("drain", this.onDrain);
         return;
       }
@@ -328,7 +338,7 @@ class Connection<E> {
   }
 
   private schedulePump(): void {
-    if (this.pumping || (!this.buf && !this.ahead.length && !this.socket.isPaused())) return;
+    if (this.pumping || (!this.buf && !this.ahead.length && !this.paused)) return;
     this.pumping = true;
     queueMicrotask(this.onPump); // not from inside the previous handler's call stack
   }
@@ -343,7 +353,8 @@ class Connection<E> {
       this.aheadBytes -= chunk.length;
       this.take(chunk);
     }
-    if (!this.gone && !this.waiting && this.socket.isPaused() && this.aheadBytes + (this.buf?.length ?? 0) <= MAX_AHEAD_BYTES) {
+    if (this.paused && !this.gone && !this.waiting && this.aheadBytes + (this.buf?.length ?? 0) <= MAX_AHEAD_BYTES) {
+      this.paused = false;
       this.socket.resume();
     }
   }

@@ -51,7 +51,9 @@ export function managementSuite(get: () => Harness | null): void {
 
       const got = await x.call("GET", `/v1/keys/${r.body.id}`);
       expect(got.status).toBe(200);
-      const { key: _, ...withoutKey } = r.body;
+      // The limits are stored but not enforced yet: the create answer says so, the key itself does not carry it.
+      const { key: _, warnings, ...withoutKey } = r.body;
+      expect(warnings).toEqual(["rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"].map((f) => `${f} is stored but not enforced yet: rate and concurrency limits are not available in this version`));
       expect(got.body).toEqual(withoutKey);
       expect(got.body).not.toHaveProperty("key");
     });

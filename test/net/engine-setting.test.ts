@@ -38,7 +38,7 @@ describe("server.http_engine", () => {
     const r = await chat(gw.port, gw.masterKey);
     expect(r.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(r.head).toMatch(connectionLine);
-    expect(JSON.parse(r.body).object).toBe("chat.completion");
+    expect((JSON.parse(r.body) as { object: string }).object).toBe("chat.completion");
   });
 
   it("defaults to fast and refuses anything but fast or node", () => {

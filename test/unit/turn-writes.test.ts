@@ -120,8 +120,7 @@ describe("the HTTP edge around queued responses", () => {
   /** Node's server with the edge in front: POST /fast answered by the edge, anything else by Node. */
   async function edge(onFast: (fast: FastHttp<"fast" | "stream">) => void = () => {}, body = "fast body"): Promise<{ port: number; fast: FastHttp<"fast" | "stream"> }> {
     const server: HttpServer = createHttpServer((req, res) => res.end(`node ${req.url}`));
-    let fast!: FastHttp<"fast" | "stream">;
-    fast = new FastHttp<"fast" | "stream">(server, {
+    const fast: FastHttp<"fast" | "stream"> = new FastHttp<"fast" | "stream">(server, {
       route: (method, url) => (method !== "POST" ? undefined : url === "/fast" ? "fast" : url === "/stream" ? "stream" : undefined),
       handle: (endpoint, _req, reply) => {
         if (endpoint === "stream") {

@@ -31,7 +31,10 @@ interface Outcome {
 async function outcome(server: TestServer, parts: Buffer[], quietMs: number): Promise<Outcome> {
   server.seen.length = 0;
   const r = await exchange(server, parts, quietMs);
-  return { statuses: r.statuses, seen: server.seen.map((s) => `${s.method} ${s.url} ${JSON.stringify(s.body)}`) };
+  // A request whose body has not arrived is left out: Node's server calls its handler when the
+  // head is complete, the edge once the body is; neither has served it.
+  const complete = server.seen.filter((s) => s.body !== null);
+  return { statuses: r.statuses, seen: complete.map((s) => `${s.method} ${s.url} ${JSON.stringify(s.body)}`) };
 }
 
 /**
@@ -93,11 +96,16 @@ describe("the fast engine frames requests as llhttp does", () => {
     expect([...first.values()]).toEqual([]);
   }, 600_000);
 
-  it("on 2,000 mutated heads (seeded)", async () => {
+  it("on 2,000 mutated heads (seeded), half of them also split at a random byte", async () => {
     const seed = 0x5eed;
     const rand = mulberry32(seed);
     const cases: Case[] = [];
-    for (let i = 0; i < 2000; i++) cases.push({ label: `fuzz seed ${seed} case ${i}`, parts: [Buffer.from(mutate(rand) + LAST, "latin1")] });
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Buffer.from(mutate(rand) + LAST, "latin1");
+      // Every other case also cut at a random byte.
+      const at = i % 2 ? Math.floor(rand() * bytes.length) : 0;
+      cases.push({ label: `fuzz seed ${seed} case ${i} (split at ${at})`, parts: splitAt(bytes, at) });
+    }
     const found = await differences(cases, 150);
     expect(found.slice(0, 5)).toEqual([]);
   }, 600_000);

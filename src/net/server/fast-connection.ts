@@ -221,8 +221,17 @@ export class Connection<E> {
   private drained(): void {
     this.waiting = false;
     if (this.gone) return;
-    if (this.owner.draining) return this.out.end();
+    if (this.owner.draining) return this.closeIdle();
     this.schedulePump();
+  }
+
+  /** Closes a connection with no request open (shutdown); nothing more is read from it. */
+  closeIdle(): void {
+    this.closing = true;
+    this.out.flush(); // the last response may still be queued
+    // A response still in the socket's buffer (larger than the kernel took) is finished first.
+    if (this.socket.writableLength > 0) this.out.end();
+    else this.out.destroy();
   }
 
   private schedulePump(): void {

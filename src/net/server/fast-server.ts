@@ -65,13 +65,7 @@ export class FastHttp<E> {
   /** Shutting down: idle connections close now, busy ones after their response. */
   drain(): void {
     this.draining = true;
-    for (const c of this.connections) {
-      if (!c.idle) continue;
-      c.out.flush(); // an idle connection's last response may still be queued
-      // A response still in the socket's buffer (larger than the kernel took) is finished first.
-      if (c.socket.writableLength > 0) c.out.end();
-      else c.out.destroy();
-    }
+    for (const c of this.connections) if (c.idle) c.closeIdle();
   }
 
   /** Drops every connection still open here (what is complete still leaves). */

@@ -286,6 +286,7 @@ describe("the HTTP edge under hostile input", () => {
   it.each([
     ["a bare CR at the end of a value", "x-a: b\r"],
     ["a vertical tab around content-length", null],
+    ["a tab after the content-length digits", "cltab"],
     ["a control character in a value", "x-a: b\u0001c"],
     ["a NUL in the request target", "target"],
     ["no Host header", "nohost"],
@@ -293,7 +294,11 @@ describe("the HTTP edge under hostile input", () => {
     const payload = JSON.stringify({ model: "mock:mock-1", messages: [{ role: "user", content: "x" }] });
     const target = variant === "target" ? "/v1/chat/completions?a=\u0000" : "/v1/chat/completions";
     const lines = [`POST ${target} HTTP/1.1`, ...(variant === "nohost" ? [] : ["host: gw"]), `authorization: Bearer ${gw.masterKey}`];
-    lines.push(variant === null ? `content-length:\u000b${Buffer.byteLength(payload)}` : `content-length: ${Buffer.byteLength(payload)}`);
+    lines.push(
+      variant === null ? `content-length:\u000b${Buffer.byteLength(payload)}`
+      : variant === "cltab" ? `content-length: ${Buffer.byteLength(payload)}\t`
+      : `content-length: ${Buffer.byteLength(payload)}`,
+    );
     if (variant && variant.startsWith("x-a")) lines.push(variant);
     const c = new RawClient(gw.port);
     c.send(Buffer.from(`${lines.join("\r\n")}\r\n\r\n${payload}`, "latin1"));

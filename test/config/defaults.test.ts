@@ -10,7 +10,7 @@ describe("loadConfig defaults", () => {
     expect(env.names()).toEqual([]);
     expect(rest).toEqual({
       dataDir: "./.switchboard",
-      server: { host: "127.0.0.1", port: 8000, maxBodyBytes: 10485760 },
+      server: { host: "127.0.0.1", port: 8000, maxBodyBytes: 10485760, httpEngine: "fast" },
       providers: { mock: { id: "mock", type: "mock", headers: {}, extra: {} } },
       models: [],
       routing: {
@@ -69,7 +69,7 @@ describe("loadConfig defaults", () => {
     for (const content of ["", "# nothing here\n"]) {
       const { path } = writeTemp("switchboard.yaml", content);
       const config = loadConfig({ path, env: {} });
-      expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, maxBodyBytes: 10485760 });
+      expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, maxBodyBytes: 10485760, httpEngine: "fast" });
     }
   });
 

@@ -143,7 +143,7 @@ describe("environment and CLI overrides", () => {
     expect(config.masterKey).toBe("env-key");
     expect(config.databaseUrl).toBe("postgres://env/db");
     expect(config.redisUrl).toBe("redis://env:6379");
-    expect(config.server).toEqual({ host: "0.0.0.0", port: 7100, maxBodyBytes: 10485760 });
+    expect(config.server).toEqual({ host: "0.0.0.0", port: 7100, maxBodyBytes: 10485760, httpEngine: "fast" });
     expect(config.dataDir).toBe("/var/lib/switchboard");
   });
 

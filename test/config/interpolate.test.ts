@@ -59,7 +59,7 @@ describe("interpolation in config files", () => {
       ),
     );
     const config = loadConfig({ path, env: { URL: "postgres://db/x" } });
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8123, maxBodyBytes: 10485760 });
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8123, maxBodyBytes: 10485760, httpEngine: "fast" });
     expect(config.cache.exact).toEqual({ enabled: false, ttlSeconds: 60 });
     expect(config.logging.storeContent).toBe(true);
     expect(config.databaseUrl).toBe("postgres://db/x");
@@ -84,7 +84,7 @@ describe("interpolation in config files", () => {
       ),
     );
     const config = loadConfig({ path, env: { OPENAI_API_KEY: "sk-1", UPSTREAM: "127.0.0.1", PORT: "8088" } });
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8088, maxBodyBytes: 10485760 });
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8088, maxBodyBytes: 10485760, httpEngine: "fast" });
     expect(config.providers.openai?.apiKey).toBe("sk-1");
     expect(config.providers.openai?.baseUrl).toBe("http://127.0.0.1:8001/v1");
     expect(config.providers.local?.headers).toEqual({ "x-literal": "${NOT_EXPANDED}", "x-list": "a, b" });

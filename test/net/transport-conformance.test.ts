@@ -12,7 +12,7 @@ import { UpstreamExchange } from "../../src/net/client/exchange.js";
 import { DEFAULT_UPSTREAM } from "../../src/providers/http.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
-import { delay, KINDS, ok, onCleanup, rawServer, request, send, transport } from "./transport-support.js";
+import { delay, KINDS, settled, ok, onCleanup, rawServer, request, send, transport } from "./transport-support.js";
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -95,7 +95,7 @@ describe.each(KINDS)("transport %s: requests, framing and reuse", (kind) => {
 
 describe.each(KINDS)("transport %s: streaming, backpressure and cancellation", (kind) => {
   it("stops reading while the handler is behind, and delivers every byte in order once resumed", async () => {
-    const total = 4 * 1024 * 1024;
+    const total = 24 * 1024 * 1024; // far more than the kernel's socket buffers hold
     const payload = Buffer.alloc(total, "x");
     let serverSocket: net.Socket | null = null;
     const s = await rawServer((_, sock) => {
@@ -123,7 +123,8 @@ describe.each(KINDS)("transport %s: streaming, backpressure and cancellation", (
     const r = await done;
     expect(r.error).toBeNull();
     expect(received).toBe(total);
-    expect(r.body).toBe(payload.toString());
+    expect(r.body.length).toBe(total);
+    expect(/^x*$/.test(r.body)).toBe(true);
   });
 
   it("time spent paused for a slow consumer does not count toward the idle timeout", async () => {
@@ -181,8 +182,7 @@ describe.each(KINDS)("transport %s: streaming, backpressure and cancellation", (
     const after = await send(t, s.origin, { path: "/started" }, { abort: (a) => (abortFn = a), onData: () => (setTimeout(() => abortFn(cancel), 10), true) });
     expect(after.status).toBe(200);
     expect(after.error).toBe(cancel);
-    await delay(50);
-    expect(s.closed).toBe(2); // neither connection was kept
+    expect(await settled(() => s.closed, 2)).toBe(2); // neither connection was kept
   });
 
   it("a request cancelled while it waits for a connection is never sent", async () => {

@@ -13,7 +13,7 @@ import type { TransportKind } from "../../src/net/client/transport.js";
 import { DEFAULT_UPSTREAM } from "../../src/providers/http.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
-import { delay, KINDS, ok, onCleanup, rawServer, request, send, transport } from "./transport-support.js";
+import { delay, KINDS, settled, ok, onCleanup, rawServer, request, send, transport } from "./transport-support.js";
 
 const MiB = 1024 * 1024;
 const TIMEOUTS = { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 60_000 };
@@ -56,8 +56,7 @@ describe.each(KINDS)("transport %s: bounded memory", (kind) => {
       await ex.response;
       await expect(ex.text()).rejects.toMatchObject({ code: "UPSTREAM_RESPONSE_TOO_LARGE", message: `upstream response body exceeds ${MiB} bytes` });
     }
-    await delay(50);
-    expect(s.closed).toBe(2);
+    expect(await settled(() => s.closed, 2)).toBe(2);
 
     const err = (await provider(kind, s.origin, { maxResponseBytes: MiB }).chat(chat(), { timeouts: TIMEOUTS }).catch((e: unknown) => e)) as GatewayError;
     expect([err.code, err.message]).toEqual(["upstream_error", `upstream response body exceeds ${MiB} bytes (upstream.max_response_bytes)`]);
@@ -156,8 +155,7 @@ describe.each(KINDS)("transport %s: malformed responses", (kind) => {
     expect(s.closed).toBe(0); // both idle, kept
     const bad = await send(t, s.origin, { path: "/bad" });
     expect(bad.error?.code).toBe("UPSTREAM_BAD_RESPONSE");
-    await delay(100);
-    expect(s.closed).toBe(2); // the broken one and the idle one
+    expect(await settled(() => s.closed, 2)).toBe(2); // the broken one and the idle one
     expect((await send(t, s.origin)).body).toBe("{}");
     expect(s.connections).toBe(3);
   });

@@ -37,6 +37,13 @@ export function onCleanup(f: () => unknown): void {
 
 export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `value()` is `want` (or 2 s pass), and returns it: for counts a peer updates a little later. */
+export async function settled<T>(value: () => T, want: T): Promise<T> {
+  const end = Date.now() + 2000;
+  while (value() !== want && Date.now() < end) await delay(10);
+  return value();
+}
+
 /** A server that parses requests off the socket and lets the test write whatever it wants back. */
 export async function rawServer(respond: Respond, opts: { secure?: boolean } = {}) {
   const seen: Seen[] = [];

@@ -36,6 +36,7 @@ program
   .description("apply pending database schema migrations")
   .option("-c, --config <file>", "config file")
   .option("--status", "only show the schema version and pending migrations")
+  .option("--from-pglite", "move the embedded store of an earlier version (PGlite, <data_dir>/db) to the embedded PostgreSQL; a start does it too")
   .action(migrateCommand);
 
 program

@@ -79,7 +79,7 @@ describe("serve", () => {
 
   it("SIGTERM finishes an in-flight stream, flushes usage and exits 0", async () => {
     const dataDir = mkdtempSync(join(dir, "drain-"));
-    cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
+    cpSync(inject("storeTemplate"), dataDir, { recursive: true });
     const config = join(dataDir, "sb.yaml");
     writeFileSync(config, `providers:\n  up: { type: openai, base_url: "${fake.url}", api_key: sk-x }\nusage: { flush_interval_ms: 5000 }\n`);
     const s = await startServe(["--config", config], { env: { SWITCHBOARD_MASTER_KEY: "sb-master-drain-test-key", SWITCHBOARD_DATA_DIR: dataDir } });

@@ -50,7 +50,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 beforeAll(async () => {
   fake = await startFakeOpenAI();
   dataDir = mkdtempSync(join(tmpdir(), "sb-reqid-"));
-  cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
+  cpSync(inject("storeTemplate"), dataDir, { recursive: true });
   gw = await start();
 });
 afterAll(async () => {

@@ -37,7 +37,7 @@ export interface HarnessOptions {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-mgmt-"));
-  if (!opts.databaseUrl) cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
+  if (!opts.databaseUrl) cpSync(inject("storeTemplate"), dataDir, { recursive: true });
   const store = await openStore({ dataDir, databaseUrl: opts.databaseUrl });
   await migrate(store);
   const bus = new LocalInvalidationBus();

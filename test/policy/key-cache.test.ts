@@ -12,7 +12,7 @@ let dir: string;
 let store: Store;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sb-keycache-"));
-  cpSync(inject("pgliteTemplate"), dir, { recursive: true });
+  cpSync(inject("storeTemplate"), dir, { recursive: true });
   store = await openStore({ dataDir: dir });
 });
 afterAll(async () => {

@@ -52,7 +52,7 @@ afterAll(async () => {
 describe("kill -9 of the gateway under load", () => {
   it("embedded store: every completed response has exactly one usage row per attempt", async () => {
     const dataDir = join(root, "embedded");
-    cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
+    cpSync(inject("storeTemplate"), dataDir, { recursive: true });
     await killAndReplay({ dataDir, env: {}, store: { dataDir } });
   }, 120_000);
 

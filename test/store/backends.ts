@@ -1,6 +1,7 @@
 /**
- * The stores every store/usage suite runs against: embedded PGlite in a temp dir always, and a
- * fresh PostgreSQL database when the test server answers (see pg-helper.ts).
+ * The stores every store/usage suite runs against: the embedded store (a PostgreSQL cluster the
+ * store creates in a temp dir, its own server) always, and a fresh PostgreSQL database when the
+ * test server answers (see pg-helper.ts).
  *
  *   const backends = await storeBackends();
  *   describe.each(backends)("thing on $kind", (backend) => {
@@ -9,7 +10,7 @@
  *     afterAll(() => t?.dispose());
  *   });
  *
- * Opening is slow (PGlite needs ~3 s to create a database): open once per file, not per test.
+ * Creating a cluster takes 0.5-3 s (initdb; more on a busy machine): open once per file, not per test.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ import { join } from "node:path";
 import { openStore, type OpenStoreOptions, type Store, type StoreKind } from "../../src/store/db.js";
 import { createTestDatabase, pgTestServer } from "./pg-helper.js";
 
-/** Timeout for hooks that open a store (PGlite creation is slow, more so on a busy machine). */
+/** Timeout for hooks that open a store (creating a cluster is slow on a busy machine). */
 export const STORE_HOOK_TIMEOUT_MS = 60_000;
 
 export interface TestStore {

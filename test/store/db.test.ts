@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
@@ -28,8 +28,9 @@ describe.each(backends)("store on $kind", (backend) => {
     await expect(t.store.ping()).resolves.toBeUndefined();
   });
 
-  it.runIf(backend.kind === "embedded")("creates its data dir and keeps the database in <dataDir>/db", async () => {
-    expect((await stat(join(t.options.dataDir, "db", "PG_VERSION"))).isFile()).toBe(true);
+  it.runIf(backend.kind === "embedded")("creates its data dir and keeps the cluster in <dataDir>/pg", async () => {
+    expect((await stat(join(t.options.dataDir, "pg", "PG_VERSION"))).isFile()).toBe(true);
+    expect(await t.store.health()).toEqual({ engine: "embedded PostgreSQL 17.10", server: "running", pid: expect.any(Number), listen: "unix socket" });
   });
 
   it("returns PostgreSQL types the same way on both backends", async () => {
@@ -68,81 +69,65 @@ describe("embedded store creation", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it("creates the database outside the process and runs with small shared buffers", async () => {
-    // initdb in this process would grow its WebAssembly memory by ~600 MB for good.
-    const before = process.memoryUsage().external;
-    const store = await openStore({ dataDir: join(root, "fresh") });
+  it("creates a PostgreSQL cluster in <dataDir>/pg with a generated password (0600), and says where it is", async () => {
+    const dataDir = join(root, "fresh");
+    const store = await openStore({ dataDir });
     try {
-      const grown = (process.memoryUsage().external - before) / 2 ** 20;
-      expect(grown).toBeLessThan(300);
-      const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(store.db);
-      expect(rows).toEqual([{ shared_buffers: "16MB" }]);
+      expect(store.description).toBe(`embedded PostgreSQL 17.10 in ${join(dataDir, "pg")} (unix socket)`);
+      const { rows } = await sql<{ v: string; u: string }>`select current_setting('server_version') as v, current_user as u`.execute(store.db);
+      expect(rows).toEqual([{ v: "17.10", u: "switchboard" }]);
+      const password = await stat(join(dataDir, "pg", "switchboard.password"));
+      expect(password.mode & 0o777).toBe(0o600);
+      expect((await readFile(join(dataDir, "pg", "switchboard.password"), "utf8")).trim()).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(await readFile(join(dataDir, "pg.owner"), "utf8")).toBe(`${process.pid}\n`);
       await migrate(store);
       expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
     } finally {
       await store.close();
     }
+    expect((await readdir(dataDir)).sort()).toEqual(["pg"]); // pg.owner goes with the server
   }, STORE_HOOK_TIMEOUT_MS);
 
-  it("moves the database in only when it is complete, removing what an interrupted start left", async () => {
+  it("moves the cluster in only when it is complete, removing what an interrupted start left", async () => {
     const dataDir = join(root, "interrupted");
-    const gone = join(dataDir, "db.creating-2147483646-0badc0de"); // a first start killed mid-creation
-    const running = join(dataDir, `db.creating-${process.pid}-00c0ffee`); // one still at work (this process)
-    await mkdir(join(gone, "base"), { recursive: true });
-    await writeFile(join(gone, "PG_VERSION"), "17");
+    const gone = join(dataDir, "pg.creating-2147483646-0badc0de"); // a first start killed mid-creation
+    const running = join(dataDir, `pg.creating-${process.pid}-00c0ffee`); // one still at work (this process)
+    await mkdir(join(gone, "data", "base"), { recursive: true });
+    await writeFile(join(gone, "data", "PG_VERSION"), "17");
     await mkdir(running, { recursive: true });
     const store = await openStore({ dataDir });
     try {
       await migrate(store);
       expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
-      expect((await readdir(dataDir)).sort()).toEqual(["db", `db.creating-${process.pid}-00c0ffee`]);
-      expect((await stat(join(dataDir, "db", "PG_VERSION"))).isFile()).toBe(true);
+      expect((await readdir(dataDir)).sort()).toEqual(["pg", `pg.creating-${process.pid}-00c0ffee`, "pg.owner"]);
+      expect((await stat(join(dataDir, "pg", "PG_VERSION"))).isFile()).toBe(true);
     } finally {
       await store.close();
     }
   }, STORE_HOOK_TIMEOUT_MS);
 
-  it("reports why the database could not be created, and leaves nothing half-made", async () => {
-    const dataDir = join(root, "failing");
-    const saved = process.env.NODE_OPTIONS;
-    process.env.NODE_OPTIONS = `--require ${join(root, "no-such-preload.cjs")}`; // the creating process cannot start
-    try {
-      await expect(openStore({ dataDir })).rejects.toThrow(/could not create the embedded database in .*failing\/db: [\s\S]*no-such-preload/);
-    } finally {
-      if (saved === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = saved;
-    }
-    expect(await readdir(dataDir)).toEqual(["db"]);
-    expect(await readdir(join(dataDir, "db"))).toEqual([]); // the next start creates it
-  });
-
-  it("follows a db folder that is a symlink", async () => {
-    const dataDir = join(root, "linked");
-    const elsewhere = join(root, "elsewhere");
-    await mkdir(elsewhere);
-    await mkdir(dataDir);
-    await symlink(elsewhere, join(dataDir, "db"));
-    const store = await openStore({ dataDir });
-    try {
-      await migrate(store);
-      expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
-    } finally {
-      await store.close();
-    }
-    expect((await lstat(join(dataDir, "db"))).isSymbolicLink()).toBe(true);
-    expect((await stat(join(elsewhere, "PG_VERSION"))).isFile()).toBe(true);
-    expect(await readdir(dataDir)).toEqual(["db"]);
-    expect(await readdir(root)).not.toContainEqual(expect.stringMatching(/creating/));
-  });
-
-  it("refuses a data dir whose db folder holds other files, and leaves them alone", async () => {
+  it("refuses a data dir whose pg folder holds other files, and leaves them alone", async () => {
     const dataDir = join(root, "occupied");
-    await mkdir(join(dataDir, "db"), { recursive: true });
-    await writeFile(join(dataDir, "db", "notes.txt"), "mine");
-    await expect(openStore({ dataDir })).rejects.toThrow(/db holds files but no embedded database \(no PG_VERSION\)/);
-    expect(await readdir(join(dataDir, "db"))).toEqual(["notes.txt"]);
-    expect(await readFile(join(dataDir, "db", "notes.txt"), "utf8")).toBe("mine");
+    await mkdir(join(dataDir, "pg"), { recursive: true });
+    await writeFile(join(dataDir, "pg", "notes.txt"), "mine");
+    await expect(openStore({ dataDir })).rejects.toThrow(`${join(dataDir, "pg")} holds files but no PostgreSQL cluster (no PG_VERSION): move them away, or set data_dir to another directory`);
+    expect(await readdir(join(dataDir, "pg"))).toEqual(["notes.txt"]);
+    expect(await readFile(join(dataDir, "pg", "notes.txt"), "utf8")).toBe("mine");
   });
+
+  it("reports the server's own words when it cannot start, and leaves the cluster as it was", async () => {
+    const dataDir = join(root, "broken");
+    await (await openStore({ dataDir })).close();
+    const conf = join(dataDir, "pg", "postgresql.auto.conf");
+    const saved = await readFile(conf, "utf8");
+    await writeFile(conf, saved + "shared_buffers = 'lots'\n");
+    await expect(openStore({ dataDir })).rejects.toThrow(
+      `the embedded PostgreSQL in ${join(dataDir, "pg")} did not start: invalid value for parameter "shared_buffers": "lots"; configuration file "${join(dataDir, "pg")}/postgresql.auto.conf" contains errors`,
+    );
+    await writeFile(conf, saved);
+    const store = await openStore({ dataDir });
+    await store.close();
+  }, STORE_HOOK_TIMEOUT_MS);
 });
 
 describe("postgres store when the server is not there", () => {

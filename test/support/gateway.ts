@@ -20,7 +20,7 @@ export interface TestGateway extends RunningGateway {
 
 export async function startTestGateway(raw: Record<string, unknown> = {}, opts: { databaseUrl?: string } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-gw-"));
-  if (!opts.databaseUrl) cpSync(inject("pgliteTemplate"), dataDir, { recursive: true });
+  if (!opts.databaseUrl) cpSync(inject("storeTemplate"), dataDir, { recursive: true });
   const config = parseConfig(
     { master_key: TEST_MASTER_KEY, data_dir: dataDir, database_url: opts.databaseUrl ?? "", server: { port: 0 }, usage: { flush_interval_ms: 20 }, ...raw },
     { env: {}, knownProviderTypes: knownProviderTypes() },

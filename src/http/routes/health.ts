@@ -1,16 +1,17 @@
 /** Kubernetes-style probes: /healthz (the process is alive) and /readyz (its dependencies answer). */
 import { Hono } from "hono";
 
-export type CheckResult = { status: "ok" } | { status: "error"; error: string };
-export type ReadinessChecks = Record<string, () => Promise<void>>;
+/** `ok` carries what the check reported about itself (e.g. the embedded database server's state). */
+export type CheckResult = ({ status: "ok" } & Record<string, unknown>) | { status: "error"; error: string };
+export type ReadinessChecks = Record<string, () => Promise<void | Record<string, unknown>>>;
 
 export async function runChecks(checks: ReadinessChecks): Promise<{ ready: boolean; checks: Record<string, CheckResult> }> {
   const results: Record<string, CheckResult> = {};
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        await check();
-        results[name] = { status: "ok" };
+        const details = await check();
+        results[name] = { ...details, status: "ok" };
       } catch (e) {
         results[name] = { status: "error", error: (e as Error).message };
       }

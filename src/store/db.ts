@@ -69,8 +69,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   await mkdir(dataDir, { recursive: true });
   const bins = postgresBinaries();
   const runAs = await postgresRunAs(dataDir);
-  await ensureCluster(dataDir, bins, runAs);
   await checkOwnership(join(dataDir, "pg"), runAs);
+  await ensureCluster(dataDir, bins, runAs);
   const server = await startServer(dataDir, bins, runAs);
   try {
     const password = await readPassword(dataDir);

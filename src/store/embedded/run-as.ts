@@ -44,7 +44,8 @@ export async function postgresRunAs(dataDir: string): Promise<RunAs | null> {
  * given to that user; as anyone else, a cluster of another user's is refused with what to do.
  */
 export async function checkOwnership(dir: string, runAs: RunAs | null): Promise<void> {
-  const st = await stat(dir);
+  const st = await stat(dir).catch(() => null);
+  if (!st) return; // not made yet: it will be made with the right owner
   if (runAs) {
     if (st.uid === 0) await chownTree(dir, runAs);
     return;

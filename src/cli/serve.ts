@@ -27,7 +27,9 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
   const stop = (signal: string) => {
     if (stopping) {
       if (!gw) exitNow(`switchboard: ${signal} again: exiting without finishing the clean-up`, 1);
-      return;
+      // A second signal while draining: say what is cut, and stop now.
+      const n = gw.inFlight();
+      exitNow(`switchboard: ${signal} again: stopping now, cutting ${n} in-flight request${n === 1 ? "" : "s"} (usage of completed responses is already in the spool)`, 1);
     }
     stopping = signal;
     if (gw) drain(gw, signal);
@@ -67,7 +69,8 @@ function oneLine(e: unknown): string {
 }
 
 function drain(gw: RunningGateway, signal: string): void {
-  console.error(`${signal}: draining in-flight requests and flushing usage...`);
+  const n = gw.inFlight();
+  console.error(`${signal}: stopping: waiting up to ${Math.round(gw.drainMs / 1000)} s for ${n} in-flight request${n === 1 ? "" : "s"}, then flushing usage (send the signal again to stop at once)`);
   gw.close().then(
     () => process.exit(0),
     (e) => {

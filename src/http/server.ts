@@ -50,6 +50,10 @@ export interface RunningGateway {
   usage: UsageLedger;
   runtime: Runtime;
   server: Server;
+  /** Inference requests being served now (streams included). */
+  inFlight(): number;
+  /** How long close() waits for in-flight requests before cutting them. */
+  drainMs: number;
   /** Stops accepting, waits (bounded) for in-flight requests and streams, flushes usage, closes the store. */
   close(): Promise<void>;
 }
@@ -140,6 +144,9 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   };
 
   let draining = false;
+  let inFlight = 0;
+  const served = () => void inFlight--;
+  const drainMs = opts.drainMs ?? 10_000;
   const app = createApp(runtime, { readiness: { database: () => store.health() }, isDraining: () => draining, metrics: createMetrics(usage) });
   const server = bound.server;
   // Inference requests go to their handler (read off the socket by the gateway itself on the
@@ -147,7 +154,10 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   const fast = attachHttpEdge(server, {
     engine: config.server.httpEngine,
     route: inferenceEndpoint,
-    handle: (endpoint, req, reply) => serveInference(runtime, endpoint, req, reply),
+    handle: (endpoint, req, reply) => {
+      inFlight++;
+      return serveInference(runtime, endpoint, req, reply).then(served);
+    },
     other: getRequestListener(app.fetch),
     maxBodyBytes: config.server.maxBodyBytes,
     keepAliveTimeoutMs: KEEP_ALIVE_MS,
@@ -161,7 +171,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       fast.drain();
-      const drained = await Promise.race([stopped.then(() => true), sleep(opts.drainMs ?? 10_000).then(() => false)]);
+      const drained = await Promise.race([stopped.then(() => true), sleep(drainMs).then(() => false)]);
       if (!drained) {
         server.closeAllConnections();
         fast.closeAll();
@@ -175,7 +185,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       await lock.release();
     })());
 
-  return { url: bound.url, port: bound.port, masterKey: master.key, store, usage, runtime, server, close };
+  return { url: bound.url, port: bound.port, masterKey: master.key, store, usage, runtime, server, inFlight: () => inFlight, drainMs, close };
 }
 
 function usageProblem(info: { rows: number; permanent: boolean; where: "database" | "spool" | "replay" }): string {

@@ -3,7 +3,8 @@
  * none), cost in integer micro-USD with the price version used, and the request's receipt.
  */
 import type { GatewayError } from "../core/errors.js";
-import { countTokens, estimatePromptTokens } from "../core/tokens.js";
+import { countTokens } from "../core/tokens.js";
+import { estimateChatPromptTokens } from "./budget.js";
 import { costOf } from "../catalog/prices.js";
 import { ZERO_COST, type CostBreakdown, type UsageRecord } from "../usage/types.js";
 import type { ChatRequest, Usage } from "../wire/openai.js";
@@ -33,11 +34,14 @@ export function fromReported(u: Usage): AttemptUsage {
   };
 }
 
-/** Tokenizer estimate for a chat exchange whose provider reported no usage. */
-export async function estimateChatUsage(req: ChatRequest, completionText: string): Promise<AttemptUsage> {
+/**
+ * Estimate for a chat exchange whose provider reported no usage: the prompt as the budget
+ * reservation counts it (images, audio, definitions included), the completion by the tokenizer.
+ */
+export async function estimateChatUsage(rt: Runtime, info: AttemptInfo, req: ChatRequest, completionText: string): Promise<AttemptUsage> {
   return {
     ...NO_USAGE,
-    promptTokens: await estimatePromptTokens(req.messages, req.tools),
+    promptTokens: await estimateChatPromptTokens(rt, info.deployment, req),
     completionTokens: await countTokens(completionText),
     estimated: true,
   };

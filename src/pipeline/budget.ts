@@ -96,10 +96,23 @@ function promptExtras(req: ChatRequest): unknown {
   return [r.tools ?? null, r.functions ?? null, r.response_format ?? null];
 }
 
-function promptTokens(b: ChatBound, text: number, media: PromptMedia): number {
-  if (media.unbounded.length) return b.contextWindow!;
+function promptTokens(b: Pick<ChatBound, "contextWindow" | "imageTokens">, text: number, media: PromptMedia): number {
   const all = text + media.images * b.imageTokens + media.audioBytes;
-  return b.contextWindow !== undefined ? Math.min(all, b.contextWindow) : all;
+  if (b.contextWindow === undefined) return all;
+  return media.unbounded.length ? b.contextWindow : Math.min(all, b.contextWindow);
+}
+
+/**
+ * Prompt tokens of a chat request sent to `d`, for when the provider reports no usage (or a
+ * stream ends before its usage): the tokenizer's count of the text (messages, tools, functions,
+ * response format), and what the text does not show at the bounds the reservation uses (images,
+ * inline audio; a file or an unknown part as the whole context window). Never more than the
+ * reservation counted, never less than the text.
+ */
+export async function estimateChatPromptTokens(rt: Runtime, d: Deployment, req: ChatRequest): Promise<number> {
+  const model = findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model);
+  const text = await estimatePromptTokens(req.messages, promptExtras(req));
+  return promptTokens({ contextWindow: model?.contextWindow, imageTokens: model?.imageTokens ?? IMAGE_TOKEN_BOUND }, text, promptMedia(req.messages));
 }
 
 export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {

@@ -51,7 +51,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
       ctx.externalMs += performance.now() - info.startedAt;
       return body;
     }, onFailure);
-    const usage = value.usage ? fromReported(value.usage) : await estimateChatUsage(req, completionText(value));
+    const usage = value.usage ? fromReported(value.usage) : await estimateChatUsage(rt, info, req, completionText(value));
     recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false });
     return { kind: "json", body: value };
   }
@@ -120,7 +120,7 @@ async function relay(
     }
     completed = true;
     if (wantsUsage && !reported) {
-      const est = await estimateChatUsage(req, text);
+      const est = await estimateChatUsage(rt, info, req, text);
       reported = { prompt_tokens: est.promptTokens, completion_tokens: est.completionTokens, total_tokens: est.promptTokens + est.completionTokens };
       await send({ id: last?.id ?? `chatcmpl-${ctx.requestId}`, object: "chat.completion.chunk", created: last?.created ?? Math.floor(Date.now() / 1000), model: last?.model ?? info.deployment.model, choices: [], usage: reported });
     }
@@ -129,7 +129,7 @@ async function relay(
     throw failure;
   } finally {
     if (!completed) s.stream.cancel();
-    const usage: AttemptUsage = reported ? fromReported(reported) : await estimateChatUsage(req, text);
+    const usage: AttemptUsage = reported ? fromReported(reported) : await estimateChatUsage(rt, info, req, text);
     if (reported && !completed) usage.estimated = false;
     const status = completed ? 200 : failure && failure.code !== "client_disconnected" ? failure.status : 499;
     recordAttempt(rt, ctx, info, req.model, {

@@ -1,0 +1,81 @@
+/**
+ * When a provider reports no usage, or a client cuts a stream before the usage chunk, the cost
+ * is the gateway's estimate. That estimate must count what the reservation counts on the prompt
+ * side (images, inline audio, function definitions, response formats), or a client pays only
+ * for the text of a prompt the upstream billed in full: a stream cut after its first chunk, with
+ * forty images in the prompt, would otherwise record a few tokens.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { countTokens, estimatePromptTokens, IMAGE_TOKEN_BOUND } from "../../src/core/tokens.js";
+import { generateKey, newKeyId } from "../../src/policy/keys.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
+import { startTestGateway, type TestGateway } from "../support/gateway.js";
+
+let fake: FakeOpenAI;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  gw = await startTestGateway({
+    providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } },
+    // One token costs exactly one micro-USD, in and out.
+    pricing: { "up:gpt-4o": { input: 1, output: 1 } },
+    routing: { retries: 0 },
+  });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+async function keyWithBudget(maxMicros: number) {
+  const k = generateKey();
+  const id = newKeyId();
+  const budgetId = `b-${id}`;
+  await gw.store.db.insertInto("budgets").values({ budget_id: budgetId, max_budget_micros: maxMicros, duration_sec: null, duration_months: null, mode: "enforce", alert_thresholds: "[]", alert_webhook_url: null, max_request_micros: null, metadata: "{}" }).execute();
+  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
+  await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
+  gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
+  await gw.runtime.budgets.idle();
+  return { key: k.key, id };
+}
+
+const withImages = (n: number) => [
+  { role: "user" as const, content: [{ type: "text", text: "What is in these?" }, ...Array.from({ length: n }, (_, i) => ({ type: "image_url", image_url: { url: `https://example.test/${i}.png` } }))] },
+];
+
+describe("estimated usage counts the prompt as the reservation does", () => {
+  it("a stream cut by the client before the usage chunk counts every image of the prompt", async () => {
+    const { key, id } = await keyWithBudget(10_000_000);
+    fake.enqueue({ text: "w1 w2 w3 w4 w5 w6 w7 w8", chunks: 8, chunkDelayMs: 100 });
+    const controller = new AbortController();
+    const res = await fetch(gw.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "up:gpt-4o", messages: withImages(10), stream: true, max_tokens: 100 }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    const book = gw.runtime.budgets.book.get("key", id)!;
+    await expect.poll(() => book.reservedMicros, { timeout: 5000 }).toBe(0);
+    expect(fake.calls).toHaveLength(1);
+    // The upstream billed ten images; the estimate counts each at the per-image bound.
+    expect(book.spendMicros).toBeGreaterThanOrEqual(10 * IMAGE_TOKEN_BOUND);
+  });
+
+  it("without reported usage, images, function definitions and the response format are counted", async () => {
+    const { key } = await keyWithBudget(10_000_000);
+    const functions = [{ name: "legacy", description: "old ".repeat(300) }];
+    const response_format = { type: "json_schema", json_schema: { name: "answer", schema: { type: "object", description: "field ".repeat(400) } } };
+    fake.enqueue({ text: "ok", noUsage: true });
+    const messages = withImages(3);
+    const res = await gw.post("/v1/chat/completions", { model: "up:gpt-4o", messages, functions, response_format, max_tokens: 10 }, { authorization: `Bearer ${key}` });
+    expect(res.status).toBe(200);
+    expect(fake.calls).toHaveLength(1);
+    const expected = (await estimatePromptTokens(messages, [null, functions, response_format])) + 3 * IMAGE_TOKEN_BOUND + (await countTokens("ok"));
+    expect(Math.round(Number(res.headers.get("x-switchboard-cost-usd")) * 1e6)).toBe(expected);
+  });
+});

@@ -16,7 +16,7 @@ import type { ChildProcess } from "node:child_process";
 import { request } from "undici";
 import { readEnv, type EnvInput } from "../config/env.js";
 import type { FixedRateResult, FixedRateSpec } from "./fixed-rate.js";
-import { cpuBusyMs, cpuTimeMs, freePort, peakRssMb, ProcessGroup, waitForJsonLine } from "./procs.js";
+import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, ProcessGroup, waitForJsonLine } from "./procs.js";
 import { addDeltas, checkTargets, formatReport, type BenchReport, type Kind, type Mode, type ScenarioResult, type Target } from "./report.js";
 import { sleep } from "./util.js";
 import { ensureWrk, runWrk, writeWrkScript } from "./wrk.js";
@@ -108,8 +108,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     if (!group.pinning && (opts.pin ?? true)) notes.push("CPU pinning unavailable (taskset missing or fewer than 2 CPUs): numbers are noisier");
     if (!databaseUrl && o.targets.includes("gateway")) {
       notes.push(
-        "embedded store: its PostgreSQL runs inside the gateway's process and writes the ledger on the gateway's core; " +
-          "production runs on PostgreSQL: measure it with --database-url (docs/performance.md)",
+        "embedded store: the gateway's own PostgreSQL server runs beside it (its processes' PSS is added to the gateway's peak memory) " +
+          "and shares the machine's cores; production runs on PostgreSQL elsewhere: measure it with --database-url (docs/performance.md)",
       );
     }
     if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
@@ -175,7 +175,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
             kind === "saturation"
               ? await saturation(group, { url, core, body, headers, tmp, pid, baseEnv, ...o })
               : await fixedRate(group, { url, core, body, headers, pid, baseEnv, ...o });
-          scenarios.push({ kind, mode, target, ...r, peakRssMb: nan2null(peakRssMb(pid)) });
+          // On the embedded store the gateway's figure includes its PostgreSQL server (PSS, sampled at the end of the run).
+          const serverMb = target === "gateway" && !databaseUrl ? embeddedServerPssMb(pid) : 0;
+          scenarios.push({ kind, mode, target, ...r, peakRssMb: nan2null(peakRssMb(pid) + serverMb) });
         }
       }
     }

@@ -179,6 +179,50 @@ export function peakRssMb(pid: number | undefined): number {
   }
 }
 
+/**
+ * Memory of the embedded store's PostgreSQL server started by the gateway `pid`: the sum of the
+ * PSS (/proc/<pid>/smaps_rollup: shared pages split among the processes that map them) of the
+ * postmaster and every process under it, in MB. 0 when the gateway has no such server (it uses
+ * PostgreSQL elsewhere); NaN when /proc cannot tell.
+ */
+export function embeddedServerPssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const postmasters = childrenOf(pid).filter((c) => comm(c) === "postgres");
+    let kb = 0;
+    for (const pm of postmasters) for (const p of [pm, ...descendants(pm)]) kb += pssKb(p);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return text ? text.split(/\s+/).map(Number) : [];
+}
+
+function descendants(pid: number): number[] {
+  return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+}
+
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+function pssKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // exited meanwhile
+  }
+}
+
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -122,7 +122,7 @@ export function checkTargets(scenarios: ScenarioResult[], postgres: boolean, rat
       measured: rss,
       unit: "MB",
       pass: postgres ? atMost(rss, 150) : null,
-      note: postgres ? undefined : "embedded store (PGlite) measured; the target applies to PostgreSQL (--database-url)",
+      note: postgres ? undefined : "embedded store measured: the gateway's peak RSS plus its PostgreSQL server's PSS; the target applies to the gateway on PostgreSQL (--database-url)",
     },
   ];
 }

@@ -36,8 +36,8 @@ describe.each(backends)("migrations on $kind", (backend) => {
   });
 
   it("applies each migration exactly once when two instances migrate at the same time", async () => {
-    // PostgreSQL: a second pool, as a second gateway would have. PGlite has one connection per
-    // database, so the two calls share the store.
+    // PostgreSQL: a second pool, as a second gateway would have. The embedded server belongs to
+    // one process: the two calls share the store's pool, each on a connection of its own.
     const other = t.kind === "postgres" ? await openStore(t.options) : t.store;
     try {
       const [a, b] = await Promise.all([migrate(t.store), migrate(other)]);

@@ -64,6 +64,7 @@ describe.each(backends)("migrations on $kind", (backend) => {
     const { rows } = await sql<{ indexname: string; indexdef: string }>`
       select indexname, indexdef from pg_indexes where tablename = 'usage' order by indexname`.execute(t.store.db);
     expect(rows.map((r) => r.indexname)).toEqual([
+      "usage_client_request_id_idx",
       "usage_created_at_idx",
       "usage_key_created_idx",
       "usage_pkey",

@@ -35,6 +35,7 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
     if (gw) drain(gw, signal);
     else {
       console.error(`${signal}: cancelling the start...`);
+      starting.abort();
       // The clean-up is bounded step by step; this bounds the whole of it.
       setTimeout(() => exitNow(`switchboard: start-up cancelled by ${signal} (clean-up took too long)`, 1), CANCEL_EXIT_MS).unref();
     }

@@ -80,9 +80,9 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   // The data directory holds the embedded store, the usage spool and the master key: one gateway at a time.
   const lock = await scope.step(acquireDataDirLock(config.dataDir), (l) => l.release());
   scope.defer(() => lock.release());
-  const master = resolveMasterKey(config.masterKey, config.dataDir);
   const bound = await scope.step(bindServer(config.server), (b) => b.close());
   scope.defer(() => bound.close());
+  const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.generated) {
     log(`Generated a master key (saved to ${master.path}, mode 0600). It is shown only this once:\n\n    ${master.key}\n`);
   }

@@ -41,6 +41,8 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** Extra fields for the error object (e.g. which budget and when it resets). */
   details?: Record<string, unknown>;
+  /** The request never reached the upstream (its connection could not be made): nothing was billed. */
+  unsent?: boolean;
   cause?: unknown;
 }
 
@@ -53,6 +55,7 @@ export class GatewayError extends Error {
   readonly retryAfterSeconds?: number;
   readonly upstreamStatus?: number;
   readonly details?: Record<string, unknown>;
+  readonly unsent?: boolean;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -66,6 +69,7 @@ export class GatewayError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.upstreamStatus = options.upstreamStatus;
     this.details = options.details;
+    if (options.unsent) this.unsent = true;
   }
 }
 

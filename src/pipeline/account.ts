@@ -47,6 +47,16 @@ export async function estimateChatUsage(rt: Runtime, info: AttemptInfo, req: Cha
   };
 }
 
+/**
+ * Whether a failed attempt was cut by the gateway after it was sent (a timeout, or the client
+ * going away): the upstream received the prompt and bills it, although no usage came back. Such
+ * an attempt counts its prompt at the bound its reservation used; other failures (errors the upstream answered, a
+ * connection never made) count nothing.
+ */
+export function cutInFlight(err: GatewayError): boolean {
+  return (err.code === "upstream_timeout" || err.code === "client_disconnected") && err.unsent !== true;
+}
+
 /** The cost of an attempt's usage at the price that applies to its deployment. */
 export function attemptCost(rt: Runtime, info: AttemptInfo, usage: AttemptUsage): { cost: CostBreakdown; priceVersion: string | null } {
   const resolved = rt.pricing.lookup(info.deployment.provider, info.deployment.model);

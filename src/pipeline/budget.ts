@@ -110,9 +110,21 @@ function promptTokens(b: Pick<ChatBound, "contextWindow" | "imageTokens">, text:
  * reservation counted, never less than the text.
  */
 export async function estimateChatPromptTokens(rt: Runtime, d: Deployment, req: ChatRequest): Promise<number> {
+  return promptTokens(promptBounds(rt, d), await estimatePromptTokens(req.messages, promptExtras(req)), promptMedia(req.messages));
+}
+
+/**
+ * The bound of a chat request's prompt tokens on `d`, as its reservation counted them (the text
+ * by its UTF-8 bytes): what an attempt cut after it was sent is charged. A byte count, so the
+ * failure path never tokenizes.
+ */
+export function chatPromptTokenBound(rt: Runtime, d: Deployment, req: ChatRequest): number {
+  return promptTokens(promptBounds(rt, d), promptTokenBound(req.messages, promptExtras(req)), promptMedia(req.messages));
+}
+
+function promptBounds(rt: Runtime, d: Deployment): Pick<ChatBound, "contextWindow" | "imageTokens"> {
   const model = findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model);
-  const text = await estimatePromptTokens(req.messages, promptExtras(req));
-  return promptTokens({ contextWindow: model?.contextWindow, imageTokens: model?.imageTokens ?? IMAGE_TOKEN_BOUND }, text, promptMedia(req.messages));
+  return { contextWindow: model?.contextWindow, imageTokens: model?.imageTokens ?? IMAGE_TOKEN_BOUND };
 }
 
 export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {

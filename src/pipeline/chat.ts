@@ -8,9 +8,9 @@ import { authorizeModel } from "../policy/auth.js";
 import { GatewayError, toGatewayError } from "../core/errors.js";
 import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
-import { estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
+import { cutInFlight, estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
 import { withAttempts, type AttemptInfo } from "./attempts.js";
-import { reserveChat } from "./budget.js";
+import { chatPromptTokenBound, reserveChat } from "./budget.js";
 import { overheadMs, type RequestContext, type Runtime } from "./context.js";
 
 /**
@@ -42,8 +42,10 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   const requested = req.model;
   await reserveChat(rt, ctx, req, resolution.deployments);
-  const onFailure = (info: AttemptInfo, err: GatewayError) =>
-    recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage: NO_USAGE, streamed: req.stream === true });
+  const onFailure = (info: AttemptInfo, err: GatewayError) => {
+    const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: chatPromptTokenBound(rt, info.deployment, req), estimated: true } : NO_USAGE;
+    recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage, streamed: req.stream === true });
+  };
 
   if (!req.stream) {
     const { value, info } = await withAttempts(rt, ctx, resolution.deployments, async (info) => {

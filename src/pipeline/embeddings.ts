@@ -1,9 +1,9 @@
 /** POST /v1/embeddings through the pipeline. */
 import { authorizeModel } from "../policy/auth.js";
 import { GatewayError } from "../core/errors.js";
-import { countEmbeddingsTokens } from "../core/tokens.js";
+import { countEmbeddingsTokens, embeddingsTokenBound } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
-import { NO_USAGE, recordAttempt } from "./account.js";
+import { cutInFlight, NO_USAGE, recordAttempt } from "./account.js";
 import { withAttempts } from "./attempts.js";
 import { reserveEmbeddings } from "./budget.js";
 import { callOptions, stripExtensions } from "./chat.js";
@@ -35,7 +35,10 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
       ctx.externalMs += performance.now() - info.startedAt;
       return body;
     },
-    (info, err) => recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage: NO_USAGE, streamed: false }),
+    (info, err) => {
+      const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: embeddingsTokenBound(req.input), estimated: true } : NO_USAGE;
+      recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage, streamed: false });
+    },
   );
   const reported = value.usage?.prompt_tokens;
   const promptTokens = reported ?? (await countEmbeddingsTokens(req.input));

@@ -192,7 +192,7 @@ class CallControl {
     if (this.reason === "total") return new GatewayError("upstream_timeout", `upstream did not complete within ${t.totalMs} ms`);
     if (this.reason === "first_token") return new GatewayError("upstream_timeout", `upstream sent no first token within ${t.firstTokenMs} ms`);
     const code = (e as { code?: string })?.code ?? "";
-    if (code === "UPSTREAM_CONNECT_TIMEOUT") return new GatewayError("upstream_timeout", `could not connect to upstream within ${t.connectMs} ms`);
+    if (code === "UPSTREAM_CONNECT_TIMEOUT") return new GatewayError("upstream_timeout", `could not connect to upstream within ${t.connectMs} ms`, { unsent: true });
     if (code === "UPSTREAM_HEADERS_TIMEOUT") return new GatewayError("upstream_timeout", `upstream sent no response within ${t.firstTokenMs} ms`);
     if (code === "UPSTREAM_BODY_TIMEOUT") return new GatewayError("upstream_timeout", `upstream stalled for more than ${t.idleMs} ms`, { retryable: false });
     // The same request would be refused again: not retried, not sent to the fallbacks.

@@ -6,7 +6,7 @@
  * forty images in the prompt, would otherwise record a few tokens.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { countTokens, estimatePromptTokens, IMAGE_TOKEN_BOUND } from "../../src/core/tokens.js";
+import { countTokens, estimatePromptTokens, IMAGE_TOKEN_BOUND, promptTokenBound } from "../../src/core/tokens.js";
 import { generateKey, newKeyId } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
@@ -77,5 +77,38 @@ describe("estimated usage counts the prompt as the reservation does", () => {
     expect(fake.calls).toHaveLength(1);
     const expected = (await estimatePromptTokens(messages, [null, functions, response_format])) + 3 * IMAGE_TOKEN_BOUND + (await countTokens("ok"));
     expect(Math.round(Number(res.headers.get("x-switchboard-cost-usd")) * 1e6)).toBe(expected);
+  });
+});
+
+describe("an attempt cut after it was sent counts its prompt", () => {
+  const long = [{ role: "user" as const, content: "word ".repeat(2000) }];
+
+  it("a non-stream request cut by the client's own x-switchboard-timeout-ms records the prompt the upstream received", async () => {
+    const { key, id } = await keyWithBudget(10_000_000);
+    fake.enqueue({ text: "late", delayMs: 1500 });
+    const res = await gw.post("/v1/chat/completions", { model: "up:gpt-4o", messages: long, max_tokens: 10 }, { authorization: `Bearer ${key}`, "x-switchboard-timeout-ms": "300" });
+    expect(res.status).toBe(504);
+    expect(fake.calls).toHaveLength(1);
+    const book = gw.runtime.budgets.book.get("key", id)!;
+    expect(book.reservedMicros).toBe(0);
+    expect(book.spendMicros).toBe(promptTokenBound(long));
+  });
+
+  it("a non-stream request whose client goes away while the upstream works records the prompt", async () => {
+    const { key, id } = await keyWithBudget(10_000_000);
+    fake.enqueue({ text: "late", delayMs: 1500 });
+    const controller = new AbortController();
+    const pending = fetch(gw.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "up:gpt-4o", messages: long, max_tokens: 10 }),
+      signal: controller.signal,
+    }).catch(() => null);
+    await expect.poll(() => fake.calls.length, { timeout: 5000 }).toBe(1);
+    controller.abort();
+    await pending;
+    const book = gw.runtime.budgets.book.get("key", id)!;
+    await expect.poll(() => book.reservedMicros, { timeout: 5000 }).toBe(0);
+    expect(book.spendMicros).toBe(promptTokenBound(long));
   });
 });

@@ -3,8 +3,9 @@
  * attempt, also after `kill -9` of the gateway. The built CLI gateway runs as a child process
  * under bounded concurrent load (stream and non-stream), is killed with SIGKILL mid-load,
  * restarted on the same data dir (it replays the spool it left), and stopped with SIGTERM; then
- * the ledger is read. Once on the embedded store, once on PostgreSQL (skipped locally when no
- * server answers; required with CI=true).
+ * the ledger is read. On the embedded store five times in a row on one data dir (each kill leaves
+ * its PostgreSQL server behind, stopped by its watchdog or by the next start), once on PostgreSQL
+ * (skipped locally when no server answers; required with CI=true).
  *
  * Runs the built gateway: `npm test` builds first; alone, run `npx tsc -p tsconfig.build.json`.
  */
@@ -26,6 +27,7 @@ const MIN_LOAD_MS = 1500;
 const MIN_COMPLETED = 100;
 const LOAD_DEADLINE_MS = 15_000;
 const REPLAY_DEADLINE_MS = 30_000;
+const EMBEDDED_ROUNDS = 5;
 
 interface Completed {
   id: string;
@@ -50,11 +52,12 @@ afterAll(async () => {
 });
 
 describe("kill -9 of the gateway under load", () => {
-  it("embedded store: every completed response has exactly one usage row per attempt", async () => {
+  it("embedded store, 5 times: every completed response has exactly one usage row per attempt, and each restart comes up", async () => {
     const dataDir = join(root, "embedded");
     cpSync(inject("storeTemplate"), dataDir, { recursive: true });
-    await killAndReplay({ dataDir, env: {}, store: { dataDir } });
-  }, 120_000);
+    const earlier = new Set<string>();
+    for (let round = 1; round <= EMBEDDED_ROUNDS; round++) await killAndReplay({ dataDir, env: {}, store: { dataDir }, earlier });
+  }, 400_000);
 
   it.skipIf(!pg)("PostgreSQL: every completed response has exactly one usage row per attempt", async () => {
     const dataDir = mkdtempSync(join(root, "pg-"));
@@ -62,7 +65,8 @@ describe("kill -9 of the gateway under load", () => {
   }, 120_000);
 });
 
-async function killAndReplay(opts: { dataDir: string; env: Record<string, string>; store: OpenStoreOptions }): Promise<void> {
+/** Request ids of earlier rounds on the same data dir, left out of a round's counts. */
+async function killAndReplay(opts: { dataDir: string; env: Record<string, string>; store: OpenStoreOptions; earlier?: Set<string> }): Promise<void> {
   fake.reset();
   fake.setDefault({ chunks: 6, chunkDelayMs: 4 });
   const config = join(opts.dataDir, "..", `${opts.dataDir.split("/").pop()}.yaml`);
@@ -122,7 +126,8 @@ async function killAndReplay(opts: { dataDir: string; env: Record<string, string
   // 3. The ledger: one row per attempt of every completed response, each once.
   const store = await openStore(opts.store);
   try {
-    const rows = await store.db.selectFrom("usage").select(["request_id", "attempt", "status"]).execute();
+    const earlier = opts.earlier ?? new Set<string>();
+    const rows = (await store.db.selectFrom("usage").select(["request_id", "attempt", "status"]).execute()).filter((r) => !earlier.has(r.request_id));
     const byRequest = new Map<string, number[]>();
     for (const r of rows) byRequest.set(r.request_id, [...(byRequest.get(r.request_id) ?? []), r.attempt]);
     const missing = completed.filter((c) => !byRequest.has(c.id)).map((c) => c.id);
@@ -140,6 +145,7 @@ async function killAndReplay(opts: { dataDir: string; env: Record<string, string
       `[sigkill ${opts.env.DATABASE_URL ? "postgres" : "embedded"}] sent ${load.sent}, completed ${completed.length}, ` +
         `upstream calls ${upstreamCalls}, leftover segments ${leftovers.length} (${leftoverLines} lines), ledger rows ${rows.length} (${ok} with status 200)`,
     );
+    for (const r of rows) earlier.add(r.request_id);
   } finally {
     await store.close();
   }

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
+import { CLI, runCli, startServe } from "../support/cli.js";
 import { STORE_HOOK_TIMEOUT_MS } from "./backends.js";
 
 const DIST = fileURLToPath(new URL("../../dist/store/db.js", import.meta.url));
@@ -201,3 +202,29 @@ async function waitGone(pid: number, ms: number): Promise<number> {
   while (alive(pid) && Date.now() - started < ms) await new Promise((r) => setTimeout(r, 20));
   return Date.now() - started;
 }
+
+describe.runIf(existsSync(CLI))("the gateway on the embedded store", () => {
+  it("prints where its store is, shows the server in /readyz, and a second gateway on the data dir is refused with one line", async () => {
+    const dataDir = join(root, "gateway");
+    const env = { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_MASTER_KEY: "sb-master-embedded-server-test-key" };
+    const first = await startServe([], { env });
+    try {
+      expect(first.output()).toContain(`store: embedded PostgreSQL 17.10 in ${join(dataDir, "pg")} (unix socket)\n`);
+      const ready = (await (await fetch(`${first.url}/readyz`)).json()) as { checks: Record<string, unknown> };
+      expect(ready.checks.database).toEqual({ status: "ok", engine: "embedded PostgreSQL 17.10", server: "running", pid: postmasterPid(dataDir), listen: "unix socket" });
+      const second = await runCli(["serve", "--port", "0"], { env, timeoutMs: 30_000 });
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim().split("\n")).toEqual([`switchboard: could not start: ${dataDir} is in use by pid ${first.child.pid}`]);
+      // The server stopping under the gateway shows in /readyz.
+      process.kill(postmasterPid(dataDir), "SIGINT");
+      await waitGone(postmasterPid(dataDir), 10_000).catch(() => 0);
+      await new Promise((r) => setTimeout(r, 300));
+      const down = await fetch(`${first.url}/readyz`);
+      expect(down.status).toBe(503);
+      expect(((await down.json()) as { checks: { database: { error: string } } }).checks.database.error).toMatch(/^embedded PostgreSQL \(pid \d+\) exited \(exit code 0\)$/);
+    } finally {
+      first.child.kill("SIGTERM");
+      await first.exited;
+    }
+  }, STORE_HOOK_TIMEOUT_MS);
+});

@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { bindServer } from "../../src/http/listen.js";
 import { CLI, runCli, startServe, type ServeProcess } from "../support/cli.js";
 
 const MASTER_KEY = "sb-master-startup-test-0123456789abcdef";
@@ -164,6 +165,25 @@ describe("start-up errors are one line naming the setting", () => {
       expect(r.code).toBe(1);
     } finally {
       await hole.close();
+    }
+  });
+});
+
+describe("the listening socket, bound first", () => {
+  it("answers 503 'starting' (Retry-After: 1) until the gateway hands it its handler", async () => {
+    const bound = await bindServer({ host: "127.0.0.1", port: 0 });
+    try {
+      expect(bound.url).toBe(`http://127.0.0.1:${bound.port}`);
+      const early = await fetch(`${bound.url}/healthz`);
+      expect(early.status).toBe(503);
+      expect(early.headers.get("retry-after")).toBe("1");
+      expect(await early.json()).toEqual({
+        error: { message: "the gateway is starting; retry in a moment", type: "api_error", param: null, code: "starting" },
+      });
+      bound.serve((_req, res) => res.end("ready"));
+      expect(await (await fetch(`${bound.url}/healthz`)).text()).toBe("ready");
+    } finally {
+      await bound.close();
     }
   });
 });

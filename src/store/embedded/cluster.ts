@@ -82,6 +82,8 @@ async function initdb(bins: PostgresBinaries, making: string, dir: string, runAs
     "--encoding=UTF8",
     "--locale=C",
     "--no-instructions",
+    // One syncfs(2) of the file system instead of an fsync per file: as durable, ~2.5 s less on a busy disk.
+    ...(process.platform === "linux" ? ["--sync-method=syncfs"] : []),
   ];
   try {
     await new Promise<void>((resolve, reject) => {

@@ -46,7 +46,8 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
   try {
     gw = await startGateway(config, { migrate: opts.migrate, signal: starting.signal });
   } catch (e) {
-    if (stopping) exitNow(`switchboard: start-up cancelled by ${stopping}`, 0);
+    const by = stopping as string | null; // set by the signal handler meanwhile
+    if (by) exitNow(`switchboard: start-up cancelled by ${by}`, 0);
     exitNow(`switchboard: could not start: ${oneLine(e)}`, 1);
   }
   const providers = Object.keys(config.providers).join(", ");

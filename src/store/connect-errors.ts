@@ -67,7 +67,8 @@ function connectionFailure(err: unknown): string | null {
   if (!(err instanceof Error)) return null;
   const e = err as Error & { code?: string; errors?: unknown[] };
   const code = e.code ?? firstCode(e.errors);
-  if (code && NETWORK[code]) return NETWORK[code]!;
+  const network = code === undefined ? undefined : NETWORK[code];
+  if (network) return network;
   if (code && CONNECT_SQLSTATE.test(code)) return e.message;
   if (/timeout exceeded when trying to connect|connection timeout/i.test(e.message)) return "no answer (connection timed out)";
   if (/Connection terminated unexpectedly/i.test(e.message)) return "the server closed the connection";

@@ -160,7 +160,7 @@ function probeOwner(socketPath: string): Promise<Owner> {
     ino = lstatSync(socketPath).ino;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return Promise.resolve({ kind: "gone" });
-    return Promise.reject(e);
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
   return new Promise((resolve, reject) => {
     const conn = createConnection(socketPath);

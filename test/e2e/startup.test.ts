@@ -44,7 +44,7 @@ async function freePort(): Promise<number> {
 function oneLine(stderr: string): string {
   const lines = stderr.split("\n").filter((l) => l.trim());
   expect(lines, stderr).toHaveLength(1);
-  return lines[0]!;
+  return lines[0] ?? "";
 }
 
 describe("one gateway per data directory", () => {
@@ -251,7 +251,8 @@ describe("usage.fsync", () => {
 /** `switchboard serve --port 0` run under a wrapper command (e.g. strace). */
 function startServeUnder(wrapper: string[], cwd: string, env: Record<string, string>): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(wrapper[0]!, [...wrapper.slice(1), process.execPath, CLI, "serve", "--port", "0"], {
+    const [command = "", ...wrapperArgs] = wrapper;
+    const child = spawn(command, [...wrapperArgs, process.execPath, CLI, "serve", "--port", "0"], {
       cwd,
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -263,11 +264,11 @@ function startServeUnder(wrapper: string[], cwd: string, env: Record<string, str
       reject(new Error(`serve did not start:\n${out}`));
     }, 30_000);
     child.stderr.on("data", (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
+      out += d.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) {
         clearTimeout(timer);
-        resolve({ child, url: m[1]!, output: () => out, exited });
+        resolve({ child, url, output: () => out, exited });
       }
     });
     void exited.then(() => reject(new Error(`serve exited:\n${out}`)));

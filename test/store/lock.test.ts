@@ -37,7 +37,7 @@ function holder(socket: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["-e", script, socket], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   return new Promise((resolve, reject) => {
-    child.stdout!.once("data", () => resolve(child));
+    child.stdout?.once("data", () => resolve(child));
     child.once("exit", (code) => reject(new Error(`holder exited with ${code}`)));
   });
 }

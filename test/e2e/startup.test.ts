@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { bindServer } from "../../src/http/listen.js";
+import { databaseAddress } from "../../src/store/connect-errors.js";
+import { pgTestServer, withDatabase } from "../store/pg-helper.js";
 import { CLI, runCli, startServe, type ServeProcess } from "../support/cli.js";
 
 const MASTER_KEY = "sb-master-startup-test-0123456789abcdef";
@@ -153,6 +155,18 @@ describe("start-up errors are one line naming the setting", () => {
     const migrate = await runCli(["migrate"], { cwd, env });
     expect(oneLine(migrate.stderr)).toBe(`switchboard: ${line}`);
     expect(serve.stderr + migrate.stderr).not.toContain("secret-pw");
+  });
+
+  it("a database that does not exist on a server that answers: PostgreSQL's own reason", async () => {
+    const server = await pgTestServer();
+    if (!server) return;
+    const url = withDatabase(server, "sb_no_such_database");
+    const cwd = mkdtempSync(join(root, "nodb-"));
+    const r = await runCli(["serve", "--port", "0"], { cwd, env: { DATABASE_URL: url, SWITCHBOARD_MASTER_KEY: MASTER_KEY } });
+    expect(oneLine(r.stderr)).toBe(
+      `switchboard: could not start: could not connect to the database at ${databaseAddress(url)} (DATABASE_URL): database "sb_no_such_database" does not exist`,
+    );
+    expect(r.code).toBe(1);
   });
 
   it("a database that accepts but never answers: the connection times out with one line", async () => {

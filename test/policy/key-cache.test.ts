@@ -13,7 +13,8 @@ let store: Store;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sb-keycache-"));
   cpSync(inject("storeTemplate"), dir, { recursive: true });
-  store = await openStore({ dataDir: dir });
+  // One connection: the race test below relies on its queries running in the order they are sent.
+  store = await openStore({ dataDir: dir, poolMax: 1 });
 });
 afterAll(async () => {
   await store?.close();

@@ -85,7 +85,7 @@ describe("a PGlite data dir of an earlier version", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(
       `moved the PGlite database of ${dataDir} to PostgreSQL (api_keys 3, budget_assignments 1, budgets 1, usage 1203); the old one is kept in ${join(dataDir, "db.pglite-migrated")}\n` +
-        `schema is up to date (version ${before.version!.length})\n`,
+        `schema is up to date (version ${before.version.length})\n`,
     );
     expect(r.code).toBe(0);
     const store = await openStore({ dataDir });
@@ -129,7 +129,7 @@ function pgliteStore(lite: PGlite): Store {
     kind: "embedded",
     description: "PGlite",
     ping: async () => {},
-    health: async () => ({}),
+    health: () => Promise.resolve({}),
     close: async () => {
       await db.destroy();
       await lite.close();

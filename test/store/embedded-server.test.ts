@@ -146,7 +146,7 @@ describe.runIf(ROOT)("started as root", () => {
     chownSync(dataDir, NOBODY, NOBODY);
     const child = spawn(process.execPath, ["--input-type=module", "-e", OWNER, DIST, dataDir], { uid: NOBODY, gid: NOBODY, stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
-    child.stderr!.on("data", (d) => (err += d));
+    child.stderr.on("data", (d) => (err += d));
     expect(await exited(child)).toBe(1);
     const uid = statSync(join(dataDir, "pg")).uid;
     expect(err).toContain(`Error: ${join(dataDir, "pg")} belongs to uid ${uid}, and PostgreSQL runs only as the owner of its files: start the gateway as that user (or as root), or give the directory to uid ${NOBODY} (chown -R)`);
@@ -160,11 +160,11 @@ async function startOwner(dataDir: string, uid?: number): Promise<ChildProcess> 
   });
   let out = "";
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
+    child.stdout.on("data", (d) => {
       out += d;
       if (out.includes("ready")) resolve();
     });
-    child.stderr!.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
     child.on("exit", (code) => reject(new Error(`owner exited with ${code}: ${out}`)));
   });
   return child;
@@ -191,7 +191,7 @@ function watchdogOf(pid: number): number {
 /** Running (an exited process its new parent has not reaped yet counts as gone). */
 function alive(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]![0] !== "Z";
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1][0] !== "Z";
   } catch {
     return false;
   }

@@ -109,7 +109,7 @@ export async function importFromPglite(store: Store, dataDir: string): Promise<P
           const { rows: [r] } = await sql<{ n: number }>`
             with ins as (insert into ${sql.table(table)} select * from json_populate_recordset(null::${sql.table(table)}, ${next.value.slice(tab + 1)}::json) returning 1)
             select count(*)::int as n from ins`.execute(trx);
-          rows[table] = (rows[table] ?? 0) + r!.n;
+          rows[table] = (rows[table] ?? 0) + r.n;
         }
         const code = await exited;
         if (code !== 0) throw new Error(`reader exited with ${code}`);

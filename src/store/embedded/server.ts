@@ -259,7 +259,7 @@ async function logError(dir: string): Promise<string> {
   const words = (l: string) => l.replace(/^.*?\b(LOG|FATAL|PANIC|ERROR):\s*/, "").replaceAll("/proc/self/fd/3", dir);
   const before = tail[at - 1];
   const cause = before && /\bLOG:/.test(before) && !/starting PostgreSQL|listening on|database system/.test(before) ? `${words(before)}; ` : "";
-  return cause + words(tail[at]!);
+  return cause + words(tail[at]);
 }
 
 function freePort(): Promise<number> {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/db.js";
+import { describeUrl, openStore } from "../../src/store/db.js";
 import { migrate } from "../../src/store/migrate.js";
 import { insertUsageRecords } from "../../src/usage/ledger.js";
 import { listUsageByRequest } from "../../src/usage/query.js";
@@ -162,5 +162,13 @@ describe("postgres store when the server is not there", () => {
     expect(Date.now() - started).toBeLessThan(2000);
     sockets.forEach((s) => s.destroy());
     await store.close();
+  });
+});
+
+describe("the store's start-up line", () => {
+  it("names a PostgreSQL server by host, port and database, never its user or password", () => {
+    expect(describeUrl("postgres://app:s3cret@db.example:6543/ledger?sslmode=require")).toBe("PostgreSQL at db.example:6543/ledger (DATABASE_URL)");
+    expect(describeUrl("postgresql://app:s3cret@db.example/ledger")).toBe("PostgreSQL at db.example:5432/ledger (DATABASE_URL)");
+    expect(describeUrl("not a url :s3cret")).toBe("PostgreSQL (DATABASE_URL)");
   });
 });

@@ -112,3 +112,32 @@ describe("an attempt cut after it was sent counts its prompt", () => {
     expect(book.spendMicros).toBe(promptTokenBound(long));
   });
 });
+
+describe("tokenizing a hostile prompt does not stall the gateway", () => {
+  // Random CJK characters: one pre-token per run, which the BPE tokenizer merges in quadratic
+  // time when given whole (40,000 of them took seconds of blocked event loop).
+  let seed = 42;
+  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+  const hostile = Array.from({ length: 40_000 }, () => String.fromCharCode(0x4e00 + (next() % 20_000))).join("");
+
+  it("a prompt whose bound does not fit the budget is tokenized in pieces, without holding the event loop", async () => {
+    const { key } = await keyWithBudget(1_000);
+    await countTokens("warm up the tokenizer");
+    // The gateway runs in this process: the longest gap between timer ticks is its longest stall.
+    let last = performance.now();
+    let longest = 0;
+    const tick = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 10);
+    const started = performance.now();
+    const res = await gw.post("/v1/chat/completions", { model: "up:gpt-4o", messages: [{ role: "user", content: hostile }], max_tokens: 10 }, { authorization: `Bearer ${key}` });
+    const took = performance.now() - started;
+    clearInterval(tick);
+    expect(res.status).toBe(402);
+    expect(fake.calls).toHaveLength(0);
+    expect(longest).toBeLessThan(500);
+    expect(took).toBeLessThan(3_000);
+  }, 60_000);
+});

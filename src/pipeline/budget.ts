@@ -176,6 +176,19 @@ function applicable(rt: Runtime, ctx: RequestContext) {
   return list;
 }
 
+/**
+ * A failed attempt that cost money (cut after it was sent) is spent beside the reservation, which
+ * still holds the next attempt's maximum: before a retry or the next deployment, the reservation
+ * grows by that cost, or the request stops with budget_exceeded. So retries never spend past
+ * what the budget allows, however many attempts are cut.
+ */
+export function reserveSpentAttempt(rt: Runtime, ctx: RequestContext, micros: number): void {
+  const r = ctx.reservation;
+  if (!r || r.settled || micros <= 0 || !ctx.budgets) return;
+  const more = rt.budgets.book.reserve(ctx.budgets, micros);
+  for (let i = 0; i < r.entries.length; i++) r.entries[i]!.micros += more.entries[i]!.micros;
+}
+
 /** Books the actual cost; idempotent, so every exit path may call it. */
 export function settleBudget(rt: Runtime, ctx: RequestContext): void {
   if (ctx.reservation) rt.budgets.book.settle(ctx.reservation, ctx.costMicros);

@@ -10,7 +10,7 @@ import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
 import { cutInFlight, estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
 import { withAttempts, type AttemptInfo } from "./attempts.js";
-import { chatPromptTokenBound, reserveChat } from "./budget.js";
+import { chatPromptTokenBound, reserveChat, reserveSpentAttempt } from "./budget.js";
 import { overheadMs, type RequestContext, type Runtime } from "./context.js";
 
 /**
@@ -44,7 +44,8 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   await reserveChat(rt, ctx, req, resolution.deployments);
   const onFailure = (info: AttemptInfo, err: GatewayError) => {
     const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: chatPromptTokenBound(rt, info.deployment, req), estimated: true } : NO_USAGE;
-    recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage, streamed: req.stream === true });
+    const cost = recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage, streamed: req.stream === true });
+    if (err.retryable) reserveSpentAttempt(rt, ctx, cost.totalMicros);
   };
 
   if (!req.stream) {

@@ -5,7 +5,7 @@ import { countEmbeddingsTokens, embeddingsTokenBound } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
 import { cutInFlight, NO_USAGE, recordAttempt } from "./account.js";
 import { withAttempts } from "./attempts.js";
-import { reserveEmbeddings } from "./budget.js";
+import { reserveEmbeddings, reserveSpentAttempt } from "./budget.js";
 import { callOptions, stripExtensions } from "./chat.js";
 import type { RequestContext, Runtime } from "./context.js";
 
@@ -37,7 +37,8 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
     },
     (info, err) => {
       const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: embeddingsTokenBound(req.input), estimated: true } : NO_USAGE;
-      recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage, streamed: false });
+      const cost = recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage, streamed: false });
+      if (err.retryable) reserveSpentAttempt(rt, ctx, cost.totalMicros);
     },
   );
   const reported = value.usage?.prompt_tokens;

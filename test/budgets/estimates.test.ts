@@ -141,3 +141,43 @@ describe("tokenizing a hostile prompt does not stall the gateway", () => {
     expect(took).toBeLessThan(3_000);
   }, 60_000);
 });
+
+describe("retries after attempts that cost money stay within the budget", () => {
+  let gw2: TestGateway;
+  beforeAll(async () => {
+    gw2 = await startTestGateway({
+      providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } },
+      pricing: { "up:gpt-4o": { input: 1, output: 1 } },
+      routing: { retries: 2 },
+    });
+  });
+  afterAll(async () => {
+    await gw2?.stop();
+  });
+
+  it("a request whose attempts the client's own timeout cuts is retried only while the budget covers the attempts already spent", async () => {
+    const long = [{ role: "user" as const, content: "word ".repeat(2000) }];
+    const bound = promptTokenBound(long);
+    const k = generateKey();
+    const id = newKeyId();
+    const budgetId = `b-${id}`;
+    // Room for one attempt's reservation (prompt bound + 10 output tokens) and a little more: not for a second cut prompt.
+    await gw2.store.db.insertInto("budgets").values({ budget_id: budgetId, max_budget_micros: bound + 10 + 100, duration_sec: null, duration_months: null, mode: "enforce", alert_thresholds: "[]", alert_webhook_url: null, max_request_micros: null, metadata: "{}" }).execute();
+    await gw2.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
+    await gw2.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
+    gw2.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
+    await gw2.runtime.budgets.idle();
+
+    fake.setDefault({ text: "late", delayMs: 800 });
+    try {
+      const res = await gw2.post("/v1/chat/completions", { model: "up:gpt-4o", messages: long, max_tokens: 10 }, { authorization: `Bearer ${k.key}`, "x-switchboard-timeout-ms": "200" });
+      expect(res.status).toBe(402);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+    } finally {
+      fake.setDefault({});
+    }
+    expect(fake.calls).toHaveLength(1);
+    const book = gw2.runtime.budgets.book.get("key", id)!;
+    expect([book.spendMicros, book.reservedMicros]).toEqual([bound, 0]);
+  });
+});

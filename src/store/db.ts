@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { postgresBinaries } from "./embedded/binaries.js";
+import { postgresBinaries, reachableBinaries } from "./embedded/binaries.js";
 import { DATABASE, ensureCluster, readPassword, SUPERUSER } from "./embedded/cluster.js";
 import { importFromPglite } from "./embedded/from-pglite.js";
 import { checkOwnership, postgresRunAs } from "./embedded/run-as.js";
@@ -67,8 +67,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const bins = postgresBinaries();
   const runAs = await postgresRunAs(dataDir);
+  const bins = await reachableBinaries(postgresBinaries(), runAs);
   await checkOwnership(join(dataDir, "pg"), runAs);
   await ensureCluster(dataDir, bins, runAs);
   const server = await startServer(dataDir, bins, runAs);

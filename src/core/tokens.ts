@@ -18,8 +18,8 @@ function load(): Promise<Counter> {
  * piece boundary adds at most about one token (~0.2% on ordinary text).
  */
 const PIECE_CHARS = 512;
-/** Pieces tokenized between two yields to the event loop (~32 KB of text, a few ms at most). */
-const PIECES_PER_TURN = 64;
+/** Pieces tokenized between two yields to the event loop (~8 KB of text, a few ms at most). */
+const PIECES_PER_TURN = 16;
 
 export async function countTokens(text: string): Promise<number> {
   if (!text) return 0;

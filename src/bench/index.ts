@@ -16,7 +16,7 @@ import type { ChildProcess } from "node:child_process";
 import { request } from "undici";
 import { readEnv, type EnvInput } from "../config/env.js";
 import type { FixedRateResult, FixedRateSpec } from "./fixed-rate.js";
-import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, ProcessGroup, waitForJsonLine } from "./procs.js";
+import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, ProcessGroup, unpinEmbeddedServer, waitForJsonLine } from "./procs.js";
 import { addDeltas, checkTargets, formatReport, type BenchReport, type Kind, type Mode, type ScenarioResult, type Target } from "./report.js";
 import { sleep } from "./util.js";
 import { ensureWrk, runWrk, writeWrkScript } from "./wrk.js";
@@ -109,7 +109,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     if (!databaseUrl && o.targets.includes("gateway")) {
       notes.push(
         "embedded store: the gateway's own PostgreSQL server runs beside it (its processes' PSS is added to the gateway's peak memory) " +
-          "and shares the machine's cores; production runs on PostgreSQL elsewhere: measure it with --database-url (docs/performance.md)",
+          "and runs on any CPU (not pinned with the gateway), as a PostgreSQL server elsewhere does; its CPU time is not in the gateway's per-request figure: measure a server elsewhere with --database-url (docs/performance.md)",
       );
     }
     if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
@@ -139,6 +139,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, baseEnv, log, httpEngine: o.httpEngine, transport: o.transport });
       ports.gateway = gw.port;
       pids.gateway = gw.child.pid;
+      if (group.pinning && !databaseUrl) unpinEmbeddedServer(gw.child.pid);
       if (opts.virtualKey ?? true) {
         const vk = await createVirtualKey(gw.port, masterKey);
         if (typeof vk === "string") {

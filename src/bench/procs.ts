@@ -197,6 +197,24 @@ export function embeddedServerPssMb(pid: number | undefined): number {
   }
 }
 
+/**
+ * Lets the embedded store's PostgreSQL server (the postmaster under the gateway `pid`, its
+ * processes, and the backends it forks later) run on every CPU: started by a gateway pinned to
+ * one CPU it inherits that pin, and would then compete with the gateway for its core, which no
+ * deployment does (and a PostgreSQL server elsewhere, which the bench compares it with, does
+ * not). Returns how many processes were changed.
+ */
+export function unpinEmbeddedServer(pid: number | undefined): number {
+  if (!pid) return 0;
+  let changed = 0;
+  for (const pm of childrenOf(pid).filter((c) => comm(c) === "postgres")) {
+    for (const p of [pm, ...descendants(pm)]) {
+      if (spawnSync("taskset", ["-a", "-p", "-c", `0-${availableParallelism() - 1}`, String(p)], { stdio: "ignore", timeout: 5000 }).status === 0) changed++;
+    }
+  }
+  return changed;
+}
+
 function childrenOf(pid: number): number[] {
   const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
   return text ? text.split(/\s+/).map(Number) : [];

@@ -37,6 +37,18 @@ describe("client errors", () => {
   it("400 on malformed JSON", async () => {
     await expectError(await gw.post("/v1/chat/completions", "{not json"), 400, "invalid_request", "invalid_request_error");
   });
+  it("400 on a body nested deeper than 128 levels, before any upstream call (deeper ones overflowed the stack: a 500, or a retried 502)", async () => {
+    const deep = "[".repeat(200) + "]".repeat(200);
+    const body = `{"model":"up:gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`;
+    const res = await gw.post("/v1/chat/completions", body);
+    await expectError(res, 400, "invalid_request", "invalid_request_error");
+    expect(((await gw.post("/v1/chat/completions", body).then((r) => r.json())) as any).error.message).toBe("request body is nested deeper than 128 levels");
+    expect(fake.calls).toHaveLength(0);
+    // 120 levels inside the request (under the limit) are taken.
+    const fine = `{"model":"up:gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata_probe":${"[".repeat(120) + "]".repeat(120)}}`;
+    expect((await gw.post("/v1/chat/completions", fine)).status).not.toBe(400);
+  });
+
   it("400 on a schema violation, naming the parameter", async () => {
     const e = await expectError(await gw.post("/v1/chat/completions", { model: "up:x", messages: [{ role: "wizard", content: "x" }] }), 400, "invalid_request", "invalid_request_error");
     expect(e.param).toBe("messages[0].role");

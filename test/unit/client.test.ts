@@ -2,76 +2,19 @@
  * The upstream HTTP/1.1 client against raw TCP and TLS servers that write exactly the bytes a
  * test wants: framing, reuse, timeouts, limits, cancellation and malformed responses.
  */
-import { readFileSync } from "node:fs";
 import net from "node:net";
-import tls from "node:tls";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/errors.js";
 import { OriginPool, type ExchangeHandler } from "../../src/net/client/client.js";
 import { ClientError, type ClientRequest, type UpstreamHead } from "../../src/net/client/http1.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
+import { CERT, onCleanup, rawServer } from "../net/transport-support.js";
 
-/** One request as the raw server read it. */
-interface Seen {
-  head: string;
-  body: string;
-  /** Which connection (0, 1, ...) it came on. */
-  conn: number;
-}
-
-type Respond = (req: Seen, socket: net.Socket) => void;
-
-/** A server that parses requests off the socket and lets the test write whatever it wants back. */
-async function rawServer(respond: Respond, opts: { secure?: boolean } = {}) {
-  const seen: Seen[] = [];
-  let conns = 0;
-  const sockets = new Set<net.Socket>();
-  const onSocket = (socket: net.Socket) => {
-    const conn = conns++;
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    let buf = Buffer.alloc(0);
-    socket.on("data", (b: Buffer) => {
-      buf = Buffer.concat([buf, b]);
-      for (;;) {
-        const end = buf.indexOf("\r\n\r\n");
-        if (end < 0) return;
-        const head = buf.toString("latin1", 0, end);
-        const len = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
-        if (buf.length < end + 4 + len) return;
-        const req = { head, body: buf.toString("utf8", end + 4, end + 4 + len), conn };
-        buf = buf.subarray(end + 4 + len);
-        seen.push(req);
-        respond(req, socket);
-      }
-    });
-  };
-  const server = opts.secure
-    ? tls.createServer({ key: readFileSync(new URL("../fixtures/tls/localhost.key", import.meta.url)), cert: CERT }, onSocket)
-    : net.createServer(onSocket);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as net.AddressInfo).port;
-  const close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => server.close(r));
-  };
-  cleanups.push(close);
-  return { port, seen, get connections() { return conns; }, sockets, close };
-}
-
-const CERT = readFileSync(new URL("../fixtures/tls/localhost.crt", import.meta.url));
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
+// The raw servers and the per-test clean-up are the transport tests' own (one copy).
 function pool(port: number, o: Partial<ConstructorParameters<typeof OriginPool>[1]> & { scheme?: string } = {}): OriginPool {
   const p = new OriginPool(`${o.scheme ?? "http"}://127.0.0.1:${port}`, { connectTimeoutMs: 2000, ...o });
-  cleanups.push(() => p.destroy());
+  onCleanup(() => p.destroy());
   return p;
 }
 
@@ -273,7 +216,7 @@ describe("upstream client: failures", () => {
     const held: net.Socket[] = [];
     const silent = net.createServer((sock) => void held.push(sock));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    cleanups.push(() => {
+    onCleanup(() => {
       for (const sock of held) sock.destroy();
       return new Promise((r) => silent.close(r));
     });
@@ -379,7 +322,7 @@ describe("upstream client: review findings", () => {
       { id: "o", type: "openai", apiKey: "k", baseUrl: `http://127.0.0.1:${s.port}/v1`, headers: { "x-bad": "a\r\nx-injected: 1" }, extra: {} },
       { connectTimeoutMs: 2000 },
     );
-    cleanups.push(() => provider.close?.());
+    onCleanup(() => provider.close?.());
     const timeouts = { connectMs: 2000, firstTokenMs: 2000, idleMs: 2000, totalMs: 5000 };
     const err = await provider.chat({ model: "m", messages: [{ role: "user", content: "hi" }] } as ChatRequest, { timeouts }).catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
@@ -446,7 +389,7 @@ describe("upstream client: limits, cancellation, TLS, closing", () => {
   it("speaks HTTPS with the server name checked against the certificate, reusing the connection", async () => {
     const s = await rawServer((_, sock) => sock.write(ok('{"tls":true}')), { secure: true });
     const p = new OriginPool(`https://localhost:${s.port}`, { connectTimeoutMs: 2000, tls: { ca: CERT } });
-    cleanups.push(() => p.destroy());
+    onCleanup(() => p.destroy());
     expect((await send(p)).body).toBe('{"tls":true}');
     expect((await send(p)).body).toBe('{"tls":true}');
     expect(s.connections).toBe(1);

@@ -4,7 +4,8 @@
  * writes resets to the reset log and sends threshold alerts (one webhook POST per threshold per
  * period).
  */
-import { sql, type Kysely } from "kysely";
+import { sql } from "../store/kysely.js";
+import type { Kysely } from "kysely";
 import { request } from "undici";
 import { microsToUsd } from "../catalog/prices.js";
 import type { InvalidationBus, InvalidationEvent } from "../policy/invalidation.js";

@@ -7,7 +7,7 @@ import type { Principal } from "../policy/auth.js";
 import { docsRoutes } from "./routes/docs.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
 import { modelRoutes } from "./routes/models.js";
-import { createManagementApp } from "../management/index.js";
+import { MANAGEMENT_DOCUMENT, MANAGEMENT_PATHS } from "../management/paths.js";
 import type { Metrics } from "../observability/metrics.js";
 
 export interface AppOptions {
@@ -18,7 +18,8 @@ export interface AppOptions {
 
 type Env = { Bindings: HttpBindings; Variables: { principal: Principal } };
 
-export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
+/** The app, and `preload()`: loads what it loads lazily (call it once the gateway is listening). */
+export function createApp(rt: Runtime, opts: AppOptions): { app: Hono<Env>; preload: () => void } {
   const app = new Hono<Env>();
 
   // Inference routes are served before hono (routes/inference-endpoints.ts); these only see other methods.
@@ -38,7 +39,12 @@ export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
   app.use("/v1/models", requireKey(rt));
   app.use("/v1/models/*", requireKey(rt));
   app.route("/", modelRoutes(rt));
-  app.route("/", createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets }));
+  const management = lazyManagement(rt);
+  for (const path of MANAGEMENT_PATHS) {
+    app.all(path, management);
+    app.all(`${path}/*`, management);
+  }
+  app.all(MANAGEMENT_DOCUMENT, management);
 
   app.notFound((c) => {
     const err = new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`);
@@ -49,7 +55,21 @@ export function createApp(rt: Runtime, opts: AppOptions): Hono<Env> {
     if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", path: c.req.path, error: String((e as Error)?.stack ?? e) }));
     return c.json(openAIEnvelope(err), err.status as 400);
   });
-  return app;
+  return { app, preload: management.preload };
+}
+
+/**
+ * The management API, loaded on its first request (or just after start-up, see `preload`): its
+ * zod-openapi schemas and routes are a fifth of the gateway's load time, and inference never needs them.
+ */
+function lazyManagement(rt: Runtime): MiddlewareHandler<Env> & { preload: () => void } {
+  let app: Promise<{ fetch: (req: Request, env: Env["Bindings"]) => Response | Promise<Response> }> | undefined;
+  const load = () =>
+    (app ??= import("../management/index.js").then((m) =>
+      m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets }),
+    ));
+  const handler = async (c: Parameters<MiddlewareHandler<Env>>[0]) => (await load()).fetch(c.req.raw, c.env);
+  return Object.assign(handler, { preload: () => void load() });
 }
 
 function requireKey(rt: Runtime): MiddlewareHandler<Env> {

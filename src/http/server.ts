@@ -147,7 +147,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   let inFlight = 0;
   const served = () => void inFlight--;
   const drainMs = opts.drainMs ?? 10_000;
-  const app = createApp(runtime, { readiness: { database: () => store.health() }, isDraining: () => draining, metrics: createMetrics(usage) });
+  const { app, preload } = createApp(runtime, { readiness: { database: () => store.health() }, isDraining: () => draining, metrics: createMetrics(usage) });
   const server = bound.server;
   // Inference requests go to their handler (read off the socket by the gateway itself on the
   // `fast` engine); the rest to hono, on Node's server.
@@ -163,6 +163,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     keepAliveTimeoutMs: KEEP_ALIVE_MS,
   });
   bound.serve(fast.listener);
+  setImmediate(preload);
 
   let closing: Promise<void> | null = null;
   const close = () =>

@@ -18,11 +18,11 @@ import { logRoutes } from "./routes/logs.js";
 import { pricingRoutes } from "./routes/pricing.js";
 import { usageRoutes } from "./routes/usage.js";
 import { teamRoutes, userRoutes } from "./routes/users.js";
+import { MANAGEMENT_PATHS } from "./paths.js";
 
 export type { ManagementDeps, ManagementEnv } from "./context.js";
 
-/** Path prefixes the management app answers (and its middleware runs on): these and below them. */
-export const MANAGEMENT_PATHS = ["/v1/keys", "/v1/users", "/v1/teams", "/v1/audit", "/v1/budgets", "/v1/pricing", "/v1/usage", "/v1/logs"] as const;
+export { MANAGEMENT_PATHS } from "./paths.js";
 
 const API_VERSION = "0.1.0";
 

@@ -5,7 +5,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "./kysely.js";
 import pg from "pg";
 import { postgresBinaries, reachableBinaries } from "./embedded/binaries.js";
 import { DATABASE, ensureCluster, readPassword, SUPERUSER } from "./embedded/cluster.js";

@@ -3,7 +3,8 @@
  * migration runs in its own transaction, under a PostgreSQL advisory lock held by one
  * connection, so instances that migrate at the same time apply every migration exactly once.
  */
-import { sql, type Kysely } from "kysely";
+import { sql } from "./kysely.js";
+import type { Kysely } from "kysely";
 import type { Store } from "./db.js";
 import { MIGRATIONS, type Migration } from "./migrations/index.js";
 import type { Database } from "./schema.js";

@@ -3,7 +3,8 @@
  * one write path — an idempotent multi-row INSERT ... ON CONFLICT (request_id, attempt) DO NOTHING.
  * There is deliberately no update or delete: the ledger is append-only.
  */
-import { sql, type Kysely } from "kysely";
+import { sql } from "../store/kysely.js";
+import type { Kysely } from "kysely";
 import type { Database, NewUsageRow, UsageRow } from "../store/schema.js";
 import type { UsageRecord } from "./types.js";
 

@@ -19,7 +19,7 @@ import { rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Store } from "../db.js";
 import { migrate } from "../migrate.js";
 import { MIGRATIONS } from "../migrations/index.js";

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Migration } from "./types.js";
 
 /** The usage ledger: one append-only row per upstream attempt, unique on (request_id, attempt). */

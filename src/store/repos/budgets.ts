@@ -3,7 +3,8 @@
  * (`budget_assignments`, one per subject). Money is integer micro-USD (bigint, read back as a
  * string by node-postgres).
  */
-import { sql, type Kysely, type Selectable } from "kysely";
+import { sql } from "../kysely.js";
+import type { Kysely, Selectable } from "kysely";
 import type { BudgetAssignmentsTable, BudgetsTable, Database } from "../schema.js";
 import { afterCursor, cursorTs, json, toPage, type Page, type PageRequest } from "./page.js";
 

@@ -1,5 +1,6 @@
 /** Virtual keys (`api_keys`): the row holds the key's sha256 and display prefix, never the key. */
-import { sql, type Kysely, type RawBuilder, type Selectable } from "kysely";
+import { sql } from "../kysely.js";
+import type { Kysely, RawBuilder, Selectable } from "kysely";
 import type { ApiKeysTable, Database } from "../schema.js";
 import { afterCursor, cursorTs, json, toPage, type Page, type PageRequest } from "./page.js";
 

@@ -4,7 +4,8 @@
  * to clients (base64url of JSON) and carries the timestamp at full microsecond precision, so
  * rows created within the same millisecond are never skipped or repeated.
  */
-import { sql, type RawBuilder } from "kysely";
+import { sql } from "../kysely.js";
+import type { RawBuilder } from "kysely";
 
 export interface Cursor {
   /** The row's timestamp, UTC, microseconds: `2024-05-01T12:00:00.123456Z`. */

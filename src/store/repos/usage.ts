@@ -4,7 +4,8 @@
  * its highest attempt) with keyset pagination. Counts and sums of int8 come back from
  * node-postgres as strings; they are converted here, checked to be safe integers.
  */
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import { sql } from "../kysely.js";
+import type { Kysely, RawBuilder } from "kysely";
 import type { Database, UsageRow } from "../schema.js";
 import { afterCursor, cursorTs, toPage, type Page, type PageRequest } from "./page.js";
 

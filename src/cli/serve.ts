@@ -1,5 +1,5 @@
 import { setFlagsFromString } from "node:v8";
-import { startGateway, type RunningGateway } from "../http/server.js";
+import { startGateway, type RunningGateway } from "../gateway/index.js";
 import { loadConfigOrExit } from "./load.js";
 
 /**

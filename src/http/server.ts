@@ -1,157 +1,34 @@
 /**
- * Starting and stopping a gateway: master key, store and migrations, usage writer, providers,
- * the HTTP server, and a bounded graceful drain on shutdown.
+ * The HTTP service of a running gateway: inference requests go to their handler (read off the
+ * socket by the gateway itself on the `fast` engine), everything else to the hono app; and a
+ * bounded drain on shutdown.
  */
 import type { Server } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { inferenceEndpoint } from "./routes/inference-endpoints.js";
 import { serveInference } from "./routes/inference.js";
 import { attachHttpEdge } from "../net/server/edge.js";
-import type { SwitchboardConfig } from "../config/types.js";
-import { notInEffectWarning } from "../config/not-in-effect.js";
-import { Authenticator } from "../policy/auth.js";
-import { UserCache } from "../policy/user-cache.js";
-import { LocalInvalidationBus } from "../policy/invalidation.js";
-import { KeyCache } from "../policy/key-cache.js";
-import { resolveMasterKey } from "../policy/master-key.js";
 import type { Runtime } from "../pipeline/context.js";
-import { providerDefinition } from "../providers/registry.js";
-import type { Provider } from "../providers/types.js";
-import { ModelResolver } from "../routing/resolve.js";
-import { openStore, type Store } from "../store/db.js";
-import { databaseStartError } from "../store/connect-errors.js";
-import { acquireDataDirLock } from "../store/data-dir-lock.js";
-import { bindServer } from "./listen.js";
-import { StartupScope } from "./startup.js";
-import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
-import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
-import { PriceResolver } from "../pricing/resolver.js";
-import { BudgetService } from "../budgets/service.js";
-import { createMetrics } from "../observability/metrics.js";
-import { loadApiPrices } from "../pricing/store.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { BoundServer } from "./listen.js";
 import { createApp } from "./app.js";
 
-export interface StartOptions {
-  /** Apply pending migrations on start (default true). */
-  migrate?: boolean;
-  /** Where start-up messages go (default stderr). */
-  log?: (line: string) => void;
-  /** Longest time to wait for in-flight requests on close (default 10 s). */
-  drainMs?: number;
-  /** Cancels the start: what was started is undone and `startGateway` rejects with `StartCancelled`. */
-  signal?: AbortSignal;
-}
-
-export interface RunningGateway {
-  url: string;
-  port: number;
-  masterKey: string;
-  store: Store;
-  usage: UsageLedger;
-  runtime: Runtime;
+export interface HttpService {
   server: Server;
   /** Inference requests being served now (streams included). */
   inFlight(): number;
-  /** How long close() waits for in-flight requests before cutting them. */
-  drainMs: number;
-  /** Stops accepting, waits (bounded) for in-flight requests and streams, flushes usage, closes the store. */
-  close(): Promise<void>;
+  /** Stops accepting, waits up to `ms` for in-flight requests and streams, then cuts what is left. */
+  drain(ms: number): Promise<void>;
 }
 
-/**
- * Starts a gateway. In order: the data directory's lock, the listening socket (a taken port ends
- * the start before anything is written), the master key, the store, and the rest. A failed or
- * cancelled start undoes what it started; its error is one line (a `StartupError` where known).
- */
-export async function startGateway(config: SwitchboardConfig, opts: StartOptions = {}): Promise<RunningGateway> {
-  const scope = new StartupScope(opts.signal);
-  try {
-    return await startInScope(config, opts, scope);
-  } catch (e) {
-    await scope.unwind();
-    throw e;
-  }
-}
-
-async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope: StartupScope): Promise<RunningGateway> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + "\n"));
-  const notInEffect = notInEffectWarning(config.notInEffect);
-  if (notInEffect !== undefined) log(notInEffect);
-  // The data directory holds the embedded store, the usage spool and the master key: one gateway at a time.
-  const lock = await scope.step(acquireDataDirLock(config.dataDir), (l) => l.release());
-  scope.defer(() => lock.release());
-  const bound = await scope.step(bindServer(config.server), (b) => b.close());
-  scope.defer(() => bound.close());
-  const master = resolveMasterKey(config.masterKey, config.dataDir);
-  if (master.generated) {
-    log(`Generated a master key (saved to ${master.path}, mode 0600). It is shown only this once:\n\n    ${master.key}\n`);
-  }
-
-  const store = await scope.step(openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onError: (e) => log(`database: ${e.message}`), onNotice: log }), (s) => s.close());
-  scope.defer(() => store.close());
-  try {
-    await scope.step(assertSchemaNotNewer(store));
-    if (opts.migrate !== false) await scope.step(migrate(store));
-  } catch (e) {
-    throw config.databaseUrl ? databaseStartError(e, config.databaseUrl) : e; // the store is closed by the unwind, bounded
-  }
-  const usage = await scope.step(openUsageLedger({
-    db: store.db,
-    dataDir: config.dataDir,
-    batchSize: config.usage.batchSize,
-    flushIntervalMs: config.usage.flushIntervalMs,
-    maxQueue: config.usage.maxQueue,
-    fsync: config.usage.fsync,
-    onError: (err, info) => log(`usage ledger: ${usageProblem(info)}: ${(err as Error).message}`),
-  }), (u) => u.close());
-  scope.defer(() => usage.close());
-
-  const providers = new Map<string, Provider>();
-  scope.defer(() => Promise.all([...providers.values()].map((p) => p.close?.())));
-  for (const [id, settings] of Object.entries(config.providers)) {
-    const def = providerDefinition(settings.type);
-    if (!def) throw new Error(`provider '${id}': unknown type '${settings.type}'`);
-    providers.set(id, def.create(settings, { connectTimeoutMs: config.routing.timeouts.connectMs, upstream: config.upstream }));
-  }
-
-  const bus = new LocalInvalidationBus();
-  const keys = new KeyCache(store.db, bus);
-  scope.defer(() => keys.close());
-  await scope.step(keys.preload());
-  const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
-  pricing.setApiPrices(await scope.step(loadApiPrices(store.db)));
-  bus.subscribe((e) => {
-    if (e.kind === "prices") loadApiPrices(store.db).then((rows) => pricing.setApiPrices(rows), (err) => log(`pricing: reload failed: ${(err as Error).message}`));
-  });
-  // Budget spend is summed from the ledger: first write what a previous run left in the spool.
-  await scope.step(usage.flush().catch((e) => log(`usage ledger: replay before start failed: ${(e as Error).message}`)));
-  const budgets = new BudgetService(store.db, bus, log);
-  scope.defer(() => {
-    budgets.close();
-    return budgets.idle();
-  });
-  await scope.step(budgets.load());
-  const runtime: Runtime = {
-    config,
-    providers,
-    resolver: new ModelResolver(config.models, (id) => providers.has(id)),
-    auth: new Authenticator(master.key, keys, new UserCache(store.db, bus)),
-    usage,
-    bus,
-    store,
-    pricing,
-    budgets,
-  };
-
+export function serveHttp(runtime: Runtime, bound: BoundServer, opts: { metrics: Metrics }): HttpService {
+  const { config, store } = runtime;
   let draining = false;
   let inFlight = 0;
   const served = () => void inFlight--;
-  const drainMs = opts.drainMs ?? 10_000;
-  const { app, preload } = createApp(runtime, { readiness: { database: () => store.health() }, isDraining: () => draining, metrics: createMetrics(usage) });
+  const { app, preload } = createApp(runtime, { readiness: { database: () => store.health() }, isDraining: () => draining, metrics: opts.metrics });
   const server = bound.server;
-  // Inference requests go to their handler (read off the socket by the gateway itself on the
-  // `fast` engine); the rest to hono, on Node's server.
-  const fast = attachHttpEdge(server, {
+  const edge = attachHttpEdge(server, {
     engine: config.server.httpEngine,
     route: inferenceEndpoint,
     handle: (endpoint, req, reply) => {
@@ -162,37 +39,21 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     maxBodyBytes: config.server.maxBodyBytes,
     keepAliveTimeoutMs: KEEP_ALIVE_MS,
   });
-  bound.serve(fast.listener);
+  bound.serve(edge.listener);
   setImmediate(preload);
 
-  let closing: Promise<void> | null = null;
-  const close = () =>
-    (closing ??= (async () => {
-      draining = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      fast.drain();
-      const drained = await Promise.race([stopped.then(() => true), sleep(drainMs).then(() => false)]);
-      if (!drained) {
-        server.closeAllConnections();
-        fast.closeAll();
-      }
-      await usage.close();
-      keys.close();
-      budgets.close();
-      await budgets.idle();
-      await Promise.all([...providers.values()].map((p) => p.close?.()));
-      await store.close();
-      await lock.release();
-    })());
-
-  return { url: bound.url, port: bound.port, masterKey: master.key, store, usage, runtime, server, inFlight: () => inFlight, drainMs, close };
-}
-
-function usageProblem(info: { rows: number; permanent: boolean; where: "database" | "spool" | "replay" }): string {
-  if (info.where === "database") return `write of ${info.rows} rows failed${info.permanent ? " permanently (dropped)" : ", will retry"}`;
-  if (info.where === "spool") return info.permanent ? "spool write failed, row dropped" : "spool write failed, row kept in memory only";
-  return "spool replay failed";
+  const drain = async (ms: number) => {
+    draining = true;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    edge.drain();
+    const drained = await Promise.race([stopped.then(() => true), sleep(ms).then(() => false)]);
+    if (!drained) {
+      server.closeAllConnections();
+      edge.closeAll();
+    }
+  };
+  return { server, inFlight: () => inFlight, drain };
 }
 
 /** How long an idle keep-alive connection stays open (a little past common clients' 60 s). */

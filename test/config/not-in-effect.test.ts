@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, inject, it, vi } from "vitest";
 import { configCheckCommand } from "../../src/cli/config-check.js";
 import { loadConfig, notInEffectWarning, parseConfig } from "../../src/config/index.js";
-import { startGateway } from "../../src/http/server.js";
+import { startGateway } from "../../src/gateway/index.js";
 import { knownProviderTypes } from "../../src/providers/registry.js";
 import { lines, tempDir, writeTemp } from "./tmp.js";
 

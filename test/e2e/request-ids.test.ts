@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { parseConfig } from "../../src/config/index.js";
-import { startGateway, type RunningGateway } from "../../src/http/server.js";
+import { startGateway, type RunningGateway } from "../../src/gateway/index.js";
 import { knownProviderTypes } from "../../src/providers/registry.js";
 import { listUsageByRequest } from "../../src/usage/query.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { inject } from "vitest";
 import { parseConfig } from "../../src/config/index.js";
-import { startGateway, type RunningGateway } from "../../src/http/server.js";
+import { startGateway, type RunningGateway } from "../../src/gateway/index.js";
 import { knownProviderTypes } from "../../src/providers/registry.js";
 
 export const TEST_MASTER_KEY = "sb-master-test-0123456789abcdefghij";

@@ -56,8 +56,12 @@ export const MODEL_CATALOG = {
   perplexity: PERPLEXITY_MODELS,
   cerebras: CEREBRAS_MODELS,
   deepinfra: DEEPINFRA_MODELS,
-  /** The offline mock provider is free. */
-  mock: [chat("mock-1", 128_000, 4_096), embed("mock-embedding-1", 8_192)],
+  /**
+   * The offline mock provider is priced like a small hosted model (gpt-4o-mini and
+   * text-embedding-3-small), so budgets, receipts and spend behave in demos and tests as they
+   * will with a real provider. Its other model names (`mock:slow-200`, …) have no price.
+   */
+  mock: [chat("mock-1", 128_000, 4_096, { input: 0.15, output: 0.6 }), embed("mock-embedding-1", 8_192, 0.02)],
 } as const satisfies Record<string, readonly CatalogModel[]>;
 
 export type CatalogProviderType = keyof typeof MODEL_CATALOG;

@@ -5,8 +5,8 @@ import { priceOf } from "../../src/catalog/prices.js";
 import { decimalOf } from "../../src/catalog/decimal.js";
 import { PROVIDER_REGISTRY } from "../../src/providers/registry.js";
 
-/** Provider types listed without prices on purpose: the free mock, and DeepInfra (no verified price). */
-const UNPRICED_TYPES = new Set(["mock", "deepinfra"]);
+/** Provider types listed without prices on purpose: DeepInfra (no verified price). */
+const UNPRICED_TYPES = new Set(["deepinfra"]);
 const entries = Object.entries(MODEL_CATALOG) as Array<[string, readonly CatalogModel[]]>;
 /** Vertex shares Gemini's list; count it once. */
 const distinct = entries.filter(([type]) => type !== "vertex");
@@ -126,6 +126,11 @@ describe("price lookup", () => {
     expect(priceOf("bedrock", "amazon.titan-embed-text-v2:0")).toEqual({ input: 0.02, output: 0 });
   });
 
+  it("prices the mock provider's models like a small hosted model, so demos spend money", () => {
+    expect(priceOf("mock", "mock-1")).toEqual({ input: 0.15, output: 0.6 });
+    expect(priceOf("mock", "mock-embedding-1")).toEqual({ input: 0.02, output: 0 });
+  });
+
   it("resolves Gemini resource names and version suffixes, on Gemini and Vertex alike", () => {
     expect(priceOf("gemini", "models/gemini-2.5-pro")).toBe(priceOf("gemini", "gemini-2.5-pro"));
     expect(priceOf("gemini", "gemini-2.0-flash-001")).toBe(priceOf("gemini", "gemini-2.0-flash"));
@@ -136,7 +141,7 @@ describe("price lookup", () => {
     expect(priceOf("openai", "gpt-nosuch")).toBeUndefined();
     expect(priceOf("groq", "gpt-4o")).toBeUndefined();
     expect(priceOf("nosuch", "gpt-4o")).toBeUndefined();
-    expect(priceOf("mock", "mock-1")).toBeUndefined();
+    expect(priceOf("mock", "slow-200")).toBeUndefined();
     // Mistral's dated ids were priced unlike today's -latest models: no fallback onto them.
     expect(priceOf("mistral", "mistral-large-2411")).toBeUndefined();
   });

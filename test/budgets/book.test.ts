@@ -23,8 +23,8 @@ describe("durations", () => {
     expect(parseDuration("30m")).toEqual({ seconds: 1800, months: null });
     expect(parseDuration("1mo")).toEqual({ seconds: null, months: 1 });
     expect(parseDuration("1y")).toEqual({ seconds: null, months: 12 });
-    expect(() => parseDuration("0d")).toThrow();
-    expect(() => parseDuration("soon")).toThrow(/budget_duration/);
+    expect(() => parseDuration("0d")).toThrow("budget_duration '0d' is not a duration like 30m, 12h, 1d, 7d, 1mo or 1y");
+    expect(() => parseDuration("soon")).toThrow("budget_duration 'soon' is not a duration like 30m, 12h, 1d, 7d, 1mo or 1y");
     expect(formatDuration({ seconds: 604800, months: null })).toBe("1w");
     expect(formatDuration({ seconds: null, months: 12 })).toBe("1y");
     expect(formatDuration({ seconds: null, months: null })).toBeNull();

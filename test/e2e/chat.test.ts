@@ -1,5 +1,6 @@
 /** Chat completions end to end: the official OpenAI SDK → gateway → fake OpenAI upstream. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { APIError } from "openai";
 import { startFakeOpenAI, NON_ASCII_TEXT, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { listUsageByRequest } from "../../src/usage/query.js";
@@ -31,13 +32,18 @@ async function ledger(requestId: string) {
 describe("non-stream", () => {
   it("returns the upstream completion, with the gateway's headers, and records usage", async () => {
     fake.enqueue({ text: "Hello from upstream", usage: { prompt_tokens: 11, completion_tokens: 4 } });
+    const before = performance.now();
     const { data, response } = await gw.client.chat.completions.create({ model: "up:gpt-4o-mini", messages }).withResponse();
+    const wallMs = performance.now() - before;
     expect(data.choices[0]!.message.content).toBe("Hello from upstream");
     expect(data.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 });
     expect(response.headers.get("x-switchboard-provider")).toBe("up");
     expect(response.headers.get("x-switchboard-model")).toBe("gpt-4o-mini");
     expect(response.headers.get("x-switchboard-attempts")).toBe("1");
-    expect(Number(response.headers.get("x-switchboard-overhead-ms"))).toBeGreaterThanOrEqual(0);
+    // Milliseconds with three decimals, never more than the whole exchange took as the client saw it.
+    const overhead = response.headers.get("x-switchboard-overhead-ms");
+    expect(overhead).toMatch(/^\d+\.\d{3}$/);
+    expect(Number(overhead)).toBeLessThanOrEqual(wallMs);
     const requestId = response.headers.get("x-request-id")!;
     expect(requestId).toMatch(/^req_/);
 
@@ -189,9 +195,12 @@ describe("stream", () => {
 
     fake.enqueue({ text: "a b c d e f", chunks: 6, cutAfterChunks: 3 });
     const stream = await gw.client.chat.completions.create({ model: "up:gpt-4o", messages, stream: true });
-    await expect(async () => {
+    const consumed = (async () => {
       for await (const _ of stream) void _;
-    }).rejects.toThrow();
+    })();
+    // The SDK raises the stream's error event as an APIError carrying the gateway's error object.
+    await expect(consumed).rejects.toBeInstanceOf(APIError);
+    await expect(consumed).rejects.toMatchObject({ status: undefined, code: "upstream_error", type: "api_error" });
   });
 
   it("aborts the upstream request when the client disconnects mid-stream", async () => {

@@ -186,11 +186,10 @@ describe.each<HttpEngine>(["fast", "node"])("the %s HTTP engine", (engine) => {
     const s = await serve();
     const r = await exchange(s, [bytes(post("/stream", "", "connection: close\r\n"))]);
     expect(r.statuses).toEqual([200]);
-    const [head, body] = r.raw.split("\r\n\r\n", 2) as [string, string];
+    const head = r.raw.split("\r\n\r\n", 1)[0]!;
     expect(head.toLowerCase()).toContain("transfer-encoding: chunked");
     expect(head.toLowerCase()).toContain("content-type: text/event-stream");
     expect(r.raw.slice(head.length + 4)).toBe("9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n");
-    expect(body).toBeDefined();
   });
 });
 

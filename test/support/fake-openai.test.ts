@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import OpenAI from "openai";
+import OpenAI, { APIUserAbortError } from "openai";
 import { request } from "undici";
 import { NON_ASCII_TEXT, startFakeOpenAI, type FakeOpenAI } from "./fake-openai.js";
 
@@ -113,7 +113,7 @@ describe("fake OpenAI upstream", () => {
     const p = client.chat.completions.create({ model: "x", messages }, { signal: ac.signal });
     await new Promise((r) => setTimeout(r, 50));
     ac.abort();
-    await expect(p).rejects.toThrow();
+    await expect(p).rejects.toBeInstanceOf(APIUserAbortError);
     up.enqueue({ chunkDelayMs: 200 });
     const s = await client.chat.completions.create({ model: "x", messages, stream: true });
     for await (const _ of s) break; // closes the stream after the first chunk
@@ -125,9 +125,10 @@ describe("fake OpenAI upstream", () => {
     up.enqueue({ cutAfterChunks: 2 });
     const s = await client.chat.completions.create({ model: "x", messages, stream: true });
     const got: string[] = [];
+    // The body ends before its terminating chunk: fetch reports the cut as "terminated".
     await expect(async () => {
       for await (const c of s) got.push(c.choices[0]?.delta.content ?? "");
-    }).rejects.toThrow();
+    }).rejects.toMatchObject({ name: "TypeError", message: "terminated" });
     expect(got).toHaveLength(2);
     expect(up.calls[0].aborted).toBe(false);
   });

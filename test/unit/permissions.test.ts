@@ -37,10 +37,10 @@ describe("IP allow lists", () => {
   ])("%s → %s", (ip, ok) => expect(list.allows(ip as string | undefined)).toBe(ok));
   it("validates CIDR entries", () => {
     expect(checkCidrs(["10.0.0.0/8", "::/0", "1.2.3.4"])).toBeNull();
-    expect(checkCidrs(["10.0.0.0/33"])).toMatch(/10\.0\.0\.0\/33/);
-    expect(checkCidrs(["2001:db8::/129"])).not.toBeNull();
-    expect(checkCidrs(["300.1.1.1"])).not.toBeNull();
-    expect(checkCidrs(["10.0.0.0/x"])).not.toBeNull();
+    for (const bad of ["10.0.0.0/33", "2001:db8::/129", "300.1.1.1", "10.0.0.0/x"]) {
+      // The first bad entry is named, even after good ones.
+      expect(checkCidrs(["10.0.0.0/8", bad])).toBe(`'${bad}' is not an IPv4 or IPv6 address or CIDR range`);
+    }
   });
 });
 

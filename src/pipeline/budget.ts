@@ -1,7 +1,7 @@
 /**
  * The budget stage: before any upstream call, reserve the request's maximum possible cost on
- * every budget assignment that applies (key, user, team); the HTTP edge settles the reservation
- * to the actual cost on every exit path (success, error, disconnect, timeout).
+ * every budget assignment that applies (key, user, team); `runInference` (run.ts) settles the
+ * reservation to the actual cost on every exit path (success, error, disconnect, timeout).
  *
  * Maximum cost: prompt tokens × input price + output tokens × output price, for the most
  * expensive deployment the request may reach.
@@ -187,6 +187,11 @@ export function reserveSpentAttempt(rt: Runtime, ctx: RequestContext, micros: nu
   if (!r || r.settled || micros <= 0 || !ctx.budgets) return;
   const more = rt.budgets.book.reserve(ctx.budgets, micros);
   for (let i = 0; i < r.entries.length; i++) r.entries[i]!.micros += more.entries[i]!.micros;
+}
+
+/** Least money left across the request's budgets (after reservations), or null when none applies. */
+export function budgetRemaining(rt: Runtime, ctx: RequestContext): number | null {
+  return ctx.budgets ? rt.budgets.book.remaining(ctx.budgets) : null;
 }
 
 /** Books the actual cost; idempotent, so every exit path may call it. */

@@ -6,14 +6,13 @@
 import { Cancellation } from "../../core/cancel.js";
 import { GatewayError, toGatewayError } from "../../core/errors.js";
 import { acceptableRequestId, newRequestId } from "../../core/ids.js";
-import { parseChatRequest, runChat, type ChunkSink } from "../../pipeline/chat.js";
+import type { ChunkSink } from "../../pipeline/chat.js";
 import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/context.js";
-import { parseEmbeddingsRequest, runEmbeddings } from "../../pipeline/embeddings.js";
-import { extensionWarnings } from "../../pipeline/extensions.js";
+import { runInference } from "../../pipeline/run.js";
 import { parseJsonObject } from "../../net/body.js";
 import type { Inbound, Reply } from "../../net/reply.js";
 import { microsToUsd } from "../../catalog/prices.js";
-import { settleBudget } from "../../pipeline/budget.js";
+import { budgetRemaining } from "../../pipeline/budget.js";
 import { requestedTotalTimeout } from "../../pipeline/attempts.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
 import { RAW_JSON } from "../../wire/raw.js";
@@ -61,26 +60,14 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
     ctx.principal = await rt.auth.authenticate(req.headers, req.remoteAddress);
     ctx.totalTimeoutMs = requestedTotalTimeout(req.headers);
     const raw = parseJsonObject(await req.body(rt.config.server.maxBodyBytes));
-    ctx.warnings.push(...extensionWarnings(raw, req.headers));
-    // The master key may act for a user: refused like that user's own keys would be.
-    if (ctx.principal.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
-    if (endpoint === "embeddings") {
-      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
-      settleBudget(rt, ctx);
-      const h = finalHeaders(ctx, rt);
-      h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
-      sendJson(res, 200, body, h);
-      return;
-    }
-    const result = await runChat(rt, ctx, parseChatRequest(raw));
-    if (result.kind === "json") {
-      settleBudget(rt, ctx);
-      const h = finalHeaders(ctx, rt);
-      h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
-      sendJson(res, 200, result.body, h);
-      return;
-    }
-    await writeStream(res, ctx, result.relay, finalHeaders(ctx, rt));
+    await runInference(rt, ctx, raw, {
+      json: (body) => {
+        const h = finalHeaders(ctx, rt);
+        h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
+        sendJson(res, 200, body, h);
+      },
+      stream: (relay) => writeStream(res, ctx, relay, finalHeaders(ctx, rt)),
+    });
   } catch (e) {
     const err = toGatewayError(e);
     if (err.code === "client_disconnected") {
@@ -89,17 +76,13 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
     }
     if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", request_id: requestId, error: String((err.cause as Error)?.stack ?? err.cause) }));
     sendError(res, err, finalHeaders(ctx, rt));
-  } finally {
-    settleBudget(rt, ctx);
   }
 }
 
 function finalHeaders(ctx: RequestContext, rt: Runtime): HeaderBag {
   const h = ctx.responseHeaders;
-  if (ctx.budgets) {
-    const left = rt.budgets.book.remaining(ctx.budgets);
-    if (left !== null) h["x-switchboard-budget-remaining-usd"] = microsToUsd(left);
-  }
+  const left = budgetRemaining(rt, ctx);
+  if (left !== null) h["x-switchboard-budget-remaining-usd"] = microsToUsd(left);
   if (ctx.provider) h["x-switchboard-provider"] = ctx.provider;
   if (ctx.model) h["x-switchboard-model"] = ctx.model;
   h["x-switchboard-attempts"] = String(ctx.attempts);

@@ -1,0 +1,41 @@
+/**
+ * One inference request through the pipeline, from its parsed JSON body to the answer: the
+ * master key acting for a user, the request's own checks, the budget reservation (inside
+ * `runChat` / `runEmbeddings`), the attempts, the accounting, and the settlement of the
+ * reservation on every exit path (answered, failed, cut, disconnected).
+ */
+import { parseChatRequest, runChat, type ChunkSink } from "./chat.js";
+import type { RequestContext, Runtime } from "./context.js";
+import { parseEmbeddingsRequest, runEmbeddings } from "./embeddings.js";
+import { extensionWarnings } from "./extensions.js";
+import { settleBudget } from "./budget.js";
+
+/** How the pipeline answers; the HTTP layer writes it. The budget is settled before `json` is called. */
+export interface Answer {
+  json(body: object): void;
+  /** Writes the chunks `relay` sends until it resolves (or rejects, after the first byte). */
+  stream(relay: (send: ChunkSink) => Promise<void>): Promise<void>;
+}
+
+export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record<string, unknown>, answer: Answer): Promise<void> {
+  try {
+    ctx.warnings.push(...extensionWarnings(raw, ctx.headers));
+    // The master key may act for a user: refused like that user's own keys would be.
+    if (ctx.principal?.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
+    if (ctx.endpoint === "embeddings") {
+      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
+      settleBudget(rt, ctx);
+      answer.json(body);
+      return;
+    }
+    const result = await runChat(rt, ctx, parseChatRequest(raw));
+    if (result.kind === "json") {
+      settleBudget(rt, ctx);
+      answer.json(result.body);
+      return;
+    }
+    await answer.stream(result.relay);
+  } finally {
+    settleBudget(rt, ctx);
+  }
+}

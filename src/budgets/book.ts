@@ -9,9 +9,10 @@
  */
 import { GatewayError } from "../core/errors.js";
 import { microsToUsd } from "../catalog/prices.js";
+import { BUDGET_SCOPES, type ScopedPrincipal, type SubjectType } from "../store/scopes.js";
 import { currentPeriodStart, periodEnd, type Duration } from "./duration.js";
 
-export type SubjectType = "key" | "user" | "team";
+export type { SubjectType } from "../store/scopes.js";
 
 export interface BudgetPolicy {
   id: string;
@@ -89,18 +90,18 @@ export class BudgetBook {
     return this.bySubject.values();
   }
 
-  /** The assignments that apply to a request: its key's, its user's and its team's. */
-  applicable(p: { keyId: string | null; userId: string | null; teamId: string | null }): Assignment[] {
+  /** The assignments that apply to a request: one per budget scope (its key's, its user's, its team's, …). */
+  applicable(p: ScopedPrincipal): Assignment[] {
     if (this.bySubject.size === 0) return [];
     const out: Assignment[] = [];
-    const add = (t: SubjectType, id: string | null) => {
-      const a = id ? this.bySubject.get(BudgetBook.subject(t, id)) : undefined;
-      if (a) out.push(a);
-    };
-    add("key", p.keyId);
-    add("user", p.userId);
-    add("team", p.teamId);
-    for (const a of out) this.rollover(a);
+    for (const scope of BUDGET_SCOPES) {
+      const id = p[scope.principal];
+      const a = id ? this.bySubject.get(BudgetBook.subject(scope.type, id)) : undefined;
+      if (a) {
+        this.rollover(a);
+        out.push(a);
+      }
+    }
     return out;
   }
 

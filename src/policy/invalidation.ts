@@ -3,12 +3,13 @@
  * every cache on this instance hears it at once. A later transport (Redis pub/sub) carries the
  * same events to other instances.
  */
+import type { SubjectType } from "../store/scopes.js";
 export type InvalidationEvent =
   | { kind: "key"; keyHash: string }
   | { kind: "user"; userId: string }
   | { kind: "team"; teamId: string }
   | { kind: "budget"; budgetId: string }
-  | { kind: "assignment"; subjectType: "key" | "user" | "team"; subjectId: string }
+  | { kind: "assignment"; subjectType: SubjectType; subjectId: string }
   | { kind: "prices" }
   | { kind: "all" };
 

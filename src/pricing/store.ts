@@ -1,10 +1,11 @@
-/** Price overrides set through /v1/pricing, as stored. */
+/** Price overrides set through /v1/pricing, read through their repository and turned into numbers. */
 import type { Kysely } from "kysely";
+import { listPrices } from "../store/repos/prices.js";
 import type { Database } from "../store/schema.js";
 import type { ApiPrice } from "./resolver.js";
 
 export async function loadApiPrices(db: Kysely<Database>): Promise<ApiPrice[]> {
-  const rows = await db.selectFrom("prices").selectAll().execute();
+  const rows = await listPrices(db);
   return rows.map((r) => ({
     model: r.model,
     input: Number(r.input_per_million),

@@ -5,6 +5,7 @@
  * Ledger columns are typed `ColumnType<T, T, never>` so an UPDATE of them does not compile:
  * the usage ledger is append-only.
  */
+import type { SubjectType } from "./scopes.js";
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 /** A column that can be read and inserted but never updated. */
@@ -85,7 +86,7 @@ export interface BudgetsTable {
 export interface BudgetAssignmentsTable {
   id: Generated<string>;
   budget_id: string;
-  subject_type: "key" | "user" | "team";
+  subject_type: SubjectType;
   subject_id: string;
   period_start: ColumnType<Date, Date | undefined, Date>;
   alerts_sent: ColumnType<number[], string | undefined, string>;

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { usdToMicros } from "../../catalog/prices.js";
 import { parseDuration } from "../../budgets/duration.js";
 import { ClientId, Metadata, PageQuery, Timestamp, listOf } from "./common.js";
+import { SUBJECT_TYPES } from "../../store/scopes.js";
 
 /**
  * A decimal USD amount greater than 0, as a JSON number or a string ("12.345678"): at most 6
@@ -76,7 +77,7 @@ export const BudgetPatchSchema = z.strictObject(budgetSettings).partial().openap
 
 export const BudgetAssignmentSchema = z
   .object({
-    subject_type: z.enum(["key", "user", "team"]),
+    subject_type: z.enum(SUBJECT_TYPES),
     subject_id: z.string(),
     period_start: Timestamp,
     reset_at: Timestamp.nullable().openapi({ description: "End of the current period; null when the budget never resets" }),

@@ -10,8 +10,10 @@
  * 3. `<data_dir>/db` is renamed `<data_dir>/db.pglite-migrated`: the backup, which this code never
  *    reads again (delete it when the new store has proved itself).
  *
- * Each row travels as the JSON text PostgreSQL makes of it (`row_to_json`) and is read back with
- * `json_populate_recordset`: bigints, numerics and timestamps keep their exact text.
+ * Which tables, in which order, and how rows are loaded is shared with `switchboard export` and
+ * `import` (../table-copy.ts). Each row travels as the JSON text PostgreSQL makes of it
+ * (`row_to_json`) and is read back with `json_populate_recordset`: bigints, numerics and
+ * timestamps keep their exact text.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -23,6 +25,7 @@ import { sql } from "../kysely.js";
 import type { Store } from "../db.js";
 import { migrate } from "../migrate.js";
 import { MIGRATIONS } from "../migrations/index.js";
+import { firstTableWithRows, insertJsonRows, restoreSequences, SEQUENCES_SQL, TABLES_SQL, type SequenceValue } from "../table-copy.js";
 
 export const PGLITE_DIR = "db";
 export const PGLITE_BACKUP = "db.pglite-migrated";
@@ -37,7 +40,7 @@ export interface PgliteImport {
 interface Header {
   versions: number[];
   tables: string[];
-  sequences: { name: string; value: string | null }[];
+  sequences: SequenceValue[];
 }
 
 const FAILED = "switchboard-pglite-failed: ";
@@ -52,8 +55,8 @@ const ident = (t) => '"' + t.replace(/"/g, '""') + '"';
   await lite.waitReady;
   const hasVersions = (await lite.query("select to_regclass('schema_migrations') is not null as ok")).rows[0].ok;
   const versions = hasVersions ? (await lite.query("select version from schema_migrations order by version")).rows.map((r) => r.version) : [];
-  const tables = (await lite.query("select table_name as t from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'schema_migrations' order by 1")).rows.map((r) => r.t);
-  const sequences = (await lite.query("select sequencename as name, last_value::text as value from pg_sequences where schemaname = 'public'")).rows;
+  const tables = (await lite.query(${JSON.stringify(TABLES_SQL)})).rows.map((r) => r.t);
+  const sequences = (await lite.query(${JSON.stringify(SEQUENCES_SQL)})).rows;
   await out(JSON.stringify({ versions, tables, sequences }) + "\\n");
   await lite.transaction(async (tx) => {
     for (const t of tables) {
@@ -99,23 +102,18 @@ export async function importFromPglite(store: Store, dataDir: string): Promise<P
   const header = JSON.parse(first.value) as Header;
   const rows: Record<string, number> = {};
   try {
-    if (!(await holdsRows(store, header.tables))) {
+    if ((await firstTableWithRows(store.db, header.tables)) === null) {
       await migrate(store, MIGRATIONS.filter((m) => header.versions.includes(m.version)));
       await store.db.transaction().execute(async (trx) => {
         await sql`set local session_replication_role = replica`.execute(trx); // rows in any order despite foreign keys
         for (let next = await lines.next(); !next.done; next = await lines.next()) {
           const tab = next.value.indexOf("\t");
           const table = next.value.slice(0, tab);
-          const { rows: [r] } = await sql<{ n: number }>`
-            with ins as (insert into ${sql.table(table)} select * from json_populate_recordset(null::${sql.table(table)}, ${next.value.slice(tab + 1)}::json) returning 1)
-            select count(*)::int as n from ins`.execute(trx);
-          rows[table] = (rows[table] ?? 0) + r.n;
+          rows[table] = (rows[table] ?? 0) + (await insertJsonRows(trx, table, next.value.slice(tab + 1)));
         }
         const code = await exited;
         if (code !== 0) throw new Error(`reader exited with ${code}`);
-        for (const s of header.sequences) {
-          if (s.value !== null) await sql`select setval(${s.name}::text::regclass, ${s.value}::bigint)`.execute(trx);
-        }
+        await restoreSequences(trx, header.sequences);
       });
     }
   } catch (err) {
@@ -126,15 +124,4 @@ export async function importFromPglite(store: Store, dataDir: string): Promise<P
   const backup = join(dataDir, existsSync(join(dataDir, PGLITE_BACKUP)) ? `${PGLITE_BACKUP}-${Date.now()}` : PGLITE_BACKUP);
   await rename(source, backup);
   return { rows, backup };
-}
-
-/** Whether any of `tables` exists in `store` and holds a row (an earlier start copied them). */
-async function holdsRows(store: Store, tables: string[]): Promise<boolean> {
-  for (const t of tables) {
-    const { rows } = await sql<{ t: string | null }>`select to_regclass(${t})::text as t`.execute(store.db);
-    if (rows[0]?.t == null) continue;
-    const { rows: any } = await sql<{ x: number }>`select 1 as x from ${sql.table(t)} limit 1`.execute(store.db);
-    if (any.length > 0) return true;
-  }
-  return false;
 }

@@ -6,11 +6,12 @@
 import { sql } from "../kysely.js";
 import type { Kysely, Selectable } from "kysely";
 import type { BudgetAssignmentsTable, BudgetsTable, Database } from "../schema.js";
+import { budgetScope, type SubjectType } from "../scopes.js";
 import { afterCursor, cursorTs, json, toPage, type Page, type PageRequest } from "./page.js";
 
 export type BudgetRow = Selectable<BudgetsTable>;
 export type AssignmentRow = Selectable<BudgetAssignmentsTable>;
-export type SubjectType = AssignmentRow["subject_type"];
+export type { SubjectType } from "../scopes.js";
 
 /** What the API may set on a budget. */
 export interface BudgetSettings {
@@ -69,6 +70,16 @@ export async function listBudgets(db: Kysely<Database>, page: PageRequest): Prom
   return toPage(rows, page.limit, (r) => r.budget_id, ({ cursor_ts: _, ...row }) => row);
 }
 
+/** Every budget. */
+export async function allBudgets(db: Kysely<Database>): Promise<BudgetRow[]> {
+  return db.selectFrom("budgets").selectAll().execute();
+}
+
+/** Every assignment. */
+export async function allAssignments(db: Kysely<Database>): Promise<AssignmentRow[]> {
+  return db.selectFrom("budget_assignments").selectAll().execute();
+}
+
 /** Every assignment of the given budgets, oldest first. */
 export async function assignmentsOf(db: Kysely<Database>, budgetIds: readonly string[]): Promise<AssignmentRow[]> {
   if (budgetIds.length === 0) return [];
@@ -117,15 +128,33 @@ export async function detachBudget(db: Kysely<Database>, budgetId: string, now: 
   return { keys, users: users.map((u) => u.user_id), teams: teams.map((t) => t.team_id) };
 }
 
-const SPEND_COLUMN = { key: "key_id", user: "user_id", team: "team_id" } as const;
-
 /** Micro-USD the subject spent since `since` (inclusive), summed from the usage ledger. */
 export async function ledgerSpend(db: Kysely<Database>, type: SubjectType, subjectId: string, since: Date): Promise<number> {
   const row = await db
     .selectFrom("usage")
     .select(sql<string>`coalesce(sum(cost_total_micros), 0)`.as("spend"))
-    .where(SPEND_COLUMN[type], "=", subjectId)
+    .where(budgetScope(type).ledgerColumn, "=", subjectId)
     .where("created_at", ">=", since)
     .executeTakeFirstOrThrow();
   return Number(row.spend);
+}
+
+/** Logs the period that ended (`budget_resets`) and starts the assignment's new one, with no alerts sent. */
+export async function recordReset(
+  db: Kysely<Database>,
+  a: { assignmentId: string; budgetId: string; subjectType: SubjectType; subjectId: string; newPeriodStart: Date },
+  ended: { start: Date; end: Date; spendMicros: number },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("budget_resets")
+      .values({ assignment_id: a.assignmentId, budget_id: a.budgetId, subject_type: a.subjectType, subject_id: a.subjectId, period_start: ended.start, period_end: ended.end, spend_micros: ended.spendMicros })
+      .execute();
+    await trx.updateTable("budget_assignments").set({ period_start: a.newPeriodStart, alerts_sent: "[]" }).where("id", "=", a.assignmentId).execute();
+  });
+}
+
+/** The thresholds (percent) already alerted in the assignment's current period. */
+export async function setAlertsSent(db: Kysely<Database>, assignmentId: string, thresholds: readonly number[]): Promise<void> {
+  await db.updateTable("budget_assignments").set({ alerts_sent: JSON.stringify(thresholds) }).where("id", "=", assignmentId).execute();
 }

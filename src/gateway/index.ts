@@ -119,7 +119,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
   pricing.setApiPrices(await scope.step(loadApiPrices(store.db)));
   bus.subscribe((e) => {
-    if (e.kind === "prices") loadApiPrices(store.db).then((rows) => pricing.setApiPrices(rows), (err) => log(`pricing: reload failed: ${(err as Error).message}`));
+    if (e.kind === "prices") pricing.reloadApiPrices(() => loadApiPrices(store.db)).catch((err) => log(`pricing: reload failed: ${(err as Error).message}`));
   });
   // Budget spend is summed from the ledger: first write what a previous run left in the spool.
   await scope.step(usage.flush().catch((e) => log(`usage ledger: replay before start failed: ${(e as Error).message}`)));

@@ -1,6 +1,7 @@
 /**
  * Which price applies to a model: set through /v1/pricing (the database) > config `pricing:` >
- * the built-in catalog. Everything is held in memory; API changes replace the map at once.
+ * the built-in catalog. Everything is held in memory; after an API change the map is reloaded and
+ * replaced whole, and `reloaded()` tells when that has happened.
  * Every cost carries the version of the price it used, which the ledger stores.
  */
 import type { PriceConfig } from "../config/types.js";
@@ -29,6 +30,10 @@ export function normalisePriceKey(model: string): string {
 export class PriceResolver {
   private api = new Map<string, ResolvedPrice>();
   private readonly config = new Map<string, ResolvedPrice>();
+  /** Reloads not yet settled, and the order numbers of the last started and last applied one. */
+  private readonly reloading = new Set<Promise<void>>();
+  private reloadsStarted = 0;
+  private reloadApplied = 0;
 
   constructor(
     configPrices: Record<string, PriceConfig>,
@@ -51,6 +56,36 @@ export class PriceResolver {
       });
     }
     this.api = next;
+  }
+
+  /**
+   * Replaces the API-set prices with what `load` reads, after a change. Reloads may overlap: one
+   * started earlier never overwrites the prices of one started later. A failed load rejects and
+   * leaves the prices as they were.
+   */
+  reloadApiPrices(load: () => Promise<readonly ApiPrice[]>): Promise<void> {
+    const order = ++this.reloadsStarted;
+    const run = load().then((rows) => {
+      if (order < this.reloadApplied) return;
+      this.reloadApplied = order;
+      this.setApiPrices(rows);
+    });
+    const settled: Promise<void> = run.then(
+      () => void this.reloading.delete(settled),
+      () => void this.reloading.delete(settled),
+    );
+    this.reloading.add(settled);
+    return run;
+  }
+
+  /** Settles when every reload started so far has finished (applied, superseded or failed). */
+  async reloaded(): Promise<void> {
+    while (this.reloading.size) await Promise.all([...this.reloading]);
+  }
+
+  /** The `provider:model` keys priced through /v1/pricing or the config. */
+  pricedKeys(): string[] {
+    return [...new Set([...this.api.keys(), ...this.config.keys()])];
   }
 
   lookup(providerId: string, model: string): ResolvedPrice | undefined {

@@ -16,7 +16,7 @@ import { RAW_JSON } from "../wire/raw.js";
 import { completeEmbeddings } from "./embeddings.js";
 import { AwsEventReader } from "./streams/aws-eventstream.js";
 import { DEFAULT_MAX_EVENT_BYTES, SseReader, type WireEvent } from "./streams/sse.js";
-import type { CallOptions, Capabilities, ChunkStream, Provider, SignableRequest, StreamState, UpstreamRequest, WireAdapter } from "./types.js";
+import type { CallOptions, Capabilities, ChunkStream, Provider, SignableRequest, StreamState, UpstreamModel, UpstreamRequest, WireAdapter } from "./types.js";
 
 export interface HttpProviderOptions {
   id: string;
@@ -68,7 +68,7 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
   const dispatcher = new UpstreamDispatcher(base, createTransport(o.upstream.transport, { connectTimeoutMs: o.connectTimeoutMs, proxy: o.upstream.proxy }), o.upstream.maxResponseBytes);
   const maxEventBytes = o.upstream.maxEventBytes;
 
-  const send = async (up: UpstreamRequest, opts: CallOptions, call: CallControl) => {
+  const send = async (up: UpstreamRequest, opts: CallOptions, call: CallControl, maxBodyBytes?: number) => {
     if (up.warnings && opts.warn) for (const w of up.warnings) opts.warn(w);
     const req: SignableRequest = {
       url: up.url ?? base + up.path,
@@ -78,10 +78,33 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
     };
     if (req.body !== undefined) req.headers["content-type"] = "application/json";
     if (adapter.authorize) await adapter.authorize(req);
-    return dispatcher.request(req, call, opts);
+    return dispatcher.request(req, call, opts, maxBodyBytes);
   };
 
+  const modelsRequest = adapter.modelsRequest?.bind(adapter);
+  const modelsResponse = adapter.modelsResponse?.bind(adapter);
+  const listModels =
+    modelsRequest && modelsResponse
+      ? async (opts: CallOptions, maxBytes: number): Promise<UpstreamModel[]> => {
+          const call = new CallControl(opts);
+          try {
+            const res = await send(modelsRequest(), opts, call, maxBytes);
+            const text = await res.text();
+            if (res.statusCode >= 300) throw adapter.error(res.statusCode, text, res.headers);
+            return modelsResponse(parseJson(text, o.id));
+          } catch (e) {
+            if ((e as { code?: string })?.code === "UPSTREAM_RESPONSE_TOO_LARGE") {
+              throw new GatewayError("upstream_error", `the model list is longer than ${maxBytes} bytes`, { retryable: false });
+            }
+            throw call.translate(e);
+          } finally {
+            call.done();
+          }
+        }
+      : undefined;
+
   return {
+    ...(listModels ? { listModels } : {}),
     id: o.id,
     type: adapter.type,
     capabilities: o.capabilities,
@@ -215,8 +238,9 @@ class UpstreamDispatcher {
     this.origin = new URL(base).origin;
   }
 
-  request(req: SignableRequest, call: CallControl, opts: CallOptions): Promise<UpstreamExchange> {
-    const exchange = new UpstreamExchange(call.cancellation, this.maxBodyBytes);
+  /** `maxBodyBytes` lowers `upstream.max_response_bytes` for one call. */
+  request(req: SignableRequest, call: CallControl, opts: CallOptions, maxBodyBytes?: number): Promise<UpstreamExchange> {
+    const exchange = new UpstreamExchange(call.cancellation, Math.min(maxBodyBytes ?? this.maxBodyBytes, this.maxBodyBytes));
     const r: ClientRequest = {
       method: req.method,
       path: "",

@@ -10,6 +10,8 @@ import { geminiDefinition } from "./gemini/index.js";
 import { createHttpProvider, httpOptions, type ProviderDefaults } from "./http.js";
 import { createMockProvider, MOCK_CAPABILITIES } from "./mock/index.js";
 import { bearerAuth, openAIWire } from "./openai/index.js";
+import { withModelList } from "./openai/models.js";
+import { listsServerModels } from "./openai-compatible/model-list.js";
 import { OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from "./openai-compatible/presets.js";
 import type { Capabilities, Provider } from "./types.js";
 import { vertexDefinition } from "./vertex/index.js";
@@ -39,7 +41,8 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
     settings: ["stream_usage"],
     create(s, defaults) {
       const secrets = s.apiKey ? [s.apiKey] : [];
-      return createHttpProvider(openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage }), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }));
+      const wire = openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage });
+      return createHttpProvider(listsServerModels(s, preset) ? withModelList(wire) : wire, httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }));
     },
   };
 }

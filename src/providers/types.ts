@@ -52,7 +52,22 @@ export interface Provider {
    */
   chatStream(req: ChatRequest, opts: CallOptions): Promise<ChunkStream>;
   embeddings?(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse>;
+  /**
+   * The models the upstream server itself lists (OpenAI's `GET /models`). Present only on
+   * providers whose `/v1/models` entries come from their server rather than the catalog (an
+   * OpenAI-compatible server at its own base URL). `maxBytes` bounds the response body.
+   */
+  listModels?(opts: CallOptions, maxBytes: number): Promise<UpstreamModel[]>;
   close?(): Promise<void>;
+}
+
+/** One model as an upstream server lists it. */
+export interface UpstreamModel {
+  id: string;
+  /** Unix seconds, when the server gives one. */
+  created?: number;
+  /** Longest context the server serves the model with, when it says (vLLM's `max_model_len`). */
+  contextWindow?: number;
 }
 
 /**
@@ -83,6 +98,10 @@ export interface WireAdapter {
   streamEvent(event: { event?: string; data: string }, state: StreamState): ChatChunk[] | "done";
   embeddingsRequest?(req: EmbeddingsRequest): UpstreamRequest;
   embeddingsResponse?(body: unknown): EmbeddingsResponse;
+  /** The request listing the server's models; with modelsResponse, gives the Provider `listModels`. */
+  modelsRequest?(): UpstreamRequest;
+  /** The models of a list response; throws a GatewayError when the body is not such a list. */
+  modelsResponse?(body: unknown): UpstreamModel[];
   /** Maps an upstream error response to a GatewayError. */
   error(status: number, body: string, headers: Record<string, string | string[] | undefined>): GatewayError;
   /**

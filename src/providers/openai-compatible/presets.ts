@@ -11,6 +11,11 @@ export interface OpenAICompatiblePreset {
   requiresKey: boolean;
   streamUsage: boolean;
   capabilities: Capabilities;
+  /**
+   * A local server whose models are whatever it has loaded: `/v1/models` lists them from the
+   * server even at the default base URL (any preset does so at a base URL of its own).
+   */
+  modelsFromServer?: boolean;
 }
 
 const full: Capabilities = { chat: true, stream: true, tools: true, vision: true, json: true, embeddings: true, reasoning: true };
@@ -36,10 +41,10 @@ export const OPENAI_COMPATIBLE_PRESETS = {
   nebius: { name: "Nebius AI Studio", baseUrl: "https://api.studio.nebius.com/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: true } },
   huggingface: { name: "Hugging Face Inference Providers", baseUrl: "https://router.huggingface.co/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, vision: true } },
   dashscope: { name: "Alibaba Cloud Model Studio (Qwen)", baseUrl: "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: true } },
-  ollama: { name: "Ollama", baseUrl: "http://127.0.0.1:11434/v1", requiresKey: false, streamUsage: true, capabilities: local },
-  vllm: { name: "vLLM", baseUrl: "http://127.0.0.1:8000/v1", requiresKey: false, streamUsage: true, capabilities: local },
-  lmstudio: { name: "LM Studio", baseUrl: "http://127.0.0.1:1234/v1", requiresKey: false, streamUsage: false, capabilities: local },
-  llamacpp: { name: "llama.cpp server", baseUrl: "http://127.0.0.1:8080/v1", requiresKey: false, streamUsage: false, capabilities: local },
+  ollama: { name: "Ollama", baseUrl: "http://127.0.0.1:11434/v1", requiresKey: false, streamUsage: true, capabilities: local, modelsFromServer: true },
+  vllm: { name: "vLLM", baseUrl: "http://127.0.0.1:8000/v1", requiresKey: false, streamUsage: true, capabilities: local, modelsFromServer: true },
+  lmstudio: { name: "LM Studio", baseUrl: "http://127.0.0.1:1234/v1", requiresKey: false, streamUsage: false, capabilities: local, modelsFromServer: true },
+  llamacpp: { name: "llama.cpp server", baseUrl: "http://127.0.0.1:8080/v1", requiresKey: false, streamUsage: false, capabilities: local, modelsFromServer: true },
 } as const satisfies Record<string, OpenAICompatiblePreset>;
 
 export type OpenAICompatibleId = keyof typeof OPENAI_COMPATIBLE_PRESETS;

@@ -68,7 +68,7 @@ export function attemptCost(rt: Runtime, info: AttemptInfo, usage: AttemptUsage)
   };
 }
 
-export interface AttemptOutcome {
+export interface AttemptRecord {
   status: number;
   error?: GatewayError;
   usage: AttemptUsage;
@@ -78,7 +78,7 @@ export interface AttemptOutcome {
 }
 
 /** Records one attempt in the ledger, with the receipt up to this attempt; returns its cost. */
-export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInfo, requestedModel: string, outcome: AttemptOutcome): CostBreakdown {
+export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInfo, requestedModel: string, outcome: AttemptRecord): CostBreakdown {
   const now = performance.now();
   const { cost, priceVersion } = attemptCost(rt, info, outcome.usage);
   ctx.costMicros += cost.totalMicros;

@@ -1,7 +1,7 @@
 /** Bedrock adapter translation details the conformance suite does not cover (pure functions). */
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/errors.js";
-import { toGatewayError, streamError } from "../../src/providers/bedrock/errors.js";
+import { errorFromResponse, streamError } from "../../src/providers/bedrock/errors.js";
 import { chatResponse } from "../../src/providers/bedrock/from-upstream.js";
 import { streamEventFor } from "../../src/providers/bedrock/stream.js";
 import { chatRequest } from "../../src/providers/bedrock/to-upstream.js";
@@ -332,19 +332,19 @@ describe("bedrock errors", () => {
   const h = (type: string) => ({ "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
 
   it("keeps Bedrock's message and maps statuses by the shared rules", () => {
-    const v = toGatewayError("bedrock", 400, '{"message":"Malformed input request"}', h("ValidationException"), []);
+    const v = errorFromResponse("bedrock", 400, '{"message":"Malformed input request"}', h("ValidationException"), []);
     expect([v.code, v.status, v.message]).toEqual(["invalid_request", 400, "Malformed input request"]);
-    expect(toGatewayError("bedrock", 403, '{"message":"You don\'t have access to the model"}', h("AccessDeniedException"), []).code).toBe("upstream_auth_error");
-    expect(toGatewayError("bedrock", 404, '{"Message":"Model not found"}', {}, []).code).toBe("model_not_found");
-    const t = toGatewayError("bedrock", 429, '{"message":"Too many requests"}', { ...h("ThrottlingException"), "retry-after": "3" }, []);
+    expect(errorFromResponse("bedrock", 403, '{"message":"You don\'t have access to the model"}', h("AccessDeniedException"), []).code).toBe("upstream_auth_error");
+    expect(errorFromResponse("bedrock", 404, '{"Message":"Model not found"}', {}, []).code).toBe("model_not_found");
+    const t = errorFromResponse("bedrock", 429, '{"message":"Too many requests"}', { ...h("ThrottlingException"), "retry-after": "3" }, []);
     expect([t.code, t.retryable, t.retryAfterSeconds]).toEqual(["rate_limit_exceeded", true, 3]);
-    expect(toGatewayError("bedrock", 400, '{"message":"quota"}', h("ServiceQuotaExceededException"), []).code).toBe("rate_limit_exceeded");
-    expect(toGatewayError("bedrock", 408, '{"message":"timeout"}', h("ModelTimeoutException"), []).retryable).toBe(true);
-    expect(toGatewayError("bedrock", 503, '{"message":"busy"}', h("ServiceUnavailableException"), []).code).toBe("upstream_error");
+    expect(errorFromResponse("bedrock", 400, '{"message":"quota"}', h("ServiceQuotaExceededException"), []).code).toBe("rate_limit_exceeded");
+    expect(errorFromResponse("bedrock", 408, '{"message":"timeout"}', h("ModelTimeoutException"), []).retryable).toBe(true);
+    expect(errorFromResponse("bedrock", 503, '{"message":"busy"}', h("ServiceUnavailableException"), []).code).toBe("upstream_error");
   });
 
   it("scrubs credentials from messages", () => {
-    const e = toGatewayError("bedrock", 400, '{"message":"bad key secretSECRET123"}', {}, ["secretSECRET123"]);
+    const e = errorFromResponse("bedrock", 400, '{"message":"bad key secretSECRET123"}', {}, ["secretSECRET123"]);
     expect(e.message).not.toContain("secretSECRET123");
     expect(streamError("bedrock", "error:InternalFailure", "", []).code).toBe("upstream_error");
   });

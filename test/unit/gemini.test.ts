@@ -1,7 +1,7 @@
 /** Gemini translation details the conformance suite does not reach: pure functions over data. */
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/errors.js";
-import { toGatewayError } from "../../src/providers/gemini/errors.js";
+import { errorFromResponse } from "../../src/providers/gemini/errors.js";
 import { chatResponse } from "../../src/providers/gemini/from-upstream.js";
 import { geminiWire, modelResource } from "../../src/providers/gemini/index.js";
 import { SKIP_SIGNATURE } from "../../src/providers/gemini/messages.js";
@@ -322,16 +322,16 @@ describe("gemini stream", () => {
 describe("gemini errors and paths", () => {
   it("treats an invalid API key (400 API_KEY_INVALID) as the gateway's auth failure", () => {
     const body = JSON.stringify({ error: { code: 400, message: "API key not valid. Please pass a valid API key.", status: "INVALID_ARGUMENT", details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }] } });
-    const e = toGatewayError("g", 400, body, {}, []);
+    const e = errorFromResponse("g", 400, body, {}, []);
     expect([e.code, e.status]).toEqual(["upstream_auth_error", 502]);
   });
 
   it("uses RetryInfo.retryDelay when there is no Retry-After header, and keeps other statuses' classes", () => {
     const body = JSON.stringify({ error: { code: 429, message: "Resource exhausted", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37.5s" }] } });
-    const e = toGatewayError("g", 429, body, {}, []);
+    const e = errorFromResponse("g", 429, body, {}, []);
     expect([e.code, e.retryAfterSeconds, e.message]).toEqual(["rate_limit_exceeded", 38, "Resource exhausted"]);
-    expect(toGatewayError("g", 404, JSON.stringify({ error: { code: 404, message: "models/x is not found", status: "NOT_FOUND" } }), {}, []).code).toBe("model_not_found");
-    const overloaded = toGatewayError("g", 503, JSON.stringify({ error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } }), {}, []);
+    expect(errorFromResponse("g", 404, JSON.stringify({ error: { code: 404, message: "models/x is not found", status: "NOT_FOUND" } }), {}, []).code).toBe("model_not_found");
+    const overloaded = errorFromResponse("g", 503, JSON.stringify({ error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } }), {}, []);
     expect([overloaded.code, overloaded.retryable]).toEqual(["upstream_error", true]);
   });
 

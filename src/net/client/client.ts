@@ -14,7 +14,7 @@
  * response said it may be and was read to its end, and never past the server's keep-alive hint.
  */
 import type tls from "node:tls";
-import { Connection, settleError, type ConnectionOwner, type Slot } from "./connection.js";
+import { UpstreamConnection, settleError, type ConnectionOwner, type Slot } from "./connection.js";
 import { ClientError, serialize, type ClientRequest } from "./http1.js";
 import type { ExchangeHandler } from "./transport.js";
 
@@ -42,10 +42,10 @@ export class OriginPool implements ConnectionOwner {
   readonly tls: tls.ConnectionOptions | undefined;
   private readonly max: number;
   /** Idle connections, the most recently used last (it is reused first). */
-  private readonly idle: Connection[] = [];
+  private readonly idle: UpstreamConnection[] = [];
   private readonly queue: Slot[] = [];
   /** Every connection open or opening. */
-  readonly conns = new Set<Connection>();
+  readonly conns = new Set<UpstreamConnection>();
   private closing: (() => void) | null = null;
   private closingDone: Promise<void> | null = null;
   private closed = false;
@@ -78,7 +78,7 @@ export class OriginPool implements ConnectionOwner {
     if (wire instanceof ClientError) return settleError(slot, wire);
     slot.wire = wire;
     const now = Date.now();
-    let conn: Connection | undefined;
+    let conn: UpstreamConnection | undefined;
     while ((conn = this.idle.pop())) {
       if (conn.idleUntil > now) return conn.start(slot);
       conn.destroy();
@@ -111,7 +111,7 @@ export class OriginPool implements ConnectionOwner {
   // --- used by Connection
 
   /** A connection finished its exchange; `reusable` when it can carry another. */
-  release(conn: Connection, reusable: boolean): void {
+  release(conn: UpstreamConnection, reusable: boolean): void {
     if (!reusable || this.closed) {
       conn.destroy();
       return;
@@ -123,7 +123,7 @@ export class OriginPool implements ConnectionOwner {
   }
 
   /** A connection closed, for whatever reason. */
-  forget(conn: Connection): void {
+  forget(conn: UpstreamConnection): void {
     this.conns.delete(conn);
     this.unidle(conn);
     const next = this.nextQueued();
@@ -132,16 +132,16 @@ export class OriginPool implements ConnectionOwner {
   }
 
   /** A connection that has died must not be handed out again, even before its socket reports `close`. */
-  unidle(conn: Connection): void {
+  unidle(conn: UpstreamConnection): void {
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
   }
 
   /** Opens a new connection for `slot`; a connect that throws (bad TLS options) fails the request only. */
   private openFor(slot: Slot): void {
-    let conn: Connection;
+    let conn: UpstreamConnection;
     try {
-      conn = new Connection(this);
+      conn = new UpstreamConnection(this);
     } catch (e) {
       settleError(slot, e as Error);
       return;

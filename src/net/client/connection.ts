@@ -26,7 +26,7 @@ export interface Slot {
   /** The request as written to the socket. */
   wire: string;
   handler: ExchangeHandler;
-  conn: Connection | null;
+  conn: UpstreamConnection | null;
   settled: boolean;
 }
 
@@ -39,11 +39,11 @@ export interface ConnectionOwner {
   readonly connectTimeoutMs: number;
   readonly keepAliveMs: number;
   /** The exchange is over; `reusable` when the connection can carry another. */
-  release(conn: Connection, reusable: boolean): void;
+  release(conn: UpstreamConnection, reusable: boolean): void;
   /** The connection closed, for whatever reason. */
-  forget(conn: Connection): void;
+  forget(conn: UpstreamConnection): void;
   /** The connection has died: it must not be handed out again. */
-  unidle(conn: Connection): void;
+  unidle(conn: UpstreamConnection): void;
   /**
    * The upstream broke the framing of a response (or sent bytes nobody asked for): its other
    * idle connections are closed too, as it may be confused.
@@ -85,7 +85,7 @@ const enum Timer {
 }
 
 /** One socket to the origin and the response being read on it. */
-export class Connection {
+export class UpstreamConnection {
   /** Epoch ms until which this idle connection may be reused. */
   idleUntil = 0;
   private readonly socket: net.Socket;

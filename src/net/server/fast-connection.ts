@@ -26,7 +26,7 @@ const MAX_AHEAD_BYTES = 1024 * 1024;
 const MAX_UNSENT_BYTES = 256 * 1024;
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 
-export class Connection<E> {
+export class InboundConnection<E> {
   /** The socket's writer: every write, end, destroy and hand-over goes through it (turn-writes.ts). */
   readonly out: TurnWriter;
   /** Bytes received and not consumed yet. */

@@ -18,7 +18,7 @@
  */
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
-import { Connection } from "./fast-connection.js";
+import { InboundConnection } from "./fast-connection.js";
 import type { Inbound, Reply } from "../reply.js";
 
 export interface FastServerOptions<E> {
@@ -38,7 +38,7 @@ export interface FastServerOptions<E> {
 
 
 export class FastHttp<E> {
-  private readonly connections = new Set<Connection<E>>();
+  private readonly connections = new Set<InboundConnection<E>>();
   private readonly nodeListener: (socket: Socket) => void;
   private readonly sweeper: NodeJS.Timeout;
   draining = false;
@@ -86,16 +86,16 @@ export class FastHttp<E> {
       socket.destroy();
       return;
     }
-    this.connections.add(new Connection(this, socket));
+    this.connections.add(new InboundConnection(this, socket));
   }
 
   /** @internal */
-  forget(c: Connection<E>): void {
+  forget(c: InboundConnection<E>): void {
     this.connections.delete(c);
   }
 
   /** @internal Gives the socket, with `buffered` put back in front, to Node's http server. */
-  handOver(c: Connection<E>, buffered: Buffer | null): void {
+  handOver(c: InboundConnection<E>, buffered: Buffer | null): void {
     this.connections.delete(c);
     const s = c.out.handOver(); // our responses before any of Node's on this connection
     s.pause();

@@ -21,7 +21,7 @@ const STATUS_OF_TYPE: Record<string, number> = {
 };
 
 /** Anthropic error bodies are `{"type":"error","error":{"type","message"},"request_id"}`. */
-export function toGatewayError(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
+export function errorFromResponse(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
   const message = messageFromBody(body);
   // 529 overloaded_error (Anthropic out of capacity for everyone) is >= 500, so the shared rules
   // already make it a retryable upstream_error; say what happened when the body is empty.

@@ -12,7 +12,7 @@ import type { ProviderSettings } from "../../config/types.js";
 import { createHttpProvider, httpOptions, type ProviderDefaults } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
-import { toGatewayError } from "./errors.js";
+import { errorFromResponse } from "./errors.js";
 import { chatResponse } from "./from-upstream.js";
 import { ANTHROPIC_VERSION, MESSAGES_PATH } from "./native.js";
 import { makeStreamEvent } from "./stream.js";
@@ -31,7 +31,7 @@ export function anthropicWire(provider: string, secrets: string[], options: Part
     chatRequest: (req, stream) => chatRequest(req, stream, o),
     chatResponse,
     streamEvent: makeStreamEvent(provider, secrets),
-    error: (status, body, headers) => toGatewayError(provider, status, body, headers, secrets),
+    error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
   };
 }
 

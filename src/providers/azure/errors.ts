@@ -17,7 +17,7 @@ interface AzureErrorBody {
  * in front may answer `{"statusCode", "message"}`). A content-filter refusal is a 400 with code
  * `content_filter`: it stays a 400 with Azure's message plus the categories that were filtered.
  */
-export function toGatewayError(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
+export function errorFromResponse(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
   let message = messageFromBody(body);
   const filtered = contentFilterCategories(body);
   if (filtered.length > 0) message += ` (filtered: ${filtered.join(", ")})`;

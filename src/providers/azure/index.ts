@@ -12,7 +12,7 @@ import { createHttpProvider, httpOptions } from "../http.js";
 import { openAIWire } from "../openai/index.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, WireAdapter } from "../types.js";
-import { toGatewayError } from "./errors.js";
+import { errorFromResponse } from "./errors.js";
 import { streamEvent } from "./stream.js";
 import { chatRequest, DEFAULT_API_VERSION, embeddingsRequest, type AzureWireOptions } from "./to-upstream.js";
 
@@ -28,7 +28,7 @@ export function azureWire(provider: string, secrets: string[], o: AzureWireOptio
     chatRequest: (req, stream) => chatRequest(req, stream, o),
     streamEvent,
     embeddingsRequest: (req) => embeddingsRequest(req, o),
-    error: (status, body, headers) => toGatewayError(provider, status, body, headers, secrets),
+    error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
   };
 }
 

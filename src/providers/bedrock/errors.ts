@@ -56,7 +56,7 @@ function messageOf(body: unknown, raw: string): string {
   return raw.slice(0, 500);
 }
 
-export function toGatewayError(provider: string, status: number, text: string, headers: Headers, secrets: string[]): GatewayError {
+export function errorFromResponse(provider: string, status: number, text: string, headers: Headers, secrets: string[]): GatewayError {
   const body = parse(text);
   const type = errorType(headers, body);
   let message = messageOf(body, text);

@@ -14,7 +14,7 @@ import type { CallOptions, Capabilities, Provider, WireAdapter } from "../types.
 import { authFromSettings, authorizer, secretsOf, type BedrockAuth } from "./auth.js";
 import { BATCH_SIZE, embeddingFamily, embeddingsRequest, embeddingsResponse, inputTexts } from "./embeddings.js";
 import { floatsToBase64 } from "../embeddings.js";
-import { toGatewayError } from "./errors.js";
+import { errorFromResponse } from "./errors.js";
 import { chatResponse } from "./from-upstream.js";
 import { DEFAULT_REGION, defaultBaseUrl } from "./native.js";
 import { streamEventFor } from "./stream.js";
@@ -35,7 +35,7 @@ export function bedrockWire(provider: string, auth: BedrockAuth): WireAdapter {
     streamEvent: streamEventFor(provider, secrets),
     embeddingsRequest,
     embeddingsResponse,
-    error: (status, body, headers) => toGatewayError(provider, status, body, headers, secrets),
+    error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
     authorize: authorizer(provider, auth),
   };
 }

@@ -8,7 +8,7 @@ type Headers = Record<string, string | string[] | undefined>;
  * Cohere error bodies are `{"id": "...", "message": "..."}`. Statuses follow HTTP, plus 498
  * (invalid token, treated as 401) and 499 (request cancelled).
  */
-export function toGatewayError(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
+export function errorFromResponse(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
   return upstreamError(provider, status === 498 ? 401 : status, messageFromBody(body), headers, secrets);
 }
 

@@ -8,7 +8,7 @@ import { createHttpProvider, httpOptions } from "../http.js";
 import { bearerAuth } from "../openai/index.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, WireAdapter } from "../types.js";
-import { toGatewayError } from "./errors.js";
+import { errorFromResponse } from "./errors.js";
 import { chatResponse, embeddingsResponse } from "./from-upstream.js";
 import { streamEvent } from "./stream.js";
 import { chatRequest, embeddingsRequest, type CohereWireOptions } from "./to-upstream.js";
@@ -26,7 +26,7 @@ export function cohereWire(provider: string, secrets: string[], o: CohereWireOpt
     streamEvent: (ev, state) => streamEvent(ev, state, provider),
     embeddingsRequest: (req) => embeddingsRequest(req, o),
     embeddingsResponse: (body) => embeddingsResponse(body, provider),
-    error: (status, body, headers) => toGatewayError(provider, status, body, headers, secrets),
+    error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
   };
 }
 

@@ -21,7 +21,7 @@ interface GoogleErrorBody {
  * it is treated as the auth failure it is (502 upstream_auth_error), not as the client's bad
  * request. RetryInfo.retryDelay ("38s") stands in for a missing Retry-After header.
  */
-export function toGatewayError(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
+export function errorFromResponse(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
   let parsed: GoogleErrorBody | undefined;
   try {
     parsed = JSON.parse(body) as GoogleErrorBody;

@@ -8,7 +8,7 @@ import type { ProviderSettings } from "../../config/types.js";
 import { createHttpProvider, httpOptions, type ProviderDefaults } from "../http.js";
 import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
-import { toGatewayError } from "./errors.js";
+import { errorFromResponse } from "./errors.js";
 import { chatResponse, embeddingsResponse } from "./from-upstream.js";
 import { streamEvent } from "./stream.js";
 import { batchEmbedBody, chatBody } from "./to-upstream.js";
@@ -45,7 +45,7 @@ export function geminiWire(provider: string, secrets: string[], o: GeminiWireOpt
       return { path: `${base}/${model}:batchEmbedContents`, headers: {}, body: batchEmbedBody(req, decodeURIComponent(model), warnings, "gemini"), warnings };
     },
     embeddingsResponse,
-    error: (status, body, headers) => toGatewayError(provider, status, body, headers, secrets),
+    error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
   };
 }
 

@@ -4,6 +4,6 @@ import { messageFromBody, upstreamError } from "../errors.js";
 type Headers = Record<string, string | string[] | undefined>;
 
 /** OpenAI error bodies are `{"error": {"message", "type", "param", "code"}}`. */
-export function toGatewayError(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
+export function errorFromResponse(provider: string, status: number, body: string, headers: Headers, secrets: string[]): GatewayError {
   return upstreamError(provider, status, messageFromBody(body), headers, secrets);
 }

@@ -1,7 +1,7 @@
 /** The OpenAI wire format, used by OpenAI itself and every OpenAI-compatible preset. */
 import type { WireAdapter } from "../types.js";
 import { chatResponse, embeddingsResponse } from "./from-upstream.js";
-import { toGatewayError } from "./errors.js";
+import { errorFromResponse } from "./errors.js";
 import { streamEvent } from "./stream.js";
 import { chatRequest, embeddingsRequest, type OpenAIWireOptions } from "./to-upstream.js";
 
@@ -16,7 +16,7 @@ export function openAIWire(provider: string, secrets: string[], options: Partial
     streamEvent,
     embeddingsRequest: (req) => embeddingsRequest(req, o),
     embeddingsResponse,
-    error: (status, body, headers) => toGatewayError(provider, status, body, headers, secrets),
+    error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
   };
 }
 

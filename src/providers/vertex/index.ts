@@ -5,7 +5,7 @@
  * access token obtained from service-account credentials (./auth.ts).
  */
 import type { ProviderSettings } from "../../config/types.js";
-import { toGatewayError } from "../gemini/errors.js";
+import { errorFromResponse } from "../gemini/errors.js";
 import { chatResponse } from "../gemini/from-upstream.js";
 import { GEMINI_CAPABILITIES } from "../gemini/index.js";
 import { streamEvent } from "../gemini/stream.js";
@@ -36,7 +36,7 @@ export function vertexWire(provider: string, loc: VertexLocation, tokens: { get(
       return { path: `${modelPath(loc, req.model)}:predict`, headers: {}, body: predictEmbeddingsBody(req, warnings), warnings };
     },
     embeddingsResponse,
-    error: (status, body, headers) => toGatewayError(provider, status, body, headers, []),
+    error: (status, body, headers) => errorFromResponse(provider, status, body, headers, []),
     async authorize(r) {
       r.headers.authorization = `Bearer ${await tokens.get()}`;
     },

@@ -209,3 +209,33 @@ describe("through the openai SDK", () => {
     await expect(client.models.retrieve("local:not-served")).rejects.toMatchObject({ status: 404, code: "model_not_found" });
   });
 });
+
+describe("through the undici transport", () => {
+  let other: TestGateway;
+  let ok: FakeOpenAI;
+  let mute: FakeOpenAI;
+  beforeAll(async () => {
+    [ok, mute] = await Promise.all([startFakeOpenAI(), startFakeOpenAI()]);
+    ok.setDefault({ path: "/v1/models", body: SERVED });
+    mute.setDefault({ path: "/v1/models", silent: true });
+    other = await startTestGateway({
+      upstream: { transport: "undici" },
+      providers: { local: { type: "vllm", base_url: ok.url, api_key: "sk-undici" }, silent: { type: "openai", base_url: mute.url, api_key: "sk-mute" } },
+    });
+  });
+  afterAll(async () => {
+    await other?.stop();
+    await Promise.all([ok, mute].map((f) => f?.close()));
+  });
+
+  it("lists the server's models, and falls back within the bound when a server is silent", async () => {
+    const res = await fetch(`${other.url}/v1/models`, { headers: { authorization: `Bearer ${other.masterKey}` } });
+    const body = (await res.json()) as Body;
+    expect(body.data.filter((m) => m.owned_by === "local").map((m) => m.id)).toEqual(SERVED.data.map((m) => `local:${m.id}`));
+    expect(modelCalls(ok)[0]!.headers.authorization).toBe("Bearer sk-undici");
+    const silentModels = body.data.filter((m) => m.owned_by === "silent");
+    expect(silentModels.map((m) => m.id)).toEqual(catalogModels("openai").map((m) => `silent:${m.id}`));
+    expect(silentModels[0]!.switchboard).toEqual({ source: "catalog", error: `upstream did not complete within ${MODEL_LIST_TIMEOUT_MS} ms` });
+    await expect.poll(() => modelCalls(mute)[0]?.aborted).toBe(true);
+  });
+});

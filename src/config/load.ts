@@ -202,6 +202,10 @@ function buildConfig(input: unknown, ctx: BuildContext): SwitchboardConfig {
   if (targets.length > 0) throw new ConfigError(sortProblems(targets).map(formatProblem));
   const notInEffect = settingsNotInEffect(raw, ctx.env);
   if (notInEffect.length > 0) config.notInEffect = notInEffect;
+  if (file !== undefined) {
+    const locate = (path: ReadonlyArray<string | number>) => ({ file, line: locator?.line(path) });
+    Object.defineProperty(config, "locate", { value: locate, enumerable: false });
+  }
   return config;
 }
 

@@ -3,10 +3,10 @@
  * provider types checked, providers detected from the environment merged in, `mock` added.
  */
 import { apiKeyFromEnv, detectProviders, PROVIDER_API_KEY_ENV, proxyFromEnv } from "./env.js";
-import { ConfigError, formatProblem, type PathSegment } from "./problems.js";
+import { closest, ConfigError, formatProblem, type PathSegment } from "./problems.js";
 import { isPlainObject } from "./interpolate.js";
 import { PROVIDER_KNOWN_KEYS, type RawConfig, type RawProviderEntry } from "./schema.js";
-import type { EnvSnapshot, ProviderSettings, SwitchboardConfig, TimeoutsConfig, UpstreamConfig } from "./types.js";
+import type { EnvSnapshot, PriceConfig, ProviderSettings, SwitchboardConfig, TimeoutsConfig, UpstreamConfig } from "./types.js";
 
 /** Provider type names accepted when the provider registry does not pass its own list. */
 export const DEFAULT_PROVIDER_TYPES: readonly string[] = [
@@ -71,6 +71,16 @@ export function checkSemantics(raw: unknown, knownProviderTypes: readonly string
     for (const k of path) v = isPlainObject(v) ? v[k] : undefined;
     if (v === true || v === "true") {
       problems.push({ path: [...path], message: "this feature is not available in this version of Switchboard yet; remove it or set it to false" });
+    }
+  }
+  if (isPlainObject(raw.pricing)) {
+    for (const key of Object.keys(raw.pricing)) {
+      if (key === "require" || /^[^:/]+[:/]./.test(key)) continue;
+      const hint = closest(key, ["require"]);
+      problems.push({
+        path: ["pricing", key],
+        message: hint === undefined ? 'expected a "provider:model" key (e.g. "openai:gpt-4o-mini") or "require"' : `unknown key (did you mean "${hint}"?)`,
+      });
     }
   }
   const seen = new Map<string, number>();
@@ -162,14 +172,8 @@ export function resolveConfig(
       maxEventBytes: raw.upstream.max_event_bytes,
       proxy: checkedProxies(env),
     },
-    pricing: Object.fromEntries(
-      Object.entries(raw.pricing).map(([model, p]) => [
-        model,
-        p.cached_input === undefined
-          ? { input: p.input, output: p.output }
-          : { input: p.input, output: p.output, cachedInput: p.cached_input },
-      ]),
-    ),
+    pricing: pricesOf(raw.pricing),
+    pricingRequired: raw.pricing.require,
     cache: {
       exact: { enabled: raw.cache.exact.enabled, ttlSeconds: raw.cache.exact.ttl_seconds },
       semantic: {
@@ -209,6 +213,16 @@ export function resolveConfig(
   if (raw.database_url !== undefined) config.databaseUrl = raw.database_url;
   if (raw.redis_url !== undefined) config.redisUrl = raw.redis_url;
   return config;
+}
+
+/** The `provider:model` entries of `pricing:` (its `require` switch set apart). */
+function pricesOf(raw: RawConfig["pricing"]): Record<string, PriceConfig> {
+  const out: Record<string, PriceConfig> = {};
+  for (const [model, p] of Object.entries(raw)) {
+    if (model === "require" || typeof p !== "object") continue;
+    out[model] = p.cached_input === undefined ? { input: p.input, output: p.output } : { input: p.input, output: p.output, cachedInput: p.cached_input };
+  }
+  return out;
 }
 
 /** HTTPS_PROXY / HTTP_PROXY must be http(s) URLs: a typo would otherwise send every call direct, or nowhere. */

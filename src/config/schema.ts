@@ -165,7 +165,11 @@ export const configSchema = z.strictObject({
       max_event_bytes: positiveInt().default(8_388_608),
     })
     .prefault({}),
-  pricing: z.record(z.string(), priceSchema).default({}),
+  /**
+   * Prices by `provider:model` (every such key has a colon), beside them `require`: when true,
+   * requests to a deployment with no price anywhere are refused (402 model_not_priced).
+   */
+  pricing: z.object({ require: bool().default(false) }).catchall(priceSchema).prefault({}),
   cache: z
     .strictObject({
       exact: z
@@ -224,6 +228,7 @@ interface SchemaDef {
   element?: z.core.$ZodType;
   valueType?: z.core.$ZodType;
   shape?: Record<string, z.core.$ZodType>;
+  catchall?: z.core.$ZodType;
 }
 
 const defOf = (schema: z.core.$ZodType): SchemaDef => schema._zod.def as unknown as SchemaDef;
@@ -244,7 +249,7 @@ export function knownKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.core.$ZodType | undefined = unwrap(configSchema);
   for (const seg of path) {
     const def: SchemaDef = defOf(schema);
-    if (def.type === "object") schema = def.shape?.[String(seg)];
+    if (def.type === "object") schema = def.shape?.[String(seg)] ?? def.catchall;
     else if (def.type === "record") schema = def.valueType;
     else if (def.type === "array") schema = def.element;
     else return [];

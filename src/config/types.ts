@@ -107,7 +107,10 @@ export interface SwitchboardConfig {
     circuitBreaker: { failures: number; windowMs: number; cooldownMs: number };
   };
   upstream: UpstreamConfig;
+  /** `pricing:` prices by `provider:model`. */
   pricing: Record<string, PriceConfig>;
+  /** `pricing.require`: refuse (402 model_not_priced) requests to a deployment that has no price anywhere. */
+  pricingRequired: boolean;
   cache: CacheConfig;
   guardrails: GuardrailsConfig;
   logging: { storeContent: boolean; retentionDays: number; level: LogLevel };
@@ -121,6 +124,11 @@ export interface SwitchboardConfig {
   env: EnvSnapshot;
   /** Settings in use that are accepted but have no effect yet (named in one start-up warning). */
   notInEffect?: string[];
+  /**
+   * Where a key path is written (`models[0].deployments[1].model` → file and line), for messages
+   * about settings; present when the config was loaded from a file. Not enumerable.
+   */
+  locate?: (path: ReadonlyArray<string | number>) => { file: string; line?: number };
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";

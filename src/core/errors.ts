@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   invalid_request: { status: 400, type: "invalid_request_error", retryable: false },
   invalid_api_key: { status: 401, type: "authentication_error", retryable: false },
   budget_exceeded: { status: 402, type: "insufficient_quota", retryable: false },
+  /** `pricing.require` is on and a deployment the request may reach has no price. */
+  model_not_priced: { status: 402, type: "invalid_request_error", retryable: false },
   permission_denied: { status: 403, type: "permission_error", retryable: false },
   guardrail_blocked: { status: 403, type: "permission_error", retryable: false },
   model_not_found: { status: 404, type: "invalid_request_error", retryable: false },

@@ -7,6 +7,7 @@
 import type { TimeoutsConfig } from "../config/types.js";
 import type { CancelSignal } from "../core/cancel.js";
 import { GatewayError, toGatewayError } from "../core/errors.js";
+import { warnIfUnpriced } from "../pricing/unpriced.js";
 import type { Provider, Timeouts } from "../providers/types.js";
 import type { Deployment } from "../routing/resolve.js";
 import type { RequestContext, Runtime } from "./context.js";
@@ -38,6 +39,7 @@ export async function withAttempts<T>(
   for (const deployment of deployments) {
     const provider = rt.providers.get(deployment.provider);
     if (!provider) continue;
+    warnIfUnpriced(rt.pricing, deployment, ctx.warnings);
     const timeouts = timeoutsFor(rt, ctx, deployment.provider);
     for (let retry = 0; retry <= rt.config.routing.retries; retry++) {
       const info: AttemptInfo = { attempt: ++ctx.attempts, provider, deployment, timeouts, startedAt: performance.now() };

@@ -5,6 +5,7 @@
  * be retried; after that, failures end the stream with an error event.
  */
 import { authorizeModel } from "../policy/auth.js";
+import { refuseUnpriced } from "../pricing/unpriced.js";
 import { GatewayError, toGatewayError } from "../core/errors.js";
 import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
@@ -39,6 +40,7 @@ export function stripExtensions<T extends Record<string, unknown>>(body: T): T {
 export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): Promise<ChatResult> {
   if (ctx.principal) authorizeModel(ctx.principal, req.model);
   const resolution = rt.resolver.resolve(req.model);
+  if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, resolution.deployments);
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   const requested = req.model;
   await reserveChat(rt, ctx, req, resolution.deployments);

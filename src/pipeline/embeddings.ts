@@ -1,5 +1,6 @@
 /** POST /v1/embeddings through the pipeline. */
 import { authorizeModel } from "../policy/auth.js";
+import { refuseUnpriced } from "../pricing/unpriced.js";
 import { GatewayError } from "../core/errors.js";
 import { countEmbeddingsTokens, embeddingsTokenBound } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
@@ -21,6 +22,7 @@ export function parseEmbeddingsRequest(raw: Record<string, unknown>): Embeddings
 export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
   if (ctx.principal) authorizeModel(ctx.principal, req.model);
   const resolution = rt.resolver.resolve(req.model);
+  if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, resolution.deployments);
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   await reserveEmbeddings(rt, ctx, req, resolution.deployments);
   const { value, info } = await withAttempts(

@@ -20,6 +20,7 @@ describe("loadConfig defaults", () => {
       },
       upstream: { transport: "fast", maxResponseBytes: 67108864, maxEventBytes: 8388608, proxy: {} },
       pricing: {},
+      pricingRequired: false,
       cache: {
         exact: { enabled: false, ttlSeconds: 3600 },
         semantic: { enabled: false, embeddingModel: "openai:text-embedding-3-small", threshold: 0.95, ttlSeconds: 3600 },

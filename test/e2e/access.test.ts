@@ -61,11 +61,14 @@ describe("virtual keys on inference", () => {
   });
 
   it("a key revoked while a request is in flight is refused by the next request", async () => {
-    fake.enqueue({ text: "slow answer", delayMs: 400 });
+    let answer!: () => void;
+    fake.enqueue({ text: "slow answer", holdUntil: new Promise<void>((r) => (answer = r)) });
     const inflight = chat(key);
-    await new Promise((r) => setTimeout(r, 100));
+    await fake.received(1); // past authentication: the request waits on the upstream
     expect((await admin("DELETE", `/v1/keys/${keyId}`)).status).toBe(200);
     await expect(chat(key)).rejects.toMatchObject({ status: 401, code: "invalid_api_key" });
+    expect(fake.calls).toHaveLength(1);
+    answer();
     expect((await inflight).choices[0]!.message.content).toBe("slow answer");
     await expect(chat(key)).rejects.toMatchObject({ status: 401 });
   });

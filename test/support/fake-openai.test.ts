@@ -111,13 +111,13 @@ describe("fake OpenAI upstream", () => {
     up.enqueue({ silent: true });
     const ac = new AbortController();
     const p = client.chat.completions.create({ model: "x", messages }, { signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    await up.received(1);
     ac.abort();
     await expect(p).rejects.toBeInstanceOf(APIUserAbortError);
     up.enqueue({ chunkDelayMs: 200 });
     const s = await client.chat.completions.create({ model: "x", messages, stream: true });
     for await (const _ of s) break; // closes the stream after the first chunk
-    await new Promise((r) => setTimeout(r, 100));
+    await Promise.all([up.closed(1), up.closed(2)]);
     expect(up.calls.map((c) => c.aborted)).toEqual([true, true]);
   });
 
@@ -138,6 +138,25 @@ describe("fake OpenAI upstream", () => {
     const t0 = Date.now();
     await client.chat.completions.create({ model: "x", messages });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+  });
+
+  it("holds a response until the test releases it, and tells when a call arrived and when it closed", async () => {
+    let release!: () => void;
+    up.enqueue({ text: "held", holdUntil: new Promise<void>((r) => (release = r)) });
+    let answered = false;
+    const p = client.chat.completions.create({ model: "x", messages }).then((r) => ((answered = true), r));
+    const call = await up.received(1);
+    expect(call.path).toBe("/v1/chat/completions");
+    let closed = false;
+    const closing = up.closed(1).then(() => (closed = true));
+    // A second request is answered while the first is held.
+    await client.chat.completions.create({ model: "x", messages });
+    await up.closed(2);
+    expect([answered, closed, call.finishedAt]).toEqual([false, false, undefined]);
+    release();
+    expect((await p).choices[0]!.message.content).toBe("held");
+    await closing;
+    expect(call.aborted).toBe(false);
   });
 
   it("serves embeddings (float and the SDK's base64) and the model list", async () => {

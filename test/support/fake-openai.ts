@@ -12,6 +12,7 @@
  * Behaviours are consumed one per matching request (FIFO); when the queue holds none that
  * match, the default behaviour (setDefault, initially `{}` = a normal reply) answers.
  */
+import { EventEmitter } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import { closeServer, listen, writeSplit } from "./fake-server.js";
@@ -67,6 +68,8 @@ export interface Behavior {
   headers?: Record<string, string>;
   /** Wait before sending headers. */
   delayMs?: number;
+  /** Hold the response before its headers until this resolves (the test decides when it answers). */
+  holdUntil?: Promise<unknown>;
   /** Accept the request and never answer. */
   silent?: boolean;
   // --- embeddings ---
@@ -94,6 +97,10 @@ export interface FakeOpenAI {
   url: string;
   port: number;
   calls: RecordedCall[];
+  /** Resolves once the n-th call (1-based, since the last reset) has arrived: it is in flight here. */
+  received(n: number): Promise<RecordedCall>;
+  /** Resolves once the n-th call's connection has closed, answered or aborted (`finishedAt` is set). */
+  closed(n: number): Promise<RecordedCall>;
   reset(): void;
   close(): Promise<void>;
   enqueue(b: Behavior): void;
@@ -251,6 +258,19 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
   let queue: Behavior[] = [];
   let fallback: Behavior = {};
   let closing = false;
+  const events = new EventEmitter();
+  /** Resolves with the n-th call once `ready` holds for it, checked on each of `event`. */
+  const when = (event: string, n: number, ready: (c: RecordedCall) => boolean) =>
+    new Promise<RecordedCall>((resolve) => {
+      const check = () => {
+        const c = calls[n - 1];
+        if (!c || !ready(c)) return;
+        events.off(event, check);
+        resolve(c);
+      };
+      events.on(event, check);
+      check();
+    });
 
   const matches = (b: Behavior, method: string, path: string) =>
     b.path !== undefined ? b.path === path : method === "POST";
@@ -264,10 +284,12 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     const path = (req.url ?? "/").split("?")[0];
     const rec: RecordedCall = { method: req.method ?? "GET", path, headers: { ...req.headers }, body: undefined, aborted: false, startedAt: Date.now() };
     calls.push(rec);
+    events.emit("call");
     const state = { cut: false };
     res.on("close", () => {
       rec.finishedAt = Date.now();
       if (!res.writableFinished && !state.cut && !closing) rec.aborted = true;
+      events.emit("close");
     });
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -289,6 +311,7 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     const b = take(rec.method, rec.path);
     if (b.silent) return;
     if (b.delayMs) await sleep(b.delayMs);
+    if (b.holdUntil) await b.holdUntil;
     if (res.destroyed) return;
     const headers = { ...(b.retryAfter !== undefined ? { "retry-after": String(b.retryAfter) } : {}), ...b.headers };
     const status = b.status ?? 200;
@@ -404,6 +427,8 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     url: `http://127.0.0.1:${port}/v1`,
     port,
     calls,
+    received: (n) => when("call", n, () => true),
+    closed: (n) => when("close", n, (c) => c.finishedAt !== undefined),
     enqueue: (b) => void queue.push(b),
     setDefault: (b) => void (fallback = b),
     reset: () => void ((calls.length = 0), (queue = []), (fallback = {})),

@@ -4,6 +4,8 @@ import { Command, Option } from "commander";
 import { serveCommand } from "./serve.js";
 import { configCheckCommand } from "./config-check.js";
 import { migrateCommand } from "./migrate.js";
+import { exportCommand } from "./export.js";
+import { importCommand } from "./import.js";
 import { benchCommand } from "./bench.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerUsersCommands } from "./users.js";
@@ -38,6 +40,20 @@ program
   .option("--status", "only show the schema version and pending migrations")
   .option("--from-pglite", "move the embedded store of an earlier version (PGlite, <data_dir>/db) to the embedded PostgreSQL; a start does it too")
   .action(migrateCommand);
+
+program
+  .command("export")
+  .description("write every row of the store (keys as hashes, users, teams, budgets, prices, usage ledger, audit log) to one JSON Lines file")
+  .option("-c, --config <file>", "config file")
+  .option("-o, --output <file>", "file to write, or - for standard output", "-")
+  .action(exportCommand);
+
+program
+  .command("import")
+  .description("load a file written by `switchboard export` into the configured store, which must be empty")
+  .option("-c, --config <file>", "config file")
+  .requiredOption("-i, --input <file>", "file to read, or - for standard input")
+  .action(importCommand);
 
 program
   .command("bench")

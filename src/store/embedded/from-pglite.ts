@@ -123,5 +123,6 @@ export async function importFromPglite(store: Store, dataDir: string): Promise<P
   await exited;
   const backup = join(dataDir, existsSync(join(dataDir, PGLITE_BACKUP)) ? `${PGLITE_BACKUP}-${Date.now()}` : PGLITE_BACKUP);
   await rename(source, backup);
-  return { rows, backup };
+  const byName = Object.fromEntries(Object.entries(rows).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { rows: byName, backup };
 }

@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { estimatePromptTokens, promptTokenBound } from "../../src/core/tokens.js";
 import { newKeyId, generateKey } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
@@ -181,16 +181,27 @@ describe("budget enforcement", () => {
   });
 
   it("a period ends: the spend resets and the reset is logged", async () => {
-    const { key, id } = await keyWithBudget({ maxMicros: 60, durationSec: 1 });
+    const { key, id } = await keyWithBudget({ maxMicros: 60, durationSec: 3600 });
     fake.setDefault({ text: "x", usage: { prompt_tokens: 30, completion_tokens: 30 } });
     expect((await call(key, { max_tokens: 1 })).status).toBe(200);
     expect((await call(key, { max_tokens: 1 })).status).toBe(402);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect((await call(key, { max_tokens: 1 })).status).toBe(200);
+    const { periodStart, periodEnd } = gw.runtime.budgets.book.get("key", id)!;
+    expect(periodEnd!.getTime() - periodStart.getTime()).toBe(3600_000);
+    // The gateway's clock (Date only; timers and I/O stay real) moves to the period's last
+    // millisecond, then to its end.
+    vi.useFakeTimers({ toFake: ["Date"], now: periodEnd!.getTime() - 1 });
+    try {
+      expect((await call(key, { max_tokens: 1 })).status).toBe(402);
+      vi.setSystemTime(periodEnd!);
+      expect((await call(key, { max_tokens: 1 })).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
     fake.setDefault({});
     await gw.runtime.budgets.idle();
     const resets = await gw.store.db.selectFrom("budget_resets").selectAll().where("subject_id", "=", id).execute();
     expect(resets).toHaveLength(1);
+    expect(resets[0]).toMatchObject({ period_start: periodStart, period_end: periodEnd });
     expect(Number(resets[0]!.spend_micros)).toBe(60);
   });
 });

@@ -19,7 +19,7 @@ export function parseDuration(text: string): Duration {
   const n = Number(m[1]);
   if (m[2] === "mo") return { seconds: null, months: n };
   if (m[2] === "y") return { seconds: null, months: n * 12 };
-  return { seconds: n * UNITS[m[2]!]!, months: null };
+  return { seconds: n * UNITS[m[2]], months: null };
 }
 
 export function formatDuration(d: Duration): string | null {

@@ -118,8 +118,8 @@ export function action<A extends unknown[]>(run: (io: CliIO, ...args: A) => Prom
 /** A plain text table: a header row and aligned columns; empty cells show "-". */
 export function table(headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string[] {
   const cells = rows.map((r) => r.map((v) => (v === null || v === undefined || v === "" ? "-" : String(v))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
   return [line(headers), ...cells.map(line)];
 }
 

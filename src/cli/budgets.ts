@@ -61,7 +61,7 @@ export function runBudgetsAssign(io: CliIO, budgetId: string, opts: BudgetsAssig
       ["team", "/v1/teams/", opts.team],
     ].filter(([, , id]) => id !== undefined) as Array<[string, string, string]>;
     if (subjects.length !== 1) throw new Error("name exactly one of --key, --user or --team");
-    const [kind, path, id] = subjects[0]!;
+    const [kind, path, id] = subjects[0];
     const result = await clientFor(opts, io).request<unknown>("PATCH", path + encodeURIComponent(id), { budget_id: budgetId });
     if (opts.json) return printJson(io, result);
     io.out(`Budget ${budgetId} now applies to ${kind} ${id}.`);

@@ -60,7 +60,7 @@ export function readEnv(source?: EnvInput): EnvSnapshot {
     for (const name of source.names()) copy[name] = source.get(name);
     return new FrozenEnv(copy);
   }
-  return new FrozenEnv((source as Readonly<Record<string, string | undefined>> | undefined) ?? process.env);
+  return new FrozenEnv((source) ?? process.env);
 }
 
 function isSnapshot(value: EnvInput): value is EnvSnapshot {

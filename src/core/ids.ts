@@ -8,7 +8,7 @@ export function randomId(length: number): string {
   while (out.length < length) {
     const bytes = randomBytes(length * 2);
     for (let i = 0; i < bytes.length && out.length < length; i++) {
-      const b = bytes[i]!;
+      const b = bytes[i];
       if (b < 252) out += ALPHABET[b % 36];
     }
   }

@@ -52,7 +52,7 @@ export function createApp(rt: Runtime, opts: AppOptions): { app: Hono<Env>; prel
   });
   app.onError((e, c) => {
     const err = toGatewayError(e);
-    if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", path: c.req.path, error: String((e as Error)?.stack ?? e) }));
+    if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", path: c.req.path, error: String((e)?.stack ?? e) }));
     return c.json(openAIEnvelope(err), err.status as 400);
   });
   return { app, preload: management.preload };

@@ -41,5 +41,5 @@ export function sourceIp(c: Context<ManagementEnv>): string | null {
   const addr = env?.incoming?.socket?.remoteAddress;
   if (!addr) return null;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  return mapped ? mapped[1]! : addr;
+  return mapped ? mapped[1] : addr;
 }

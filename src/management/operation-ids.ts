@@ -23,9 +23,9 @@ export function operationIdFor(method: string, path: string): string {
   const isParam = (p: string) => p.startsWith("{");
   const last = parts[parts.length - 1] ?? "";
   if (isParam(last)) return (FOR_ITEM[method] ?? method) + singular(parts[parts.length - 2] ?? "");
-  if (parts.length >= 3 && isParam(parts[parts.length - 2]!)) {
+  if (parts.length >= 3 && isParam(parts[parts.length - 2])) {
     // A sub-resource or an action of one item: GET /v1/users/{id}/usage → getUserUsage, POST …/rotate → rotateKey.
-    const owner = singular(parts[parts.length - 3]!);
+    const owner = singular(parts[parts.length - 3]);
     return method === "get" ? `get${owner}${cap(last)}` : `${last}${owner}`;
   }
   return method === "get" ? `list${cap(last)}` : method === "post" ? `create${singular(last)}` : `${method}${cap(last)}`;

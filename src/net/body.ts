@@ -33,7 +33,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       }
       if (!tooLarge) chunks.push(chunk);
     });
-    req.on("end", () => (tooLarge ? fail() : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
+    req.on("end", () => (tooLarge ? fail() : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
     req.on("error", (e) => reject(new GatewayError("invalid_request", `could not read the request body: ${e.message}`)));
   });
 }

@@ -68,7 +68,7 @@ export function sendableValue(v: string): string {
 }
 
 function sendable(headers: HeaderBag): HeaderBag {
-  for (const k in headers) headers[k] = sendableValue(headers[k]!);
+  for (const k in headers) headers[k] = sendableValue(headers[k]);
   return headers;
 }
 

@@ -26,7 +26,7 @@ function flushDirty(): void {
   scheduled = false; // a write queued by a socket's callback below gets a turn end of its own
   const list = dirty;
   dirty = spare;
-  for (let i = 0; i < list.length; i++) list[i]!.turnEnded();
+  for (let i = 0; i < list.length; i++) list[i].turnEnded();
   list.length = 0;
   spare = list;
 }
@@ -81,7 +81,7 @@ export class TurnWriter {
     const n = this.chunks.length;
     if (n === 0) return;
     const s = this.socket;
-    if (!s.destroyed) for (let i = 0; i < n; i++) s.write(this.chunks[i]!);
+    if (!s.destroyed) for (let i = 0; i < n; i++) s.write(this.chunks[i]);
     this.chunks.length = 0;
     this.queued = 0;
   }

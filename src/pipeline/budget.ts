@@ -86,7 +86,7 @@ function maxOutputTokens(req: ChatRequest): number | undefined {
 /** Predicted output (`prediction`): rejected predicted tokens are billed as output, beyond max_tokens. */
 function predictionBound(req: ChatRequest): number {
   const p = (req as { prediction?: unknown }).prediction;
-  return p && typeof p === "object" && "content" in p ? tokenBound(JSON.stringify((p as { content: unknown }).content) ?? "") : 0;
+  return p && typeof p === "object" && "content" in p ? tokenBound(JSON.stringify((p).content) ?? "") : 0;
 }
 
 /** Prompt-side request fields besides the messages that the provider turns into prompt tokens. */
@@ -186,7 +186,7 @@ export function reserveSpentAttempt(rt: Runtime, ctx: RequestContext, micros: nu
   const r = ctx.reservation;
   if (!r || r.settled || micros <= 0 || !ctx.budgets) return;
   const more = rt.budgets.book.reserve(ctx.budgets, micros);
-  for (let i = 0; i < r.entries.length; i++) r.entries[i]!.micros += more.entries[i]!.micros;
+  for (let i = 0; i < r.entries.length; i++) r.entries[i].micros += more.entries[i].micros;
 }
 
 /** Least money left across the request's budgets (after reservations), or null when none applies. */

@@ -152,8 +152,8 @@ function baseQuery(db: Kysely<Database>) {
 type Row = Awaited<ReturnType<ReturnType<typeof baseQuery>["executeTakeFirstOrThrow"]>>;
 
 function toRecord(r: Row): KeyRecord {
-  const models = r.allowed_models as string[] | null;
-  const ips = r.allowed_ips as string[] | null;
+  const models = r.allowed_models;
+  const ips = r.allowed_ips;
   return {
     id: r.id,
     hash: r.key_hash,

@@ -37,7 +37,7 @@ function splitCidr(entry: string): { address: string; prefix: number; family: "i
   const max = v === 4 ? 32 : 128;
   const prefix = bits === undefined ? max : Number(bits);
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) return null;
-  return { address: address!, prefix, family };
+  return { address: address, prefix, family };
 }
 
 /** Validates a CIDR list as given to the API; returns the first bad entry's message or null. */
@@ -57,7 +57,7 @@ export class IpAllowList {
   allows(ip: string | undefined): boolean {
     if (!ip) return false;
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-    const addr = mapped ? mapped[1]! : ip;
+    const addr = mapped ? mapped[1] : ip;
     const v = isIP(addr);
     if (!v) return false;
     return this.list.check(addr, v === 4 ? "ipv4" : "ipv6");

@@ -373,7 +373,7 @@ class UpstreamChunks implements AsyncIterator<ChatChunk> {
   async next(): Promise<IteratorResult<ChatChunk>> {
     try {
       for (;;) {
-        if (this.index < this.ready.length) return { done: false, value: named(this.ready[this.index++]!, this.model) };
+        if (this.index < this.ready.length) return { done: false, value: named(this.ready[this.index++], this.model) };
         if (this.finished) {
           const e = this.pending;
           this.pending = null;
@@ -382,7 +382,7 @@ class UpstreamChunks implements AsyncIterator<ChatChunk> {
         }
         const bytes = this.res.take();
         if (bytes) {
-          this.ready = bytes.length === 1 ? this.decoder.push(bytes[0]!) : bytes.flatMap((b) => this.decoder.push(b));
+          this.ready = bytes.length === 1 ? this.decoder.push(bytes[0]) : bytes.flatMap((b) => this.decoder.push(b));
           this.index = 0;
           if (this.ready.length) this.call.firstToken();
         } else if (this.res.complete) {

@@ -13,7 +13,7 @@ export const THINKING_BUDGETS: Record<string, number> = { minimal: 1024, low: 20
  * undefined when even that does not fit (thinking stays off, with a warning).
  */
 export function fitThinkingBudget(effort: string, maxTokens: number | undefined, provider: string, warnings: string[]): number | undefined {
-  const budget = THINKING_BUDGETS[effort]!;
+  const budget = THINKING_BUDGETS[effort];
   if (maxTokens === undefined || budget < maxTokens) return budget;
   const reduced = Math.max(1024, Math.floor(maxTokens / 2));
   if (reduced >= maxTokens) {

@@ -34,7 +34,7 @@ function split<T extends Record<string, unknown>>(params: T): { body: Record<str
     if (k in body) opts[k] = body[k];
     delete body[k];
   }
-  return { body, opts: opts as RequestOptions };
+  return { body, opts: opts };
 }
 
 export function resolveTarget(model: string, opts: RequestOptions) {

@@ -213,7 +213,7 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
     const mark = until as Mark | undefined;
     let moved = 0;
     while (moved === 0 && this.ranges.length > 0 && !this.shutDown) {
-      const r = this.ranges[0]!;
+      const r = this.ranges[0];
       if (mark && (mark.range === null || !this.ranges.includes(mark.range))) return 0; // flushed up to the mark
       const end = mark?.range === r ? Math.min(r.seg.bytes, mark.bytes) : r.seg.bytes;
       const reader = (r.reader ??= new SegmentReader(r.seg.path, r.from));

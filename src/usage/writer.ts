@@ -138,7 +138,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
     const tail = this.tail;
     tail.rows.push(row);
     const last = tail.tags.length - 1;
-    if (last >= 0 && tail.tags[last] === tag) tail.counts[last]!++;
+    if (last >= 0 && tail.tags[last] === tag) tail.counts[last]++;
     else {
       tail.tags.push(tag);
       tail.counts.push(1);
@@ -258,7 +258,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
   }
 
   private async writeHead(): Promise<void> {
-    const batch = this.batches[0]!;
+    const batch = this.batches[0];
     try {
       const inserted = await insertUsageLines(this.db, batch.rows);
       this.stats.written += inserted;
@@ -278,7 +278,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
   private async writeRowByRow(batch: Batch<Tag>): Promise<void> {
     while (batch.rows.length > 0) {
       try {
-        this.stats.written += await insertUsageLines(this.db, [batch.rows[0]!]);
+        this.stats.written += await insertUsageLines(this.db, [batch.rows[0]]);
       } catch (err) {
         if (!isPermanentRowError(err)) throw this.failed(err, batch.rows.length);
         this.stats.dropped++;
@@ -293,12 +293,12 @@ export class UsageWriter<Tag = null> implements UsageSink {
   private settleAll(batch: Batch<Tag>): void {
     const hooks = this.hooks;
     if (!hooks) return;
-    for (let i = 0; i < batch.tags.length; i++) hooks.settled(batch.tags[i]!, batch.counts[i]!);
+    for (let i = 0; i < batch.tags.length; i++) hooks.settled(batch.tags[i], batch.counts[i]);
   }
 
   private settleFirst(batch: Batch<Tag>): void {
-    const tag = batch.tags[0]!;
-    if (--batch.counts[0]! === 0) {
+    const tag = batch.tags[0];
+    if (--batch.counts[0] === 0) {
       batch.tags.shift();
       batch.counts.shift();
     }

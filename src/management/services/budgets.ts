@@ -159,14 +159,14 @@ export async function createBudget(deps: ManagementDeps, actor: Actor, body: Bud
     const row = await insertBudget(m.trx, budgetId, settings, m.now);
     await m.audit("budget.create", "budget", budgetId, snapshot(policyOf(row), POLICY_FIELDS));
     m.invalidate({ kind: "budget", budgetId });
-    return (await budgetObjects(deps, m.trx, [row]))[0]!;
+    return (await budgetObjects(deps, m.trx, [row]))[0];
   });
 }
 
 export async function getBudget(deps: ManagementDeps, budgetId: string): Promise<BudgetObject> {
   const row = await findBudget(deps.db, budgetId);
   if (!row) throw notFound("budget", budgetId, "budget_id");
-  return (await budgetObjects(deps, deps.db, [row]))[0]!;
+  return (await budgetObjects(deps, deps.db, [row]))[0];
 }
 
 export async function listBudgetPage(deps: ManagementDeps, page: PageRequest): Promise<Page<BudgetObject>> {
@@ -182,7 +182,7 @@ export async function updateBudget(deps: ManagementDeps, actor: Actor, budgetId:
     const after = await updateBudgetRow(m.trx, budgetId, patch, m.now);
     await m.audit("budget.update", "budget", budgetId, diff(policyOf(before), policyOf(after), POLICY_FIELDS));
     m.invalidate({ kind: "budget", budgetId });
-    return (await budgetObjects(deps, m.trx, [after]))[0]!;
+    return (await budgetObjects(deps, m.trx, [after]))[0];
   });
 }
 
@@ -194,7 +194,7 @@ export async function deleteBudget(deps: ManagementDeps, actor: Actor, budgetId:
   return mutate(deps, actor, async (m) => {
     const row = await findBudget(m.trx, budgetId, "update");
     if (!row) throw notFound("budget", budgetId, "budget_id");
-    const object = (await budgetObjects(deps, m.trx, [row]))[0]!;
+    const object = (await budgetObjects(deps, m.trx, [row]))[0];
     const removed = await deleteAssignmentsOf(m.trx, budgetId);
     const detached = await detachBudget(m.trx, budgetId, m.now);
     await deleteBudgetRow(m.trx, budgetId);

@@ -69,7 +69,7 @@ export class UpstreamExchange implements ExchangeHandler {
       await this.wait();
     }
     const q = this.queue;
-    const s = q.length === 1 ? q[0]!.toString("utf8") : Buffer.concat(q, this.queuedBytes).toString("utf8");
+    const s = q.length === 1 ? q[0].toString("utf8") : Buffer.concat(q, this.queuedBytes).toString("utf8");
     return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
   }
 

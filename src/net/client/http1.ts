@@ -96,7 +96,7 @@ export function checkRequest(req: ClientRequest): { headers: Record<string, stri
   if (bad) return bad;
   const headers: Record<string, string> = {};
   for (const name in req.headers) {
-    const value = req.headers[name]!;
+    const value = req.headers[name];
     if (!TOKEN.test(name) || !PLAIN_VALUE.test(value)) return new ClientError("UPSTREAM_INVALID_REQUEST", `invalid request header ${JSON.stringify(name)}`);
     if (!OWN_HEADERS.has(name.toLowerCase())) headers[name] = value;
   }
@@ -109,7 +109,7 @@ export function serialize(req: ClientRequest, authority: string): string | Clien
   if (bad) return bad;
   let out = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${authority}\r\n`;
   for (const name in req.headers) {
-    const value = req.headers[name]!;
+    const value = req.headers[name];
     if (!TOKEN.test(name) || !PLAIN_VALUE.test(value)) return new ClientError("UPSTREAM_INVALID_REQUEST", `invalid request header ${JSON.stringify(name)}`);
     if (OWN_HEADERS.has(name.toLowerCase())) continue;
     out += name + ": " + value + "\r\n";

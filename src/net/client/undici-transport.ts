@@ -40,7 +40,7 @@ export class UndiciTransport implements UpstreamTransport {
       {
         origin,
         path: req.path,
-        method: req.method as Dispatcher.HttpMethod,
+        method: req.method,
         headers: checked.headers,
         body: req.body ?? (req.method === "POST" || req.method === "PUT" || req.method === "PATCH" ? "" : null),
         headersTimeout: req.headersTimeout,

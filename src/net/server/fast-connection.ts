@@ -153,7 +153,7 @@ export class InboundConnection<E> {
 
   private bodyComplete(): void {
     const need = this.head!.contentLength;
-    const all = this.bodyParts.length === 1 ? this.bodyParts[0]! : Buffer.concat(this.bodyParts, this.bodyBytes);
+    const all = this.bodyParts.length === 1 ? this.bodyParts[0] : Buffer.concat(this.bodyParts, this.bodyBytes);
     if (all.length > need) {
       this.buf = all.subarray(need);
       this.bodyParts = [all.subarray(0, need)];
@@ -164,7 +164,7 @@ export class InboundConnection<E> {
 
   private dispatch(): void {
     const head = this.head!;
-    const body = this.bodyParts.length === 0 ? EMPTY : this.bodyParts[0]!;
+    const body = this.bodyParts.length === 0 ? EMPTY : this.bodyParts[0];
     this.bodyParts = [];
     this.partialSince = 0;
     this.dispatched++;
@@ -183,7 +183,7 @@ export class InboundConnection<E> {
   private afterClose(bytes: Buffer): void {
     this.buf = null;
     for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]!;
+      const b = bytes[i];
       if (b === 13 || b === 10) continue;
       if (this.closing) return; // the response is complete and the connection ending
       this.closing = true;
@@ -269,7 +269,7 @@ export class InboundConnection<E> {
     this.buf = null;
     this.ahead = [];
     this.aheadBytes = 0;
-    this.owner.handOver(this, rest.length === 0 ? null : rest.length === 1 ? rest[0]! : Buffer.concat(rest));
+    this.owner.handOver(this, rest.length === 0 ? null : rest.length === 1 ? rest[0] : Buffer.concat(rest));
   }
 
   private clientEnded(): void {

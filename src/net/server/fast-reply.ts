@@ -97,7 +97,7 @@ export class FastReply implements Reply {
   private head(status: number, headers: HeaderBag): string {
     let h = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
     for (const k in headers) {
-      let v = headers[k]!;
+      let v = headers[k];
       if (!PLAIN_VALUE.test(v)) {
         // Never let a value break the head (Node would throw); what is left may be Latin-1.
         v = sendableValue(v);

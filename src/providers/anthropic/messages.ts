@@ -106,7 +106,7 @@ function withCache(blocks: NativeBlock[], cache: CacheControl | undefined): Nati
 function parts(content: ChatMessage["content"]): Part[] {
   if (content === null || content === undefined) return [];
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
-  return content as Part[];
+  return content;
 }
 
 function textBlock(p: Part): NativeBlock {
@@ -137,7 +137,7 @@ function userPart(p: Part, at: string, warnings: string[]): NativeBlock {
     case "input_audio":
       throw invalid(`${at}: audio input is not supported by anthropic`, at);
     default:
-      return p as NativeBlock; // Anthropic-native blocks (document, search_result, ...) pass through
+      return p; // Anthropic-native blocks (document, search_result, ...) pass through
   }
 }
 
@@ -170,7 +170,7 @@ function assistantBlocks(m: ChatMessage, at: string): NativeBlock[] {
   const blocks: NativeBlock[] = [];
   const thinking = (m as { thinking_blocks?: unknown }).thinking_blocks;
   if (Array.isArray(thinking)) {
-    for (const t of thinking as Part[]) if (t?.type === "thinking" || t?.type === "redacted_thinking") blocks.push(t as NativeBlock);
+    for (const t of thinking as Part[]) if (t?.type === "thinking" || t?.type === "redacted_thinking") blocks.push(t);
   }
   parts(m.content).forEach((p, j) => {
     if (p.type === "text") blocks.push(textBlock(p));

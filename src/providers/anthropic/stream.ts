@@ -123,7 +123,7 @@ function blockDelta(s: AnthropicStreamData, block: BlockKind | undefined, delta:
       const part = String(delta.partial_json ?? "");
       if (!part || !block) return [];
       if (block.kind === "json") return [chunk(s, { content: part })];
-      if (block.kind === "tool") return [chunk(s, { tool_calls: [{ index: block.toolIndex, function: { arguments: part } as ToolCall["function"] }] })];
+      if (block.kind === "tool") return [chunk(s, { tool_calls: [{ index: block.toolIndex, function: { arguments: part } }] })];
       return [];
     }
     default:

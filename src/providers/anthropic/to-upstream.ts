@@ -130,7 +130,7 @@ function tools(r: Record<string, unknown>, body: NativeRequest, thinkingOn: bool
   }
 
   if (r.parallel_tool_calls === false && native.length > 0 && choice?.type !== "none") {
-    choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true } as NativeToolChoice;
+    choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
   }
   if (native.length) body.tools = native;
   if (choice && native.length) body.tool_choice = choice;

@@ -22,7 +22,7 @@ export interface AzureWireOptions {
 }
 
 export function deploymentFor(model: string, o: AzureWireOptions): string {
-  return Object.hasOwn(o.deployments, model) ? o.deployments[model]! : model;
+  return Object.hasOwn(o.deployments, model) ? o.deployments[model] : model;
 }
 
 function pathFor(operation: "chat/completions" | "embeddings", deployment: string, o: AzureWireOptions): string {

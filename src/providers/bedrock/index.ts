@@ -61,9 +61,9 @@ async function embed(http: Provider, req: EmbeddingsRequest, opts: CallOptions):
   const worker = async () => {
     while (next < batches.length && !failed) {
       const i = next++;
-      const batch = batches[i]!;
+      const batch = batches[i];
       try {
-        results[i] = await http.embeddings!({ ...call, input: size === 1 ? batch[0]! : batch }, opts);
+        results[i] = await http.embeddings!({ ...call, input: size === 1 ? batch[0] : batch }, opts);
       } catch (e) {
         failed = true;
         throw e;
@@ -81,7 +81,7 @@ async function embed(http: Provider, req: EmbeddingsRequest, opts: CallOptions):
       data.push({ object: "embedding", index: data.length, embedding: base64 ? floatsToBase64(vector) : vector });
     }
     // Cohere reports no token count: estimate it rather than answer without usage.
-    tokens += r.usage ? r.usage.prompt_tokens : await countTokens(batches[i]!.join("\n"));
+    tokens += r.usage ? r.usage.prompt_tokens : await countTokens(batches[i].join("\n"));
   }
   return { object: "list", data, model: req.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
 }

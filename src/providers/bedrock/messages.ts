@@ -123,9 +123,9 @@ function imageBlock(p: Part, param: string, warnings: string[]): ImageBlock {
     }
     throw invalid(`${param}: image_url.url must be a base64 data URL (data:image/png;base64,...)`, `${param}.image_url.url`);
   }
-  const format = IMAGE_FORMATS[m[1]!.toLowerCase()];
+  const format = IMAGE_FORMATS[m[1].toLowerCase()];
   if (!format) throw invalid(`${param}: image type ${m[1]} is not supported by bedrock (png, jpeg, gif, webp)`, `${param}.image_url.url`);
-  return { format, source: { bytes: m[3]! } };
+  return { format, source: { bytes: m[3] } };
 }
 
 function toolResultContent(content: ChatMessage["content"], i: number): ToolResultContent[] {

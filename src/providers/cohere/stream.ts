@@ -77,7 +77,7 @@ export function streamEvent(ev: { event?: string; data: string }, state: StreamS
       const index = (e.index !== undefined ? s.toolIndex[e.index] : undefined) ?? s.currentTool;
       if (args) {
         s.hasArgs[index] = true;
-        chunk({ tool_calls: [{ index, function: { arguments: args } as { name: string; arguments: string } }] });
+        chunk({ tool_calls: [{ index, function: { arguments: args } }] });
       }
       break;
     }
@@ -86,7 +86,7 @@ export function streamEvent(ev: { event?: string; data: string }, state: StreamS
       const index = (e.index !== undefined ? s.toolIndex[e.index] : undefined) ?? s.currentTool;
       if (s.hasArgs[index] === false) {
         s.hasArgs[index] = true;
-        chunk({ tool_calls: [{ index, function: { arguments: "{}" } as { name: string; arguments: string } }] });
+        chunk({ tool_calls: [{ index, function: { arguments: "{}" } }] });
       }
       break;
     }

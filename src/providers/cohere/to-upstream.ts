@@ -116,7 +116,7 @@ function toMessage(m: ChatMessage, i: number, warn: Warn): CohereMessage {
     }
     case "tool":
       if (typeof m.tool_call_id !== "string" || m.tool_call_id === "") invalid("tool messages need a tool_call_id", `${param}.tool_call_id`);
-      return { role: "tool", tool_call_id: m.tool_call_id!, content: textOf(m.content, `${param}.content`) };
+      return { role: "tool", tool_call_id: m.tool_call_id, content: textOf(m.content, `${param}.content`) };
     default:
       return invalid(`role "${m.role}" is not supported by cohere; use tool messages`, `${param}.role`);
   }

@@ -28,7 +28,7 @@ export function errorFromResponse(provider: string, status: number, body: string
   } catch {
     /* not JSON: the raw text is the message */
   }
-  const details = Array.isArray(parsed?.error?.details) ? parsed!.error!.details! : [];
+  const details = Array.isArray(parsed?.error?.details) ? parsed.error.details : [];
   const message = parsed?.error?.message ?? messageFromBody(body);
   let effective = status;
   if (details.some((d) => d.reason === "API_KEY_INVALID") || parsed?.error?.status === "UNAUTHENTICATED") effective = 401;

@@ -124,7 +124,7 @@ function tools(r: ChatRequest & Record<string, any>, body: GeminiRequest, warnin
 export function embeddingTexts(req: EmbeddingsRequest, label: string): string[] {
   const input = req.input;
   if (typeof input === "string") return [input];
-  if (Array.isArray(input) && input.every((x) => typeof x === "string")) return input as string[];
+  if (Array.isArray(input) && input.every((x) => typeof x === "string")) return input;
   throw new GatewayError("invalid_request", `${label} embeddings take text input, not token ids`, { param: "input" });
 }
 

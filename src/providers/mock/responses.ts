@@ -25,7 +25,7 @@ export function chosenTool(req: ChatRequest): { name: string; parameters: unknow
   // After a tool result the mock answers in text, as a model would.
   if (req.messages[req.messages.length - 1]?.role === "tool") return null;
   const named = typeof req.tool_choice === "object" ? (req.tool_choice as { function?: { name?: string } }).function?.name : undefined;
-  const t = (named && tools.find((x) => x.function!.name === named)) || tools[0]!;
+  const t = (named && tools.find((x) => x.function!.name === named)) || tools[0];
   return { name: t.function!.name, parameters: (t.function as { parameters?: unknown }).parameters };
 }
 

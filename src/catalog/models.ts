@@ -2,7 +2,7 @@
  * Known models per provider type, as typed data with their prices. `/v1/models` lists these for
  * every configured provider whose server does not list its own (providers/model-list.ts), and
  * for those when it cannot; `catalog/prices.ts` prices usage with them; `maxOutputTokens` sizes
- * budget reservations for requests without `max_tokens` (SPEC §14).
+ * budget reservations for requests without `max_tokens`.
  *
  * Price basis (PRICE_CATALOG_VERSION): the providers' published standard/on-demand list prices in
  * USD per million tokens as of 2026-11-01, taken from public price catalogs that cite those pages —

@@ -133,7 +133,7 @@ export function costOf(price: ModelPrice, usage: TokenUsage): Cost {
 }
 
 /**
- * The most a request can cost, for budget reservations (SPEC §14): every prompt token at the
+ * The most a request can cost, for budget reservations: every prompt token at the
  * uncached input rate of the tier the prompt falls in, plus `maxOutputTokens` at that tier's
  * output rate (or the reasoning rate, if a model prices reasoning higher). Parts are rounded up
  * like `costOf`, so the reservation is never below the cost of an uncached answer of that length.

@@ -1,6 +1,6 @@
 /**
  * How an upstream HTTP error becomes a GatewayError — the same rules for every provider
- * (SPEC §14 "Upstream errors"); a provider's own errors.ts only extracts the message.
+ *; a provider's own errors.ts only extracts the message.
  */
 import { GatewayError, scrubSecrets } from "../core/errors.js";
 

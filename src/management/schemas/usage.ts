@@ -1,4 +1,4 @@
-/** Usage analytics and request log schemas (SPEC §5, §6). Costs are decimal USD strings (exact sums). */
+/** Usage analytics and request log schemas. Costs are decimal USD strings (exact sums). */
 import { z } from "@hono/zod-openapi";
 import { USAGE_GROUPS } from "../../store/repos/usage.js";
 import { ClientId, IsoDateTime, PageQuery, Timestamp, listOf } from "./common.js";

@@ -9,7 +9,7 @@ import { OriginPool, type ExchangeHandler } from "../../src/net/client/client.js
 import { ClientError, type ClientRequest, type UpstreamHead } from "../../src/net/client/http1.js";
 import { providerDefinition } from "../../src/providers/registry.js";
 import type { ChatRequest } from "../../src/wire/openai.js";
-import { CERT, onCleanup, rawServer } from "../net/transport-support.js";
+import { CERT, onCleanup, rawServer, settled, type Respond } from "../net/transport-support.js";
 
 // The raw servers and the per-test clean-up are the transport tests' own (one copy).
 function pool(port: number, o: Partial<ConstructorParameters<typeof OriginPool>[1]> & { scheme?: string } = {}): OriginPool {
@@ -43,6 +43,7 @@ function send(p: OriginPool, req: Partial<ClientRequest> = {}, hooks: { abort?: 
         chunks.push(Buffer.from(c));
         out.pieces++;
         if (hooks.pauseFirst && out.pieces === 1) {
+          // The handler falls behind for a while: time is what the test is about.
           setTimeout(resume, hooks.pauseFirst);
           return false;
         }
@@ -63,7 +64,19 @@ function send(p: OriginPool, req: Partial<ClientRequest> = {}, hooks: { abort?: 
 }
 
 const ok = (body: string, extra = "") => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A server that answers `{}` only when the test releases it; `arrived` resolves when the request is in. */
+function heldAnswer() {
+  let arrive!: () => void;
+  let release!: () => void;
+  const arrived = new Promise<void>((r) => (arrive = r));
+  const released = new Promise<void>((r) => (release = r));
+  const respond: Respond = (_, sock) => {
+    arrive();
+    void released.then(() => sock.write(ok("{}")));
+  };
+  return { respond, arrived, release };
+}
 
 describe("upstream client: requests and framing", () => {
   it("writes one well-formed request, with its own host and length, dropping a caller's framing headers", async () => {
@@ -108,6 +121,7 @@ describe("upstream client: requests and framing", () => {
     const s = await rawServer((req, sock) => {
       const k = Number(/\/split\/(\d+)/.exec(req.head)![1]);
       sock.write(response.subarray(0, k));
+      // The second piece comes a moment later, so the client reads the response in two pieces.
       setTimeout(() => sock.write(response.subarray(k)), 2);
     });
     const p = pool(s.port);
@@ -131,6 +145,7 @@ describe("upstream client: requests and framing", () => {
   it("skips 100 Continue and 103 Early Hints before the real response", async () => {
     const s = await rawServer((_, sock) => {
       sock.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n");
+      // The real response in a later read than the interim ones.
       setTimeout(() => sock.write(ok("{}")), 5);
     });
     const r = await send(pool(s.port));
@@ -141,6 +156,7 @@ describe("upstream client: requests and framing", () => {
   it("reads a body that ends with the connection, and does not reuse that connection", async () => {
     const s = await rawServer((_, sock) => {
       sock.write("HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil ");
+      // The rest of the body and the end of the connection in a later read.
       setTimeout(() => sock.end("close"), 5);
     });
     const p = pool(s.port);
@@ -181,8 +197,7 @@ describe("upstream client: requests and framing", () => {
     const p = pool(s.port);
     await send(p);
     for (const sock of s.sockets) sock.end();
-    await delay(30);
-    expect(p.connections).toBe(0);
+    expect(await settled(() => p.connections, 0)).toBe(0);
     expect((await send(p)).status).toBe(200);
     expect(s.connections).toBe(2);
   });
@@ -190,6 +205,7 @@ describe("upstream client: requests and framing", () => {
   it("pauses reading while the handler is behind and resumes when asked", async () => {
     const s = await rawServer((_, sock) => {
       sock.write("HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nabcd");
+      // The rest arrives while the handler is paused.
       setTimeout(() => sock.write("efgh"), 10);
     });
     const r = await send(pool(s.port), { bodyTimeout: 50 }, { pauseFirst: 150 });
@@ -208,8 +224,8 @@ describe("upstream client: failures", () => {
     expect((h.error as ClientError).code).toBe("UPSTREAM_HEADERS_TIMEOUT");
     const b = await send(p, { path: "/stall", bodyTimeout: 100 });
     expect([(b.error as ClientError).code, b.status, b.body]).toEqual(["UPSTREAM_BODY_TIMEOUT", 200, "abc"]);
-    await delay(20);
-    expect(p.connections).toBe(0); // both connections were closed, not pooled
+    expect(await settled(() => p.connections, 0)).toBe(0); // both connections were closed, not pooled
+    expect(await settled(() => s.closed, 2)).toBe(2);
   });
 
   it("times out a connection whose TLS handshake never finishes", async () => {
@@ -235,6 +251,7 @@ describe("upstream client: failures", () => {
   it("fails when the server closes the connection mid-response", async () => {
     const s = await rawServer((_, sock) => {
       sock.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial");
+      // The connection dies after the client has read part of the body.
       setTimeout(() => sock.destroy(), 5);
     });
     const r = await send(pool(s.port));
@@ -266,12 +283,10 @@ describe("upstream client: failures", () => {
 
 describe("upstream client: review findings", () => {
   it("never hands out an idle connection whose socket is already gone", async () => {
-    const s = await rawServer((_, sock) => {
-      sock.write(ok("{}"));
-      setTimeout(() => sock.end(), 30);
-    });
+    const s = await rawServer((_, sock) => sock.write(ok("{}")));
     const p = pool(s.port);
     expect((await send(p)).status).toBe(200);
+    for (const sock of s.sockets) sock.end(); // the connection is idle in the pool now
     const conn = [...p.conns][0] as unknown as { socket: net.Socket };
     // The server's FIN has been handled (the socket is destroyed) but "close" has not come yet.
     await new Promise<void>((r) => {
@@ -331,11 +346,13 @@ describe("upstream client: review findings", () => {
   });
 
   it("close() called twice resolves both times", async () => {
-    const s = await rawServer((_, sock) => setTimeout(() => sock.write(ok("{}")), 30));
+    const held = heldAnswer();
+    const s = await rawServer(held.respond);
     const p = pool(s.port);
     const inflight = send(p);
-    await delay(5);
+    await held.arrived;
     const [a, b] = [p.close(), p.close()];
+    held.release();
     expect((await inflight).status).toBe(200);
     await expect(Promise.all([a, b])).resolves.toEqual([undefined, undefined]);
   });
@@ -343,6 +360,7 @@ describe("upstream client: review findings", () => {
 
 describe("upstream client: limits, cancellation, TLS, closing", () => {
   it("opens at most `connections` sockets and queues the rest in order", async () => {
+    // Answers come a little later, so both connections are busy while the other requests wait.
     const s = await rawServer((req, sock) => setTimeout(() => sock.write(ok(JSON.stringify(req.body))), 20));
     const p = pool(s.port, { connections: 2 });
     const order: number[] = [];
@@ -360,8 +378,10 @@ describe("upstream client: limits, cancellation, TLS, closing", () => {
   });
 
   it("aborts a queued request without sending it, and an active one by closing its connection", async () => {
+    let slowArrived!: () => void;
+    const arrived = new Promise<void>((r) => (slowArrived = r));
     const s = await rawServer((req, sock) => {
-      if (req.body === "slow") return; // never answers
+      if (req.body === "slow") return slowArrived(); // never answers
       sock.write(ok("{}"));
     });
     const p = pool(s.port, { connections: 1 });
@@ -369,7 +389,7 @@ describe("upstream client: limits, cancellation, TLS, closing", () => {
     let abortQueued!: (e: Error) => void;
     const active = send(p, { body: "slow" }, { abort: (a) => (abortActive = a) });
     const queued = send(p, { body: "queued" }, { abort: (a) => (abortQueued = a) });
-    await delay(30);
+    await arrived; // "slow" is on the only connection; "queued" waits for it
     abortQueued(new Error("client left"));
     expect((await queued).error?.message).toBe("client left");
     abortActive(new Error("stop"));
@@ -398,11 +418,13 @@ describe("upstream client: limits, cancellation, TLS, closing", () => {
   });
 
   it("close() lets requests in flight finish, then refuses new ones", async () => {
-    const s = await rawServer((_, sock) => setTimeout(() => sock.write(ok("{}")), 30));
+    const held = heldAnswer();
+    const s = await rawServer(held.respond);
     const p = pool(s.port);
     const inflight = send(p);
-    await delay(5);
+    await held.arrived;
     const closed = p.close();
+    held.release();
     expect((await inflight).status).toBe(200);
     await closed;
     expect(p.connections).toBe(0);

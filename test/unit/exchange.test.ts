@@ -11,6 +11,8 @@ let pool: OriginPool;
 /** Bytes the server managed to hand to the socket for /big before the client stopped reading. */
 let bigWritten = 0;
 let bigFinished = false;
+/** Called when a request for /slow has arrived at the server. */
+let onSlow: () => void = () => {};
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -38,8 +40,9 @@ beforeAll(async () => {
     } else if (req.url === "/cut") {
       res.writeHead(200, { "content-type": "text/plain", "content-length": "100" });
       res.write("partial");
-      setTimeout(() => res.socket?.destroy(), 20);
+      setTimeout(() => res.socket?.destroy(), 20); // after the client has read the first piece
     } else if (req.url === "/slow") {
+      onSlow();
       setTimeout(() => res.end("late"), 2000);
     } else {
       res.writeHead(404).end("nope");
@@ -65,6 +68,13 @@ async function* reads(ex: UpstreamExchange): AsyncGenerator<Buffer> {
   }
 }
 
+/** Waits (at most 2 s, checking every 5 ms) until `ok()` holds, and fails the test if it never does. */
+async function until(ok: () => boolean): Promise<void> {
+  const end = Date.now() + 2000;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  expect(ok()).toBe(true);
+}
+
 function start(path: string, signal = new Cancellation(), maxBodyBytes?: number): UpstreamExchange {
   const ex = new UpstreamExchange(signal, maxBodyBytes);
   pool.dispatch({ method: "GET", path, headers: {}, headersTimeout: 5000, bodyTimeout: 5000 }, ex);
@@ -83,7 +93,7 @@ describe("UpstreamExchange", () => {
 
   it("bounds a body read whole, not one read chunk by chunk, even when text() is called after it all arrived", async () => {
     const whole = await start("/text", new Cancellation(), 10).response;
-    await new Promise((r) => setTimeout(r, 50)); // the 18 bytes have arrived
+    await until(() => whole.complete); // the 18 bytes have arrived
     await expect(whole.text()).rejects.toMatchObject({ code: "UPSTREAM_RESPONSE_TOO_LARGE", message: "upstream response body exceeds 10 bytes" });
     const late = await start("/big", new Cancellation(), 1024 * 1024).response;
     await expect(late.text()).rejects.toMatchObject({ code: "UPSTREAM_RESPONSE_TOO_LARGE" });
@@ -106,7 +116,8 @@ describe("UpstreamExchange", () => {
       if (first) {
         first = false;
         // Nobody reads for a while: the server must be held back far below the 32 MiB body
-        // (what it did write sits in the kernel's socket buffers and the 64 KiB queue).
+        // (what it did write sits in the kernel's socket buffers and the 64 KiB queue). The
+        // pause is the scenario: an unbounded reader would have taken the whole body by then.
         await new Promise((r) => setTimeout(r, 300));
         expect(bigFinished).toBe(false);
         expect(bigWritten).toBeLessThan(16 * 1024 * 1024);
@@ -136,8 +147,10 @@ describe("UpstreamExchange", () => {
     await expect(start("/text", early).response).rejects.toThrow("client went away");
 
     const late = new Cancellation();
+    const arrived = new Promise<void>((r) => (onSlow = r));
     const pending = start("/slow", late).response;
-    setTimeout(() => late.cancel(new Error("stop")), 50);
+    await arrived; // the request is at the server, waiting for its answer
+    late.cancel(new Error("stop"));
     await expect(pending).rejects.toThrow("stop");
   });
 

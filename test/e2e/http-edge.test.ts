@@ -170,7 +170,7 @@ describe("the HTTP edge", () => {
       for (const at of cut) {
         c.send(raw.subarray(from, at));
         from = at;
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 20)); // so each piece arrives in a read of its own
       }
       c.send(raw.subarray(from));
       const r = await c.response();
@@ -281,7 +281,9 @@ describe("the HTTP edge under hostile input", () => {
     const c = new RawClient(gw.port);
     const started = Date.now();
     c.send(chat({ "x-request-id": "req-fin-1" }, { model: "mock:slow-3000" }));
-    await new Promise((r) => setTimeout(r, 100));
+    // Wait (bounded) until the gateway is serving it.
+    for (const end = Date.now() + 2000; gw.inFlight() === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+    expect(gw.inFlight()).toBe(1);
     c.socket.end(); // FIN, not a reset
     await new Promise<void>((r) => c.socket.once("close", () => r()));
     expect(Date.now() - started).toBeLessThan(2000);
@@ -327,7 +329,7 @@ describe("the HTTP edge under hostile input", () => {
     const next = chat({ "x-request-id": "req-piped-2" });
     for (let i = 0; i < next.length; i += 7) {
       c.send(next.slice(i, i + 7));
-      if (i % 140 === 0) await new Promise((r) => setTimeout(r, 1));
+      if (i % 140 === 0) await new Promise((r) => setTimeout(r, 1)); // spread the pieces over several reads
     }
     const [a, b] = [await c.response(), await c.response()];
     expect([a.status, b.status, b.headers["x-request-id"]]).toEqual([200, 200, "req-piped-2"]);

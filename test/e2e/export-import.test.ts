@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -260,6 +260,25 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     expect(rowLines(roundTrip)).toEqual(rowLines(file));
   }, 120_000);
 
+  it("export refuses a data dir with no store, and one whose spool holds usage rows not yet in the database", async () => {
+    const none = join(root, "no-store");
+    expect(await runCli(["export"], { env: env(none) })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `switchboard export: no embedded store in ${none} (set data_dir / SWITCHBOARD_DATA_DIR, or DATABASE_URL for PostgreSQL)\n`,
+    });
+    expect(existsSync(none)).toBe(false);
+    const dataDir = embeddedDataDir("spooled");
+    mkdirSync(join(dataDir, "spool"));
+    writeFileSync(join(dataDir, "spool", "u-abc-4242-1.jsonl"), '{"request_id":"req_1"}\n');
+    expect(await runCli(["export", "-o", join(root, "spooled.jsonl")], { env: env(dataDir) })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `switchboard export: ${dataDir}/spool holds usage rows not yet in the database (1 segment file left by a gateway that did not stop cleanly): start the gateway once and stop it, then export\n`,
+    });
+    expect(existsSync(join(root, "spooled.jsonl"))).toBe(false);
+  }, 60_000);
+
   it("exports and imports a ledger of 50,000 rows a page at a time: the heap stays far below the file's size", async (ctx) => {
     if (!server) return ctx.skip();
     const dataDir = embeddedDataDir("big");
@@ -276,7 +295,8 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
       await store.close();
     }
     const big = join(root, "big.jsonl");
-    const heap = { NODE_OPTIONS: "--max-old-space-size=40" };
+    // The CLI's own heap is ~20 MB live; a file held whole (or a table read whole) would not fit.
+    const heap = { NODE_OPTIONS: "--max-old-space-size=64" };
     const out = await runCli(["export", "-o", big], { env: env(dataDir, heap), timeoutMs: 180_000 });
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);

@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig, notInEffectWarning, type SwitchboardConfig } from "../config/index.js";
+import { configWarnings } from "../gateway/warnings.js";
+import { PriceResolver } from "../pricing/resolver.js";
 import { knownProviderTypes, providerDefinition, providerSettingNames } from "../providers/registry.js";
 
 /**
@@ -42,4 +44,7 @@ export async function configCheckCommand(file: string | undefined): Promise<void
   console.log(`${where}: OK — ${Object.keys(config.providers).length} providers, ${config.models.length} model aliases`);
   const warning = notInEffectWarning(config.notInEffect);
   if (warning !== undefined) console.error(warning);
+  // Warnings do not fail the check (exit 0): the file is valid, but may not do what was meant.
+  const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
+  for (const line of configWarnings(config, pricing, { withoutApiPrices: true })) console.error(line);
 }

@@ -1,7 +1,8 @@
 /**
  * `${VAR}` and `${VAR:-default}` in every string value of the config (keys are left alone).
  * Shell semantics: `:-` uses the default when VAR is unset or empty; a missing VAR without a
- * default becomes "". `$${` is a literal `${`. Defaults are not themselves interpolated.
+ * default becomes "" (and is reported, for a warning). `$${` is a literal `${`. Defaults are not
+ * themselves interpolated.
  */
 import type { EnvSnapshot } from "./types.js";
 import type { PathSegment } from "./problems.js";
@@ -11,10 +12,19 @@ export interface InterpolationProblem {
   message: string;
 }
 
+/** A `${NAME}` without a default whose variable is not set: the value became "". */
+export interface UnsetReference {
+  path: PathSegment[];
+  name: string;
+}
+
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
-/** Interpolates one string; returns an error message instead when a reference is malformed. */
-export function interpolateString(input: string, env: EnvSnapshot): { value: string } | { error: string } {
+/**
+ * Interpolates one string; returns an error message instead when a reference is malformed.
+ * The names of unset variables referenced without a default are added to `unset`.
+ */
+export function interpolateString(input: string, env: EnvSnapshot, unset?: string[]): { value: string } | { error: string } {
   let out = "";
   let i = 0;
   while (i < input.length) {
@@ -43,6 +53,7 @@ export function interpolateString(input: string, env: EnvSnapshot): { value: str
     }
     const [, name, fallback] = match;
     const value = env.get(name);
+    if (value === undefined && fallback === undefined) unset?.push(name);
     out += fallback !== undefined && (value === undefined || value === "") ? fallback : (value ?? "");
     i = close + 1;
   }
@@ -53,11 +64,14 @@ export function interpolateString(input: string, env: EnvSnapshot): { value: str
 export function interpolateValue(
   value: unknown,
   env: EnvSnapshot,
-): { value: unknown; problems: InterpolationProblem[] } {
+): { value: unknown; problems: InterpolationProblem[]; unset: UnsetReference[] } {
   const problems: InterpolationProblem[] = [];
+  const unset: UnsetReference[] = [];
   const walk = (node: unknown, path: PathSegment[]): unknown => {
     if (typeof node === "string") {
-      const result = interpolateString(node, env);
+      const names: string[] = [];
+      const result = interpolateString(node, env, names);
+      for (const name of names) unset.push({ path, name });
       if ("error" in result) {
         problems.push({ path, message: result.error });
         return node;
@@ -72,7 +86,7 @@ export function interpolateValue(
     }
     return node;
   };
-  return { value: walk(value, []), problems };
+  return { value: walk(value, []), problems, unset };
 }
 
 /**

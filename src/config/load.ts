@@ -202,6 +202,10 @@ function buildConfig(input: unknown, ctx: BuildContext): SwitchboardConfig {
   if (targets.length > 0) throw new ConfigError(sortProblems(targets).map(formatProblem));
   const notInEffect = settingsNotInEffect(raw, ctx.env);
   if (notInEffect.length > 0) config.notInEffect = notInEffect;
+  const warnings = interpolated.unset.map((u) =>
+    formatProblem(at(u.path, `\${${u.name}} is not set and has no default, so this value is empty (set ${u.name}, or write \${${u.name}:-default})`)),
+  );
+  if (warnings.length > 0) config.warnings = warnings;
   if (file !== undefined) {
     const locate = (path: ReadonlyArray<string | number>) => ({ file, line: locator?.line(path) });
     Object.defineProperty(config, "locate", { value: locate, enumerable: false });

@@ -124,6 +124,8 @@ export interface SwitchboardConfig {
   env: EnvSnapshot;
   /** Settings in use that are accepted but have no effect yet (named in one start-up warning). */
   notInEffect?: string[];
+  /** Warnings found while loading (an unset `${VAR}` without a default), one line each: file, line, key path. */
+  warnings?: string[];
   /**
    * Where a key path is written (`models[0].deployments[1].model` → file and line), for messages
    * about settings; present when the config was loaded from a file. Not enumerable.

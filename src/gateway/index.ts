@@ -28,6 +28,7 @@ import { loadApiPrices } from "../pricing/store.js";
 import { bindServer } from "../http/listen.js";
 import { serveHttp } from "../http/server.js";
 import { StartupScope } from "./startup-scope.js";
+import { configWarnings } from "./warnings.js";
 
 export interface StartOptions {
   /** Apply pending migrations on start (default true). */
@@ -118,6 +119,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   await scope.step(keys.preload());
   const pricing = new PriceResolver(config.pricing, (id) => config.providers[id]?.type);
   pricing.setApiPrices(await scope.step(loadApiPrices(store.db)));
+  for (const line of configWarnings(config, pricing)) log(line);
   bus.subscribe((e) => {
     if (e.kind === "prices") pricing.reloadApiPrices(() => loadApiPrices(store.db)).catch((err) => log(`pricing: reload failed: ${(err as Error).message}`));
   });

@@ -21,6 +21,8 @@ export interface ProviderDefinition {
   name: string;
   capabilities: Capabilities;
   requiresKey: boolean;
+  /** Settings of this type that authenticate instead of `api_key` (Azure's `azure_ad_token`). */
+  keyAlternatives?: readonly string[];
   defaultBaseUrl?: string;
   /**
    * The keys of a provider entry this type reads beyond the common ones (`type`, `api_key`,

@@ -40,11 +40,37 @@ describe("interpolateString", () => {
 
   it("interpolates values in nested structures but never keys", () => {
     const result = interpolateValue({ "${HOST}": ["${PORT}", 3, { deep: "${URL}" }], n: null }, env);
-    expect(result).toEqual({ value: { "${HOST}": ["9000", 3, { deep: "postgres://db:5432/x" }], n: null }, problems: [] });
+    expect(result).toEqual({ value: { "${HOST}": ["9000", 3, { deep: "postgres://db:5432/x" }], n: null }, problems: [], unset: [] });
+  });
+
+  it("reports each unset variable referenced without a default, with its path; never a set, empty or defaulted one", () => {
+    const result = interpolateValue({ a: "${MISSING}", b: ["x${EMPTY}${GONE}y${MISSING:-d}", "${HOST}"], c: { d: "${NOPE:-}" } }, env);
+    expect(result.value).toEqual({ a: "", b: ["xyd", "0.0.0.0"], c: { d: "" } });
+    expect(result.unset).toEqual([
+      { path: ["a"], name: "MISSING" },
+      { path: ["b", 0], name: "GONE" },
+    ]);
   });
 });
 
 describe("interpolation in config files", () => {
+  it("warns about an unset ${VAR} without a default, with file, line and key path, and still loads", () => {
+    const { dir } = writeTemp(
+      "switchboard.yaml",
+      lines(
+        "server:", //                                   1
+        "  host: ${HOST:-127.0.0.1}", //                2
+        "providers:", //                                3
+        "  openai: { api_key: ${OPENAI_KEY} }", //      4
+        "metrics: { bearer_token: ${SET} }", //         5
+      ),
+    );
+    const config = loadConfig({ path: "switchboard.yaml", cwd: dir, env: { SET: "token-123" } });
+    expect(config.warnings).toEqual(["switchboard.yaml:4: providers.openai.api_key: ${OPENAI_KEY} is not set and has no default, so this value is empty (set OPENAI_KEY, or write ${OPENAI_KEY:-default})"]);
+    expect(config.providers.openai?.apiKey).toBeUndefined();
+    expect(loadConfig({ path: "switchboard.yaml", cwd: dir, env: { SET: "x", OPENAI_KEY: "sk-1" } }).warnings).toBeUndefined();
+  });
+
   it("coerces interpolated numbers and booleans to the schema's types", () => {
     const { path } = writeTemp(
       "switchboard.yaml",

@@ -74,6 +74,7 @@ export const azureDefinition: ProviderDefinition = {
   name: "Azure OpenAI",
   capabilities: AZURE_CAPABILITIES,
   requiresKey: true,
+  keyAlternatives: ["azure_ad_token"],
   settings: ["endpoint", "api_version", "azure_ad_token", "deployments", "stream_usage"],
   create(s, defaults) {
     const o = azureOptions(s);

@@ -154,7 +154,7 @@ describe("fake OpenAI upstream", () => {
     await up.closed(2);
     expect([answered, closed, call.finishedAt]).toEqual([false, false, undefined]);
     release();
-    expect((await p).choices[0]!.message.content).toBe("held");
+    expect((await p).choices[0].message.content).toBe("held");
     await closing;
     expect(call.aborted).toBe(false);
   });

@@ -37,7 +37,7 @@ export function credentialProblems(config: Config): ConfigProblem[] {
 
 /**
  * Alias deployments naming a model the provider type's catalog does not know (a provider type
- * without a catalog, such as a local server, is not checked). Often a typo; sometimes a model
+ * without a catalog, such as a local server, or one that answers any name, is not checked). Often a typo; sometimes a model
  * newer than the catalog, which works but has no price until one is set.
  */
 export function unknownModelProblems(config: Config): ConfigProblem[] {
@@ -46,7 +46,7 @@ export function unknownModelProblems(config: Config): ConfigProblem[] {
     group.deployments.forEach((d, j) => {
       const split = /^([^:/]+)[:/](.+)$/.exec(d.model);
       const provider = split ? config.providers[split[1]!] : undefined;
-      if (!split || !provider) return; // refused when the config is loaded
+      if (!split || !provider || providerDefinition(provider.type)?.anyModel) return; // refused when the config is loaded; the mock answers any name
       const known = catalogModels(provider.type);
       const model = split[2]!;
       if (known.length === 0 || findCatalogModel(provider.type, model)) return;

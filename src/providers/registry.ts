@@ -23,6 +23,8 @@ export interface ProviderDefinition {
   requiresKey: boolean;
   /** Settings of this type that authenticate instead of `api_key` (Azure's `azure_ad_token`). */
   keyAlternatives?: readonly string[];
+  /** Answers any model name (the mock): configured models are not checked against the catalog. */
+  anyModel?: boolean;
   defaultBaseUrl?: string;
   /**
    * The keys of a provider entry this type reads beyond the common ones (`type`, `api_key`,
@@ -51,7 +53,7 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
 
 const definitions: ProviderDefinition[] = [
   ...Object.entries(OPENAI_COMPATIBLE_PRESETS).map(([type, preset]) => openAICompatible(type, preset)),
-  { type: "mock", name: "Mock (deterministic, offline)", capabilities: MOCK_CAPABILITIES, requiresKey: false, settings: [], create: (s) => createMockProvider(s.id) },
+  { type: "mock", name: "Mock (deterministic, offline)", capabilities: MOCK_CAPABILITIES, requiresKey: false, anyModel: true, settings: [], create: (s) => createMockProvider(s.id) },
   anthropicDefinition,
   azureDefinition,
   cohereDefinition,

@@ -107,7 +107,7 @@ describe("settings not in effect yet", () => {
     try {
       await configCheckCommand(path);
       expect(out.mock.calls).toEqual([[`${path}: OK — 1 providers, 2 model aliases`]]);
-      // The not-in-effect line first, once; the file's other warnings (mock-2 and mock-3 are not in the mock catalog, and have no price) after it.
+      // The not-in-effect line first, once; the file's other warnings (mock-2 and mock-3 have no price) after it.
       expect(err.mock.calls[0]).toEqual([EXPECTED_LINE]);
       expect(err.mock.calls.filter(([l]) => String(l).includes("not in effect"))).toHaveLength(1);
     } finally {

@@ -43,10 +43,10 @@ describe("providers without credentials", () => {
 });
 
 describe("alias deployments the catalog does not know", () => {
-  it("names the deployment, with a likely spelling; providers without a catalog are not checked", () => {
+  it("names the deployment, with a likely spelling; providers without a catalog, and the mock (it answers any name), are not checked", () => {
     const config = parse({
       providers: { openai: { api_key: "sk-000000000" }, local: { type: "ollama" } },
-      models: [{ name: "a", deployments: ["openai:gpt-4o-mni", "openai:gpt-4o-2024-08-06", "local:anything", "mock:mock-1"] }],
+      models: [{ name: "a", deployments: ["openai:gpt-4o-mni", "openai:gpt-4o-2024-08-06", "local:anything", "mock:mock-1", "mock:anything"] }],
     });
     expect(providerWarnings(config)).toEqual([
       'models[0].deployments[0].model: "gpt-4o-mni" is not a model the openai catalog knows (did you mean "gpt-4o-mini"?): check the name; a model newer than this catalog works, but has no price until one is set',

@@ -47,7 +47,7 @@ async function runExport(opts: { config?: string; output?: string }): Promise<vo
     }
     const total = Object.values(summary.rows).reduce((a, b) => a + b, 0);
     const counts = Object.entries(summary.rows).map(([t, n]) => `${t} ${n}`).join(", ");
-    const line = `exported ${total} rows (${counts}) at schema version ${summary.schemaVersion} from ${store.description} to ${output === "-" ? "standard output" : output}`;
+    const line = `exported ${total} row${total === 1 ? "" : "s"} (${counts}) at schema version ${summary.schemaVersion} from ${store.description} to ${output === "-" ? "standard output" : output}`;
     // The summary never mixes with the data.
     if (output === "-") console.error(line);
     else console.log(line);

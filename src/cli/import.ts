@@ -61,7 +61,7 @@ async function runImport(opts: { config?: string; input: string }): Promise<void
     const total = Object.values(rows).reduce((a, b) => a + b, 0);
     const counts = Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(", ");
     const later = header.schema_version < LATEST_SCHEMA_VERSION ? ` (this switchboard's is ${LATEST_SCHEMA_VERSION}: \`switchboard migrate\` or the next start applies the rest)` : "";
-    console.log(`imported ${total} rows (${counts}) into ${store.description} at schema version ${header.schema_version}${later}`);
+    console.log(`imported ${total} row${total === 1 ? "" : "s"} (${counts}) into ${store.description} at schema version ${header.schema_version}${later}`);
   } finally {
     await lock?.release();
   }

@@ -15,7 +15,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
 import { sql } from "../../src/store/kysely.js";
-import { LATEST_SCHEMA_VERSION } from "../../src/store/migrate.js";
+import { LATEST_SCHEMA_VERSION, migrate } from "../../src/store/migrate.js";
+import { MIGRATIONS } from "../../src/store/migrations/index.js";
 import { CLI, runCli, startServe, type ServeProcess } from "../support/cli.js";
 import { createTestDatabase, pgTestServer, type TestDatabase } from "../store/pg-helper.js";
 
@@ -258,6 +259,34 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     const roundTrip = join(root, "roundtrip.jsonl");
     writeFileSync(roundTrip, back.stdout);
     expect(rowLines(roundTrip)).toEqual(rowLines(file));
+  }, 120_000);
+
+  it("a file of an older schema version is imported at that version; a target migrated further is refused", async (ctx) => {
+    if (!server) return ctx.skip();
+    const older = LATEST_SCHEMA_VERSION - 1;
+    const source = await freshDatabase();
+    const store = await openStore({ databaseUrl: source.url, dataDir: root });
+    try {
+      await migrate(store, MIGRATIONS.filter((m) => m.version <= older));
+      await sql`insert into teams (team_id, name) values ('old', 'Old team')`.execute(store.db);
+    } finally {
+      await store.close();
+    }
+    const oldFile = join(root, "older.jsonl");
+    expect(await runCli(["export", "-o", oldFile], { env: env(join(root, "unused"), { DATABASE_URL: source.url }) })).toMatchObject({ code: 0, stderr: "" });
+
+    const target = await freshDatabase();
+    const r = await runCli(["import", "-i", oldFile], { env: env(join(root, "unused"), { DATABASE_URL: target.url }) });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(new RegExp(`^imported 1 row \\(.*teams 1.*\\) into .* at schema version ${older} \\(this switchboard's is ${LATEST_SCHEMA_VERSION}: \`switchboard migrate\` or the next start applies the rest\\)\n$`));
+    expect(await query(target.url, "select max(version)::int as v from schema_migrations")).toEqual([{ v: older }]);
+
+    const newer = await freshDatabase();
+    const migrated = await openStore({ databaseUrl: newer.url, dataDir: root });
+    await migrate(migrated).finally(() => migrated.close());
+    const refused = await runCli(["import", "-i", oldFile], { env: env(join(root, "unused"), { DATABASE_URL: newer.url }) });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^switchboard import: PostgreSQL at [^ ]+/${newer.name} \\(DATABASE_URL\\) is at schema version ${LATEST_SCHEMA_VERSION}, newer than the file's \\(${older}\\): import into a new, empty database\n$`));
   }, 120_000);
 
   it("export refuses a data dir with no store, and one whose spool holds usage rows not yet in the database", async () => {

@@ -23,6 +23,7 @@ import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { BudgetService } from "../budgets/service.js";
+import { LocalLimiter } from "../limits/limiter.js";
 import { createMetrics } from "../observability/metrics.js";
 import { loadApiPrices } from "../pricing/store.js";
 import { bindServer } from "../http/listen.js";
@@ -141,6 +142,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     store,
     pricing,
     budgets,
+    limiter: new LocalLimiter(),
   };
 
   const drainMs = opts.drainMs ?? 10_000;

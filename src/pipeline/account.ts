@@ -82,6 +82,7 @@ export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInf
   const now = performance.now();
   const { cost, priceVersion } = attemptCost(rt, info, outcome.usage);
   ctx.costMicros += cost.totalMicros;
+  ctx.tokens += outcome.usage.promptTokens + outcome.usage.completionTokens;
   if (outcome.error) ctx.attemptErrors.push({ attempt: info.attempt, error_message: outcome.error.message });
   const u = outcome.usage;
   const total = round(now - ctx.receivedAt);

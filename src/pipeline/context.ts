@@ -12,6 +12,7 @@ import type { Store } from "../store/db.js";
 import type { PriceResolver } from "../pricing/resolver.js";
 import type { BudgetService } from "../budgets/service.js";
 import type { Assignment, Reservation } from "../budgets/book.js";
+import type { Admission, LocalLimiter } from "../limits/limiter.js";
 
 /** Long-lived services the pipeline uses; built once at start-up. */
 export interface Runtime {
@@ -25,6 +26,7 @@ export interface Runtime {
   store: Store;
   pricing: PriceResolver;
   budgets: BudgetService;
+  limiter: LocalLimiter;
 }
 
 export interface RequestContext {
@@ -60,6 +62,10 @@ export interface RequestContext {
   /** Budget assignments that apply, and this request's reservation on them. */
   budgets?: Assignment[];
   reservation?: Reservation;
+  /** This request's count against its rate and concurrency limits. */
+  limits?: Admission;
+  /** Prompt and completion tokens of every attempt so far. */
+  tokens: number;
 }
 
 export function overheadMs(ctx: RequestContext, now = performance.now()): number {

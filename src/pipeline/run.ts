@@ -1,14 +1,16 @@
 /**
  * One inference request through the pipeline, from its parsed JSON body to the answer: the
  * master key acting for a user, the request's own checks, the budget reservation (inside
- * `runChat` / `runEmbeddings`), the attempts, the accounting, and the settlement of the
- * reservation on every exit path (answered, failed, cut, disconnected).
+ * `runChat` / `runEmbeddings`) after the rate limits (limits.ts), the attempts, the accounting,
+ * and, on every exit path (answered, failed, cut, disconnected), the settlement of the
+ * reservation and the end of the request's count against its limits.
  */
 import { parseChatRequest, runChat, type ChunkSink } from "./chat.js";
 import type { RequestContext, Runtime } from "./context.js";
 import { parseEmbeddingsRequest, runEmbeddings } from "./embeddings.js";
 import { extensionWarnings } from "./extensions.js";
 import { settleBudget } from "./budget.js";
+import { admitChat, admitEmbeddings, finishLimits } from "./limits.js";
 
 /** How the pipeline answers; the HTTP layer writes it. The budget is settled before `json` is called. */
 export interface Answer {
@@ -23,19 +25,29 @@ export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record
     // The master key may act for a user: refused like that user's own keys would be.
     if (ctx.principal?.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
     if (ctx.endpoint === "embeddings") {
-      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
-      settleBudget(rt, ctx);
+      const req = parseEmbeddingsRequest(raw);
+      admitEmbeddings(rt, ctx, req);
+      const body = await runEmbeddings(rt, ctx, req);
+      end(rt, ctx);
       answer.json(body);
       return;
     }
-    const result = await runChat(rt, ctx, parseChatRequest(raw));
+    const req = parseChatRequest(raw);
+    admitChat(rt, ctx, req);
+    const result = await runChat(rt, ctx, req);
     if (result.kind === "json") {
-      settleBudget(rt, ctx);
+      end(rt, ctx);
       answer.json(result.body);
       return;
     }
     await answer.stream(result.relay);
   } finally {
-    settleBudget(rt, ctx);
+    end(rt, ctx);
   }
+}
+
+/** The request's budget reservation settled and its limits' count corrected: idempotent. */
+function end(rt: Runtime, ctx: RequestContext): void {
+  settleBudget(rt, ctx);
+  finishLimits(rt, ctx);
 }

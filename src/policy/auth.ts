@@ -10,6 +10,7 @@ import type { KeyCache, KeyRecord } from "./key-cache.js";
 import type { UserCache, UserStanding } from "./user-cache.js";
 import { hashKey, KEY_PATTERN } from "./keys.js";
 import { denied } from "./permissions.js";
+import type { LimitSubject } from "./limit-subjects.js";
 
 export interface Principal {
   kind: "master" | "key";
@@ -18,6 +19,8 @@ export interface Principal {
   teamId: string | null;
   /** The virtual key's record, for permissions, limits and budgets. */
   key?: KeyRecord;
+  /** Rate and concurrency limits that apply (key, user, team); absent or empty when none. */
+  limits?: readonly LimitSubject[];
 }
 
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -103,7 +106,7 @@ function checkKey(r: KeyRecord | null, remoteIp: string | undefined): Principal 
   if (r.userBlocked) throw denied("this key's user is blocked");
   if (r.teamBlocked) throw denied("this key's team is blocked");
   if (r.allowedIps && !r.allowedIps.allows(remoteIp)) throw denied(`requests from ${remoteIp ?? "this address"} are not allowed for this key`);
-  return { kind: "key", keyId: r.id, userId: r.userId, teamId: r.teamId, key: r };
+  return { kind: "key", keyId: r.id, userId: r.userId, teamId: r.teamId, key: r, limits: r.limitSubjects };
 }
 
 /** Whether the principal may use the model as requested (alias or provider:model). */

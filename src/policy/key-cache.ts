@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { InvalidationBus, InvalidationEvent } from "./invalidation.js";
 import { IpAllowList, ModelAllowList } from "./permissions.js";
+import { limitSubjects, type LimitSet, type LimitSubject } from "./limit-subjects.js";
 
 export interface KeyRecord {
   id: string;
@@ -24,7 +25,9 @@ export interface KeyRecord {
   allowedModels: ModelAllowList | null;
   allowedIps: IpAllowList | null;
   budgetId: string | null;
-  limits: { rpm: number | null; tpm: number | null; rpd: number | null; maxParallel: number | null };
+  limits: LimitSet;
+  /** Every rate and concurrency limit that applies to the key's requests: its own, its user's, its team's. */
+  limitSubjects: readonly LimitSubject[];
 }
 
 interface Entry {
@@ -154,6 +157,7 @@ type Row = Awaited<ReturnType<ReturnType<typeof baseQuery>["executeTakeFirstOrTh
 function toRecord(r: Row): KeyRecord {
   const models = r.allowed_models;
   const ips = r.allowed_ips;
+  const limits: LimitSet = { rpm: r.rpm_limit, tpm: r.tpm_limit, rpd: r.rpd_limit, maxParallel: r.max_parallel };
   return {
     id: r.id,
     hash: r.key_hash,
@@ -167,6 +171,7 @@ function toRecord(r: Row): KeyRecord {
     allowedModels: models && models.length ? new ModelAllowList(models) : null,
     allowedIps: ips && ips.length ? new IpAllowList(ips) : null,
     budgetId: r.budget_id,
-    limits: { rpm: r.rpm_limit, tpm: r.tpm_limit, rpd: r.rpd_limit, maxParallel: r.max_parallel },
+    limits,
+    limitSubjects: limitSubjects([{ scope: "key", id: r.id, limits }]),
   };
 }

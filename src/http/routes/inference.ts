@@ -54,6 +54,7 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
     responseHeaders: headers,
     warnings: [],
     costMicros: 0,
+    tokens: 0,
     attemptErrors: [],
   };
   try {

@@ -1,0 +1,202 @@
+/**
+ * Rate and concurrency limits of keys, users and teams, held in this process: requests per
+ * minute and per day, tokens per minute, and requests in flight. One request is checked against
+ * every limit that applies to it at once (its key's, its user's, its team's) and either counts
+ * against all of them or against none: the check and the counting run in one synchronous turn.
+ *
+ * Requests and tokens are counted in sliding windows (window.ts). Tokens are counted up front
+ * with the request's estimate and corrected to the actual count when it ends; a request that
+ * never reached an upstream is taken back entirely.
+ */
+import type { LimitSubject } from "../policy/limit-subjects.js";
+import { SlidingWindow } from "./window.js";
+
+export interface LimitState {
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the window is empty again. */
+  resetMs: number;
+}
+
+/** The tightest limit of each kind, for the `x-ratelimit-*` headers. */
+export interface LimitReport {
+  requests?: LimitState;
+  tokens?: LimitState;
+}
+
+interface SubjectState {
+  minute: SlidingWindow | null;
+  day: SlidingWindow | null;
+  tokens: SlidingWindow | null;
+  inFlight: number;
+}
+
+interface Entry {
+  state: SubjectState;
+  subject: LimitSubject;
+  /** Steps the request was counted in, for taking it back (-1: not counted there). */
+  minuteStep: number;
+  dayStep: number;
+  tokenStep: number;
+  parallel: boolean;
+}
+
+export interface Refusal {
+  refused: true;
+  /** Milliseconds until the request would fit; Infinity when it never can. */
+  waitMs: number;
+  reason: string;
+  report: LimitReport;
+}
+
+export interface Admission {
+  refused?: false;
+  entries: Entry[];
+  /** Tokens counted so far (the estimate, then the actual count). */
+  tokens: number;
+  report: LimitReport;
+  done: boolean;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** Idle subjects are forgotten at most this often (a sweep walks every subject). */
+const SWEEP_EVERY_MS = 60_000;
+
+export class LocalLimiter {
+  private readonly states = new Map<string, SubjectState>();
+  private lastSweep = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Counts one request, and `tokens` estimated tokens, against every subject's limits; or
+   * refuses it (counting nothing), saying why, after how long it would fit (Infinity: never, it
+   * needs more tokens than a limit allows), and the limits as they stand.
+   */
+  admit(subjects: readonly LimitSubject[], tokens: number): Admission | Refusal {
+    const now = this.now();
+    if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
+    let waitMs = 0;
+    let reason = "";
+    const states: SubjectState[] = [];
+    for (const subject of subjects) {
+      const state = this.stateOf(subject);
+      states.push(state);
+      const { rpm, tpm, rpd, maxParallel } = subject.limits;
+      const who = `${subject.scope} ${subject.id}`;
+      const refuse = (ms: number, why: string) => {
+        if (ms > waitMs) {
+          waitMs = ms;
+          reason = why;
+        }
+      };
+      if (maxParallel !== null && state.inFlight + 1 > maxParallel) refuse(1000, `${who} has ${state.inFlight} of ${maxParallel} concurrent requests (max_parallel) in flight`);
+      if (rpm !== null) refuse(state.minute!.waitFor(1, rpm, now), `${who} is at its limit of ${rpm} requests per minute (rpm_limit)`);
+      if (rpd !== null) refuse(state.day!.waitFor(1, rpd, now), `${who} is at its limit of ${rpd} requests per day (rpd_limit)`);
+      if (tpm !== null) {
+        const ms = state.tokens!.waitFor(tokens, tpm, now);
+        refuse(ms, ms === Infinity ? `this request is estimated at ${tokens} tokens, more than the ${tpm} tokens per minute (tpm_limit) of ${who} allow; lower max_tokens` : `${who} is at its limit of ${tpm} tokens per minute (tpm_limit)`);
+      }
+    }
+    if (waitMs > 0) return { refused: true, waitMs, reason, report: this.report(subjects, states, now) };
+    const entries: Entry[] = [];
+    for (let i = 0; i < subjects.length; i++) {
+      const subject = subjects[i]!;
+      const state = states[i]!;
+      const { rpm, tpm, rpd, maxParallel } = subject.limits;
+      const parallel = maxParallel !== null;
+      if (parallel) state.inFlight++;
+      entries.push({
+        state,
+        subject,
+        minuteStep: rpm !== null ? state.minute!.add(1, now) : -1,
+        dayStep: rpd !== null ? state.day!.add(1, now) : -1,
+        tokenStep: tpm !== null ? state.tokens!.add(tokens, now) : -1,
+        parallel,
+      });
+    }
+    return { entries, tokens, report: this.report(subjects, states, now), done: false };
+  }
+
+  /**
+   * Ends a request: frees its concurrent-request slot and corrects its tokens to `actualTokens`;
+   * with `actualTokens === null` (it never reached an upstream) takes it back entirely.
+   * Idempotent, so every exit path may call it.
+   */
+  finish(a: Admission, actualTokens: number | null): void {
+    if (a.done) return;
+    a.done = true;
+    const now = this.now();
+    for (const e of a.entries) {
+      if (e.parallel) e.state.inFlight--;
+      if (actualTokens === null) {
+        if (e.minuteStep >= 0) e.state.minute!.remove(1, e.minuteStep, now);
+        if (e.dayStep >= 0) e.state.day!.remove(1, e.dayStep, now);
+        if (e.tokenStep >= 0) e.state.tokens!.remove(a.tokens, e.tokenStep, now);
+      } else if (e.tokenStep >= 0 && actualTokens !== a.tokens) {
+        // More than estimated counts now; less gives back the difference where the estimate was counted.
+        // (Through the map: a request longer than the window may find its subject forgotten and re-created.)
+        if (actualTokens > a.tokens) this.stateOf(e.subject).tokens!.add(actualTokens - a.tokens, now);
+        else e.state.tokens!.remove(a.tokens - actualTokens, e.tokenStep, now);
+      }
+    }
+    if (actualTokens !== null) a.tokens = actualTokens;
+  }
+
+  /** Subjects with state (tests and metrics). */
+  get size(): number {
+    return this.states.size;
+  }
+
+  private stateOf(s: LimitSubject): SubjectState {
+    const k = `${s.scope}:${s.id}`;
+    let state = this.states.get(k);
+    if (!state) {
+      state = { minute: null, day: null, tokens: null, inFlight: 0 };
+      this.states.set(k, state);
+    }
+    // A limit set since the subject was last seen gets its window now.
+    if (s.limits.rpm !== null) state.minute ??= new SlidingWindow(MINUTE_MS);
+    if (s.limits.rpd !== null) state.day ??= new SlidingWindow(DAY_MS);
+    if (s.limits.tpm !== null) state.tokens ??= new SlidingWindow(MINUTE_MS);
+    return state;
+  }
+
+  private report(subjects: readonly LimitSubject[], states: SubjectState[], now: number): LimitReport {
+    const out: LimitReport = {};
+    const tighter = (cur: LimitState | undefined, limit: number, w: SlidingWindow): LimitState => {
+      const remaining = Math.max(0, limit - w.total(now));
+      return cur && cur.remaining <= remaining ? cur : { limit, remaining, resetMs: w.emptyIn(now) };
+    };
+    for (let i = 0; i < subjects.length; i++) {
+      const { rpm, tpm, rpd } = subjects[i]!.limits;
+      const st = states[i]!;
+      if (rpm !== null) out.requests = tighter(out.requests, rpm, st.minute!);
+      if (rpd !== null) out.requests = tighter(out.requests, rpd, st.day!);
+      if (tpm !== null) out.tokens = tighter(out.tokens, tpm, st.tokens!);
+    }
+    return out;
+  }
+
+  /** Forgets subjects with nothing in flight and nothing counted. */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [k, s] of this.states) {
+      if (s.inFlight === 0 && (s.minute?.total(now) ?? 0) === 0 && (s.day?.total(now) ?? 0) === 0 && (s.tokens?.total(now) ?? 0) === 0) this.states.delete(k);
+    }
+  }
+}
+
+/** OpenAI's form of a reset time: "17ms", "1s", "6m0s", "2h5m3s". */
+export function formatReset(ms: number): string {
+  if (ms < 1000) return `${Math.ceil(ms)}ms`;
+  let s = Math.ceil(ms / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (h) return `${h}h${m}m${s}s`;
+  if (m) return `${m}m${s}s`;
+  return `${s}s`;
+}

@@ -15,7 +15,7 @@ export const LAYERS: string[][] = [
   ["wire", "net", "catalog", "config"],
   ["store", "providers", "routing"],
   ["usage", "policy", "pricing"],
-  ["budgets", "observability"],
+  ["budgets", "limits", "observability"],
   ["pipeline", "management", "sdk"],
   ["http"],
   ["gateway", "bench"],

@@ -62,7 +62,8 @@ async function exportToFile(db: Parameters<typeof exportRows>[0], file: string):
   try {
     fh = await open(partial, "wx", 0o600);
   } catch (e) {
-    throw new ExportRefused(`cannot write ${file}: ${reason(e as NodeJS.ErrnoException)}`);
+    const err = e as NodeJS.ErrnoException;
+    throw new ExportRefused(`cannot write ${file}: ${err.code === "ENOENT" ? `no such directory ${dirname(file)} (ENOENT)` : reason(err)}`);
   }
   try {
     const summary = await exportRows(db, async (chunk) => {

@@ -35,7 +35,7 @@ export function unpricedDeployments(config: Pick<SwitchboardConfig, "models" | "
       const name = `${split[1]}:${split[2]}`;
       if (seen.has(name)) return;
       seen.add(name);
-      if (pricing.lookup(split[1]!, split[2]!)) return;
+      if (pricing.lookup(split[1], split[2])) return;
       const path = ["models", i, "deployments", j, "model"];
       const at = config.locate?.(path);
       out.push(at ? { name, path, where: at.line === undefined ? at.file : `${at.file}:${at.line}` } : { name, path });

@@ -45,10 +45,10 @@ export function unknownModelProblems(config: Config): ConfigProblem[] {
   config.models.forEach((group, i) => {
     group.deployments.forEach((d, j) => {
       const split = /^([^:/]+)[:/](.+)$/.exec(d.model);
-      const provider = split ? config.providers[split[1]!] : undefined;
+      const provider = split ? config.providers[split[1]] : undefined;
       if (!split || !provider || providerDefinition(provider.type)?.anyModel) return; // refused when the config is loaded; the mock answers any name
       const known = catalogModels(provider.type);
-      const model = split[2]!;
+      const model = split[2];
       if (known.length === 0 || findCatalogModel(provider.type, model)) return;
       const hint = closest(model, known.map((m) => m.id));
       const mean = hint === undefined ? "" : ` (did you mean "${hint}"?)`;

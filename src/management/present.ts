@@ -52,6 +52,10 @@ export function userObject(row: UserRow): UserObject {
     budget_id: row.budget_id,
     metadata: row.metadata ?? {},
     blocked: row.blocked,
+    rpm_limit: row.rpm_limit,
+    tpm_limit: row.tpm_limit,
+    rpd_limit: row.rpd_limit,
+    max_parallel: row.max_parallel,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -64,6 +68,10 @@ export function teamObject(row: TeamRow): TeamObject {
     budget_id: row.budget_id,
     metadata: row.metadata ?? {},
     blocked: row.blocked,
+    rpm_limit: row.rpm_limit,
+    tpm_limit: row.tpm_limit,
+    rpd_limit: row.rpd_limit,
+    max_parallel: row.max_parallel,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -116,6 +116,10 @@ export interface TeamsTable {
   blocked: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  rpd_limit: number | null;
+  max_parallel: number | null;
 }
 
 export interface UsersTable {
@@ -127,6 +131,10 @@ export interface UsersTable {
   blocked: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  rpd_limit: number | null;
+  max_parallel: number | null;
 }
 
 export interface ApiKeysTable {

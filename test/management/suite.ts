@@ -233,6 +233,31 @@ export function managementSuite(get: () => Harness | null): void {
     });
   });
 
+  describe("limits on users and teams", () => {
+    it("stores, shows, lists, patches and clears rpm_limit, tpm_limit, rpd_limit and max_parallel", async (ctx) => {
+      const x = h(ctx);
+      const none = { rpm_limit: null, tpm_limit: null, rpd_limit: null, max_parallel: null };
+      for (const [path, idField, id] of [["/v1/teams", "team_id", "lim-team"], ["/v1/users", "user_id", "lim-user"]] as const) {
+        const limits = { rpm_limit: 120, tpm_limit: 2_000_000, rpd_limit: 2_147_483_647, max_parallel: 8 };
+        const c = await x.call("POST", path, { [idField]: id, ...limits });
+        expect(c.status).toBe(201);
+        expect(c.body).toMatchObject({ [idField]: id, ...limits });
+        expect((await x.call("GET", `${path}/${id}`)).body).toMatchObject(limits);
+        const listed = (await x.call("GET", `${path}?limit=200`)).body.data.find((o: Record<string, unknown>) => o[idField] === id);
+        expect(listed).toMatchObject(limits);
+        const p = await x.call("PATCH", `${path}/${id}`, { rpm_limit: 30, max_parallel: null });
+        expect(p.status).toBe(200);
+        expect(p.body).toMatchObject({ rpm_limit: 30, tpm_limit: 2_000_000, rpd_limit: 2_147_483_647, max_parallel: null });
+        expect((await x.call("GET", `${path}/${id}`)).body).toMatchObject({ rpm_limit: 30, tpm_limit: 2_000_000, rpd_limit: 2_147_483_647, max_parallel: null });
+        const cleared = await x.call("PATCH", `${path}/${id}`, none);
+        expect(cleared.body).toMatchObject(none);
+        expect(cleared.body).not.toHaveProperty("warnings");
+        const plain = await x.call("POST", path, { [idField]: `${id}-plain` });
+        expect(plain.body).toMatchObject(none);
+      }
+    });
+  });
+
   describe("lists and audit", () => {
     it("pages keys, users and the audit log by cursor, with filters", async (ctx) => {
       const x = h(ctx);

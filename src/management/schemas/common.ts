@@ -42,6 +42,34 @@ export const OptionalText = z.string().max(256).nullable();
 /** Rate and concurrency limits: positive whole numbers, or null for no limit. */
 export const Limit = z.number().int().positive().max(2_147_483_647).nullable();
 
+/** The rate and concurrency limits a key, a user or a team may set (create and patch). */
+export const LimitSettings = {
+  rpm_limit: Limit.openapi({ description: "Requests per minute; null for no limit", example: 60 }),
+  tpm_limit: Limit.openapi({ description: "Tokens per minute; null for no limit", example: 100000 }),
+  rpd_limit: Limit.openapi({ description: "Requests per day; null for no limit", example: 10000 }),
+  max_parallel: Limit.openapi({ description: "Concurrent requests; null for no limit", example: 4 }),
+};
+
+/** The same limits as a key, a user or a team shows them. */
+export const LimitValues = {
+  rpm_limit: z.number().int().nullable(),
+  tpm_limit: z.number().int().nullable(),
+  rpd_limit: z.number().int().nullable(),
+  max_parallel: z.number().int().nullable(),
+};
+
+/**
+ * Present on the answer to a create or update that set a field which is stored but not in
+ * effect yet (today: the rate and concurrency limits), one message per such field.
+ */
+export const Warnings = z
+  .array(z.string())
+  .optional()
+  .openapi({
+    description: "Fields of the request that are stored but not in effect yet, one message each; absent when there are none",
+    example: ["rpm_limit is stored but not enforced yet: rate and concurrency limits are not available in this version"],
+  });
+
 export const PageQuery = {
   limit: z.coerce
     .number()

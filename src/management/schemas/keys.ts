@@ -1,7 +1,7 @@
 /** Virtual key schemas. */
 import { z } from "@hono/zod-openapi";
 import { checkCidrs, checkModelGlobs } from "../../policy/permissions.js";
-import { ClientId, IsoDateTime, Limit, Metadata, OptionalText, PageQuery, RefId, Timestamp, listOf } from "./common.js";
+import { ClientId, IsoDateTime, LimitSettings, LimitValues, Metadata, OptionalText, PageQuery, RefId, Timestamp, Warnings, listOf } from "./common.js";
 
 const MAX_LIST = 1000;
 
@@ -38,10 +38,7 @@ const keySettings = {
   allowed_models: AllowedModels,
   allowed_ips: AllowedIps,
   budget_id: RefId.nullable(),
-  rpm_limit: Limit,
-  tpm_limit: Limit,
-  rpd_limit: Limit,
-  max_parallel: Limit,
+  ...LimitSettings,
 };
 
 const KeySettingsSchema = z.strictObject(keySettings);
@@ -70,10 +67,7 @@ export const KeySchema = z
     allowed_models: z.array(z.string()).nullable(),
     allowed_ips: z.array(z.string()).nullable(),
     budget_id: z.string().nullable(),
-    rpm_limit: z.number().int().nullable(),
-    tpm_limit: z.number().int().nullable(),
-    rpd_limit: z.number().int().nullable(),
-    max_parallel: z.number().int().nullable(),
+    ...LimitValues,
   })
   .openapi("Key");
 
@@ -81,18 +75,6 @@ export const KeySchema = z
 export const KeyWithSecretSchema = KeySchema.extend({
   key: z.string().openapi({ description: "The key itself. Shown once: store it now.", example: "sb-live-Ab3dEf…" }),
 }).openapi("KeyWithSecret");
-
-/**
- * Present on the answer to a create or update that set a field which is stored but not in
- * effect yet (today: the rate and concurrency limits), one message per such field.
- */
-const Warnings = z
-  .array(z.string())
-  .optional()
-  .openapi({
-    description: "Fields of the request that are stored but not in effect yet, one message each; absent when there are none",
-    example: ["rpm_limit is stored but not enforced yet: rate and concurrency limits are not available in this version"],
-  });
 
 /** The answer to `POST /v1/keys`. */
 export const KeyCreatedSchema = KeyWithSecretSchema.extend({ warnings: Warnings }).openapi("KeyCreated");

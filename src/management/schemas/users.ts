@@ -1,6 +1,6 @@
 /** User and team schemas. */
 import { z } from "@hono/zod-openapi";
-import { ClientId, Metadata, OptionalText, PageQuery, RefId, Timestamp, listOf } from "./common.js";
+import { ClientId, LimitSettings, LimitValues, Metadata, OptionalText, PageQuery, RefId, Timestamp, Warnings, listOf } from "./common.js";
 
 const userSettings = {
   alias: OptionalText,
@@ -8,6 +8,7 @@ const userSettings = {
   budget_id: RefId.nullable(),
   metadata: Metadata,
   blocked: z.boolean(),
+  ...LimitSettings,
 };
 
 export const UserCreateSchema = z
@@ -26,10 +27,17 @@ export const UserSchema = z
     budget_id: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     blocked: z.boolean(),
+    ...LimitValues,
     created_at: Timestamp,
     updated_at: Timestamp,
   })
   .openapi("User");
+
+/** The answer to `POST /v1/users`: the user, and `warnings` when a field set is not in effect yet. */
+export const UserCreatedSchema = UserSchema.extend({ warnings: Warnings }).openapi("UserCreated");
+
+/** The answer to `PATCH /v1/users/{user_id}`: the user, and `warnings` when a field set is not in effect yet. */
+export const UserUpdatedSchema = UserSchema.extend({ warnings: Warnings }).openapi("UserUpdated");
 
 export const UserListSchema = listOf(UserSchema, "UserList");
 
@@ -47,6 +55,7 @@ const teamSettings = {
   budget_id: RefId.nullable(),
   metadata: Metadata,
   blocked: z.boolean(),
+  ...LimitSettings,
 };
 
 export const TeamCreateSchema = z
@@ -64,10 +73,17 @@ export const TeamSchema = z
     budget_id: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     blocked: z.boolean(),
+    ...LimitValues,
     created_at: Timestamp,
     updated_at: Timestamp,
   })
   .openapi("Team");
+
+/** The answer to `POST /v1/teams`: the team, and `warnings` when a field set is not in effect yet. */
+export const TeamCreatedSchema = TeamSchema.extend({ warnings: Warnings }).openapi("TeamCreated");
+
+/** The answer to `PATCH /v1/teams/{team_id}`: the team, and `warnings` when a field set is not in effect yet. */
+export const TeamUpdatedSchema = TeamSchema.extend({ warnings: Warnings }).openapi("TeamUpdated");
 
 export const TeamListSchema = listOf(TeamSchema, "TeamList");
 
@@ -80,6 +96,10 @@ export const TeamListQuery = z.object({ ...PageQuery });
 export type UserCreate = z.infer<typeof UserCreateSchema>;
 export type UserPatch = z.infer<typeof UserPatchSchema>;
 export type UserObject = z.infer<typeof UserSchema>;
+export type UserCreated = z.infer<typeof UserCreatedSchema>;
+export type UserUpdated = z.infer<typeof UserUpdatedSchema>;
 export type TeamCreate = z.infer<typeof TeamCreateSchema>;
 export type TeamPatch = z.infer<typeof TeamPatchSchema>;
 export type TeamObject = z.infer<typeof TeamSchema>;
+export type TeamCreated = z.infer<typeof TeamCreatedSchema>;
+export type TeamUpdated = z.infer<typeof TeamUpdatedSchema>;

@@ -18,6 +18,7 @@ import { keyEnvironment, keyObject, keyWithSecret } from "../present.js";
 import type { KeyCreate, KeyCreated, KeyObject, KeyPatch, KeyUpdated, KeyWithSecret } from "../schemas/keys.js";
 import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { assertRefs, diff, mutate, presentFields, snapshot, toDate, type Mutation } from "./common.js";
+import { notEnforcedWarnings, withWarnings } from "./warnings.js";
 
 /** Every settable field, in the order the audit log lists them. */
 const SETTINGS: ReadonlyArray<keyof KeySettings & keyof KeyRow> = [
@@ -35,20 +36,6 @@ const SETTINGS: ReadonlyArray<keyof KeySettings & keyof KeyRow> = [
   "rpd_limit",
   "max_parallel",
 ];
-
-/** Fields stored on the key that nothing enforces yet: a request setting one is told so. */
-const NOT_ENFORCED_YET = ["rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"] as const;
-
-/** One message per field of the request that is stored but not in effect yet (null clears, so it is not one). */
-export function keyWarnings(body: KeyPatch): string[] {
-  return NOT_ENFORCED_YET.filter((f) => body[f] !== undefined && body[f] !== null).map(
-    (f) => `${f} is stored but not enforced yet: rate and concurrency limits are not available in this version`,
-  );
-}
-
-function withWarnings<T extends object>(value: T, warnings: string[]): T & { warnings?: string[] } {
-  return warnings.length > 0 ? { ...value, warnings } : value;
-}
 
 function settingsFrom(body: KeyCreate): KeySettings {
   return {
@@ -96,7 +83,7 @@ export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCre
     const assignment = row.budget_id ? await syncAssignment(m, "key", row.id, row.budget_id) : null;
     await m.audit("key.create", "key", row.id, { environment, ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: row.key_hash });
-    return withWarnings(keyWithSecret(row, secret.key), keyWarnings(body));
+    return withWarnings(keyWithSecret(row, secret.key), notEnforcedWarnings(body));
   });
 }
 
@@ -122,7 +109,7 @@ export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, 
     const assignment = patch.budget_id !== undefined ? await syncAssignment(m, "key", id, after.budget_id) : null;
     await m.audit("key.update", "key", id, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: before.key_hash });
-    return withWarnings(keyObject(after), keyWarnings(body));
+    return withWarnings(keyObject(after), notEnforcedWarnings(body));
   });
 }
 

@@ -8,11 +8,12 @@ import { clearUsersTeam, memberIds } from "../../store/repos/users.js";
 import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { teamObject } from "../present.js";
-import type { TeamCreate, TeamObject, TeamPatch } from "../schemas/users.js";
+import type { TeamCreate, TeamCreated, TeamObject, TeamPatch, TeamUpdated } from "../schemas/users.js";
 import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { diff, mutate, presentFields, snapshot, type Mutation } from "./common.js";
+import { notEnforcedWarnings, withWarnings } from "./warnings.js";
 
-const SETTINGS: ReadonlyArray<keyof TeamSettings> = ["name", "budget_id", "metadata", "blocked"];
+const SETTINGS: ReadonlyArray<keyof TeamSettings> = ["name", "budget_id", "metadata", "blocked", "rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"];
 
 /** The team, its members and every key reached through it (directly or by a member) leave the caches. */
 async function invalidateTeam(m: Mutation, teamId: string): Promise<{ members: string[]; keyIds: string[] }> {
@@ -24,13 +25,17 @@ async function invalidateTeam(m: Mutation, teamId: string): Promise<{ members: s
   return { members, keyIds: keys.filter((k) => k.team_id === teamId).map((k) => k.id) };
 }
 
-export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamCreate): Promise<TeamObject> {
+export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamCreate): Promise<TeamCreated> {
   const teamId = body.team_id ?? `team_${randomId(20)}`;
   const settings: TeamSettings = {
     name: body.name ?? null,
     budget_id: body.budget_id ?? null,
     metadata: body.metadata ?? {},
     blocked: body.blocked ?? false,
+    rpm_limit: body.rpm_limit ?? null,
+    tpm_limit: body.tpm_limit ?? null,
+    rpd_limit: body.rpd_limit ?? null,
+    max_parallel: body.max_parallel ?? null,
   };
   return mutate(deps, actor, async (m) => {
     if (await findTeam(m.trx, teamId)) throw new GatewayError("conflict", `team '${teamId}' already exists`, { param: "team_id" });
@@ -39,7 +44,7 @@ export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamC
     const assignment = row.budget_id ? await syncAssignment(m, "team", teamId, row.budget_id) : null;
     await m.audit("team.create", "team", teamId, { ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "team", teamId });
-    return teamObject(row);
+    return withWarnings(teamObject(row), notEnforcedWarnings(body));
   });
 }
 
@@ -54,7 +59,7 @@ export async function listTeamPage(deps: ManagementDeps, page: PageRequest): Pro
   return { data: rows.data.map(teamObject), nextCursor: rows.nextCursor };
 }
 
-export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: string, body: TeamPatch): Promise<TeamObject> {
+export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: string, body: TeamPatch): Promise<TeamUpdated> {
   return mutate(deps, actor, async (m) => {
     const before = await findTeam(m.trx, teamId, true);
     if (!before) throw notFound("team", teamId, "team_id");
@@ -65,7 +70,7 @@ export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: str
     const assignment = body.budget_id !== undefined ? await syncAssignment(m, "team", teamId, after.budget_id) : null;
     await m.audit("team.update", "team", teamId, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     await invalidateTeam(m, teamId);
-    return teamObject(after);
+    return withWarnings(teamObject(after), notEnforcedWarnings(body));
   });
 }
 

@@ -7,11 +7,12 @@ import { deleteUser as deleteUserRow, findUser, insertUser, listUsers, updateUse
 import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { userObject } from "../present.js";
-import type { UserCreate, UserObject, UserPatch } from "../schemas/users.js";
+import type { UserCreate, UserCreated, UserObject, UserPatch, UserUpdated } from "../schemas/users.js";
 import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { assertRefs, diff, mutate, presentFields, snapshot, type Mutation } from "./common.js";
+import { notEnforcedWarnings, withWarnings } from "./warnings.js";
 
-const SETTINGS: ReadonlyArray<keyof UserSettings> = ["alias", "team_id", "budget_id", "metadata", "blocked"];
+const SETTINGS: ReadonlyArray<keyof UserSettings> = ["alias", "team_id", "budget_id", "metadata", "blocked", "rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"];
 
 /** The user's keys must drop out of every cache too: they may carry the user's state (blocked, team). */
 async function invalidateUser(m: Mutation, userId: string): Promise<void> {
@@ -19,7 +20,7 @@ async function invalidateUser(m: Mutation, userId: string): Promise<void> {
   for (const k of await keysOfUser(m.trx, userId)) m.invalidate({ kind: "key", keyHash: k.key_hash });
 }
 
-export async function createUser(deps: ManagementDeps, actor: Actor, body: UserCreate): Promise<UserObject> {
+export async function createUser(deps: ManagementDeps, actor: Actor, body: UserCreate): Promise<UserCreated> {
   const userId = body.user_id ?? `user_${randomId(20)}`;
   const settings: UserSettings = {
     alias: body.alias ?? null,
@@ -27,6 +28,10 @@ export async function createUser(deps: ManagementDeps, actor: Actor, body: UserC
     budget_id: body.budget_id ?? null,
     metadata: body.metadata ?? {},
     blocked: body.blocked ?? false,
+    rpm_limit: body.rpm_limit ?? null,
+    tpm_limit: body.tpm_limit ?? null,
+    rpd_limit: body.rpd_limit ?? null,
+    max_parallel: body.max_parallel ?? null,
   };
   return mutate(deps, actor, async (m) => {
     if (await findUser(m.trx, userId)) throw new GatewayError("conflict", `user '${userId}' already exists`, { param: "user_id" });
@@ -36,7 +41,7 @@ export async function createUser(deps: ManagementDeps, actor: Actor, body: UserC
     const assignment = row.budget_id ? await syncAssignment(m, "user", userId, row.budget_id) : null;
     await m.audit("user.create", "user", userId, { ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "user", userId });
-    return userObject(row);
+    return withWarnings(userObject(row), notEnforcedWarnings(body));
   });
 }
 
@@ -51,7 +56,7 @@ export async function listUserPage(deps: ManagementDeps, filter: { team_id?: str
   return { data: rows.data.map(userObject), nextCursor: rows.nextCursor };
 }
 
-export async function updateUser(deps: ManagementDeps, actor: Actor, userId: string, body: UserPatch): Promise<UserObject> {
+export async function updateUser(deps: ManagementDeps, actor: Actor, userId: string, body: UserPatch): Promise<UserUpdated> {
   return mutate(deps, actor, async (m) => {
     const before = await findUser(m.trx, userId, true);
     if (!before) throw notFound("user", userId, "user_id");
@@ -63,7 +68,7 @@ export async function updateUser(deps: ManagementDeps, actor: Actor, userId: str
     const assignment = body.budget_id !== undefined ? await syncAssignment(m, "user", userId, after.budget_id) : null;
     await m.audit("user.update", "user", userId, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     await invalidateUser(m, userId);
-    return userObject(after);
+    return withWarnings(userObject(after), notEnforcedWarnings(body));
   });
 }
 

@@ -10,6 +10,11 @@ export interface TeamSettings {
   budget_id: string | null;
   metadata: Record<string, unknown>;
   blocked: boolean;
+  /** Requests per minute, tokens per minute, requests per day, concurrent requests; null = no limit. */
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  rpd_limit: number | null;
+  max_parallel: number | null;
 }
 
 function columns<S extends Partial<TeamSettings>>(s: S) {

@@ -401,6 +401,7 @@ class UpstreamChunks implements AsyncIterator<ChatChunk> {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw in release() reaches the caller as a rejection, as the iterator protocol expects
   async return(): Promise<IteratorResult<ChatChunk>> {
     this.release();
     this.ready = NONE;

@@ -176,6 +176,28 @@ describe("anthropic request: parameters", () => {
     expect(validateAnthropicRequest(body)).toBeNull();
   });
 
+  it("names a value it cannot honour as JSON, objects included, never as [object Object]", () => {
+    const { warnings } = build({ service_tier: { tier: "flex" }, reasoning_effort: 3 });
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        'service_tier {"tier":"flex"} is not supported by anthropic; ignored',
+        "reasoning_effort 3 is not supported by anthropic; ignored",
+      ]),
+    );
+  });
+
+  it("takes a text or refusal part's text only when it is a string", () => {
+    const { body } = build({
+      messages: [
+        { role: "user", content: [{ type: "text", text: { nested: true } }, { type: "text", text: "Hi" }] },
+        { role: "assistant", content: [{ type: "refusal", refusal: "No." }, { type: "refusal", refusal: ["x"] }] },
+        { role: "user", content: "Why?" },
+      ],
+    });
+    expect(body.messages[0].content).toEqual([{ type: "text", text: "" }, { type: "text", text: "Hi" }]);
+    expect(body.messages[1].content).toBe("No.");
+  });
+
   it("maps tools and every tool_choice form", () => {
     const tools = [
       { type: "function", function: { name: "a", description: "Tool A", parameters: { type: "object", properties: {} } } },
@@ -273,6 +295,12 @@ describe("anthropic response", () => {
     expect(r).toMatchObject({ id: "msg_1", object: "chat.completion", model: "claude-sonnet-4-5-20250929" });
     const finish = (s: string) => wire.chatResponse(message([{ type: "text", text: "x" }], s)).choices[0]!.finish_reason;
     expect([finish("end_turn"), finish("stop_sequence"), finish("max_tokens"), finish("refusal"), finish("pause_turn"), finish("model_context_window_exceeded")]).toEqual(["stop", "stop", "length", "content_filter", "stop", "length"]);
+  });
+
+  it("reads text and thinking only when they are strings", () => {
+    const r = wire.chatResponse(message([{ type: "text", text: { odd: 1 } }, { type: "text", text: "ok" }, { type: "thinking", thinking: 7, signature: "sig" }, { type: "thinking", thinking: "hmm", signature: "sig2" }], "end_turn"));
+    expect(r.choices[0]!.message.content).toBe("ok");
+    expect(r.choices[0]!.message.reasoning_content).toBe("hmm");
   });
 
   it("returns the json_response tool input as content with finish reason stop", () => {

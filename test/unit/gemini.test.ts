@@ -127,6 +127,11 @@ describe("gemini request: messages", () => {
     ]);
     expect(warnings).toEqual([expect.stringContaining("image detail 'high'"), expect.stringContaining("sent as image/jpeg")]);
   });
+
+  it("names an image detail that is not a string as JSON", () => {
+    const { warnings } = translate({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png", detail: { level: 2 } } }] }] });
+    expect(warnings).toEqual(['messages[0].content[0]: image detail {"level":2} is not supported by gemini; ignored']);
+  });
 });
 
 describe("gemini request: parameters", () => {

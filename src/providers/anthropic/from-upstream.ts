@@ -22,12 +22,12 @@ export function chatResponse(body: unknown): ChatCompletion {
   const thinkingBlocks: Array<Record<string, unknown>> = [];
   for (const block of b.content) {
     const c = block as Record<string, unknown>;
-    if (c.type === "text") text += String(c.text ?? "");
+    if (c.type === "text") text += typeof c.text === "string" ? c.text : "";
     else if (c.type === "tool_use" && c.name === JSON_TOOL_NAME) text += JSON.stringify(c.input ?? {});
     else if (c.type === "tool_use") {
       toolCalls.push({ id: String(c.id), type: "function", function: { name: String(c.name), arguments: JSON.stringify(c.input ?? {}) } });
     } else if (c.type === "thinking") {
-      reasoning += String(c.thinking ?? "");
+      reasoning += typeof c.thinking === "string" ? c.thinking : "";
       thinkingBlocks.push({ type: "thinking", thinking: c.thinking, signature: c.signature });
     } else if (c.type === "redacted_thinking") {
       thinkingBlocks.push({ type: "redacted_thinking", data: c.data });

@@ -110,7 +110,7 @@ function parts(content: ChatMessage["content"]): Part[] {
 }
 
 function textBlock(p: Part): NativeBlock {
-  const b: NativeBlock = { type: "text", text: String(p.text ?? "") };
+  const b: NativeBlock = { type: "text", text: typeof p.text === "string" ? p.text : "" };
   if (p.cache_control) b.cache_control = p.cache_control as CacheControl;
   return b;
 }
@@ -174,7 +174,7 @@ function assistantBlocks(m: ChatMessage, at: string): NativeBlock[] {
   }
   parts(m.content).forEach((p, j) => {
     if (p.type === "text") blocks.push(textBlock(p));
-    else if (p.type === "refusal") blocks.push({ type: "text", text: String(p.refusal ?? "") });
+    else if (p.type === "refusal") blocks.push({ type: "text", text: typeof p.refusal === "string" ? p.refusal : "" });
     else throw invalid(`${at}.content[${j}]: assistant content part "${p.type}" is not supported by anthropic`, `${at}.content`);
   });
   (m.tool_calls ?? []).forEach((tc, j) => {
@@ -186,7 +186,7 @@ function assistantBlocks(m: ChatMessage, at: string): NativeBlock[] {
 function parseArguments(args: string, at: string): unknown {
   if (args.trim() === "") return {};
   try {
-    const v = JSON.parse(args);
+    const v: unknown = JSON.parse(args);
     if (v && typeof v === "object" && !Array.isArray(v)) return v;
   } catch {
     /* reported below */

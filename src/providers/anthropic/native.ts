@@ -83,3 +83,36 @@ export interface NativeErrorBody {
   error: { type: string; message: string };
   request_id?: string;
 }
+
+/**
+ * The data of one streamed event (message_start, content_block_start / _delta, message_delta,
+ * error, ping, …), as far as the adapter reads it. Every field is optional: events differ.
+ */
+export interface NativeStreamEvent {
+  type?: string;
+  index?: number;
+  message?: { id?: string; model?: string; usage?: NativeUsage };
+  content_block?: NativeStreamBlock;
+  delta?: NativeStreamDelta;
+  usage?: NativeUsage;
+}
+
+/** `content_block` of content_block_start: text, thinking, redacted_thinking, tool_use, server tools. */
+export interface NativeStreamBlock {
+  type?: string;
+  text?: string;
+  thinking?: string;
+  data?: string;
+  id?: string;
+  name?: string;
+}
+
+/** `delta` of content_block_delta (text / thinking / signature / input_json) and of message_delta (stop_reason). */
+export interface NativeStreamDelta {
+  type?: string;
+  text?: string;
+  thinking?: string;
+  signature?: string;
+  partial_json?: string;
+  stop_reason?: string | null;
+}

@@ -9,11 +9,11 @@
  * with `choices: []`.
  */
 import { GatewayError } from "../../core/errors.js";
-import type { ChatChunk, ToolCall } from "../../wire/openai.js";
+import type { ChatChunk } from "../../wire/openai.js";
 import type { StreamState } from "../types.js";
 import { streamError } from "./errors.js";
 import { finishReason } from "./finish-reason.js";
-import { JSON_TOOL_NAME, type NativeUsage } from "./native.js";
+import { JSON_TOOL_NAME, type NativeStreamBlock, type NativeStreamDelta, type NativeStreamEvent, type NativeUsage } from "./native.js";
 import { mergeUsage, toOpenAIUsage } from "./usage.js";
 
 type BlockKind = { kind: "text" | "thinking" | "json" | "other" } | { kind: "tool"; toolIndex: number };
@@ -42,9 +42,9 @@ function chunk(s: AnthropicStreamData, delta: Delta, finish: string | null = nul
 
 export function makeStreamEvent(provider: string, secrets: string[]) {
   return function streamEvent(event: { event?: string; data: string }, state: StreamState): ChatChunk[] {
-    let ev: Record<string, any>;
+    let ev: NativeStreamEvent;
     try {
-      ev = JSON.parse(event.data);
+      ev = JSON.parse(event.data) as NativeStreamEvent;
     } catch {
       throw new GatewayError("upstream_error", "anthropic sent a stream event that is not JSON", { retryable: false });
     }
@@ -85,7 +85,7 @@ export function makeStreamEvent(provider: string, secrets: string[]) {
   };
 }
 
-function blockStart(s: AnthropicStreamData, index: number, block: Record<string, any>): ChatChunk[] {
+function blockStart(s: AnthropicStreamData, index: number, block: NativeStreamBlock): ChatChunk[] {
   switch (block.type) {
     case "text":
       s.blocks[index] = { kind: "text" };
@@ -111,7 +111,7 @@ function blockStart(s: AnthropicStreamData, index: number, block: Record<string,
   }
 }
 
-function blockDelta(s: AnthropicStreamData, block: BlockKind | undefined, delta: Record<string, any>): ChatChunk[] {
+function blockDelta(s: AnthropicStreamData, block: BlockKind | undefined, delta: NativeStreamDelta): ChatChunk[] {
   switch (delta.type) {
     case "text_delta":
       return delta.text ? [chunk(s, { content: String(delta.text) })] : [];

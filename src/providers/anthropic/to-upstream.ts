@@ -76,7 +76,7 @@ function serviceTier(tier: unknown, body: NativeRequest, warnings: string[]): vo
   if (tier === undefined || tier === null) return;
   if (tier === "auto") body.service_tier = "auto";
   else if (tier === "default") body.service_tier = "standard_only";
-  else warnings.push(`service_tier "${String(tier)}" is not supported by anthropic; ignored`);
+  else warnings.push(`service_tier ${JSON.stringify(tier)} is not supported by anthropic; ignored`);
 }
 
 /** Extended thinking from a passthrough `thinking` object or from `reasoning_effort`. Returns whether it is on. */
@@ -89,7 +89,7 @@ function thinking(r: Record<string, unknown>, body: NativeRequest, explicitMax: 
   }
   if (effort === undefined || effort === null || effort === "none") return false;
   if (typeof effort !== "string" || !(effort in THINKING_BUDGETS)) {
-    warnings.push(`reasoning_effort "${String(effort)}" is not supported by anthropic; ignored`);
+    warnings.push(`reasoning_effort ${JSON.stringify(effort)} is not supported by anthropic; ignored`);
     return false;
   }
   if (o.thinkingMode === "adaptive") {

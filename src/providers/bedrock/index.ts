@@ -55,7 +55,7 @@ async function embed(http: Provider, req: EmbeddingsRequest, opts: CallOptions):
   const batches: string[][] = [];
   for (let i = 0; i < texts.length; i += size) batches.push(texts.slice(i, i + size));
   const { encoding_format: _floatsFromBedrock, ...call } = req;
-  const results: EmbeddingsResponse[] = new Array(batches.length);
+  const results = new Array<EmbeddingsResponse>(batches.length);
   let next = 0;
   let failed = false;
   const worker = async () => {

@@ -114,7 +114,7 @@ function imageBlock(p: Part, param: string, warnings: string[]): ImageBlock {
   const ref = typeof p.image_url === "string" ? { url: p.image_url } : p.image_url;
   const url = typeof ref?.url === "string" ? ref.url : "";
   if (ref && "detail" in ref && ref.detail !== undefined && ref.detail !== "auto") {
-    warnings.push(`image_url.detail "${String(ref.detail)}" is not supported by bedrock; ignored`);
+    warnings.push(`image_url.detail ${JSON.stringify(ref.detail)} is not supported by bedrock; ignored`);
   }
   const m = /^data:([^;,]+)((?:;[^;,]*)*);base64,(.*)$/s.exec(url);
   if (!m) {

@@ -143,7 +143,7 @@ function tools(req: ChatRequest, body: CohereChatRequest, warn: Warn) {
     list.push({ type: "function", function: { name: fn.name, ...(fn.description ? { description: fn.description } : {}), parameters: fn.parameters ?? { type: "object", properties: {} } } });
     if (fn.strict === true) body.strict_tools = true;
   }
-  const choice = req.tool_choice as string | { type: string; function?: { name?: string } } | undefined;
+  const choice: string | { type: string; function?: { name?: string } } | undefined = req.tool_choice;
   if (choice === "none") body.tool_choice = "NONE";
   else if (choice === "required") body.tool_choice = "REQUIRED";
   else if (typeof choice === "object" && choice.type === "function" && choice.function?.name) {

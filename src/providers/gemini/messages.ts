@@ -120,15 +120,27 @@ function textOf(content: ChatMessage["content"], at: string, warnings: string[],
   return texts.join("\n");
 }
 
+/** A user content part as far as this adapter reads it; the values come from the client and are checked before use. */
+interface UserPart {
+  type: string;
+  text?: unknown;
+  image_url?: { url?: unknown; detail?: unknown };
+  input_audio?: { data?: unknown; format?: unknown };
+  file?: { file_data?: unknown };
+}
+
 function userParts(content: ChatMessage["content"], at: string, warnings: string[], label: string): GeminiPart[] {
   if (typeof content === "string") return [{ text: content }];
   if (!Array.isArray(content)) return [];
   const parts: GeminiPart[] = [];
-  (content as Array<Record<string, any>>).forEach((p, j) => {
+  (content as UserPart[]).forEach((p, j) => {
     const where = `${at}.content[${j}]`;
     if (p.type === "text" && typeof p.text === "string") parts.push({ text: p.text });
     else if (p.type === "image_url" && typeof p.image_url?.url === "string") {
-      if (p.image_url.detail !== undefined && p.image_url.detail !== "auto") warnings.push(`${where}: image detail '${p.image_url.detail}' is not supported by ${label}; ignored`);
+      const detail = p.image_url.detail;
+      if (detail !== undefined && detail !== "auto") {
+        warnings.push(`${where}: image detail ${typeof detail === "string" ? `'${detail}'` : JSON.stringify(detail)} is not supported by ${label}; ignored`);
+      }
       parts.push(mediaPart(p.image_url.url, where, warnings, label));
     } else if (p.type === "input_audio" && typeof p.input_audio?.data === "string") {
       parts.push({ inlineData: { mimeType: `audio/${p.input_audio.format === "mp3" ? "mp3" : "wav"}`, data: p.input_audio.data } });

@@ -26,10 +26,9 @@ export function isGemini3OrLater(model: string): boolean {
   return !!m && Number(m[1]) >= 3;
 }
 
-export function chatBody(req: ChatRequest, warnings: string[], label: string): GeminiRequest {
-  const r = req as ChatRequest & Record<string, any>;
-  const g3 = isGemini3OrLater(req.model);
-  const { contents, system } = toContents(req.messages, warnings, label, g3);
+export function chatBody(r: ChatRequest, warnings: string[], label: string): GeminiRequest {
+  const g3 = isGemini3OrLater(r.model);
+  const { contents, system } = toContents(r.messages, warnings, label, g3);
   if (contents.length === 0) throw new GatewayError("invalid_request", `${label} needs at least one user or assistant message besides system messages`, { param: "messages" });
   const body: GeminiRequest = { contents };
   if (system) body.systemInstruction = system;
@@ -78,9 +77,9 @@ export function chatBody(req: ChatRequest, warnings: string[], label: string): G
   return body;
 }
 
-function tools(r: ChatRequest & Record<string, any>, body: GeminiRequest, warnings: string[], label: string): void {
+function tools(r: ChatRequest, body: GeminiRequest, warnings: string[], label: string): void {
   const declared: GeminiFunctionDeclaration[] = [];
-  (r.tools ?? []).forEach((t: Record<string, any>, i: number) => {
+  (r.tools ?? []).forEach((t, i) => {
     if (t.type !== "function" || !t.function) {
       warnings.push(`tools[${i}]: tool type '${String(t.type)}' is not supported by ${label}; left out`);
       return;
@@ -99,7 +98,7 @@ function tools(r: ChatRequest & Record<string, any>, body: GeminiRequest, warnin
   if (r.parallel_tool_calls === false) warnings.push(`parallel_tool_calls=false is not supported by ${label}; the model may call several functions at once`);
 
   let decls = declared;
-  const tc = r.tool_choice as string | { type: string; function?: { name: string }; allowed_tools?: { mode?: string; tools?: Array<{ function?: { name?: string } }> } } | undefined;
+  const tc: string | { type: string; function?: { name: string }; allowed_tools?: { mode?: string; tools?: Array<{ function?: { name?: string } }> } } | undefined = r.tool_choice;
   let config: GeminiRequest["toolConfig"];
   if (tc === "none") config = { functionCallingConfig: { mode: "NONE" } };
   else if (tc === "auto") config = { functionCallingConfig: { mode: "AUTO" } };

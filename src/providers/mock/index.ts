@@ -82,6 +82,7 @@ export function createMockProvider(id = "mock"): Provider {
       });
       chunks.push({ ...base, choices: [], usage: r.usage });
       let cancelled = false;
+      // eslint-disable-next-line @typescript-eslint/require-await -- the chunks are at hand, but a provider stream is an async iterator
       async function* iterate() {
         for (const c of chunks) {
           if (cancelled || opts.signal?.aborted) throw new GatewayError("client_disconnected", "client closed the request");

@@ -23,16 +23,16 @@ export function schemaInstance(schema: unknown): unknown {
 function instance(schema: Schema, root: Schema, depth: number): unknown {
   const s = resolve(schema, root);
   if ("const" in s) return s.const;
-  if (Array.isArray(s.enum) && s.enum.length) return s.enum[0];
+  if (isList(s.enum) && s.enum.length) return s.enum[0];
   const branches = (s.anyOf ?? s.oneOf);
-  if (Array.isArray(branches) && branches.length) {
+  if (isList(branches) && branches.length) {
     // Prefer a branch that is not `null` so the answer carries content; past the depth bound,
     // the `null` branch when there is one, so a recursive schema ends.
     const isNull = (b: unknown) => isObject(b) && resolve(b, root).type === "null";
     const pick = (depth >= MAX_DEPTH ? branches.find(isNull) : branches.find((b) => !isNull(b))) ?? branches[0];
     return instance({ ...withoutKeys(s, ["anyOf", "oneOf"]), ...(isObject(pick) ? pick : {}) }, root, depth);
   }
-  if (Array.isArray(s.allOf) && s.allOf.length) {
+  if (isList(s.allOf) && s.allOf.length) {
     const merged: Schema = withoutKeys(s, ["allOf"]);
     for (const part of s.allOf) if (isObject(part)) mergeInto(merged, resolve(part, root));
     return instance(merged, root, depth);
@@ -58,7 +58,7 @@ function instance(schema: Schema, root: Schema, depth: number): unknown {
 function objectFor(s: Schema, root: Schema, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const props = isObject(s.properties) ? s.properties : {};
-  const required = new Set(Array.isArray(s.required) ? (s.required as string[]) : []);
+  const required = new Set(isList(s.required) ? (s.required as string[]) : []);
   for (const [name, sub] of Object.entries(props)) {
     // Past the depth bound only what is required is filled in, so recursion ends.
     if (depth >= MAX_DEPTH && !required.has(name)) continue;
@@ -68,7 +68,7 @@ function objectFor(s: Schema, root: Schema, depth: number): Record<string, unkno
 }
 
 function arrayFor(s: Schema, root: Schema, depth: number): unknown[] {
-  const prefix = Array.isArray(s.prefixItems) ? s.prefixItems : [];
+  const prefix = isList(s.prefixItems) ? s.prefixItems : [];
   const min = typeof s.minItems === "number" ? s.minItems : 0;
   const wanted = depth >= MAX_DEPTH ? min : Math.max(min, prefix.length, 1);
   const count = typeof s.maxItems === "number" ? Math.min(wanted, s.maxItems) : wanted;
@@ -112,7 +112,7 @@ function numberIn(s: Schema, integer: boolean): number {
 }
 
 function typeOf(s: Schema): string | undefined {
-  if (Array.isArray(s.type)) return (s.type as string[]).find((t) => t !== "null") ?? "null";
+  if (isList(s.type)) return (s.type as string[]).find((t) => t !== "null") ?? "null";
   if (typeof s.type === "string") return s.type;
   if (isObject(s.properties)) return "object";
   if (s.items !== undefined || s.prefixItems !== undefined) return "array";
@@ -135,7 +135,7 @@ function resolve(s: Schema, root: Schema, seen = 0): Schema {
 function mergeInto(into: Schema, part: Schema): void {
   for (const [k, v] of Object.entries(part)) {
     if (k === "properties" && isObject(v)) into.properties = { ...(isObject(into.properties) ? into.properties : {}), ...v };
-    else if (k === "required" && Array.isArray(v)) into.required = [...(Array.isArray(into.required) ? into.required : []), ...v];
+    else if (k === "required" && isList(v)) into.required = [...(isList(into.required) ? into.required : []), ...v];
     else if (!(k in into)) into[k] = v;
   }
 }
@@ -148,6 +148,11 @@ function withoutKeys(s: Schema, keys: string[]): Schema {
 
 function num(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** Array.isArray, typed as a list of unknown values rather than `any[]`. */
+function isList(v: unknown): v is unknown[] {
+  return Array.isArray(v);
 }
 
 function isObject(v: unknown): v is Schema {

@@ -9,7 +9,7 @@ export function streamEvent(event: { event?: string; data: string }, _state: Str
   if (data === "[DONE]") return "done";
   let parsed: ChatChunk & { error?: { message?: string } };
   try {
-    parsed = JSON.parse(data);
+    parsed = JSON.parse(data) as typeof parsed;
   } catch {
     throw new GatewayError("upstream_error", "upstream sent a stream event that is not JSON", { retryable: false });
   }

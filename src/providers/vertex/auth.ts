@@ -112,7 +112,7 @@ export class GoogleTokenSource {
     }
     let body: { access_token?: string; expires_in?: number; error?: string; error_description?: string } = {};
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(text) as typeof body;
     } catch {
       /* reported below */
     }

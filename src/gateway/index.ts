@@ -10,6 +10,7 @@ import { notInEffectWarning } from "../config/not-in-effect.js";
 import { Authenticator } from "../policy/auth.js";
 import { UserCache } from "../policy/user-cache.js";
 import { LocalInvalidationBus } from "../policy/invalidation.js";
+import { RedisInvalidationBus } from "../policy/redis-invalidation.js";
 import { KeyCache } from "../policy/key-cache.js";
 import { resolveMasterKey } from "../policy/master-key.js";
 import type { Runtime } from "../pipeline/context.js";
@@ -114,7 +115,12 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     providers.set(id, def.create(settings, { connectTimeoutMs: config.routing.timeouts.connectMs, upstream: config.upstream }));
   }
 
-  const bus = new LocalInvalidationBus();
+  // With Redis, changes made through any instance reach this one's caches (keys, users, prices, budgets).
+  const bus = config.redisUrl ? new RedisInvalidationBus(config.redisUrl, log) : new LocalInvalidationBus();
+  if (bus instanceof RedisInvalidationBus) {
+    scope.defer(() => bus.close());
+    await scope.step(bus.start()); // before the caches load: a change made meanwhile is not missed
+  }
   const keys = new KeyCache(store.db, bus);
   scope.defer(() => keys.close());
   await scope.step(keys.preload());
@@ -157,6 +163,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       budgets.close();
       await budgets.idle();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
+      if (bus instanceof RedisInvalidationBus) bus.close();
       await store.close();
       await lock.release();
     })());

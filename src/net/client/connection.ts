@@ -125,7 +125,7 @@ export class UpstreamConnection {
     s.once(pool.secure ? "secureConnect" : "connect", () => this.onConnected());
     s.on("data", (b: Buffer) => this.onBytes(b));
     s.on("end", () => this.onEnd());
-    s.on("error", (e) => this.fail(e));
+    s.on("error", (e: Error) => this.fail(e));
     s.on("close", () => this.onClose());
     if (pool.connectTimeoutMs > 0) this.arm(Timer.Connect, pool.connectTimeoutMs);
   }

@@ -23,9 +23,9 @@ export function runUsage(io: CliIO, opts: UsageOptions): Promise<number> {
     const client = clientFor(opts, io);
     if (opts.csv) {
       q.set("format", "csv");
-      return io.out((await client.text("GET", `/v1/usage?${q}`)).trimEnd());
+      return io.out((await client.text("GET", `/v1/usage?${q.toString()}`)).trimEnd());
     }
-    const report = await client.request<UsageReport>("GET", `/v1/usage?${q}`);
+    const report = await client.request<UsageReport>("GET", `/v1/usage?${q.toString()}`);
     if (opts.json) return printJson(io, report);
     if (report.data.length === 0) return io.out("No usage in this period.");
     const groups = report.group_by ?? [];

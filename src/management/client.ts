@@ -83,7 +83,7 @@ export class ManagementClient {
     let cursor: string | null = null;
     do {
       const params = new URLSearchParams({ ...query, limit: "200", ...(cursor ? { cursor } : {}) });
-      const page: ListPage<T> = await this.request<ListPage<T>>("GET", `${path}?${params}`);
+      const page: ListPage<T> = await this.request<ListPage<T>>("GET", `${path}?${params.toString()}`);
       out.push(...page.data);
       cursor = page.next_cursor;
     } while (cursor);

@@ -45,7 +45,7 @@ export function limitBody(maxBytes = MAX_MANAGEMENT_BODY_BYTES): MiddlewareHandl
   return async (c, next) => {
     const raw = c.req.raw;
     if (!raw.body || raw.method === "GET" || raw.method === "HEAD") return next();
-    const reader = raw.body.getReader();
+    const reader = (raw.body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
     for (;;) {

@@ -69,7 +69,7 @@ export async function usageReport(deps: ManagementDeps, q: UsageQueryParams, sub
 }
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; quotes doubled. */
-export function csvField(v: unknown): string {
+export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return "";
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -79,6 +79,6 @@ export function csvField(v: unknown): string {
 export function usageCsv(report: UsageReport): string {
   const columns: string[] = [...report.group_by.map((g) => GROUP_FIELD[g]), ...METRICS];
   const lines = [columns.join(",")];
-  for (const row of report.data) lines.push(columns.map((c) => csvField((row as Record<string, unknown>)[c])).join(","));
+  for (const row of report.data) lines.push(columns.map((c) => csvField((row as Record<string, string | number | null>)[c])).join(","));
   return lines.join("\r\n") + "\r\n";
 }

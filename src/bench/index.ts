@@ -124,13 +124,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const ports: Partial<Record<Target, number>> = {};
     log("starting the fake upstream");
     const upstream = group.spawn(process.execPath, [here("./upstream.js")], { env: baseEnv, cpu: 1 });
-    ports.direct = (await waitForJsonLine<{ port: number }>(upstream, (v) => v?.ready === true, 15_000, "upstream")).port;
+    ports.direct = (await waitForJsonLine<{ port: number }>(upstream, (v) => v.ready === true, 15_000, "upstream")).port;
     pids.direct = upstream.pid;
     const upstreamOrigin = `http://127.0.0.1:${ports.direct}`;
     if (targets.includes("passthrough")) {
       log("starting the pass-through proxy");
       const pt = group.spawn(process.execPath, [here("./passthrough.js"), "--upstream", upstreamOrigin], { env: baseEnv, cpu: 0 });
-      ports.passthrough = (await waitForJsonLine<{ port: number }>(pt, (v) => v?.ready === true, 15_000, "passthrough")).port;
+      ports.passthrough = (await waitForJsonLine<{ port: number }>(pt, (v) => v.ready === true, 15_000, "passthrough")).port;
       pids.passthrough = pt.pid;
     }
     let auth: BenchReport["settings"]["auth"] = "master key";
@@ -401,9 +401,9 @@ async function fixedRate(group: ProcessGroup, a: RunArgs & { rate: number }): Pr
   const spec: FixedRateSpec = { url: a.url, rate: a.rate, durationSec: a.durationSec, warmupSec: a.warmupSec, body: a.body, headers: a.headers };
   const child = group.spawn(process.execPath, [here("./fixed-rate.js")], { env: a.baseEnv, cpu: 1, stdin: JSON.stringify(spec) });
   const limit = (a.warmupSec + a.durationSec + 30) * 1000;
-  const resultP = waitForJsonLine<{ result: FixedRateResult }>(child, (v) => v?.result !== undefined, limit, "fixed-rate load");
+  const resultP = waitForJsonLine<{ result: FixedRateResult }>(child, (v) => v.result !== undefined, limit, "fixed-rate load");
   resultP.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-  await waitForJsonLine(child, (v) => v?.phase === "measure", limit, "fixed-rate load");
+  await waitForJsonLine(child, (v) => v.phase === "measure", limit, "fixed-rate load");
   const cpu = cpuMeter(a.pid, a.core);
   const { result: r } = await resultP;
   const used = cpu.stop();

@@ -102,8 +102,8 @@ function canPin(): boolean {
   return r.status === 0;
 }
 
-/** Resolves with the first stdout line that parses as JSON and satisfies `accept`. */
-export function waitForJsonLine<T>(child: ChildProcess, accept: (v: any) => boolean, timeoutMs: number, what: string): Promise<T> {
+/** Resolves with the first stdout line that parses as a JSON object and satisfies `accept`. */
+export function waitForJsonLine<T>(child: ChildProcess, accept: (v: Readonly<Record<string, unknown>>) => boolean, timeoutMs: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (!child.stdout) return reject(new Error(`${what}: no stdout`));
     const rl = createInterface({ input: child.stdout });
@@ -124,7 +124,7 @@ export function waitForJsonLine<T>(child: ChildProcess, accept: (v: any) => bool
       } catch {
         return;
       }
-      if (!accept(v)) return;
+      if (typeof v !== "object" || v === null || !accept(v as Record<string, unknown>)) return;
       clearTimeout(timer);
       child.off("close", onExit);
       rl.removeAllListeners("line");

@@ -88,7 +88,7 @@ function actingAs(userId: string, s: UserStanding | null): Principal {
   if (!s) throw new GatewayError("invalid_request", `user '${userId}' does not exist: the master key can act only for an existing user`, { param: "user" });
   if (s.blocked) throw denied(`user '${userId}' is blocked`);
   if (s.teamBlocked) throw denied(`the team of user '${userId}' is blocked`);
-  return { kind: "master", keyId: null, userId: s.userId, teamId: s.teamId };
+  return { kind: "master", keyId: null, userId: s.userId, teamId: s.teamId, limits: s.limitSubjects };
 }
 
 function userLookupFailed(e: unknown): never {

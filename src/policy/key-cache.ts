@@ -149,6 +149,14 @@ function baseQuery(db: Kysely<Database>) {
       "k.tpm_limit",
       "k.rpd_limit",
       "k.max_parallel",
+      "u.rpm_limit as user_rpm_limit",
+      "u.tpm_limit as user_tpm_limit",
+      "u.rpd_limit as user_rpd_limit",
+      "u.max_parallel as user_max_parallel",
+      "t.rpm_limit as team_rpm_limit",
+      "t.tpm_limit as team_tpm_limit",
+      "t.rpd_limit as team_rpd_limit",
+      "t.max_parallel as team_max_parallel",
     ]);
 }
 
@@ -172,6 +180,10 @@ function toRecord(r: Row): KeyRecord {
     allowedIps: ips && ips.length ? new IpAllowList(ips) : null,
     budgetId: r.budget_id,
     limits,
-    limitSubjects: limitSubjects([{ scope: "key", id: r.id, limits }]),
+    limitSubjects: limitSubjects([
+      { scope: "key", id: r.id, limits },
+      { scope: "user", id: r.user_id, limits: { rpm: r.user_rpm_limit, tpm: r.user_tpm_limit, rpd: r.user_rpd_limit, maxParallel: r.user_max_parallel } },
+      { scope: "team", id: r.key_team_id ?? r.user_team_id ?? null, limits: { rpm: r.team_rpm_limit, tpm: r.team_tpm_limit, rpd: r.team_rpd_limit, maxParallel: r.team_max_parallel } },
+    ]),
   };
 }

@@ -7,12 +7,15 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { InvalidationBus, InvalidationEvent } from "./invalidation.js";
+import { limitSubjects, type LimitSubject } from "./limit-subjects.js";
 
 export interface UserStanding {
   userId: string;
   teamId: string | null;
   blocked: boolean;
   teamBlocked: boolean;
+  /** The user's and their team's rate and concurrency limits (those that are set). */
+  limitSubjects: readonly LimitSubject[];
 }
 
 interface Entry {
@@ -48,10 +51,34 @@ export class UserCache {
       const row = await this.db
         .selectFrom("users as u")
         .leftJoin("teams as t", "t.team_id", "u.team_id")
-        .select(["u.user_id", "u.team_id", "u.blocked", "t.blocked as team_blocked"])
+        .select([
+          "u.user_id",
+          "u.team_id",
+          "u.blocked",
+          "t.blocked as team_blocked",
+          "u.rpm_limit",
+          "u.tpm_limit",
+          "u.rpd_limit",
+          "u.max_parallel",
+          "t.rpm_limit as team_rpm_limit",
+          "t.tpm_limit as team_tpm_limit",
+          "t.rpd_limit as team_rpd_limit",
+          "t.max_parallel as team_max_parallel",
+        ])
         .where("u.user_id", "=", userId)
         .executeTakeFirst();
-      const standing = row ? { userId: row.user_id, teamId: row.team_id, blocked: row.blocked === true, teamBlocked: row.team_blocked === true } : null;
+      const standing: UserStanding | null = row
+        ? {
+            userId: row.user_id,
+            teamId: row.team_id,
+            blocked: row.blocked === true,
+            teamBlocked: row.team_blocked === true,
+            limitSubjects: limitSubjects([
+              { scope: "user", id: row.user_id, limits: { rpm: row.rpm_limit, tpm: row.tpm_limit, rpd: row.rpd_limit, maxParallel: row.max_parallel } },
+              { scope: "team", id: row.team_id, limits: { rpm: row.team_rpm_limit, tpm: row.team_tpm_limit, rpd: row.team_rpd_limit, maxParallel: row.team_max_parallel } },
+            ]),
+          }
+        : null;
       if (epoch === this.epoch) {
         this.remember(userId, standing);
         return standing;

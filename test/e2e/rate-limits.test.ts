@@ -158,3 +158,43 @@ describe("rate limits of a virtual key", () => {
     expect(res.headers.get("x-ratelimit-limit-tokens")).toBeNull();
   });
 });
+
+describe("rate limits of users and teams", () => {
+  it("a user's rpm_limit holds across all of the user's keys; a team's across all of its users; the master key acting for a user gets the user's and the team's", async () => {
+    expect((await gw.post("/v1/teams", { team_id: "rl-team", rpm_limit: 3 })).status).toBe(201);
+    expect((await gw.post("/v1/users", { user_id: "rl-ann", team_id: "rl-team", rpm_limit: 2 })).status).toBe(201);
+    expect((await gw.post("/v1/users", { user_id: "rl-bo", team_id: "rl-team" })).status).toBe(201);
+    const ann1 = await newKey({ user_id: "rl-ann" });
+    const ann2 = await newKey({ user_id: "rl-ann" });
+    const bo = await newKey({ user_id: "rl-bo" });
+    expect((await chat(ann1)).status).toBe(200);
+    const second = await chat(ann2);
+    expect(second.status).toBe(200);
+    expect(second.headers.get("x-ratelimit-remaining-requests")).toBe("0"); // the user's 2 is tighter than the team's 3
+    const third = await chat(ann1);
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { error: { message: string } }).error.message).toContain("user rl-ann is at its limit of 2 requests per minute");
+    // bo is not limited himself, but the team has one of its 3 left.
+    expect((await chat(bo)).status).toBe(200);
+    const teamFull = await chat(bo);
+    expect(teamFull.status).toBe(429);
+    expect(((await teamFull.json()) as { error: { message: string } }).error.message).toContain("team rl-team is at its limit of 3 requests per minute");
+    // The master key acting for bo is held to the team's limit too.
+    const acting = await gw.post("/v1/chat/completions", { model: "up:gpt-4o", max_tokens: 10, messages, user: "rl-bo" });
+    expect(acting.status).toBe(429);
+    expect(fake.calls.length).toBe(3);
+  });
+
+  it("a limit set on a user applies to the user's keys at once", async () => {
+    expect((await gw.post("/v1/users", { user_id: "rl-cy" })).status).toBe(201);
+    const key = await newKey({ user_id: "rl-cy" });
+    expect((await chat(key)).status).toBe(200);
+    expect((await chat(key)).headers.get("x-ratelimit-limit-requests")).toBeNull();
+    const patched = await fetch(`${gw.url}/v1/users/rl-cy`, { method: "PATCH", headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" }, body: JSON.stringify({ rpm_limit: 1 }) });
+    expect(patched.status).toBe(200);
+    const res = await chat(key);
+    expect(res.status).toBe(200); // the first request under the new limit
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("1");
+    expect((await chat(key)).status).toBe(429);
+  });
+});

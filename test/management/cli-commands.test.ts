@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CliIO } from "../../src/cli/api-command.js";
 import { registerBudgetsCommands } from "../../src/cli/budgets.js";
 import { registerKeysCommands } from "../../src/cli/keys.js";
@@ -89,8 +89,8 @@ describe("teams, budgets, keys with limits, usage", () => {
     const user = await cli(["users", "create", "--id", "ana", "--team", "platform"], viaEnv());
     expect(user.stdout).toBe("Created user ana in team platform.");
     const list = await cli(["teams", "list"], viaEnv());
-    expect(list.stdout.split("\n")[0]).toMatch(/^TEAM_ID\s+NAME\s+BUDGET\s+BLOCKED\s+CREATED$/);
-    expect(list.stdout).toMatch(/\nplatform\s+Platform\s+-\s+no\s+\d{4}-/);
+    expect(list.stdout.split("\n")[0]).toMatch(/^TEAM_ID\s+NAME\s+BUDGET\s+BLOCKED\s+LIMITS\s+CREATED$/);
+    expect(list.stdout).toMatch(/\nplatform\s+Platform\s+-\s+no\s+-\s+\d{4}-/);
     const json = JSON.parse((await cli(["teams", "list", "--json"], viaEnv())).stdout);
     expect(json.data.map((t: { team_id: string }) => t.team_id)).toContain("platform");
   });
@@ -128,5 +128,74 @@ describe("teams, budgets, keys with limits, usage", () => {
     const bad = await cli(["usage", "--group-by", "colour"], viaEnv());
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/'colour' is not one of/);
+  });
+});
+
+describe("limits on users and teams", () => {
+  const warning = (field: string) => `warning: ${field} is stored but not enforced yet: rate and concurrency limits are not available in this version`;
+
+  it("create takes --rpm, --tpm, --rpd, --max-parallel, prints the limits and the API's warnings", async () => {
+    const team = await cli(["teams", "create", "--id", "lim-t", "--name", "Limited", "--rpm", "100", "--max-parallel", "5"], viaEnv());
+    expect(team).toEqual({ code: 0, stdout: "Created team lim-t (Limited).\nLimits: rpm=100 parallel=5", stderr: [warning("rpm_limit"), warning("max_parallel")].join("\n") });
+    const user = await cli(["users", "create", "--id", "lim-u", "--team", "lim-t", "--tpm", "5000", "--rpd", "300", "--json"], viaEnv());
+    expect(user.code).toBe(0);
+    expect(JSON.parse(user.stdout)).toMatchObject({ user_id: "lim-u", team_id: "lim-t", rpm_limit: null, tpm_limit: 5000, rpd_limit: 300, max_parallel: null });
+    const plain = await cli(["users", "create", "--id", "lim-plain"], viaEnv());
+    expect(plain).toEqual({ code: 0, stdout: "Created user lim-plain.", stderr: "" });
+    expect((await x.call("GET", "/v1/teams/lim-t")).body).toMatchObject({ rpm_limit: 100, tpm_limit: null, rpd_limit: null, max_parallel: 5 });
+  });
+
+  it("update sets and clears (none) limits and prints what is in force", async () => {
+    const user = await cli(["users", "update", "lim-u", "--rpm", "20", "--tpm", "none"], viaEnv());
+    expect(user).toEqual({ code: 0, stdout: "Updated user lim-u.\nLimits: rpm=20 rpd=300", stderr: warning("rpm_limit") });
+    expect((await x.call("GET", "/v1/users/lim-u")).body).toMatchObject({ rpm_limit: 20, tpm_limit: null, rpd_limit: 300, max_parallel: null });
+    const team = await cli(["teams", "update", "lim-t", "--max-parallel", "none", "--rpd", "1000", "--name", "Still limited"], viaEnv());
+    expect(team).toEqual({ code: 0, stdout: "Updated team lim-t.\nLimits: rpm=100 rpd=1000", stderr: warning("rpd_limit") });
+    expect((await x.call("GET", "/v1/teams/lim-t")).body).toMatchObject({ name: "Still limited", rpm_limit: 100, rpd_limit: 1000, max_parallel: null });
+    const cleared = await cli(["teams", "update", "lim-t", "--rpm", "none", "--rpd", "none"], viaEnv());
+    expect(cleared).toEqual({ code: 0, stdout: "Updated team lim-t.\nLimits: none", stderr: "" });
+    await cli(["teams", "update", "lim-t", "--rpm", "100"], viaEnv());
+  });
+
+  it("list and show have a LIMITS column", async () => {
+    const users = await cli(["users", "list"], viaEnv());
+    expect(users.stdout.split("\n")[0]).toMatch(/^USER_ID\s+ALIAS\s+TEAM\s+BLOCKED\s+LIMITS\s+CREATED$/);
+    expect(users.stdout).toMatch(/\nlim-u\s+-\s+lim-t\s+no\s+rpm=20 rpd=300\s+\d{4}-/);
+    expect(users.stdout).toMatch(/\nlim-plain\s+-\s+-\s+no\s+-\s+\d{4}-/);
+    const user = await cli(["users", "show", "lim-u"], viaEnv());
+    expect(user.code).toBe(0);
+    expect(user.stdout).toMatch(/^USER_ID\s+ALIAS\s+TEAM\s+BLOCKED\s+LIMITS\s+CREATED\nlim-u\s+-\s+lim-t\s+no\s+rpm=20 rpd=300\s+\d{4}-\S+$/);
+    const teams = await cli(["teams", "list"], viaEnv());
+    expect(teams.stdout).toMatch(/\nlim-t\s+Still limited\s+-\s+no\s+rpm=100\s+\d{4}-/);
+    const team = await cli(["teams", "show", "lim-t", "--json"], viaEnv());
+    expect(JSON.parse(team.stdout)).toMatchObject({ team_id: "lim-t", rpm_limit: 100, tpm_limit: null, rpd_limit: null, max_parallel: null });
+    const missing = await cli(["users", "show", "nobody"], viaEnv());
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^switchboard: .*nobody.*\(HTTP 404/);
+  });
+
+  it("refuses an update with nothing to change, a limit the API refuses, and a flag that is not a whole number", async () => {
+    expect(await cli(["users", "update", "lim-u"], viaEnv())).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "switchboard: nothing to change: give --alias, --team, --rpm, --tpm, --rpd or --max-parallel",
+    });
+    expect(await cli(["teams", "update", "lim-t"], viaEnv())).toMatchObject({ code: 1, stderr: "switchboard: nothing to change: give --name, --budget, --rpm, --tpm, --rpd or --max-parallel" });
+    const zero = await cli(["teams", "update", "lim-t", "--rpm", "0"], viaEnv());
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toBe("switchboard: invalid request body 'rpm_limit': Too small: expected number to be >0 (HTTP 400 invalid_request)");
+
+    const exit = vi.spyOn(process, "exit").mockImplementation((code) => {
+      throw new Error(`exit ${code}`);
+    });
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await expect(cli(["users", "update", "lim-u", "--max-parallel", "two"], viaEnv())).rejects.toThrow("exit 2");
+      expect(stderr).toHaveBeenCalledWith('switchboard: --max-parallel must be a whole number, or none for no limit, got "two"\n');
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
+    expect((await x.call("GET", "/v1/users/lim-u")).body).toMatchObject({ rpm_limit: 20, max_parallel: null });
   });
 });

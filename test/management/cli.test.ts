@@ -59,8 +59,8 @@ describe("keys and users commands", () => {
     expect(JSON.parse(gen.stdout).user_id).toMatch(/^user_/);
     const list = await cli(["users", "list"]);
     const lines = list.stdout.split("\n");
-    expect(lines[0]).toMatch(/^USER_ID\s+ALIAS\s+TEAM\s+BLOCKED\s+CREATED$/);
-    expect(lines.find((l) => l.startsWith("cli-user"))).toMatch(/^cli-user\s+CLI\s+cli-team\s+no\s+\d{4}-/);
+    expect(lines[0]).toMatch(/^USER_ID\s+ALIAS\s+TEAM\s+BLOCKED\s+LIMITS\s+CREATED$/);
+    expect(lines.find((l) => l.startsWith("cli-user"))).toMatch(/^cli-user\s+CLI\s+cli-team\s+no\s+-\s+\d{4}-/);
     const json = JSON.parse((await cli(["users", "list", "--json"])).stdout);
     expect(json.object).toBe("list");
     expect(json.data.map((u: { user_id: string }) => u.user_id)).toContain("cli-user");

@@ -17,11 +17,18 @@ export function tool<Args, Result>(def: ExecutableTool<Args, Result>): Executabl
   return def;
 }
 
-export type ToolsInput = OpenAITool[] | Record<string, ExecutableTool<any, any>>;
+/**
+ * A tool of any argument and result types. `Args` is both read (the schema's output) and written
+ * (execute's parameter), so tools of different types only meet under `any`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: no other type holds tools of different argument types
+type AnyTool = ExecutableTool<any, any>;
+
+export type ToolsInput = OpenAITool[] | Record<string, AnyTool>;
 
 /** OpenAI tool objects for the wire, and the executors by name. */
-export function normaliseTools(tools: ToolsInput | undefined): { wire?: OpenAITool[]; executors: Map<string, ExecutableTool<any, any>> } {
-  const executors = new Map<string, ExecutableTool<any, any>>();
+export function normaliseTools(tools: ToolsInput | undefined): { wire?: OpenAITool[]; executors: Map<string, AnyTool> } {
+  const executors = new Map<string, AnyTool>();
   if (!tools) return { executors };
   if (Array.isArray(tools)) return { wire: tools, executors };
   const wire: OpenAITool[] = Object.entries(tools).map(([name, t]) => {
@@ -34,7 +41,7 @@ export function normaliseTools(tools: ToolsInput | undefined): { wire?: OpenAITo
 }
 
 /** Runs one tool call: arguments validated with the tool's schema; the result becomes the tool message. */
-export async function runTool(t: ExecutableTool<any, any>, rawArgs: string): Promise<string> {
+export async function runTool<Args, Result>(t: ExecutableTool<Args, Result>, rawArgs: string): Promise<string> {
   let parsed: unknown;
   try {
     parsed = rawArgs ? JSON.parse(rawArgs) : {};

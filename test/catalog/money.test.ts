@@ -75,7 +75,7 @@ describe("costOf", () => {
   it("computes in plain numbers exactly what the BigInt reference gives, up to the limits", () => {
     const reference = (count: number, price: number) => {
       const [int, frac = ""] = String(price).includes("e") ? [price.toFixed(20).replace(/0+$/, ""), ""] : String(price).split(".");
-      const [i, f] = frac ? [int, frac] : (int!.split(".") as [string, string?]);
+      const [i, f] = frac ? [int, frac] : (int.split(".") as [string, string?]);
       const digits = BigInt((i ?? "") + (f ?? "") || "0");
       const pow = 10n ** BigInt((f ?? "").length);
       const n = BigInt(Math.ceil(count));
@@ -107,7 +107,7 @@ describe("costOf", () => {
     let parts = 0;
     const bad: unknown[] = [];
     for (let i = 0; i < 20_000; i++) {
-      const [t, m] = models[i % models.length]!;
+      const [t, m] = models[i % models.length];
       const prompt = rand(400_000);
       const c = costOf(price(t, m), { promptTokens: prompt, cachedTokens: rand(prompt + 1), cacheWriteTokens: rand(1000), completionTokens: rand(5000), reasoningTokens: rand(100) });
       if (!Object.values(c).every((v) => Number.isSafeInteger(v) && v >= 0)) bad.push(c);

@@ -26,10 +26,10 @@ describe("/openapi.json", () => {
     }
     expect(ids.length).toBeGreaterThanOrEqual(30);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(doc.paths["/v1/keys"]!.post!.operationId).toBe("createKey");
-    expect(doc.paths["/v1/keys/{id}/rotate"]!.post!.operationId).toBe("rotateKey");
-    expect(doc.paths["/v1/users/{user_id}/usage"]!.get!.operationId).toBe("getUserUsage");
-    expect(doc.paths["/v1/logs/{request_id}"]!.get!.operationId).toBe("getRequestReceipt");
+    expect(doc.paths["/v1/keys"].post.operationId).toBe("createKey");
+    expect(doc.paths["/v1/keys/{id}/rotate"].post.operationId).toBe("rotateKey");
+    expect(doc.paths["/v1/users/{user_id}/usage"].get.operationId).toBe("getUserUsage");
+    expect(doc.paths["/v1/logs/{request_id}"].get.operationId).toBe("getRequestReceipt");
   });
 
   it("derives names the same way for any route", () => {
@@ -46,7 +46,7 @@ describe("/docs", () => {
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await page.text();
     expect(html).not.toMatch(/https?:\/\//); // no CDN
-    const assets = [...html.matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)].map((m) => m[1]!);
+    const assets = [...html.matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)].map((m) => m[1]);
     expect(assets).toEqual(["/docs/favicon-32x32.png", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/init.js"]);
     for (const a of assets) {
       const r = await fetch(gw.url + a);

@@ -23,14 +23,14 @@ describe("embeddings", () => {
     fake.enqueue({ path: "/v1/embeddings", vectors: [[0.1, 0.2, 0.3]] });
     const r = await gw.client.embeddings.create({ model: "up:text-embedding-3-small", input: ["a", "b"], encoding_format: "float" });
     expect(r.data).toHaveLength(2);
-    expect(r.data[0]!.embedding).toEqual([0.1, 0.2, 0.3]);
+    expect(r.data[0].embedding).toEqual([0.1, 0.2, 0.3]);
     expect(fake.calls.at(-1)!.body).toMatchObject({ model: "text-embedding-3-small", input: ["a", "b"] });
   });
   it("works on the mock provider, deterministically", async () => {
     const a = await gw.client.embeddings.create({ model: "mock:mock-embedding-1", input: "same text", encoding_format: "float" });
     const b = await gw.client.embeddings.create({ model: "mock:mock-embedding-1", input: "same text", encoding_format: "float" });
-    expect(a.data[0]!.embedding).toEqual(b.data[0]!.embedding);
-    expect(a.data[0]!.embedding).toHaveLength(64);
+    expect(a.data[0].embedding).toEqual(b.data[0].embedding);
+    expect(a.data[0].embedding).toHaveLength(64);
   });
   it("400 on a bad input", async () => {
     const res = await gw.post("/v1/embeddings", { model: "mock:mock-embedding-1", input: 42 });
@@ -71,20 +71,20 @@ describe("probes", () => {
 describe("mock provider", () => {
   it("answers deterministically, streams, and calls tools", async () => {
     const a = await gw.client.chat.completions.create({ model: "mock:mock-1", messages: [{ role: "user", content: "Ping" }] });
-    expect(a.choices[0]!.message.content).toBe("This is a mock response to: Ping");
+    expect(a.choices[0].message.content).toBe("This is a mock response to: Ping");
     expect(a.usage!.total_tokens).toBe(a.usage!.prompt_tokens + a.usage!.completion_tokens);
     const stream = await gw.client.chat.completions.create({ model: "mock:mock-1", messages: [{ role: "user", content: "Ping" }], stream: true });
     let text = "";
     for await (const c of stream) text += c.choices[0]?.delta?.content ?? "";
-    expect(text).toBe(a.choices[0]!.message.content);
+    expect(text).toBe(a.choices[0].message.content);
     const t = await gw.client.chat.completions.create({
       model: "mock:mock-1",
       messages: [{ role: "user", content: "weather?" }],
       tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }],
     });
-    const call = t.choices[0]!.message.tool_calls![0]!;
+    const call = t.choices[0].message.tool_calls![0];
     expect(call.type === "function" && JSON.parse(call.function.arguments)).toEqual({ city: "mock" });
-    expect(t.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(t.choices[0].finish_reason).toBe("tool_calls");
   });
   it("simulates upstream errors by model name", async () => {
     const res = await gw.post("/v1/chat/completions", { model: "mock:error-503", messages: [{ role: "user", content: "x" }] });

@@ -21,12 +21,12 @@ describe("mock embeddings", () => {
   it("decodes the SDK's default base64 encoding to the same vector as floats", async () => {
     const asBase64 = await gw.client.embeddings.create({ model: "mock:mock-embedding-1", input: "hello world" });
     const asFloats = await gw.client.embeddings.create({ model: "mock:mock-embedding-1", input: "hello world", encoding_format: "float" });
-    const a = asBase64.data[0]!.embedding;
-    const b = asFloats.data[0]!.embedding;
+    const a = asBase64.data[0].embedding;
+    const b = asFloats.data[0].embedding;
     expect(a).toHaveLength(64);
     expect(a.some((x) => x !== 0)).toBe(true);
     // float32 round trip: equal to ~7 significant digits
-    a.forEach((x, i) => expect(x).toBeCloseTo(b[i]!, 5));
+    a.forEach((x, i) => expect(x).toBeCloseTo(b[i], 5));
   });
 
   it("sends base64 on the wire when asked", async () => {
@@ -57,7 +57,7 @@ describe("mock structured outputs", () => {
       messages: [{ role: "user", content: "Plan a party" }],
       response_format: zodResponseFormat(Event, "event"),
     });
-    const parsed = r.choices[0]!.message.parsed!;
+    const parsed = r.choices[0].message.parsed!;
     expect(Event.parse(parsed)).toEqual(parsed);
     expect(parsed.attendees).toHaveLength(2);
     expect(parsed.attendees[0]).toEqual({ name: "mock", role: "host", age: 18 });
@@ -71,7 +71,7 @@ describe("mock structured outputs", () => {
       response_format: zodResponseFormat(Event, "event"),
     });
     const done = await stream.finalChatCompletion();
-    expect(Event.safeParse(done.choices[0]!.message.parsed).success).toBe(true);
+    expect(Event.safeParse(done.choices[0].message.parsed).success).toBe(true);
   });
 
   it("calls a zod-described tool with arguments that parse", async () => {
@@ -81,7 +81,7 @@ describe("mock structured outputs", () => {
       messages: [{ role: "user", content: "Weather?" }],
       tools: [zodFunction({ name: "weather", parameters: Weather })],
     });
-    const call = r.choices[0]!.message.tool_calls![0]!;
+    const call = r.choices[0].message.tool_calls![0];
     expect(call.type).toBe("function");
     expect((call as { function: { parsed_arguments: unknown } }).function.parsed_arguments).toEqual({ city: "mock", unit: "c", days: 1 });
   });
@@ -125,7 +125,7 @@ describe("mock n", () => {
     const one = await gw.client.chat.completions.create({ model: "mock:mock-1", messages: [{ role: "user", content: "Hello there" }] });
     const three = await gw.client.chat.completions.create({ model: "mock:mock-1", messages: [{ role: "user", content: "Hello there" }], n: 3 });
     expect(three.choices.map((c) => c.index)).toEqual([0, 1, 2]);
-    expect(three.choices.every((c) => c.message.content === one.choices[0]!.message.content)).toBe(true);
+    expect(three.choices.every((c) => c.message.content === one.choices[0].message.content)).toBe(true);
     expect(three.usage!.completion_tokens).toBe(3 * one.usage!.completion_tokens);
   });
 

@@ -48,7 +48,7 @@ describe("the master key acting for a user", () => {
     expect(res.status).toBe(200);
     await gw.usage.flush();
     const [row] = await listUsageByRequest(gw.store.db, res.headers.get("x-switchboard-request-id")!);
-    expect([row!.keyId, row!.userId, row!.teamId]).toEqual([null, "alice", "open-team"]);
+    expect([row.keyId, row.userId, row.teamId]).toEqual([null, "alice", "open-team"]);
   });
 
   it("refuses a blocked user, a user whose team is blocked, and a user that does not exist, before any upstream call", async () => {
@@ -94,7 +94,7 @@ describe("the master key acting for a user", () => {
     expect((await admin("POST", "/v1/budgets", { budget_id: "team-cap", max_budget: 0.001, budget_duration: "1d" })).status).toBe(201);
     expect((await admin("PATCH", "/v1/teams/open-team", { budget_id: "team-cap" })).status).toBe(200);
     const res = await chat("alice");
-    const error = await refused(res, 402, "budget_exceeded", expect.stringContaining("budget 'team-cap' (team open-team)") as unknown as string);
+    const error = await refused(res, 402, "budget_exceeded", expect.stringContaining("budget 'team-cap' (team open-team)"));
     expect(error).toMatchObject({ budget_id: "team-cap", subject_type: "team", subject_id: "open-team" });
     expect(fake.calls).toHaveLength(0);
     expect((await admin("PATCH", "/v1/teams/open-team", { budget_id: null })).status).toBe(200);

@@ -109,9 +109,9 @@ describe("request ids", () => {
     expect(odd.headers.get("x-request-id")).toBe(odd.headers.get("x-switchboard-request-id"));
     await gw!.usage.flush();
     const [row] = await listUsageByRequest(gw!.store.db, odd.headers.get("x-switchboard-request-id")!);
-    expect(row!.clientRequestId).toBeNull();
+    expect(row.clientRequestId).toBeNull();
     const [plainRow] = await listUsageByRequest(gw!.store.db, id);
-    expect(plainRow!.clientRequestId).toBeNull();
+    expect(plainRow.clientRequestId).toBeNull();
     expect((await call("GET", `/v1/logs?client_request_id=${"x".repeat(129)}`)).status).toBe(400);
   });
 

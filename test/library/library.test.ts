@@ -31,10 +31,10 @@ describe("completion", () => {
   it("returns OpenAI-shaped results from any provider", async () => {
     fake.enqueue({ text: "Hello!", usage: { prompt_tokens: 3, completion_tokens: 2 } });
     const r = await local().completion({ model: "gpt-4o", messages, temperature: 0.5 });
-    expect(r.choices[0]!.message.content).toBe("Hello!");
+    expect(r.choices[0].message.content).toBe("Hello!");
     expect(r.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
-    expect(fake.calls[0]!.body).toMatchObject({ model: "gpt-4o", temperature: 0.5 });
-    expect(fake.calls[0]!.headers.authorization).toBe("Bearer sk-lib-test-000000");
+    expect(fake.calls[0].body).toMatchObject({ model: "gpt-4o", temperature: 0.5 });
+    expect(fake.calls[0].headers.authorization).toBe("Bearer sk-lib-test-000000");
   });
 
   it("streams chunks", async () => {
@@ -47,7 +47,7 @@ describe("completion", () => {
   it("takes provider settings per call with provider:model names", async () => {
     fake.enqueue({ text: "direct" });
     const r = await completion({ model: "local:gpt-4o", messages, provider: { type: "openai", baseUrl: fake.url, apiKey: "k-000000" } });
-    expect(r.choices[0]!.message.content).toBe("direct");
+    expect(r.choices[0].message.content).toBe("direct");
   });
 
   it("aborts the upstream request through signal", async () => {
@@ -60,7 +60,7 @@ describe("completion", () => {
     await expect(async () => {
       for (let r = await it.next(); !r.done; r = await it.next());
     }).rejects.toBeInstanceOf(ProviderError);
-    await expect.poll(() => fake.calls[0]!.aborted).toBe(true);
+    await expect.poll(() => fake.calls[0].aborted).toBe(true);
   });
 });
 
@@ -91,7 +91,7 @@ describe("typed errors", () => {
     fake.enqueue({ status: 503 });
     fake.enqueue({ text: "recovered" });
     const r = await local().completion({ model: "gpt-4o", messages });
-    expect(r.choices[0]!.message.content).toBe("recovered");
+    expect(r.choices[0].message.content).toBe("recovered");
   });
 
   it("MissingApiKeyError, UnsupportedProviderError, UnsupportedParameterError", async () => {
@@ -122,10 +122,10 @@ describe("tools", () => {
       messages: [{ role: "user", content: "2+3?" }],
       tools: { add: tool({ description: "Adds", parameters: z.object({ a: z.number(), b: z.number() }), execute: (args) => ((seen = args), args.a + args.b) }) },
     });
-    expect(r.choices[0]!.message.content).toBe("The sum is 5.");
+    expect(r.choices[0].message.content).toBe("The sum is 5.");
     expect(seen).toEqual({ a: 2, b: 3 });
-    expect(fake.calls[0]!.body.tools[0]).toMatchObject({ type: "function", function: { name: "add", description: "Adds", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] } } });
-    const second = fake.calls[1]!.body.messages;
+    expect(fake.calls[0].body.tools[0]).toMatchObject({ type: "function", function: { name: "add", description: "Adds", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] } } });
+    const second = fake.calls[1].body.messages;
     expect(second.at(-1)).toEqual({ role: "tool", tool_call_id: "call_1", content: "5" });
   });
 
@@ -133,8 +133,8 @@ describe("tools", () => {
     fake.enqueue({ toolCalls: [{ id: "c", name: "f", arguments: {} }] });
     const tools = [{ type: "function" as const, function: { name: "f", parameters: { type: "object" } } }];
     const r = await local().completion({ model: "gpt-4o", messages, tools });
-    expect(r.choices[0]!.message.tool_calls![0]!.function.name).toBe("f");
-    expect(fake.calls[0]!.body.tools).toEqual(tools);
+    expect(r.choices[0].message.tool_calls![0].function.name).toBe("f");
+    expect(fake.calls[0].body.tools).toEqual(tools);
   });
 });
 
@@ -142,19 +142,19 @@ describe("embedding, responses, listModels", () => {
   it("embedding", async () => {
     fake.enqueue({ path: "/v1/embeddings", vectors: [[1, 0]] });
     const e = await embedding({ model: "local:text-embedding-3-small", input: "x", provider: { type: "openai", baseUrl: fake.url, apiKey: "k-000000" } });
-    expect(e.data[0]!.embedding).toEqual([1, 0]);
+    expect(e.data[0].embedding).toEqual([1, 0]);
   });
 
   it("responses, non-stream and stream", async () => {
     fake.enqueue({ text: "Short answer.", usage: { prompt_tokens: 5, completion_tokens: 2 } });
     const r = await responses({ model: "local:gpt-4o", instructions: "Be brief", input: "Explain", provider: { type: "openai", baseUrl: fake.url, apiKey: "k-000000" } });
     expect(r).toMatchObject({ object: "response", status: "completed", output_text: "Short answer.", usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7 } });
-    expect(fake.calls[0]!.body.messages[0]).toEqual({ role: "developer", content: "Be brief" });
+    expect(fake.calls[0].body.messages[0]).toEqual({ role: "developer", content: "Be brief" });
 
     fake.enqueue({ text: "Streamed answer.", chunks: 2 });
     const events: Array<Record<string, unknown>> = [];
     for await (const ev of await responses({ model: "local:gpt-4o", input: "x", stream: true, provider: { type: "openai", baseUrl: fake.url, apiKey: "k-000000" } })) events.push(ev);
-    expect(events[0]!.type).toBe("response.created");
+    expect(events[0].type).toBe("response.created");
     expect(events.at(-1)!.type).toBe("response.completed");
     const deltas = events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("");
     expect(deltas).toBe("Streamed answer.");

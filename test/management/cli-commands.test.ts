@@ -114,6 +114,7 @@ describe("teams, budgets, keys with limits, usage", () => {
     expect(key).toMatchObject({ key_name: "ci", budget_id: "monthly-5", rpm_limit: 30, tpm_limit: 1000, allowed_models: ["mock:*", "openai:gpt-4o-mini"] });
     const table = await cli(["keys", "create", "--budget", "monthly-5", "--max-parallel", "2"], viaEnv());
     expect(table.stdout).toMatch(/USER\s+TEAM\s+MODELS\s+BUDGET\s+LIMITS\s+EXPIRES\s+STATUS\n-\s+-\s+all\s+monthly-5\s+parallel=2\s+never\s+active/);
+    expect(table.stderr).toBe("");
     const missing = await cli(["keys", "create", "--budget", "no-such-budget"], viaEnv());
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^switchboard: .*no-such-budget.*\(HTTP 4\d\d/);
@@ -132,14 +133,13 @@ describe("teams, budgets, keys with limits, usage", () => {
 });
 
 describe("limits on users and teams", () => {
-  const warning = (field: string) => `warning: ${field} is stored but not enforced yet: rate and concurrency limits are not available in this version`;
-
-  it("create takes --rpm, --tpm, --rpd, --max-parallel, prints the limits and the API's warnings", async () => {
+  it("create takes --rpm, --tpm, --rpd, --max-parallel and prints the limits, with nothing on stderr", async () => {
     const team = await cli(["teams", "create", "--id", "lim-t", "--name", "Limited", "--rpm", "100", "--max-parallel", "5"], viaEnv());
-    expect(team).toEqual({ code: 0, stdout: "Created team lim-t (Limited).\nLimits: rpm=100 parallel=5", stderr: [warning("rpm_limit"), warning("max_parallel")].join("\n") });
+    expect(team).toEqual({ code: 0, stdout: "Created team lim-t (Limited).\nLimits: rpm=100 parallel=5", stderr: "" });
     const user = await cli(["users", "create", "--id", "lim-u", "--team", "lim-t", "--tpm", "5000", "--rpd", "300", "--json"], viaEnv());
-    expect(user.code).toBe(0);
+    expect(user).toMatchObject({ code: 0, stderr: "" });
     expect(JSON.parse(user.stdout)).toMatchObject({ user_id: "lim-u", team_id: "lim-t", rpm_limit: null, tpm_limit: 5000, rpd_limit: 300, max_parallel: null });
+    expect(JSON.parse(user.stdout)).not.toHaveProperty("warnings");
     const plain = await cli(["users", "create", "--id", "lim-plain"], viaEnv());
     expect(plain).toEqual({ code: 0, stdout: "Created user lim-plain.", stderr: "" });
     expect((await x.call("GET", "/v1/teams/lim-t")).body).toMatchObject({ rpm_limit: 100, tpm_limit: null, rpd_limit: null, max_parallel: 5 });
@@ -147,10 +147,10 @@ describe("limits on users and teams", () => {
 
   it("update sets and clears (none) limits and prints what is in force", async () => {
     const user = await cli(["users", "update", "lim-u", "--rpm", "20", "--tpm", "none"], viaEnv());
-    expect(user).toEqual({ code: 0, stdout: "Updated user lim-u.\nLimits: rpm=20 rpd=300", stderr: warning("rpm_limit") });
+    expect(user).toEqual({ code: 0, stdout: "Updated user lim-u.\nLimits: rpm=20 rpd=300", stderr: "" });
     expect((await x.call("GET", "/v1/users/lim-u")).body).toMatchObject({ rpm_limit: 20, tpm_limit: null, rpd_limit: 300, max_parallel: null });
     const team = await cli(["teams", "update", "lim-t", "--max-parallel", "none", "--rpd", "1000", "--name", "Still limited"], viaEnv());
-    expect(team).toEqual({ code: 0, stdout: "Updated team lim-t.\nLimits: rpm=100 rpd=1000", stderr: warning("rpd_limit") });
+    expect(team).toEqual({ code: 0, stdout: "Updated team lim-t.\nLimits: rpm=100 rpd=1000", stderr: "" });
     expect((await x.call("GET", "/v1/teams/lim-t")).body).toMatchObject({ name: "Still limited", rpm_limit: 100, rpd_limit: 1000, max_parallel: null });
     const cleared = await cli(["teams", "update", "lim-t", "--rpm", "none", "--rpd", "none"], viaEnv());
     expect(cleared).toEqual({ code: 0, stdout: "Updated team lim-t.\nLimits: none", stderr: "" });

@@ -1,8 +1,8 @@
 /**
  * Users and teams carry the same rate and concurrency limits as keys (rpm_limit, tpm_limit,
  * rpd_limit, max_parallel; null = no limit): validated like a key's, audited, announced on the
- * invalidation bus, described in the OpenAPI document, and, while nothing enforces them, named
- * in the `warnings` of the create or update that sets them.
+ * invalidation bus, described in the OpenAPI document. A create or update answers with the user
+ * or team as it is stored, nothing else.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKey } from "../../src/policy/keys.js";
@@ -15,7 +15,6 @@ beforeAll(async () => {
 afterAll(() => x?.close());
 
 const FIELDS = ["rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"] as const;
-const msg = (field: string) => `${field} is stored but not enforced yet: rate and concurrency limits are not available in this version`;
 
 /** The two resources, by their collection path and id field. */
 const RESOURCES = [
@@ -55,26 +54,24 @@ describe.each(RESOURCES)("limits on a $kind", ({ kind, path, idField }) => {
     expect((await x.call("GET", `${path}/${id}`)).body).toMatchObject({ rpm_limit: null, tpm_limit: null, rpd_limit: null, max_parallel: null });
   });
 
-  it("a create that sets limits stores them, names each in warnings, audits and announces them", async () => {
+  it("a create that sets limits stores them, answers with the stored object, audits and announces them", async () => {
     const id = `${kind}-limited`;
     x.events.length = 0;
     const r = await x.call("POST", path, { [idField]: id, rpm_limit: 60, tpm_limit: 1000, max_parallel: 2 }, { "x-request-id": `${kind}-lim-create` });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ [idField]: id, rpm_limit: 60, tpm_limit: 1000, rpd_limit: null, max_parallel: 2 });
-    expect(r.body.warnings).toEqual([msg("rpm_limit"), msg("tpm_limit"), msg("max_parallel")]);
     expect(x.events).toContainEqual(kind === "user" ? { kind: "user", userId: id } : { kind: "team", teamId: id });
 
     const got = await x.call("GET", `${path}/${id}`);
-    const { warnings: _, ...stored } = r.body;
-    expect(got.body).toEqual(stored);
-    expect(got.body).not.toHaveProperty("warnings");
+    expect(r.body).toEqual(got.body);
+    expect(r.body).not.toHaveProperty("warnings");
 
     const [row] = await auditOf(`${kind}-lim-create`);
     expect(row).toMatchObject({ action: `${kind}.create`, target_id: id });
     expect(row.changes).toMatchObject({ rpm_limit: 60, tpm_limit: 1000, rpd_limit: null, max_parallel: 2 });
   });
 
-  it("an update audits only the limits that changed, as {from, to}, warns for those it sets, and announces the change", async () => {
+  it("an update stores the limits, audits only those that changed, as {from, to}, and announces the change", async () => {
     const id = `${kind}-patched`;
     await x.call("POST", path, { [idField]: id, rpm_limit: 10, tpm_limit: 500 });
     const key = (await x.call("POST", "/v1/keys", { [idField]: id })).body;
@@ -82,8 +79,8 @@ describe.each(RESOURCES)("limits on a $kind", ({ kind, path, idField }) => {
     const p = await x.call("PATCH", `${path}/${id}`, { rpm_limit: 10, tpm_limit: null, rpd_limit: 5000 }, { "x-request-id": `${kind}-lim-patch` });
     expect(p.status).toBe(200);
     expect(p.body).toMatchObject({ rpm_limit: 10, tpm_limit: null, rpd_limit: 5000, max_parallel: null });
-    // rpm_limit was sent unchanged: it is still a limit the request sets; tpm_limit: null clears.
-    expect(p.body.warnings).toEqual([msg("rpm_limit"), msg("rpd_limit")]);
+    // rpm_limit was sent unchanged, so it is not audited; tpm_limit: null clears.
+    expect(p.body).not.toHaveProperty("warnings");
     const [row] = await auditOf(`${kind}-lim-patch`);
     expect(row).toMatchObject({ action: `${kind}.update`, target_id: id });
     expect(row.changes).toEqual({ tpm_limit: { from: 500, to: null }, rpd_limit: { from: null, to: 5000 } });
@@ -93,7 +90,7 @@ describe.each(RESOURCES)("limits on a $kind", ({ kind, path, idField }) => {
     expect((await x.call("GET", `${path}/${id}`)).body).toMatchObject({ rpm_limit: 10, tpm_limit: null, rpd_limit: 5000, max_parallel: null });
   });
 
-  it("a create or update without limits, or clearing them with null, has no warnings field", async () => {
+  it("a create or update without limits, or clearing them with null, stores no limit", async () => {
     const id = `${kind}-plain`;
     const r = await x.call("POST", path, { [idField]: id, max_parallel: null });
     expect(r.status).toBe(201);
@@ -101,7 +98,8 @@ describe.each(RESOURCES)("limits on a $kind", ({ kind, path, idField }) => {
     expect(r.body).toMatchObject({ rpm_limit: null, tpm_limit: null, rpd_limit: null, max_parallel: null });
     const p = await x.call("PATCH", `${path}/${id}`, { metadata: { a: 1 }, rpm_limit: null });
     expect(p.status).toBe(200);
-    expect(p.body).not.toHaveProperty("warnings");
+    expect(p.body).toMatchObject({ metadata: { a: 1 }, rpm_limit: null, tpm_limit: null, rpd_limit: null, max_parallel: null });
+    expect((await x.call("GET", `${path}/${id}`)).body).toEqual(p.body);
   });
 
   it("the list shows each one's limits", async () => {
@@ -110,12 +108,11 @@ describe.each(RESOURCES)("limits on a $kind", ({ kind, path, idField }) => {
     const listed = await x.call("GET", `${path}?limit=200`);
     const found = listed.body.data.find((o: Record<string, unknown>) => o[idField] === id);
     expect(found).toMatchObject({ rpm_limit: null, tpm_limit: null, rpd_limit: 77, max_parallel: null });
-    expect(found).not.toHaveProperty("warnings");
   });
 });
 
 describe("the OpenAPI document", () => {
-  it("lists the four limits on User and Team, their create and patch bodies, and warnings on the create and update answers", async () => {
+  it("lists the four limits on User and Team and their create and patch bodies; the create and update answers are User and Team", async () => {
     const doc = (await x.call("GET", "/openapi.json")).body;
     type Schema = { properties?: Record<string, unknown>; required?: string[]; allOf?: Schema[] };
     const schemas: Record<string, Schema> = doc.components.schemas;
@@ -131,16 +128,13 @@ describe("the OpenAPI document", () => {
       for (const f of FIELDS) expect(property(name, f), `${name}.${f}`).toMatchObject({ type: ["integer", "null"] });
       expect(schemas[name].required).toEqual(expect.arrayContaining([...FIELDS]));
     }
-    for (const name of ["UserCreated", "UserUpdated", "TeamCreated", "TeamUpdated"]) {
-      expect(property(name, "warnings"), name).toMatchObject({ type: "array", items: { type: "string" } });
-      expect(parts(name).flatMap((p) => p.required ?? [])).not.toContain("warnings");
-    }
+    for (const name of ["User", "Team"]) expect(property(name, "warnings"), name).toBeUndefined();
     const answer = (p: string, method: string, status: string) => doc.paths[p][method].responses[status].content["application/json"].schema.$ref;
     expect([answer("/v1/users", "post", "201"), answer("/v1/users/{user_id}", "patch", "200"), answer("/v1/teams", "post", "201"), answer("/v1/teams/{team_id}", "patch", "200")]).toEqual([
-      "#/components/schemas/UserCreated",
-      "#/components/schemas/UserUpdated",
-      "#/components/schemas/TeamCreated",
-      "#/components/schemas/TeamUpdated",
+      "#/components/schemas/User",
+      "#/components/schemas/User",
+      "#/components/schemas/Team",
+      "#/components/schemas/Team",
     ]);
   });
 });

@@ -22,7 +22,7 @@ function bodies(raw: string): string[] {
   const re = /HTTP\/1\.1 \d{3} [^\r]*\r\n([\s\S]*?)\r\n\r\n/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(raw))) {
-    const len = Number(/content-length: *(\d+)/i.exec(m[1]!)?.[1] ?? 0);
+    const len = Number(/content-length: *(\d+)/i.exec(m[1])?.[1] ?? 0);
     out.push(raw.slice(re.lastIndex, re.lastIndex + len));
     re.lastIndex += len;
   }
@@ -186,7 +186,7 @@ describe.each<HttpEngine>(["fast", "node"])("the %s HTTP engine", (engine) => {
     const s = await serve();
     const r = await exchange(s, [bytes(post("/stream", "", "connection: close\r\n"))]);
     expect(r.statuses).toEqual([200]);
-    const head = r.raw.split("\r\n\r\n", 1)[0]!;
+    const head = r.raw.split("\r\n\r\n", 1)[0];
     expect(head.toLowerCase()).toContain("transfer-encoding: chunked");
     expect(head.toLowerCase()).toContain("content-type: text/event-stream");
     expect(r.raw.slice(head.length + 4)).toBe("9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n");

@@ -69,7 +69,7 @@ async function differences(cases: Case[], quietMs: number): Promise<Array<{ labe
   await Promise.all(
     lanes.map(async (lane) => {
       while (next < cases.length) {
-        const c = cases[next++]!;
+        const c = cases[next++];
         const [fast, plain] = await Promise.all([outcome(lane.fast, c.parts, quietMs), outcome(lane.plain, c.parts, quietMs)]);
         if (!same(fast, plain)) found.push({ label: c.label, fast, plain });
       }
@@ -133,17 +133,17 @@ const LINES = [
 /** The base request with one to three mutations: bytes inserted, deleted or replaced, lines added, duplicated or dropped, case changed. */
 function mutate(rand: () => number): string {
   const lines = [...BASE];
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const n = 1 + Math.floor(rand() * 3);
   let text = "";
   for (let k = 0; k < n; k++) {
     const op = Math.floor(rand() * 4);
     if (op === 0) lines.splice(1 + Math.floor(rand() * lines.length), 0, pick(LINES));
-    else if (op === 1) lines.splice(1 + Math.floor(rand() * lines.length), 0, lines[Math.floor(rand() * lines.length)]!);
+    else if (op === 1) lines.splice(1 + Math.floor(rand() * lines.length), 0, lines[Math.floor(rand() * lines.length)]);
     else if (op === 2 && lines.length > 1) lines.splice(1 + Math.floor(rand() * (lines.length - 1)), 1);
     else {
       const i = Math.floor(rand() * lines.length);
-      const line = lines[i]!;
+      const line = lines[i];
       const at = Math.floor(rand() * (line.length + 1));
       const how = Math.floor(rand() * 4);
       lines[i] =

@@ -31,13 +31,13 @@ describe.each(KINDS)("transport %s: requests, framing and reuse", (kind) => {
       await turn(); // undici hands a connection back to its pool on a later tick
     }
     expect(s.connections).toBe(1);
-    const head = s.seen[0]!.head.toLowerCase();
+    const head = s.seen[0].head.toLowerCase();
     expect(head.startsWith("post /v1/x?y=1 http/1.1\r\n")).toBe(true);
     expect(head).toContain(`host: 127.0.0.1:${s.port}`);
     expect(head).toContain("x-key: k");
     expect(head).toContain("content-length: 10");
     expect(head).not.toContain("connection: close"); // the caller's framing headers are the client's own
-    expect(s.seen[0]!.body).toBe('{"a":"é"}');
+    expect(s.seen[0].body).toBe('{"a":"é"}');
   });
 
   it("refuses a header value that would break the request, sending nothing", async () => {
@@ -232,7 +232,7 @@ describe.each(KINDS)("transport %s: timeouts and failures", (kind) => {
   it("through a provider: the first-token, idle and total timeouts name themselves", async () => {
     const s = await rawServer((req, sock) => {
       const body = JSON.parse(req.body) as { messages: { content: string }[] };
-      const what = body.messages[0]!.content;
+      const what = body.messages[0].content;
       if (what === "silent") return;
       sock.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
       const event = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"x"}}]}\n\n';

@@ -5,6 +5,7 @@
  * message that describes the anomaly and never quotes the upstream's bytes.
  */
 import type net from "node:net";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { Cancellation } from "../../src/core/cancel.js";
 import type { GatewayError } from "../../src/core/errors.js";
@@ -111,7 +112,7 @@ describe.each(KINDS)("transport %s: malformed responses", (kind) => {
     await new Promise((r) => setImmediate(r));
     const next = await send(t, s.origin, { path: "/second" });
     expect(next.error?.code).toBe("UPSTREAM_BAD_RESPONSE");
-    expect(`${next.error?.message} ${JSON.stringify(next.error)} ${String(next.error?.cause ?? "")}`).not.toContain("SECRET");
+    expect(`${next.error?.message} ${JSON.stringify(next.error)} ${inspect(next.error?.cause)}`).not.toContain("SECRET");
   });
 
   it("invalid chunk sizes and conflicting lengths fail the call without quoting the upstream", async () => {

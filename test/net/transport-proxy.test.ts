@@ -11,7 +11,6 @@ import { proxyFor } from "../../src/net/client/proxy.js";
 import { DEFAULT_UPSTREAM } from "../../src/providers/http.js";
 import { buildProvider } from "../../src/sdk/providers.js";
 import { providerDefinition } from "../../src/providers/registry.js";
-import type { ChatRequest } from "../../src/wire/openai.js";
 import { KINDS, ok, onCleanup, rawServer, send, transport } from "./transport-support.js";
 
 /** A forward proxy: CONNECT tunnels and absolute-form requests, each counted. */
@@ -84,8 +83,8 @@ describe.each(KINDS)("transport %s: egress proxies", (kind) => {
         { connectTimeoutMs: 2000, upstream: { ...DEFAULT_UPSTREAM, transport: kind, proxy: { httpProxy: proxy.url, ...(noProxy ? { noProxy } : {}) } } },
       );
       onCleanup(() => p.close?.());
-      const r = await p.chat({ model: "m", messages: [{ role: "user", content: "hi" }] } as ChatRequest, { timeouts: { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 10_000 } });
-      return r.choices[0]!.message.content;
+      const r = await p.chat({ model: "m", messages: [{ role: "user", content: "hi" }] }, { timeouts: { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 10_000 } });
+      return r.choices[0].message.content;
     };
     expect(await call()).toBe("hi");
     expect(proxy.forwarded).toEqual([`POST ${s.origin}/v1/chat/completions`]);
@@ -164,8 +163,8 @@ describe("the library", () => {
     try {
       const { provider } = buildProvider("local", { type: "openai", apiKey: "k", baseUrl: `${s.origin}/v1` });
       onCleanup(() => provider.close?.());
-      const r = await provider.chat({ model: "m", messages: [{ role: "user", content: "hi" }] } as ChatRequest, { timeouts: { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 10_000 } });
-      expect(r.choices[0]!.message.content).toBe("via");
+      const r = await provider.chat({ model: "m", messages: [{ role: "user", content: "hi" }] }, { timeouts: { connectMs: 2000, firstTokenMs: 5000, idleMs: 5000, totalMs: 10_000 } });
+      expect(r.choices[0].message.content).toBe("via");
       expect(proxy.forwarded).toEqual([`POST ${s.origin}/v1/chat/completions`]);
     } finally {
       if (saved === undefined) delete process.env.HTTP_PROXY;

@@ -16,7 +16,7 @@ const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
 describe("migration list", () => {
   it("has strictly increasing versions ending at LATEST_SCHEMA_VERSION", () => {
     expect(ALL_VERSIONS.length).toBeGreaterThan(0);
-    ALL_VERSIONS.forEach((v, i) => expect(v).toBe(i === 0 ? 1 : ALL_VERSIONS[i - 1]! + 1));
+    ALL_VERSIONS.forEach((v, i) => expect(v).toBe(i === 0 ? 1 : ALL_VERSIONS[i - 1] + 1));
     expect(LATEST_SCHEMA_VERSION).toBe(ALL_VERSIONS.at(-1));
   });
 });
@@ -48,7 +48,7 @@ describe.each(backends)("migrations on $kind", (backend) => {
     }
     const rows = await t.store.db.selectFrom("schema_migrations").selectAll().orderBy("version").execute();
     expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-    expect(rows[0]!.applied_at).toBeInstanceOf(Date);
+    expect(rows[0].applied_at).toBeInstanceOf(Date);
   });
 
   it("is idempotent", async () => {
@@ -86,7 +86,7 @@ describe.each(backends)("migrations on $kind", (backend) => {
     };
     await expect(migrate(t.store, [...MIGRATIONS, broken])).rejects.toThrow("boom in migration");
     const { rows } = await sql<{ t: string | null }>`select to_regclass('half_done')::text as t`.execute(t.store.db);
-    expect(rows[0]!.t).toBeNull();
+    expect(rows[0].t).toBeNull();
     expect((await schemaStatus(t.store)).current).toBe(LATEST_SCHEMA_VERSION);
     // The lock was released: a normal migrate still runs.
     expect(await migrate(t.store)).toEqual({ applied: [], current: LATEST_SCHEMA_VERSION });

@@ -69,7 +69,7 @@ export interface TestDatabase {
   url: string;
   name: string;
   /** Drops the database (terminating leftover connections). */
-  drop(): Promise<void>;
+  drop: () => Promise<void>;
 }
 
 /** Creates a fresh, uniquely named database on the test server. */

@@ -44,16 +44,16 @@ export function startServe(args: string[], opts: { env?: Record<string, string>;
       reject(new Error(`serve did not start:\n${out}`));
     }, 30_000);
     const onData = (d: Buffer) => {
-      out += d;
+      out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1]!, output: () => out, exited });
+        resolve({ child, url: m[1], output: () => out, exited });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    exited.then((code) => {
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code}:\n${out}`));
     });

@@ -86,7 +86,7 @@ export async function startFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeA
     if (!authed) return send(res, 401, azureError(401, AUTH_MESSAGE));
     const body: any = rec.body;
     if (typeof body !== "object" || body === null) return send(res, 400, azureError(400, "We could not parse the JSON body of your request."));
-    const deployment = v1 ? body.model : decodeURIComponent(m[1]!);
+    const deployment = v1 ? body.model : decodeURIComponent(m[1]);
     if (typeof deployment !== "string" || deployment === "") return send(res, 400, azureError(400, "you must provide a model parameter"));
     if (opts.deployments && !opts.deployments.includes(deployment)) {
       return send(res, 404, azureError(404, "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.", "DeploymentNotFound"));

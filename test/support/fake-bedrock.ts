@@ -70,9 +70,9 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, body: unknown, next: FakeRequest<Scenario>["next"]) {
     authenticate(req, raw, o);
-    const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec((req.url ?? "").split("?")[0]!);
+    const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec((req.url ?? "").split("?")[0]);
     if (req.method !== "POST" || !m) throw new Reject(404, "UnknownOperationException", `Unknown operation ${req.method} ${req.url}`);
-    const model = decodeURIComponent(m[1]!);
+    const model = decodeURIComponent(m[1]);
     if (typeof body !== "object" || body === null) throw invalid("Malformed input request, please reformat your input and try again.");
     if (m[2] === "invoke") {
       const s = next();
@@ -106,8 +106,8 @@ function authenticate(req: IncomingMessage, raw: Buffer, o: FakeBedrock["options
   if (keyId !== o.accessKeyId) throw new Reject(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
   if (region !== o.region || service !== "bedrock") throw new Reject(403, "InvalidSignatureException", `Credential should be scoped to a valid region and service (expected ${o.region}/bedrock, got ${region}/${service}).`);
   const amzDate = String(req.headers["x-amz-date"] ?? "");
-  const names = signedHeaders!.split(";");
-  if (!amzDate.startsWith(date!) || !names.includes("host") || !names.includes("x-amz-date")) {
+  const names = signedHeaders.split(";");
+  if (!amzDate.startsWith(date) || !names.includes("host") || !names.includes("x-amz-date")) {
     throw new Reject(403, "IncompleteSignatureException", "Authorization header requires the host and x-amz-date headers to be signed, with a matching date.");
   }
   const at = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
@@ -121,7 +121,7 @@ function authenticate(req: IncomingMessage, raw: Buffer, o: FakeBedrock["options
   const canonicalRequest = [req.method, path.split("/").map(rfc3986).join("/"), canonicalQuery, canonicalHeaders, signedHeaders, sha256(raw)].join("\n");
   const scope = `${date}/${region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${o.secretAccessKey}`, date!), region!), service!), "aws4_request");
+  const key = hmac(hmac(hmac(hmac(`AWS4${o.secretAccessKey}`, date), region), service), "aws4_request");
   if (createHmac("sha256", key).update(toSign).digest("hex") !== signature) {
     throw new Reject(403, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
   }
@@ -160,7 +160,7 @@ function validateConverse(b: Record<string, any>): void {
     const uses = new Set<string>();
     msg.content.forEach((c: any, j: number) => {
       const keys = Object.keys(c ?? {});
-      if (keys.length !== 1 || !BLOCK_KEYS.has(keys[0]!)) throw invalid(`messages.${i}.content.${j}: a ContentBlock must set exactly one member`);
+      if (keys.length !== 1 || !BLOCK_KEYS.has(keys[0])) throw invalid(`messages.${i}.content.${j}: a ContentBlock must set exactly one member`);
       const where = `messages.${i}.content.${j}`;
       if ("text" in c && (typeof c.text !== "string" || c.text.trim() === "")) throw invalid(`The text field in the ContentBlock object at ${where} is blank. Add text to the text field, and try again.`);
       if ("reasoningContent" in c && msg.role !== "assistant") throw invalid(`${where}: reasoningContent is only allowed in assistant messages`);
@@ -181,7 +181,7 @@ function validateConverse(b: Record<string, any>): void {
         if (!lastToolUses.has(t.toolUseId)) throw invalid(`${where}.toolResult: toolUseId ${t.toolUseId} does not match a toolUse in the previous assistant message`);
         for (const r of t.content) {
           const rk = Object.keys(r ?? {});
-          if (rk.length !== 1 || !["text", "json", "image", "document"].includes(rk[0]!)) throw invalid(`${where}.toolResult.content: each block must set exactly one of text, json, image, document`);
+          if (rk.length !== 1 || !["text", "json", "image", "document"].includes(rk[0])) throw invalid(`${where}.toolResult.content: each block must set exactly one of text, json, image, document`);
           if ("image" in r) validateImage(r.image, where);
         }
       }
@@ -210,7 +210,7 @@ function validateToolConfig(tc: any): Set<string> | null {
   const choice = tc.toolChoice;
   if (choice !== undefined) {
     const keys = Object.keys(choice ?? {});
-    if (keys.length !== 1 || !["auto", "any", "tool"].includes(keys[0]!)) throw invalid("toolConfig.toolChoice must set exactly one of auto, any, tool");
+    if (keys.length !== 1 || !["auto", "any", "tool"].includes(keys[0])) throw invalid("toolConfig.toolChoice must set exactly one of auto, any, tool");
     if (choice.tool && !names.has(choice.tool.name)) throw invalid(`toolConfig.toolChoice.tool.name ${choice.tool.name} is not one of the tools`);
   }
   return names;
@@ -242,7 +242,7 @@ function answer(s: Scenario, body: Record<string, any>): Reply {
   const output = s.usage?.output ?? Math.max(1, Math.ceil((text ?? "").length / 4));
   const usage: Record<string, number> = { inputTokens: input - cached, outputTokens: output, totalTokens: input + output };
   if (s.usage?.cachedInput !== undefined) Object.assign(usage, { cacheReadInputTokens: cached, cacheWriteInputTokens: 0 });
-  return { content, stopReason: s.finish ? STOP[s.finish]! : toolCalls?.length ? "tool_use" : "end_turn", usage };
+  return { content, stopReason: s.finish ? STOP[s.finish] : toolCalls?.length ? "tool_use" : "end_turn", usage };
 }
 
 /** The reply as ConverseStream events, in Bedrock's order, each with Bedrock's `p` padding field. */

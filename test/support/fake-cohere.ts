@@ -147,7 +147,7 @@ export async function startFakeCohere(opts: { apiKey: string }): Promise<FakeCoh
       tokens: { input_tokens: u.input, output_tokens: u.output },
       ...(u.cachedInput !== undefined ? { cached_tokens: u.cachedInput } : {}),
     };
-    const finish = s.finish ? FINISH[s.finish]! : toolCalls ? "TOOL_CALL" : "COMPLETE";
+    const finish = s.finish ? FINISH[s.finish] : toolCalls ? "TOOL_CALL" : "COMPLETE";
     const toolPlan = toolCalls ? `I will call ${toolCalls.map((t) => t.function.name).join(" and ")}.` : undefined;
     return { toolCalls, text, usage, finish, toolPlan };
   }
@@ -165,7 +165,7 @@ export async function startFakeCohere(opts: { apiKey: string }): Promise<FakeCoh
 
   async function stream(res: ServerResponse, s: Scenario) {
     const a = answer(s);
-    const events: Array<Record<string, unknown>> = [
+    const events: Array<{ type: string; [k: string]: unknown }> = [
       { id: randomUUID(), type: "message-start", delta: { message: { role: "assistant", content: [], tool_plan: "", tool_calls: [], citations: [] } } },
     ];
     let index = 0;

@@ -26,7 +26,7 @@ export interface FakeRequest<S> {
   /** Whether the body parsed as JSON (otherwise `call.body` holds the raw text). */
   parsed: boolean;
   /** Takes the next queued scenario (FIFO), or `{}` when none is queued. */
-  next(): S;
+  next: () => S;
 }
 
 export interface FakeServerOptions<S> {
@@ -35,7 +35,7 @@ export interface FakeServerOptions<S> {
   /** Runs before a request is recorded; returns true when it answered it (e.g. an OAuth endpoint). */
   intercept?(req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean;
   /** What a failed `handle` answers (default: drop the connection). */
-  onError?(err: unknown, res: ServerResponse): void;
+  onError?: (err: unknown, res: ServerResponse) => void;
   /** Record an empty body as undefined instead of "". */
   emptyBodyAsUndefined?: boolean;
   port?: number;
@@ -46,9 +46,9 @@ export interface FakeServer<S> {
   url: string;
   port: number;
   calls: RecordedUpstreamCall[];
-  enqueue(s: S): void;
-  reset(): void;
-  close(): Promise<void>;
+  enqueue: (s: S) => void;
+  reset: () => void;
+  close: () => Promise<void>;
 }
 
 export async function startFakeServer<S extends object>(o: FakeServerOptions<S>): Promise<FakeServer<S>> {
@@ -57,7 +57,7 @@ export async function startFakeServer<S extends object>(o: FakeServerOptions<S>)
   const onError = o.onError ?? ((_err: unknown, res: ServerResponse) => res.destroy());
 
   const server = createServer((req, res) => {
-    readBody(req).then((raw) => {
+    void readBody(req).then((raw) => {
       void (async () => {
         if (o.intercept?.(req, res, raw)) return;
         const text = raw.toString("utf8");

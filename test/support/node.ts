@@ -13,7 +13,7 @@ export function runNode(script: URL, env: Record<string, string> = {}, timeoutMs
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${script} exited ${code}:\n${stderr}`));
+      if (code !== 0) reject(new Error(`${script.href} exited ${code}:\n${stderr}`));
       else resolve({ code, stdout, stderr });
     });
   });

@@ -45,9 +45,9 @@ describe("anthropic provider against the fake Messages API", () => {
   it("calls POST /v1/messages with x-api-key and anthropic-version, and reports the defaulted max_tokens", async () => {
     fake.enqueue({ text: "Hello!", usage: { input: 7, output: 2 } });
     const r = await provider.chat(req(), opts());
-    expect(r.choices[0]!.message.content).toBe("Hello!");
+    expect(r.choices[0].message.content).toBe("Hello!");
     expect(r.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 });
-    const call = fake.calls[0]!;
+    const call = fake.calls[0];
     expect(call).toMatchObject({ method: "POST", path: "/v1/messages" });
     expect(call.headers).toMatchObject({ "x-api-key": fake.apiKey, "anthropic-version": "2023-06-01", "content-type": "application/json" });
     expect(call.headers.authorization).toBeUndefined();
@@ -59,9 +59,9 @@ describe("anthropic provider against the fake Messages API", () => {
     const p = make({ baseUrl: `${fake.url}/v1`, extra: { default_max_tokens: 1234, anthropic_beta: "prompt-caching-2024-07-31" } });
     try {
       await p.chat(req(), opts());
-      expect(fake.calls[0]!.path).toBe("/v1/messages");
-      expect(fake.calls[0]!.body.max_tokens).toBe(1234);
-      expect(fake.calls[0]!.headers["anthropic-beta"]).toBe("prompt-caching-2024-07-31");
+      expect(fake.calls[0].path).toBe("/v1/messages");
+      expect(fake.calls[0].body.max_tokens).toBe(1234);
+      expect(fake.calls[0].headers["anthropic-beta"]).toBe("prompt-caching-2024-07-31");
     } finally {
       await p.close?.();
     }
@@ -71,12 +71,12 @@ describe("anthropic provider against the fake Messages API", () => {
   it("streams reasoning, text, finish and usage (newer cumulative message_delta usage too)", async () => {
     fake.enqueue({ reasoning: "Think.", text: "Done ✓", usage: { input: 50, output: 9, cachedInput: 40 }, cumulativeDeltaUsage: true });
     const chunks = await collect(provider, req({ max_tokens: 2000, thinking: { type: "enabled", budget_tokens: 1024 } }));
-    expect(chunks[0]!.choices[0]!.delta.role).toBe("assistant");
-    expect(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe("Think.");
+    expect(chunks[0].choices[0].delta.role).toBe("assistant");
+    expect(chunks.map((c) => (c.choices[0]?.delta.reasoning_content as string | undefined) ?? "").join("")).toBe("Think.");
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("Done ✓");
-    expect(chunks.find((c) => c.choices[0]?.finish_reason)!.choices[0]!.finish_reason).toBe("stop");
+    expect(chunks.find((c) => c.choices[0]?.finish_reason)!.choices[0].finish_reason).toBe("stop");
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 50, completion_tokens: 9, prompt_tokens_details: { cached_tokens: 40 } } });
-    expect(fake.calls[0]!.body.stream).toBe(true);
+    expect(fake.calls[0].body.stream).toBe(true);
   });
 
   it("a mid-stream overloaded_error event ends the stream with a retryable upstream_error", async () => {
@@ -95,8 +95,8 @@ describe("anthropic provider against the fake Messages API", () => {
   it("JSON mode round trip: the forced tool's input comes back as content, streamed and not", async () => {
     fake.enqueue({ text: '{"answer":42}' });
     const r = await provider.chat(req({ max_tokens: 100, response_format: { type: "json_object" } }), opts());
-    expect(JSON.parse(r.choices[0]!.message.content!)).toEqual({ answer: 42 });
-    expect(r.choices[0]!.finish_reason).toBe("stop");
+    expect(JSON.parse(r.choices[0].message.content!)).toEqual({ answer: 42 });
+    expect(r.choices[0].finish_reason).toBe("stop");
     fake.enqueue({ text: '{"answer":42}' });
     const chunks = await collect(provider, req({ max_tokens: 100, response_format: { type: "json_object" } }));
     expect(JSON.parse(chunks.map((c) => c.choices[0]?.delta.content ?? "").join(""))).toEqual({ answer: 42 });

@@ -7,7 +7,7 @@ import { validateAnthropicRequest } from "../support/fake-anthropic.js";
 
 const wire = anthropicWire("anthropic", ["sk-ant-secret-key-123"]);
 const build = (req: Partial<ChatRequest> & Record<string, unknown>, stream = false) => {
-  const up = wire.chatRequest({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }], max_tokens: 100, ...req } as ChatRequest, stream);
+  const up = wire.chatRequest({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }], max_tokens: 100, ...req }, stream);
   return { body: up.body as any, warnings: up.warnings ?? [], path: up.path };
 };
 
@@ -148,7 +148,7 @@ describe("anthropic request: parameters", () => {
     const d = build({ max_tokens: undefined });
     expect(d.body.max_tokens).toBe(4096);
     expect(d.warnings).toContain("max_tokens is required by anthropic and was not set; sent max_tokens=4096");
-    const custom = anthropicWire("a", [], { defaultMaxTokens: 1000 }).chatRequest({ model: "m", messages: [{ role: "user", content: "x" }] } as ChatRequest, false);
+    const custom = anthropicWire("a", [], { defaultMaxTokens: 1000 }).chatRequest({ model: "m", messages: [{ role: "user", content: "x" }] }, false);
     expect((custom.body as any).max_tokens).toBe(1000);
   });
 
@@ -272,7 +272,7 @@ describe("anthropic request: parameters", () => {
     const r = build({ thinking: { type: "enabled", budget_tokens: 1024 }, max_tokens: 2000, reasoning_effort: "high" });
     expect(r.body.thinking).toEqual({ type: "enabled", budget_tokens: 1024 });
     expect(r.warnings).toContain("reasoning_effort is ignored because thinking was given");
-    const adaptive = anthropicWire("a", [], { thinkingMode: "adaptive" }).chatRequest({ model: "m", max_tokens: 100, reasoning_effort: "high", messages: [{ role: "user", content: "x" }] } as ChatRequest, false);
+    const adaptive = anthropicWire("a", [], { thinkingMode: "adaptive" }).chatRequest({ model: "m", max_tokens: 100, reasoning_effort: "high", messages: [{ role: "user", content: "x" }] }, false);
     expect(adaptive.body).toMatchObject({ thinking: { type: "adaptive" }, output_config: { effort: "high" }, max_tokens: 100 });
   });
 
@@ -289,30 +289,30 @@ describe("anthropic response", () => {
 
   it("joins text blocks, maps tool_use to tool_calls and stop reasons to finish reasons", () => {
     const r = wire.chatResponse(message([{ type: "text", text: "Let me " }, { type: "text", text: "check." }, { type: "tool_use", id: "toolu_9", name: "get_weather", input: { city: "Paris" } }], "tool_use"));
-    expect(r.choices[0]!.message.content).toBe("Let me check.");
-    expect(r.choices[0]!.message.tool_calls).toEqual([{ id: "toolu_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
-    expect(r.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(r.choices[0].message.content).toBe("Let me check.");
+    expect(r.choices[0].message.tool_calls).toEqual([{ id: "toolu_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
+    expect(r.choices[0].finish_reason).toBe("tool_calls");
     expect(r).toMatchObject({ id: "msg_1", object: "chat.completion", model: "claude-sonnet-4-5-20250929" });
-    const finish = (s: string) => wire.chatResponse(message([{ type: "text", text: "x" }], s)).choices[0]!.finish_reason;
+    const finish = (s: string) => wire.chatResponse(message([{ type: "text", text: "x" }], s)).choices[0].finish_reason;
     expect([finish("end_turn"), finish("stop_sequence"), finish("max_tokens"), finish("refusal"), finish("pause_turn"), finish("model_context_window_exceeded")]).toEqual(["stop", "stop", "length", "content_filter", "stop", "length"]);
   });
 
   it("reads text and thinking only when they are strings", () => {
     const r = wire.chatResponse(message([{ type: "text", text: { odd: 1 } }, { type: "text", text: "ok" }, { type: "thinking", thinking: 7, signature: "sig" }, { type: "thinking", thinking: "hmm", signature: "sig2" }], "end_turn"));
-    expect(r.choices[0]!.message.content).toBe("ok");
-    expect(r.choices[0]!.message.reasoning_content).toBe("hmm");
+    expect(r.choices[0].message.content).toBe("ok");
+    expect(r.choices[0].message.reasoning_content).toBe("hmm");
   });
 
   it("returns the json_response tool input as content with finish reason stop", () => {
     const r = wire.chatResponse(message([{ type: "tool_use", id: "toolu_j", name: "json_response", input: { answer: 42 } }], "tool_use"));
-    expect(r.choices[0]!.message.content).toBe('{"answer":42}');
-    expect(r.choices[0]!.message.tool_calls).toBeUndefined();
-    expect(r.choices[0]!.finish_reason).toBe("stop");
+    expect(r.choices[0].message.content).toBe('{"answer":42}');
+    expect(r.choices[0].message.tool_calls).toBeUndefined();
+    expect(r.choices[0].finish_reason).toBe("stop");
   });
 
   it("exposes thinking as reasoning_content and thinking_blocks", () => {
     const r = wire.chatResponse(message([{ type: "thinking", thinking: "Step 1.", signature: "sig1" }, { type: "redacted_thinking", data: "enc" }, { type: "text", text: "42" }], "end_turn"));
-    expect(r.choices[0]!.message).toMatchObject({ content: "42", reasoning_content: "Step 1.", thinking_blocks: [{ type: "thinking", thinking: "Step 1.", signature: "sig1" }, { type: "redacted_thinking", data: "enc" }] });
+    expect(r.choices[0].message).toMatchObject({ content: "42", reasoning_content: "Step 1.", thinking_blocks: [{ type: "thinking", thinking: "Step 1.", signature: "sig1" }, { type: "redacted_thinking", data: "enc" }] });
   });
 
   it("counts cache reads and writes in prompt_tokens", () => {
@@ -345,11 +345,11 @@ describe("anthropic stream events", () => {
       { type: "message_delta", delta: { stop_reason: "tool_use" }, usage: { output_tokens: 12 } },
       { type: "message_stop" },
     ]);
-    expect(out[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
-    expect(out[1]!.choices[0]!.delta).toEqual({ reasoning_content: "Hmm" });
-    expect(out[2]!.choices[0]!.delta).toEqual({ thinking_blocks: [{ type: "thinking", signature: "sig" }] });
-    expect(out.slice(3, 5).map((c) => c.choices[0]!.delta.content).join("")).toBe('{"a":1}');
-    expect(out[5]!.choices[0]!.finish_reason).toBe("stop");
+    expect(out[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
+    expect(out[1].choices[0].delta).toEqual({ reasoning_content: "Hmm" });
+    expect(out[2].choices[0].delta).toEqual({ thinking_blocks: [{ type: "thinking", signature: "sig" }] });
+    expect(out.slice(3, 5).map((c) => c.choices[0].delta.content).join("")).toBe('{"a":1}');
+    expect(out[5].choices[0].finish_reason).toBe("stop");
     expect(out[6]).toMatchObject({ id: "msg_s", model: "claude-x", choices: [], usage: { prompt_tokens: 10, completion_tokens: 12, total_tokens: 22, prompt_tokens_details: { cached_tokens: 1 } } });
   });
 

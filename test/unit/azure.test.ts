@@ -86,17 +86,17 @@ describe("azure stream events", () => {
     const s = state();
     expect(wire.streamEvent({ data: JSON.stringify({ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [] }) }, s)).toEqual([]);
     const usage = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }) }, s) as ChatChunk[];
-    expect(usage[0]!.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+    expect(usage[0].usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
     expect(wire.streamEvent({ data: "[DONE]" }, s)).toBe("done");
   });
 
   it("gives content-filter annotation choices an empty delta", () => {
     const out = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, finish_reason: null, content_filter_results: {} }] }) }, state()) as ChatChunk[];
-    expect(out[0]!.choices[0]!.delta).toEqual({});
+    expect(out[0].choices[0].delta).toEqual({});
     // Changed after parsing: the writer must serialise it, not relay the upstream's text.
-    expect(RAW_JSON.has(out[0]!)).toBe(false);
+    expect(RAW_JSON.has(out[0])).toBe(false);
     const untouched = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] }) }, state()) as ChatChunk[];
-    expect(JSON.parse(RAW_JSON.get(untouched[0]!)!)).toEqual(untouched[0]);
+    expect(JSON.parse(RAW_JSON.get(untouched[0])!)).toEqual(untouched[0]);
   });
 });
 
@@ -139,19 +139,19 @@ describe("azure provider against the fake", () => {
 
   it("calls the mapped deployment with api-key and the default api-version", async () => {
     const r = await provider.chat(req(), opts);
-    expect(r.choices[0]!.message.content).toBe("Hello from the fake");
-    expect(fake.calls[0]!.path).toBe("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21");
-    expect(fake.calls[0]!.headers["api-key"]).toBe("az-key");
-    expect(fake.calls[0]!.headers.authorization).toBeUndefined();
+    expect(r.choices[0].message.content).toBe("Hello from the fake");
+    expect(fake.calls[0].path).toBe("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21");
+    expect(fake.calls[0].headers["api-key"]).toBe("az-key");
+    expect(fake.calls[0].headers.authorization).toBeUndefined();
   });
 
   it("authenticates with an Entra ID token, and through the v1 API", async () => {
     const ad = providerDefinition("azure")!.create(settings({ baseUrl: fake.url, extra: { azure_ad_token: "entra-token-1", deployments: { "gpt-4o": "prod-gpt4o" } } }), { connectTimeoutMs: 2000 });
-    expect((await ad.chat(req(), opts)).choices[0]!.message.content).toBe("Hello from the fake");
+    expect((await ad.chat(req(), opts)).choices[0].message.content).toBe("Hello from the fake");
     const v1 = providerDefinition("azure")!.create(settings({ baseUrl: `${fake.url}/openai/v1`, apiKey: "az-key" }), { connectTimeoutMs: 2000 });
-    expect((await v1.chat(req({ model: "prod-gpt4o" }), opts)).choices[0]!.message.content).toBe("Hello from the fake");
+    expect((await v1.chat(req({ model: "prod-gpt4o" }), opts)).choices[0].message.content).toBe("Hello from the fake");
     expect(fake.calls.map((c) => c.path)).toEqual(["/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21", "/openai/v1/chat/completions"]);
-    expect(fake.calls[1]!.body.model).toBe("prod-gpt4o");
+    expect(fake.calls[1].body.model).toBe("prod-gpt4o");
     await ad.close?.();
     await v1.close?.();
   });
@@ -166,16 +166,16 @@ describe("azure provider against the fake", () => {
   it("streams without Azure's annotation chunk, ending with usage", async () => {
     const chunks: ChatChunk[] = [];
     for await (const c of await provider.chatStream(req({ stream: true }), opts)) chunks.push(c);
-    expect(chunks[0]!.choices[0]!.delta.role).toBe("assistant");
+    expect(chunks[0].choices[0].delta.role).toBe("assistant");
     expect(chunks.every((c) => c.id === "chatcmpl-AzureFake1")).toBe(true);
     expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 9 });
-    expect(fake.calls[0]!.body.stream_options).toEqual({ include_usage: true });
+    expect(fake.calls[0].body.stream_options).toEqual({ include_usage: true });
   });
 
   it("embeddings use the deployment's embeddings path", async () => {
     const r = await provider.embeddings!({ model: "emb", input: ["a", "b"] }, opts);
     expect(r.data).toHaveLength(2);
-    expect(fake.calls[0]!.path).toBe("/openai/deployments/emb/embeddings?api-version=2024-10-21");
+    expect(fake.calls[0].path).toBe("/openai/deployments/emb/embeddings?api-version=2024-10-21");
   });
 
   it("the fake rejects what Azure rejects", async () => {
@@ -207,10 +207,10 @@ describe("azure from the environment", () => {
 
   it("gives a provider the gateway can build, and a configured azure entry takes its key from the environment", () => {
     const env = { AZURE_OPENAI_API_KEY: "k", AZURE_OPENAI_ENDPOINT: "https://r.openai.azure.com" };
-    const detected = parseConfig({}, { env }).providers.azure!;
+    const detected = parseConfig({}, { env }).providers.azure;
     expect(detected).toMatchObject({ type: "azure", apiKey: "k", extra: { endpoint: "https://r.openai.azure.com" } });
     expect(azureOptions(detected).baseUrl).toBe("https://r.openai.azure.com");
-    const configured = parseConfig({ providers: { azure: { base_url: "https://other.openai.azure.com", api_version: "2025-04-01-preview" } } }, { env: { AZURE_OPENAI_API_KEY: "k" } }).providers.azure!;
+    const configured = parseConfig({ providers: { azure: { base_url: "https://other.openai.azure.com", api_version: "2025-04-01-preview" } } }, { env: { AZURE_OPENAI_API_KEY: "k" } }).providers.azure;
     expect(configured).toMatchObject({ apiKey: "k", baseUrl: "https://other.openai.azure.com", extra: { api_version: "2025-04-01-preview" } });
   });
 });

@@ -55,9 +55,9 @@ async function rejection(p: Promise<unknown>): Promise<GatewayError> {
 describe("bedrock authentication", () => {
   it("signs with SigV4 (service bedrock, the configured region, session token) and the fake accepts it", async () => {
     const r = await provider().chat({ model: MODEL, messages }, opts);
-    expect(r.choices[0]!.message.content).toBe("Hello from the fake");
+    expect(r.choices[0].message.content).toBe("Hello from the fake");
     expect(r.model).toBe(MODEL);
-    const call = fake.calls[0]!;
+    const call = fake.calls[0];
     expect(call.path).toBe("/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
     expect(String(call.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDFAKEBEDROCK01\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]*host;[a-z0-9;-]*x-amz-security-token[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
     expect(call.headers["x-amz-security-token"]).toBe("session-token-FQoGZXIvYXdzEJr");
@@ -78,8 +78,8 @@ describe("bedrock authentication", () => {
 
   it("uses a Bedrock API key as a bearer token instead of SigV4", async () => {
     await provider({}, fake.options.apiKey).chat({ model: MODEL, messages }, opts);
-    expect(fake.calls[0]!.headers.authorization).toBe(`Bearer ${fake.options.apiKey}`);
-    expect(fake.calls[0]!.headers["x-amz-date"]).toBeUndefined();
+    expect(fake.calls[0].headers.authorization).toBe(`Bearer ${fake.options.apiKey}`);
+    expect(fake.calls[0].headers["x-amz-date"]).toBeUndefined();
     const e = await rejection(provider({}, "not-the-right-key-000").chat({ model: MODEL, messages }, opts));
     expect(e.code).toBe("upstream_auth_error");
     expect(e.message).not.toContain("not-the-right-key-000");
@@ -146,9 +146,9 @@ describe("bedrock JSON schema through the forced tool", () => {
     const p = provider();
     fake.enqueue({ text: '{"answer":42}' });
     const r = await p.chat({ model: MODEL, messages, response_format: format }, opts);
-    expect(r.choices[0]!.message.content).toBe('{"answer":42}');
-    expect(r.choices[0]!.finish_reason).toBe("stop");
-    expect(fake.calls[0]!.body.toolConfig.toolChoice).toEqual({ tool: { name: "json_response" } });
+    expect(r.choices[0].message.content).toBe('{"answer":42}');
+    expect(r.choices[0].finish_reason).toBe("stop");
+    expect(fake.calls[0].body.toolConfig.toolChoice).toEqual({ tool: { name: "json_response" } });
 
     fake.enqueue({ text: '{"answer":42}', splitBytes: true });
     const chunks: ChatChunk[] = [];
@@ -163,10 +163,10 @@ describe("bedrock JSON schema through the forced tool", () => {
     fake.enqueue({ reasoning: "Let me think… 思", text: "Done", usage: { input: 10, output: 4 } });
     const chunks: ChatChunk[] = [];
     for await (const c of await provider().chatStream({ model: MODEL, messages, reasoning_effort: "low", stream: true }, opts)) chunks.push(c);
-    expect(chunks.map((c) => c.choices[0]?.delta?.reasoning_content ?? "").join("")).toBe("Let me think… 思");
+    expect(chunks.map((c) => (c.choices[0]?.delta?.reasoning_content as string | undefined) ?? "").join("")).toBe("Let me think… 思");
     expect(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toBe("Done");
-    expect(fake.calls[0]!.path).toBe("/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream");
-    expect(fake.calls[0]!.body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2048 } });
+    expect(fake.calls[0].path).toBe("/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream");
+    expect(fake.calls[0].body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2048 } });
   });
 });
 
@@ -175,9 +175,9 @@ describe("bedrock embeddings", () => {
     const r = await provider().embeddings!({ model: "amazon.titan-embed-text-v2:0", input: ["alpha", "beta gamma", "delta"], dimensions: 256 }, opts);
     expect(fake.calls.map((c) => c.path)).toEqual(Array(3).fill("/model/amazon.titan-embed-text-v2%3A0/invoke"));
     expect(fake.calls.map((c) => c.body.inputText).sort()).toEqual(["alpha", "beta gamma", "delta"]);
-    expect(fake.calls[0]!.body.dimensions).toBe(256);
+    expect(fake.calls[0].body.dimensions).toBe(256);
     expect(r.data.map((d) => d.index)).toEqual([0, 1, 2]);
-    expect((r.data[0]!.embedding as number[]).length).toBe(256);
+    expect((r.data[0].embedding as number[]).length).toBe(256);
     expect(r.usage).toEqual({ prompt_tokens: 2 + 3 + 2, total_tokens: 7 });
     expect(r.model).toBe("amazon.titan-embed-text-v2:0");
   });
@@ -186,15 +186,15 @@ describe("bedrock embeddings", () => {
     const p = provider();
     const floats = await p.embeddings!({ model: "amazon.titan-embed-text-v2:0", input: "same", encoding_format: "float" }, opts);
     const b64 = await p.embeddings!({ model: "amazon.titan-embed-text-v2:0", input: "same", encoding_format: "base64" }, opts);
-    const decoded = Array.from(new Float32Array(new Uint8Array(Buffer.from(b64.data[0]!.embedding as string, "base64")).buffer));
-    expect(decoded).toEqual((floats.data[0]!.embedding as number[]).map((x) => Math.fround(x)));
+    const decoded = Array.from(new Float32Array(new Uint8Array(Buffer.from(b64.data[0].embedding as string, "base64")).buffer));
+    expect(decoded).toEqual((floats.data[0].embedding as number[]).map((x) => Math.fround(x)));
     expect(fake.calls.every((c) => !("encoding_format" in c.body))).toBe(true);
   });
 
   it("Cohere: texts in one call with input_type, usage estimated", async () => {
     const r = await provider().embeddings!({ model: "cohere.embed-english-v3", input: ["one", "two"] }, opts);
     expect(fake.calls).toHaveLength(1);
-    expect(fake.calls[0]!.body).toEqual({ texts: ["one", "two"], input_type: "search_document" });
+    expect(fake.calls[0].body).toEqual({ texts: ["one", "two"], input_type: "search_document" });
     expect(r.data.map((d) => d.index)).toEqual([0, 1]);
     expect(r.usage.prompt_tokens).toBeGreaterThan(0);
   });
@@ -207,6 +207,7 @@ describe("bedrock embeddings", () => {
 
 describe("bedrock event-stream framing", () => {
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  // eslint-disable-next-line @typescript-eslint/require-await -- the bytes are at hand, but the decoder under test reads an async iterable
   async function* once(bytes: Uint8Array) {
     yield bytes;
   }
@@ -235,9 +236,9 @@ describe("bedrock event-stream framing", () => {
     const messageCrc = Buffer.alloc(4);
     messageCrc.writeUInt32BE(crc32(body), 0);
     const frame = new Uint8Array(Buffer.concat([body, messageCrc]));
-    expect(codec.decode(frame).headers[":event-type"]!.value).toBe("contentBlockDelta");
+    expect(codec.decode(frame).headers[":event-type"].value).toBe("contentBlockDelta");
     const out = await decode(frame);
-    expect(out.map((c) => c.choices[0]!.delta)).toEqual([{ role: "assistant", content: "" }, { content: "żółw" }]);
+    expect(out.map((c) => c.choices[0].delta)).toEqual([{ role: "assistant", content: "" }, { content: "żółw" }]);
   });
 
   it("an exception frame ends the stream with a typed error", async () => {

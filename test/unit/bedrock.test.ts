@@ -9,7 +9,7 @@ import { toUsage } from "../../src/providers/bedrock/usage.js";
 import type { ChatChunk, ChatRequest } from "../../src/wire/openai.js";
 
 const CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0";
-const req = (over: Partial<ChatRequest> & Record<string, unknown> = {}): ChatRequest => ({ model: CLAUDE, messages: [{ role: "user", content: "Hi" }], ...over }) as ChatRequest;
+const req = (over: Partial<ChatRequest> & Record<string, unknown> = {}): ChatRequest => ({ model: CLAUDE, messages: [{ role: "user", content: "Hi" }], ...over });
 const body = (r: ChatRequest, stream = false) => chatRequest(r, stream).body as Record<string, any>;
 const weather = { type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
 
@@ -238,26 +238,26 @@ describe("bedrock response", () => {
       metrics: { latencyMs: 100 },
     });
     expect(r.object).toBe("chat.completion");
-    expect(r.choices[0]!.message).toEqual({
+    expect(r.choices[0].message).toEqual({
       role: "assistant",
       content: "Let me check.",
       reasoning_content: "hmm",
       thinking_blocks: [{ type: "thinking", thinking: "hmm", signature: "sig" }],
       tool_calls: [{ id: "tooluse_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
     });
-    expect(r.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(r.choices[0].finish_reason).toBe("tool_calls");
     expect(r.usage).toEqual({ prompt_tokens: 40, completion_tokens: 5, total_tokens: 45, prompt_tokens_details: { cached_tokens: 20, cache_creation_tokens: 10 } });
   });
 
   it("returns the forced JSON tool's input as content with finish_reason stop", () => {
     const r = chatResponse({ output: { message: { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "json_response", input: { answer: 42 } } }] } }, stopReason: "tool_use", usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } });
-    expect(r.choices[0]!.message.content).toBe('{"answer":42}');
-    expect(r.choices[0]!.message.tool_calls).toBeUndefined();
-    expect(r.choices[0]!.finish_reason).toBe("stop");
+    expect(r.choices[0].message.content).toBe('{"answer":42}');
+    expect(r.choices[0].message.tool_calls).toBeUndefined();
+    expect(r.choices[0].finish_reason).toBe("stop");
   });
 
   it("maps every stop reason", () => {
-    const finish = (stopReason: string) => chatResponse({ output: { message: { role: "assistant", content: [{ text: "x" }] } }, stopReason }).choices[0]!.finish_reason;
+    const finish = (stopReason: string) => chatResponse({ output: { message: { role: "assistant", content: [{ text: "x" }] } }, stopReason }).choices[0].finish_reason;
     expect(["end_turn", "stop_sequence", "max_tokens", "model_context_window_exceeded", "tool_use", "guardrail_intervened", "content_filtered"].map(finish)).toEqual([
       "stop", "stop", "length", "length", "tool_calls", "content_filter", "content_filter",
     ]);
@@ -297,9 +297,9 @@ describe("bedrock stream events", () => {
       {},
       null,
     ]);
-    expect(out[6]!.choices[0]!.finish_reason).toBe("tool_calls");
-    expect(out[7]!.choices).toEqual([]);
-    expect(out[7]!.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(out[6].choices[0].finish_reason).toBe("tool_calls");
+    expect(out[7].choices).toEqual([]);
+    expect(out[7].usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
     expect(new Set(out.map((c) => c.id)).size).toBe(1);
   });
 
@@ -312,8 +312,8 @@ describe("bedrock stream events", () => {
       ["contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input: "1}" } } }],
       ["messageStop", { stopReason: "tool_use" }],
     ]);
-    expect(out.map((c) => c.choices[0]!.delta)).toEqual([{ role: "assistant", content: "" }, { reasoning_content: "think" }, { thinking_blocks: [{ type: "thinking", signature: "c2ln" }] }, { content: '{"a":' }, { content: "1}" }, {}]);
-    expect(out.at(-1)!.choices[0]!.finish_reason).toBe("stop");
+    expect(out.map((c) => c.choices[0].delta)).toEqual([{ role: "assistant", content: "" }, { reasoning_content: "think" }, { thinking_blocks: [{ type: "thinking", signature: "c2ln" }] }, { content: '{"a":' }, { content: "1}" }, {}]);
+    expect(out.at(-1)!.choices[0].finish_reason).toBe("stop");
   });
 
   it("throws a retryable rate limit for a throttlingException event, and a 400 for a validationException", () => {

@@ -35,7 +35,7 @@ describe("cohere provider against the fake", () => {
   it("posts /v2/chat with a bearer token and names the requested model in the answer", async () => {
     const r = await provider.chat(req({ top_p: 0.5, user: "u" }), opts());
     expect(r.model).toBe("command-a-03-2025");
-    expect(r.choices[0]!.message.content).toBe("Hello from the fake");
+    expect(r.choices[0].message.content).toBe("Hello from the fake");
     expect(fake.calls[0]).toMatchObject({ path: "/v2/chat", headers: { authorization: "Bearer co-key" }, body: { p: 0.5 } });
     expect(warnings).toEqual(["user is not supported by cohere; ignored"]);
   });
@@ -45,9 +45,9 @@ describe("cohere provider against the fake", () => {
     const chunks: ChatChunk[] = [];
     for await (const c of await provider.chatStream(req(), opts())) chunks.push(c);
     expect(chunks.every((c) => c.model === "command-a-03-2025")).toBe(true);
-    expect(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe("Capital of France.");
+    expect(chunks.map((c) => (c.choices[0]?.delta.reasoning_content as string | undefined) ?? "").join("")).toBe("Capital of France.");
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("Paris");
-    expect(fake.calls[0]!.body.stream).toBe(true);
+    expect(fake.calls[0].body.stream).toBe(true);
   });
 
   it("embeds with the configured input type, and encodes base64 when asked", async () => {
@@ -55,7 +55,7 @@ describe("cohere provider against the fake", () => {
     const r = await p.embeddings!({ model: "embed-v4.0", input: ["a"], encoding_format: "base64", dimensions: 4 }, opts());
     expect(fake.calls[0]).toMatchObject({ path: "/v2/embed", body: { input_type: "clustering", output_dimension: 4, embedding_types: ["float"] } });
     expect(r.model).toBe("embed-v4.0");
-    const floats = new Float32Array(Uint8Array.from(Buffer.from(r.data[0]!.embedding as string, "base64")).buffer);
+    const floats = new Float32Array(Uint8Array.from(Buffer.from(r.data[0].embedding as string, "base64")).buffer);
     expect(floats).toHaveLength(4);
     expect(Math.hypot(...floats)).toBeCloseTo(1, 5);
     await p.close?.();

@@ -149,14 +149,14 @@ describe("cohere responses", () => {
       message: { content: "I will use the weather tool.", tool_calls: [{ id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"SF"}' } }, { id: "t2", function: { name: "now", arguments: "{}" } }] },
     });
     const t = chatResponse({ id: "x", message: { role: "assistant", content: [{ type: "thinking", thinking: "2+2=4" }, { type: "text", text: "4" }] }, finish_reason: "COMPLETE" });
-    expect(t.choices[0]!.message).toMatchObject({ content: "4", reasoning_content: "2+2=4" });
+    expect(t.choices[0].message).toMatchObject({ content: "4", reasoning_content: "2+2=4" });
     expect(t.usage).toBeUndefined();
   });
 
   it("maps stop sequences and content blocks; ERROR and TIMEOUT are failures", () => {
     const f = (finish_reason: string) => chatResponse({ id: "x", message: { role: "assistant", content: [{ type: "text", text: "a" }] }, finish_reason });
-    expect(f("STOP_SEQUENCE").choices[0]!.finish_reason).toBe("stop");
-    expect(f("CONTENT_BLOCKED").choices[0]!.finish_reason).toBe("content_filter");
+    expect(f("STOP_SEQUENCE").choices[0].finish_reason).toBe("stop");
+    expect(f("CONTENT_BLOCKED").choices[0].finish_reason).toBe("content_filter");
     expect(() => f("ERROR")).toThrow(expect.objectContaining({ code: "upstream_error", retryable: true }));
     expect(() => f("TIMEOUT")).toThrow(expect.objectContaining({ code: "upstream_timeout" }));
     expect(() => chatResponse({ id: "x" })).toThrow(/without a message/);
@@ -211,8 +211,8 @@ describe("cohere stream events", () => {
       { type: "tool-call-end" },
       { type: "message-end", delta: { finish_reason: "TOOL_CALL" } },
     ]);
-    expect(out[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
-    expect(out[1]!.choices[0]!.delta).toEqual({ content: "Plan." });
+    expect(out[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
+    expect(out[1].choices[0].delta).toEqual({ content: "Plan." });
     const calls = out.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
     expect(calls).toEqual([
       { index: 0, id: "w_1", type: "function", function: { name: "weather", arguments: "" } },
@@ -222,7 +222,7 @@ describe("cohere stream events", () => {
       { index: 2, id: "x_3", type: "function", function: { name: "x", arguments: "" } },
       { index: 2, function: { arguments: "{}" } },
     ]);
-    expect(out.at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(out.at(-1)!.choices[0].finish_reason).toBe("tool_calls");
   });
 
   it("an ERROR finish mid-stream is a non-retryable failure with Cohere's detail", () => {
@@ -248,7 +248,7 @@ describe("cohere embeddings", () => {
   it("sends texts with an input type and float embeddings; maps dimensions", () => {
     const o = { embeddingInputType: "search_document" };
     expect(embeddingsRequest({ model: "embed-v4.0", input: "one", dimensions: 256 }, o).body).toEqual({ model: "embed-v4.0", texts: ["one"], input_type: "search_document", embedding_types: ["float"], output_dimension: 256 });
-    expect(embeddingsRequest({ model: "embed-v4.0", input: ["a"], input_type: "search_query" } as never, o).body).toMatchObject({ input_type: "search_query" });
+    expect(embeddingsRequest({ model: "embed-v4.0", input: ["a"], input_type: "search_query" }, o).body).toMatchObject({ input_type: "search_query" });
     expect(() => embeddingsRequest({ model: "embed-v4.0", input: [1, 2] }, o)).toThrow(/token arrays/);
   });
 

@@ -57,7 +57,7 @@ describe("gemini provider over HTTP", () => {
   it("sends the key in x-goog-api-key and a valid generateContent body, and reports warnings", async () => {
     fake.enqueue({ text: "Hi!", usage: { input: 3, output: 2 } });
     const warnings: string[] = [];
-    const r = await provider.chat({ model: "gemini-2.5-flash", messages: [{ role: "system", content: "Be kind" }, { role: "user", content: "Hello" }], logit_bias: { "1": 1 } } as ChatRequest, opts(warnings));
+    const r = await provider.chat({ model: "gemini-2.5-flash", messages: [{ role: "system", content: "Be kind" }, { role: "user", content: "Hello" }], logit_bias: { "1": 1 } }, opts(warnings));
     expect(r.choices[0].message.content).toBe("Hi!");
     expect(r.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     const call = fake.calls[0];
@@ -81,7 +81,7 @@ describe("gemini provider over HTTP", () => {
     const model = "gemini-3-pro-preview";
     const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
     fake.enqueue({ toolCalls: [{ id: "x", name: "get_weather", arguments: { city: "Oslo" } }], finish: "tool_calls" });
-    const first = await provider.chat({ model, tools, messages: [{ role: "user", content: "Weather?" }] } as ChatRequest, opts());
+    const first = await provider.chat({ model, tools, messages: [{ role: "user", content: "Weather?" }] }, opts());
     const msg = first.choices[0].message;
     expect((msg.tool_calls![0] as any).extra_content).toEqual({ google: { thought_signature: "c2lnbmF0dXJlLW9mLXRoZS1mYWtl" } });
 
@@ -96,13 +96,13 @@ describe("gemini provider over HTTP", () => {
 
   it("streams with alt=sse and ends with finish and usage chunks", async () => {
     fake.enqueue({ text: "Grüß dich", reasoning: "Greeting in German", usage: { input: 4, output: 3, reasoning: 5 } });
-    const stream = await provider.chatStream({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }], reasoning_effort: "low" } as ChatRequest, opts());
+    const stream = await provider.chatStream({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }], reasoning_effort: "low" }, opts());
     const chunks: ChatChunk[] = [];
     for await (const c of stream) chunks.push(c);
     expect(fake.calls[0].path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
     expect(fake.calls[0].body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("Grüß dich");
-    expect(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe("Greeting in German");
+    expect(chunks.map((c) => (c.choices[0]?.delta.reasoning_content as string | undefined) ?? "").join("")).toBe("Greeting in German");
     expect(chunks.at(-2)!.choices[0].finish_reason).toBe("stop");
     expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: 4, completion_tokens: 8, total_tokens: 12, completion_tokens_details: { reasoning_tokens: 5 } });
   });

@@ -12,7 +12,7 @@ import type { ChatChunk, ChatRequest } from "../../src/wire/openai.js";
 
 const translate = (req: Partial<ChatRequest> & Record<string, unknown>) => {
   const warnings: string[] = [];
-  const body = chatBody({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }], ...req } as ChatRequest, warnings, "gemini");
+  const body = chatBody({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }], ...req }, warnings, "gemini");
   return { body: body as any, warnings };
 };
 const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
@@ -53,7 +53,7 @@ describe("gemini request: messages", () => {
           role: "assistant",
           content: null,
           tool_calls: [
-            { id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: "sig-1" } } } as any,
+            { id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: "sig-1" } } },
             { id: "c2", type: "function", function: { name: "get_weather", arguments: '{"city":"Rome"}' } },
           ],
         },
@@ -157,7 +157,7 @@ describe("gemini request: parameters", () => {
   it("maps JSON mode and structured outputs", () => {
     expect(translate({ response_format: { type: "json_object" } }).body.generationConfig).toEqual({ responseMimeType: "application/json" });
     const { body, warnings } = translate({
-      response_format: { type: "json_schema", json_schema: { name: "x", strict: true, schema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"], additionalProperties: false } } } as any,
+      response_format: { type: "json_schema", json_schema: { name: "x", strict: true, schema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"], additionalProperties: false } } },
     });
     expect(body.generationConfig).toEqual({ responseMimeType: "application/json", responseSchema: { type: "OBJECT", properties: { n: { type: "INTEGER" } }, required: ["n"] } });
     expect(warnings).toEqual([]);

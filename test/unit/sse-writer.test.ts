@@ -31,15 +31,15 @@ describe("SseWriter", () => {
     const { res, client: clientP } = await open();
     const writes: unknown[] = [];
     const write = res.write.bind(res);
-    res.write = ((chunk: unknown, ...rest: never[]) => (writes.push(chunk), write(chunk as string, ...rest))) as typeof res.write;
+    res.write = ((chunk: unknown, ...rest: never[]) => (writes.push(chunk), write(chunk, ...rest))) as typeof res.write;
 
     const sse = new SseWriter(new NodeReply(res));
     sse.start({ "x-request-id": "r1" });
-    sse.data('{"a":1}');
-    sse.data('{"a":2}');
+    void sse.data('{"a":1}');
+    void sse.data('{"a":2}');
     await turn();
     expect(writes).toEqual(['data: {"a":1}\n\ndata: {"a":2}\n\n']);
-    sse.data("[DONE]");
+    void sse.data("[DONE]");
     sse.end();
     const client = await clientP;
     expect(client.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
@@ -54,7 +54,7 @@ describe("SseWriter", () => {
     const sse = new SseWriter(new NodeReply(res));
     sse.start({});
     const event = JSON.stringify({ text: "x".repeat(16 * 1024) });
-    sse.data(event); // the headers leave with the first event
+    void sse.data(event); // the headers leave with the first event
     const client = await clientP;
     client.pause();
 
@@ -77,7 +77,7 @@ describe("SseWriter", () => {
     client.on("data", (c: Buffer) => (bytes += c.length));
     client.resume();
     await wait;
-    sse.data("[DONE]");
+    void sse.data("[DONE]");
     sse.end();
     await new Promise((r) => client.on("end", r));
     expect(bytes).toBe(sent * (event.length + 8) + "data: [DONE]\n\n".length);

@@ -56,16 +56,16 @@ const until = async (ok: () => boolean) => {
 describe("writes at the end of the turn", () => {
   it("leave when the turn ends, in order for each socket", async () => {
     const { sockets: [a, b], received } = await connections(2);
-    const [wa, wb] = [new TurnWriter(a!), new TurnWriter(b!)];
+    const [wa, wb] = [new TurnWriter(a), new TurnWriter(b)];
     wa.write("a1 ");
     wb.write("b1 ");
     wa.write(Buffer.from("a2 "));
     wb.write("b2");
     wa.write("a3");
-    expect([a!.bytesWritten, b!.bytesWritten]).toEqual([0, 0]); // nothing yet: the turn is not over
+    expect([a.bytesWritten, b.bytesWritten]).toEqual([0, 0]); // nothing yet: the turn is not over
     expect([wa.queued, wb.queued, wa.unsent]).toEqual([8, 5, 8]);
     await nextTurn();
-    expect([a!.bytesWritten, b!.bytesWritten]).toEqual([8, 5]);
+    expect([a.bytesWritten, b.bytesWritten]).toEqual([8, 5]);
     expect([wa.queued, wb.queued]).toEqual([0, 0]);
     await until(() => received.join("|").length === 14);
     expect(received.sort()).toEqual(["a1 a2 a3", "b1 b2"]);
@@ -73,15 +73,15 @@ describe("writes at the end of the turn", () => {
 
   it("leave at once on flush(), and a destroyed socket's queue is dropped", async () => {
     const { sockets: [a, b], received } = await connections(2);
-    const [wa, wb] = [new TurnWriter(a!), new TurnWriter(b!)];
+    const [wa, wb] = [new TurnWriter(a), new TurnWriter(b)];
     wa.write("kept");
     wb.write("dropped");
-    b!.destroy();
+    b.destroy();
     const errors: Error[] = [];
-    b!.on("error", (e) => errors.push(e));
+    b.on("error", (e) => errors.push(e));
     flushAllTurnWriters();
-    expect(a!.bytesWritten).toBe(4);
-    expect(b!.bytesWritten).toBe(0);
+    expect(a.bytesWritten).toBe(4);
+    expect(b.bytesWritten).toBe(0);
     await until(() => received.includes("kept"));
     await nextTurn();
     expect(errors).toEqual([]);
@@ -90,27 +90,27 @@ describe("writes at the end of the turn", () => {
 
   it("a write queued after an early flush still leaves at the end of the turn", async () => {
     const { sockets: [a], received } = await connections(1);
-    const w = new TurnWriter(a!);
+    const w = new TurnWriter(a);
     w.write("one ");
     w.flush();
     w.write("two");
-    expect(a!.bytesWritten).toBe(4);
+    expect(a.bytesWritten).toBe(4);
     await nextTurn();
-    expect(a!.bytesWritten).toBe(7);
+    expect(a.bytesWritten).toBe(7);
     await until(() => received[0] === "one two");
   });
 
   it("writeNow(), end(), destroy() and handOver() make the queued writes first", async () => {
     const { sockets: [a, b, c, d], received } = await connections(4);
-    const [wa, wb, wc, wd] = [a!, b!, c!, d!].map((s) => new TurnWriter(s));
-    wa!.write("queued ");
-    expect(wa!.writeNow("now")).toBe(true);
-    wb!.write("before end");
-    wb!.end();
-    wc!.write("before destroy");
-    wc!.destroy();
-    wd!.write("before hand-over ");
-    wd!.handOver().write("by the new owner");
+    const [wa, wb, wc, wd] = [a, b, c, d].map((s) => new TurnWriter(s));
+    wa.write("queued ");
+    expect(wa.writeNow("now")).toBe(true);
+    wb.write("before end");
+    wb.end();
+    wc.write("before destroy");
+    wc.destroy();
+    wd.write("before hand-over ");
+    wd.handOver().write("by the new owner");
     await until(() => received.join("").length === 67);
     expect(received).toEqual(["queued now", "before end", "before destroy", "before hand-over by the new owner"]);
   });

@@ -215,10 +215,11 @@ describe.each(backends)("durable usage ledger on $kind", (backend) => {
     const errors: Array<{ where: string; rows: number; permanent: boolean }> = [];
     const l = await ledger({ dataDir: dataDir(), maxQueue: 2, onError: (_e, info) => errors.push(info) });
     const id = uniqueRequestId();
-    await offline(async () => {
+    await offline(() => {
       attempts(id, 5).forEach((r) => l.record(r));
       expect(l.stats).toMatchObject({ queued: 2, spooledRows: 3 });
       for (const f of segmentFiles(l.spoolDir)) unlinkSync(join(l.spoolDir, f));
+      return Promise.resolve();
     });
     await l.flush();
     expect(l.stats).toMatchObject({ queued: 0, spooledRows: 0, written: 2, dropped: 3 });

@@ -27,8 +27,8 @@ describe.each(backends)("usage ledger on $kind", (backend) => {
     const id = uniqueRequestId();
     const [a1, a2, a3] = attempts(id, 3);
     expect(await insertUsageRecords(t.store.db, [])).toBe(0);
-    expect(await insertUsageRecords(t.store.db, [a1!, a2!])).toBe(2);
-    expect(await insertUsageRecords(t.store.db, [{ ...a2!, status: 500 }, a3!])).toBe(1);
+    expect(await insertUsageRecords(t.store.db, [a1, a2])).toBe(2);
+    expect(await insertUsageRecords(t.store.db, [{ ...a2, status: 500 }, a3])).toBe(1);
     const rows = await listUsageByRequest(t.store.db, id);
     expect(rows).toEqual([a1, a2, a3].map((r) => ({ id: expect.any(String), ...r })));
   });

@@ -129,7 +129,7 @@ describe.skipIf(!pg)("usage ledger through a PostgreSQL outage", () => {
       proxy.cut();
       let maxQueued = 0;
       for (let i = 100; i < 1100; i++) {
-        l.record(rows[i]!);
+        l.record(rows[i]);
         maxQueued = Math.max(maxQueued, l.stats.queued);
         if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -145,7 +145,7 @@ describe.skipIf(!pg)("usage ledger through a PostgreSQL outage", () => {
       expect(new Set(where)).toEqual(new Set(["database"]));
 
       proxy.restore();
-      for (let i = 1100; i < 1200; i++) l.record(rows[i]!); // load continues as it comes back
+      for (let i = 1100; i < 1200; i++) l.record(rows[i]); // load continues as it comes back
       await vi.waitFor(() => expect(l.stats.written).toBe(1200), { timeout: 20_000 });
       expect(l.stats).toMatchObject({ queued: 0, spooledRows: 0, dropped: 0 });
       expect(await storedKeys(direct.db, [id])).toEqual(keysOf(rows)); // each once

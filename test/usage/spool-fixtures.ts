@@ -34,7 +34,7 @@ export function asSpoolLine(r: UsageRecord): string {
 /** The pid of a process that has exited. */
 export function deadPid(): number {
   const r = spawnSync(process.execPath, ["-e", ""]);
-  return r.pid!;
+  return r.pid;
 }
 
 /** Writes a segment as a crashed process would have left it; returns its file name. */

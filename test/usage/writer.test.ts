@@ -21,8 +21,8 @@ function insertCounter(): KyselyPlugin & { inserts: number } {
       if (node.kind === "InsertQueryNode" || (node.kind === "RawNode" && JSON.stringify(node).includes("insert into usage"))) this.inserts++;
       return args.node;
     },
-    async transformResult(args) {
-      return args.result;
+    transformResult(args) {
+      return Promise.resolve(args.result);
     },
   };
 }
@@ -132,7 +132,7 @@ describe.each(backends)("UsageWriter on $kind", (backend) => {
       rows.slice(0, 4).forEach((r) => writer.record(r));
       await expect(writer.flush()).rejects.toThrow(/relation "usage" does not exist/);
       await vi.waitFor(() => expect(writer.stats.failedFlushes).toBeGreaterThanOrEqual(3)); // background retries
-      writer.record(rows[4]!);
+      writer.record(rows[4]);
       expect(writer.stats).toMatchObject({ queued: 5, written: 0, dropped: 0 });
       expect(errors.every((e) => !e.permanent)).toBe(true);
     } finally {
@@ -149,9 +149,9 @@ describe.each(backends)("UsageWriter on $kind", (backend) => {
     const writer = new UsageWriter(db, { flushIntervalMs: NO_TIMER, onError: (_e, info) => errors.push(info) });
     const id = uniqueRequestId();
     const [a, b, c] = attempts(id, 3);
-    writer.record(a!);
-    writer.record({ ...b!, promptTokens: 2 ** 40 }); // out of range for integer: SQLSTATE 22003
-    writer.record(c!);
+    writer.record(a);
+    writer.record({ ...b, promptTokens: 2 ** 40 }); // out of range for integer: SQLSTATE 22003
+    writer.record(c);
     await writer.flush();
     expect(writer.stats).toEqual({ queued: 0, written: 2, dropped: 1, failedFlushes: 0 });
     expect(errors).toEqual([{ rows: 1, permanent: true }]);
@@ -180,7 +180,7 @@ describe.each(backends)("UsageWriter on $kind", (backend) => {
     const stored = await listUsageByRequest(db, id);
     expect(stored.map((r) => r.attempt)).toEqual(rows.map((r) => r.attempt));
     const ids = stored.map((r) => BigInt(r.id));
-    expect(ids.every((v, i) => i === 0 || v > ids[i - 1]!)).toBe(true); // inserted in attempt order
+    expect(ids.every((v, i) => i === 0 || v > ids[i - 1])).toBe(true); // inserted in attempt order
   });
 });
 

@@ -7,7 +7,7 @@ import type { ConformanceTarget } from "../types.js";
 
 const enc = new TextEncoder();
 /** Cohere's v2 stream: each event as `event: <type>` + `data: <json>`, then `data: [DONE]`. */
-const sse = (events: Array<Record<string, unknown>>) => enc.encode(events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n");
+const sse = (events: Array<{ type: string; [k: string]: unknown }>) => enc.encode(events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n");
 const start = (id: string) => ({ id, type: "message-start", delta: { message: { role: "assistant", content: [], tool_plan: "", tool_calls: [], citations: [] } } });
 const text = (t: string) => ({ type: "content-delta", index: 0, delta: { message: { content: { text: t } } } });
 const plan = (t: string) => ({ type: "tool-plan-delta", delta: { message: { tool_plan: t } } });

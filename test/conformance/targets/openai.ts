@@ -18,7 +18,7 @@ function toBehavior(s: Scenario): Behavior {
       ...(s.usage.cachedInput !== undefined ? { prompt_tokens_details: { cached_tokens: s.usage.cachedInput, audio_tokens: 0 } } : {}),
       ...(s.usage.reasoning !== undefined ? { completion_tokens_details: { reasoning_tokens: s.usage.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } } : {}),
     },
-  } as Behavior;
+  };
 }
 
 const enc = new TextEncoder();

@@ -42,5 +42,5 @@ export const vertexTarget: ConformanceTarget = {
     },
   ],
   decodeStream: (chunks) =>
-    decodeChunks(vertexWire("vertex", { project: VERTEX_PROJECT, region: VERTEX_REGION }, { get: async () => "unused" }), chunks, { clientWantsUsage: true, data: {} }),
+    decodeChunks(vertexWire("vertex", { project: VERTEX_PROJECT, region: VERTEX_REGION }, { get: () => Promise.resolve("unused") }), chunks, { clientWantsUsage: true, data: {} }),
 };

@@ -32,7 +32,7 @@ export function runKeysCreate(io: CliIO, opts: KeysCreateOptions): Promise<numbe
     if (opts.tpm !== undefined) body.tpm_limit = opts.tpm;
     if (opts.rpd !== undefined) body.rpd_limit = opts.rpd;
     if (opts.maxParallel !== undefined) body.max_parallel = opts.maxParallel;
-    const key = await client.request<KeyWithSecret & { warnings?: string[] }>("POST", "/v1/keys", body);
+    const key = await client.request<KeyWithSecret>("POST", "/v1/keys", body);
     if (opts.json) return printJson(io, key);
     io.out(`Created key ${key.id}${key.key_name ? ` (${key.key_name})` : ""}:`);
     io.out("");
@@ -42,7 +42,6 @@ export function runKeysCreate(io: CliIO, opts: KeysCreateOptions): Promise<numbe
     const row = [key.user_id, key.team_id, key.allowed_models?.join(",") ?? "all", key.budget_id, limits.map(([n, v]) => `${n}=${v}`).join(" "), key.expires_at ?? "never", key.status];
     for (const line of table(["USER", "TEAM", "MODELS", "BUDGET", "LIMITS", "EXPIRES", "STATUS"], [row])) io.out(line);
     io.out("");
-    for (const w of key.warnings ?? []) io.err(`warning: ${w}`);
     io.out("Store the key now: it is not shown again.");
   });
 }

@@ -4,7 +4,6 @@
  * `keys create` prints them).
  */
 import type { Command } from "commander";
-import type { CliIO } from "./api-command.js";
 
 /** `none` clears a limit (commander turns a parser's null into "", so the word is kept until the body is built). */
 type LimitArg = number | "none";
@@ -64,9 +63,4 @@ export function formatLimits(o: LimitFields): string {
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([n, v]) => `${n}=${v}`)
     .join(" ");
-}
-
-/** The answer's `warnings` (fields stored but not in effect yet), one `warning:` line each on stderr. */
-export function printWarnings(io: Pick<CliIO, "err">, warnings: string[] | undefined): void {
-  for (const w of warnings ?? []) io.err(`warning: ${w}`);
 }

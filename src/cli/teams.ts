@@ -1,8 +1,8 @@
 /** `switchboard teams create|update|show|list|delete`: a thin client of the management API. */
 import type { Command } from "commander";
-import type { TeamCreated, TeamObject, TeamUpdated } from "../management/schemas/users.js";
+import type { TeamObject } from "../management/schemas/users.js";
 import { action, clientFor, printJson, runCommand, table, withConnection, type CliIO, type ConnectionOptions } from "./api-command.js";
-import { formatLimits, limitBody, printWarnings, withLimitOptions, type LimitOptions } from "./limit-options.js";
+import { formatLimits, limitBody, withLimitOptions, type LimitOptions } from "./limit-options.js";
 
 export interface TeamsCreateOptions extends ConnectionOptions, LimitOptions {
   id?: string;
@@ -25,11 +25,10 @@ export function runTeamsCreate(io: CliIO, opts: TeamsCreateOptions): Promise<num
     if (opts.name !== undefined) body.name = opts.name;
     if (opts.budget !== undefined) body.budget_id = opts.budget;
     Object.assign(body, limitBody(opts));
-    const team = await clientFor(opts, io).request<TeamCreated>("POST", "/v1/teams", body);
+    const team = await clientFor(opts, io).request<TeamObject>("POST", "/v1/teams", body);
     if (opts.json) return printJson(io, team);
     io.out(`Created team ${team.team_id}${team.name ? ` (${team.name})` : ""}${team.budget_id ? ` with budget ${team.budget_id}` : ""}.`);
     if (formatLimits(team)) io.out(`Limits: ${formatLimits(team)}`);
-    printWarnings(io, team.warnings);
   });
 }
 
@@ -39,11 +38,10 @@ export function runTeamsUpdate(io: CliIO, teamId: string, opts: TeamsUpdateOptio
     if (opts.name !== undefined) body.name = opts.name;
     if (opts.budget !== undefined) body.budget_id = opts.budget;
     if (Object.keys(body).length === 0) throw new Error("nothing to change: give --name, --budget, --rpm, --tpm, --rpd or --max-parallel");
-    const team = await clientFor(opts, io).request<TeamUpdated>("PATCH", `/v1/teams/${encodeURIComponent(teamId)}`, body);
+    const team = await clientFor(opts, io).request<TeamObject>("PATCH", `/v1/teams/${encodeURIComponent(teamId)}`, body);
     if (opts.json) return printJson(io, team);
     io.out(`Updated team ${team.team_id}.`);
     io.out(`Limits: ${formatLimits(team) || "none"}`);
-    printWarnings(io, team.warnings);
   });
 }
 

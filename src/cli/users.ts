@@ -1,8 +1,8 @@
 /** `switchboard users create|update|show|list`: a thin client of the management API. */
 import type { Command } from "commander";
-import type { UserCreated, UserObject, UserUpdated } from "../management/schemas/users.js";
+import type { UserObject } from "../management/schemas/users.js";
 import { action, clientFor, printJson, runCommand, table, withConnection, type CliIO, type ConnectionOptions } from "./api-command.js";
-import { formatLimits, limitBody, printWarnings, withLimitOptions, type LimitOptions } from "./limit-options.js";
+import { formatLimits, limitBody, withLimitOptions, type LimitOptions } from "./limit-options.js";
 
 export interface UsersCreateOptions extends ConnectionOptions, LimitOptions {
   id?: string;
@@ -25,11 +25,10 @@ export function runUsersCreate(io: CliIO, opts: UsersCreateOptions): Promise<num
     if (opts.alias !== undefined) body.alias = opts.alias;
     if (opts.team !== undefined) body.team_id = opts.team;
     Object.assign(body, limitBody(opts));
-    const user = await clientFor(opts, io).request<UserCreated>("POST", "/v1/users", body);
+    const user = await clientFor(opts, io).request<UserObject>("POST", "/v1/users", body);
     if (opts.json) return printJson(io, user);
     io.out(`Created user ${user.user_id}${user.team_id ? ` in team ${user.team_id}` : ""}.`);
     if (formatLimits(user)) io.out(`Limits: ${formatLimits(user)}`);
-    printWarnings(io, user.warnings);
   });
 }
 
@@ -39,11 +38,10 @@ export function runUsersUpdate(io: CliIO, userId: string, opts: UsersUpdateOptio
     if (opts.alias !== undefined) body.alias = opts.alias;
     if (opts.team !== undefined) body.team_id = opts.team;
     if (Object.keys(body).length === 0) throw new Error("nothing to change: give --alias, --team, --rpm, --tpm, --rpd or --max-parallel");
-    const user = await clientFor(opts, io).request<UserUpdated>("PATCH", `/v1/users/${encodeURIComponent(userId)}`, body);
+    const user = await clientFor(opts, io).request<UserObject>("PATCH", `/v1/users/${encodeURIComponent(userId)}`, body);
     if (opts.json) return printJson(io, user);
     io.out(`Updated user ${user.user_id}.`);
     io.out(`Limits: ${formatLimits(user) || "none"}`);
-    printWarnings(io, user.warnings);
   });
 }
 

@@ -4,7 +4,7 @@ import type { ManagementDeps, ManagementEnv } from "../context.js";
 import { actorOf } from "../context.js";
 import { listObject, pageRequest } from "../pagination.js";
 import { errorResponses, jsonBody, jsonResponse as json, security } from "../schemas/common.js";
-import { KeyCreatedSchema, KeyCreateSchema, KeyIdParams, KeyListQuery, KeyListSchema, KeyPatchSchema, KeySchema, KeyUpdatedSchema, KeyWithSecretSchema } from "../schemas/keys.js";
+import { KeyCreateSchema, KeyIdParams, KeyListQuery, KeyListSchema, KeyPatchSchema, KeySchema, KeyWithSecretSchema } from "../schemas/keys.js";
 import { createKey, getKey, listKeyPage, revokeKey, rotateKey, updateKey } from "../services/keys.js";
 
 const create = createRoute({
@@ -14,7 +14,7 @@ const create = createRoute({
   summary: "Create a virtual key (the plaintext key is in this response only)",
   security,
   request: { body: jsonBody(KeyCreateSchema) },
-  responses: { 201: json(KeyCreatedSchema, "The new key, with its plaintext `key` (and `warnings` when a field set is not in effect yet)"), ...errorResponses() },
+  responses: { 201: json(KeyWithSecretSchema, "The new key, with its plaintext `key`"), ...errorResponses() },
 });
 
 const list = createRoute({
@@ -44,7 +44,7 @@ const patch = createRoute({
   summary: "Change a key's settings (is_active false/true deactivates/reactivates)",
   security,
   request: { params: KeyIdParams, body: jsonBody(KeyPatchSchema) },
-  responses: { 200: json(KeyUpdatedSchema, "The changed key (with `warnings` when a field set is not in effect yet)"), ...errorResponses(404, 409) },
+  responses: { 200: json(KeySchema, "The changed key"), ...errorResponses(404, 409) },
 });
 
 const revoke = createRoute({

@@ -4,22 +4,18 @@ import { actorOf, type ManagementDeps, type ManagementEnv } from "../context.js"
 import { listObject, pageRequest } from "../pagination.js";
 import { errorResponses, jsonBody, jsonResponse as json, security } from "../schemas/common.js";
 import {
-  TeamCreatedSchema,
   TeamCreateSchema,
   TeamIdParams,
   TeamListQuery,
   TeamListSchema,
   TeamPatchSchema,
   TeamSchema,
-  TeamUpdatedSchema,
-  UserCreatedSchema,
   UserCreateSchema,
   UserIdParams,
   UserListQuery,
   UserListSchema,
   UserPatchSchema,
   UserSchema,
-  UserUpdatedSchema,
 } from "../schemas/users.js";
 import { createTeam, deleteTeam, getTeam, listTeamPage, updateTeam } from "../services/teams.js";
 import { createUser, deleteUser, getUser, listUserPage, updateUser } from "../services/users.js";
@@ -33,7 +29,7 @@ const createUserRoute = createRoute({
   path: "/v1/users",
   summary: "Create a user",
   request: { body: jsonBody(UserCreateSchema) },
-  responses: { 201: json(UserCreatedSchema, "The new user (with `warnings` when a field set is not in effect yet)"), ...errorResponses(409) },
+  responses: { 201: json(UserSchema, "The new user"), ...errorResponses(409) },
 });
 const listUsersRoute = createRoute({
   ...users,
@@ -57,7 +53,7 @@ const patchUserRoute = createRoute({
   path: "/v1/users/{user_id}",
   summary: "Change a user",
   request: { params: UserIdParams, body: jsonBody(UserPatchSchema) },
-  responses: { 200: json(UserUpdatedSchema, "The changed user (with `warnings` when a field set is not in effect yet)"), ...errorResponses(404) },
+  responses: { 200: json(UserSchema, "The changed user"), ...errorResponses(404) },
 });
 const deleteUserRoute = createRoute({
   ...users,
@@ -74,7 +70,7 @@ const createTeamRoute = createRoute({
   path: "/v1/teams",
   summary: "Create a team",
   request: { body: jsonBody(TeamCreateSchema) },
-  responses: { 201: json(TeamCreatedSchema, "The new team (with `warnings` when a field set is not in effect yet)"), ...errorResponses(409) },
+  responses: { 201: json(TeamSchema, "The new team"), ...errorResponses(409) },
 });
 const listTeamsRoute = createRoute({
   ...teams,
@@ -98,7 +94,7 @@ const patchTeamRoute = createRoute({
   path: "/v1/teams/{team_id}",
   summary: "Change a team",
   request: { params: TeamIdParams, body: jsonBody(TeamPatchSchema) },
-  responses: { 200: json(TeamUpdatedSchema, "The changed team (with `warnings` when a field set is not in effect yet)"), ...errorResponses(404) },
+  responses: { 200: json(TeamSchema, "The changed team"), ...errorResponses(404) },
 });
 const deleteTeamRoute = createRoute({
   ...teams,

@@ -58,18 +58,6 @@ export const LimitValues = {
   max_parallel: z.number().int().nullable(),
 };
 
-/**
- * Present on the answer to a create or update that set a field which is stored but not in
- * effect yet (today: the rate and concurrency limits), one message per such field.
- */
-export const Warnings = z
-  .array(z.string())
-  .optional()
-  .openapi({
-    description: "Fields of the request that are stored but not in effect yet, one message each; absent when there are none",
-    example: ["rpm_limit is stored but not enforced yet: rate and concurrency limits are not available in this version"],
-  });
-
 export const PageQuery = {
   limit: z.coerce
     .number()

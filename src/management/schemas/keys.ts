@@ -1,7 +1,7 @@
 /** Virtual key schemas. */
 import { z } from "@hono/zod-openapi";
 import { checkCidrs, checkModelGlobs } from "../../policy/permissions.js";
-import { ClientId, IsoDateTime, LimitSettings, LimitValues, Metadata, OptionalText, PageQuery, RefId, Timestamp, Warnings, listOf } from "./common.js";
+import { ClientId, IsoDateTime, LimitSettings, LimitValues, Metadata, OptionalText, PageQuery, RefId, Timestamp, listOf } from "./common.js";
 
 const MAX_LIST = 1000;
 
@@ -76,12 +76,6 @@ export const KeyWithSecretSchema = KeySchema.extend({
   key: z.string().openapi({ description: "The key itself. Shown once: store it now.", example: "sb-live-Ab3dEf…" }),
 }).openapi("KeyWithSecret");
 
-/** The answer to `POST /v1/keys`. */
-export const KeyCreatedSchema = KeyWithSecretSchema.extend({ warnings: Warnings }).openapi("KeyCreated");
-
-/** The answer to `PATCH /v1/keys/{id}`. */
-export const KeyUpdatedSchema = KeySchema.extend({ warnings: Warnings }).openapi("KeyUpdated");
-
 export const KeyListSchema = listOf(KeySchema, "KeyList");
 
 export const KeyIdParams = z.object({
@@ -99,5 +93,3 @@ export type KeyCreate = z.infer<typeof KeyCreateSchema>;
 export type KeyPatch = z.infer<typeof KeyPatchSchema>;
 export type KeyObject = z.infer<typeof KeySchema>;
 export type KeyWithSecret = z.infer<typeof KeyWithSecretSchema>;
-export type KeyCreated = z.infer<typeof KeyCreatedSchema>;
-export type KeyUpdated = z.infer<typeof KeyUpdatedSchema>;

@@ -1,6 +1,6 @@
 /** User and team schemas. */
 import { z } from "@hono/zod-openapi";
-import { ClientId, LimitSettings, LimitValues, Metadata, OptionalText, PageQuery, RefId, Timestamp, Warnings, listOf } from "./common.js";
+import { ClientId, LimitSettings, LimitValues, Metadata, OptionalText, PageQuery, RefId, Timestamp, listOf } from "./common.js";
 
 const userSettings = {
   alias: OptionalText,
@@ -32,12 +32,6 @@ export const UserSchema = z
     updated_at: Timestamp,
   })
   .openapi("User");
-
-/** The answer to `POST /v1/users`: the user, and `warnings` when a field set is not in effect yet. */
-export const UserCreatedSchema = UserSchema.extend({ warnings: Warnings }).openapi("UserCreated");
-
-/** The answer to `PATCH /v1/users/{user_id}`: the user, and `warnings` when a field set is not in effect yet. */
-export const UserUpdatedSchema = UserSchema.extend({ warnings: Warnings }).openapi("UserUpdated");
 
 export const UserListSchema = listOf(UserSchema, "UserList");
 
@@ -79,12 +73,6 @@ export const TeamSchema = z
   })
   .openapi("Team");
 
-/** The answer to `POST /v1/teams`: the team, and `warnings` when a field set is not in effect yet. */
-export const TeamCreatedSchema = TeamSchema.extend({ warnings: Warnings }).openapi("TeamCreated");
-
-/** The answer to `PATCH /v1/teams/{team_id}`: the team, and `warnings` when a field set is not in effect yet. */
-export const TeamUpdatedSchema = TeamSchema.extend({ warnings: Warnings }).openapi("TeamUpdated");
-
 export const TeamListSchema = listOf(TeamSchema, "TeamList");
 
 export const TeamIdParams = z.object({
@@ -96,10 +84,6 @@ export const TeamListQuery = z.object({ ...PageQuery });
 export type UserCreate = z.infer<typeof UserCreateSchema>;
 export type UserPatch = z.infer<typeof UserPatchSchema>;
 export type UserObject = z.infer<typeof UserSchema>;
-export type UserCreated = z.infer<typeof UserCreatedSchema>;
-export type UserUpdated = z.infer<typeof UserUpdatedSchema>;
 export type TeamCreate = z.infer<typeof TeamCreateSchema>;
 export type TeamPatch = z.infer<typeof TeamPatchSchema>;
 export type TeamObject = z.infer<typeof TeamSchema>;
-export type TeamCreated = z.infer<typeof TeamCreatedSchema>;
-export type TeamUpdated = z.infer<typeof TeamUpdatedSchema>;

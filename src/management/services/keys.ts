@@ -15,10 +15,9 @@ import type { Page, PageRequest } from "../../store/repos/page.js";
 import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { keyEnvironment, keyObject, keyWithSecret } from "../present.js";
-import type { KeyCreate, KeyCreated, KeyObject, KeyPatch, KeyUpdated, KeyWithSecret } from "../schemas/keys.js";
+import type { KeyCreate, KeyObject, KeyPatch, KeyWithSecret } from "../schemas/keys.js";
 import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { assertRefs, diff, mutate, presentFields, snapshot, toDate, type Mutation } from "./common.js";
-import { notEnforcedWarnings, withWarnings } from "./warnings.js";
 
 /** Every settable field, in the order the audit log lists them. */
 const SETTINGS: ReadonlyArray<keyof KeySettings & keyof KeyRow> = [
@@ -72,7 +71,7 @@ async function lockedKey(m: Mutation, id: string, action: string): Promise<KeyRo
   return row;
 }
 
-export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCreate): Promise<KeyCreated> {
+export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCreate): Promise<KeyWithSecret> {
   const environment = body.environment ?? "live";
   const settings = settingsFrom(body);
   return mutate(deps, actor, async (m) => {
@@ -83,7 +82,7 @@ export async function createKey(deps: ManagementDeps, actor: Actor, body: KeyCre
     const assignment = row.budget_id ? await syncAssignment(m, "key", row.id, row.budget_id) : null;
     await m.audit("key.create", "key", row.id, { environment, ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: row.key_hash });
-    return withWarnings(keyWithSecret(row, secret.key), notEnforcedWarnings(body));
+    return keyWithSecret(row, secret.key);
   });
 }
 
@@ -99,7 +98,7 @@ export async function listKeyPage(deps: ManagementDeps, filter: Parameters<typeo
   return { data: rows.data.map((r) => keyObject(r, now)), nextCursor: rows.nextCursor };
 }
 
-export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, body: KeyPatch): Promise<KeyUpdated> {
+export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, body: KeyPatch): Promise<KeyObject> {
   const patch = patchFrom(body);
   return mutate(deps, actor, async (m) => {
     const before = await lockedKey(m, id, "update");
@@ -109,7 +108,7 @@ export async function updateKey(deps: ManagementDeps, actor: Actor, id: string, 
     const assignment = patch.budget_id !== undefined ? await syncAssignment(m, "key", id, after.budget_id) : null;
     await m.audit("key.update", "key", id, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "key", keyHash: before.key_hash });
-    return withWarnings(keyObject(after), notEnforcedWarnings(body));
+    return keyObject(after);
   });
 }
 

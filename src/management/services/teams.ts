@@ -8,10 +8,9 @@ import { clearUsersTeam, memberIds } from "../../store/repos/users.js";
 import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { teamObject } from "../present.js";
-import type { TeamCreate, TeamCreated, TeamObject, TeamPatch, TeamUpdated } from "../schemas/users.js";
+import type { TeamCreate, TeamObject, TeamPatch } from "../schemas/users.js";
 import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { diff, mutate, presentFields, snapshot, type Mutation } from "./common.js";
-import { notEnforcedWarnings, withWarnings } from "./warnings.js";
 
 const SETTINGS: ReadonlyArray<keyof TeamSettings> = ["name", "budget_id", "metadata", "blocked", "rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"];
 
@@ -25,7 +24,7 @@ async function invalidateTeam(m: Mutation, teamId: string): Promise<{ members: s
   return { members, keyIds: keys.filter((k) => k.team_id === teamId).map((k) => k.id) };
 }
 
-export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamCreate): Promise<TeamCreated> {
+export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamCreate): Promise<TeamObject> {
   const teamId = body.team_id ?? `team_${randomId(20)}`;
   const settings: TeamSettings = {
     name: body.name ?? null,
@@ -44,7 +43,7 @@ export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamC
     const assignment = row.budget_id ? await syncAssignment(m, "team", teamId, row.budget_id) : null;
     await m.audit("team.create", "team", teamId, { ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "team", teamId });
-    return withWarnings(teamObject(row), notEnforcedWarnings(body));
+    return teamObject(row);
   });
 }
 
@@ -59,7 +58,7 @@ export async function listTeamPage(deps: ManagementDeps, page: PageRequest): Pro
   return { data: rows.data.map(teamObject), nextCursor: rows.nextCursor };
 }
 
-export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: string, body: TeamPatch): Promise<TeamUpdated> {
+export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: string, body: TeamPatch): Promise<TeamObject> {
   return mutate(deps, actor, async (m) => {
     const before = await findTeam(m.trx, teamId, true);
     if (!before) throw notFound("team", teamId, "team_id");
@@ -70,7 +69,7 @@ export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: str
     const assignment = body.budget_id !== undefined ? await syncAssignment(m, "team", teamId, after.budget_id) : null;
     await m.audit("team.update", "team", teamId, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     await invalidateTeam(m, teamId);
-    return withWarnings(teamObject(after), notEnforcedWarnings(body));
+    return teamObject(after);
   });
 }
 

@@ -7,10 +7,9 @@ import { deleteUser as deleteUserRow, findUser, insertUser, listUsers, updateUse
 import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";
 import { userObject } from "../present.js";
-import type { UserCreate, UserCreated, UserObject, UserPatch, UserUpdated } from "../schemas/users.js";
+import type { UserCreate, UserObject, UserPatch } from "../schemas/users.js";
 import { assertBudget, assignmentAudit, syncAssignment } from "./assignments.js";
 import { assertRefs, diff, mutate, presentFields, snapshot, type Mutation } from "./common.js";
-import { notEnforcedWarnings, withWarnings } from "./warnings.js";
 
 const SETTINGS: ReadonlyArray<keyof UserSettings> = ["alias", "team_id", "budget_id", "metadata", "blocked", "rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"];
 
@@ -20,7 +19,7 @@ async function invalidateUser(m: Mutation, userId: string): Promise<void> {
   for (const k of await keysOfUser(m.trx, userId)) m.invalidate({ kind: "key", keyHash: k.key_hash });
 }
 
-export async function createUser(deps: ManagementDeps, actor: Actor, body: UserCreate): Promise<UserCreated> {
+export async function createUser(deps: ManagementDeps, actor: Actor, body: UserCreate): Promise<UserObject> {
   const userId = body.user_id ?? `user_${randomId(20)}`;
   const settings: UserSettings = {
     alias: body.alias ?? null,
@@ -41,7 +40,7 @@ export async function createUser(deps: ManagementDeps, actor: Actor, body: UserC
     const assignment = row.budget_id ? await syncAssignment(m, "user", userId, row.budget_id) : null;
     await m.audit("user.create", "user", userId, { ...snapshot(row, SETTINGS), ...assignmentAudit(assignment) });
     m.invalidate({ kind: "user", userId });
-    return withWarnings(userObject(row), notEnforcedWarnings(body));
+    return userObject(row);
   });
 }
 
@@ -56,7 +55,7 @@ export async function listUserPage(deps: ManagementDeps, filter: { team_id?: str
   return { data: rows.data.map(userObject), nextCursor: rows.nextCursor };
 }
 
-export async function updateUser(deps: ManagementDeps, actor: Actor, userId: string, body: UserPatch): Promise<UserUpdated> {
+export async function updateUser(deps: ManagementDeps, actor: Actor, userId: string, body: UserPatch): Promise<UserObject> {
   return mutate(deps, actor, async (m) => {
     const before = await findUser(m.trx, userId, true);
     if (!before) throw notFound("user", userId, "user_id");
@@ -68,7 +67,7 @@ export async function updateUser(deps: ManagementDeps, actor: Actor, userId: str
     const assignment = body.budget_id !== undefined ? await syncAssignment(m, "user", userId, after.budget_id) : null;
     await m.audit("user.update", "user", userId, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
     await invalidateUser(m, userId);
-    return withWarnings(userObject(after), notEnforcedWarnings(body));
+    return userObject(after);
   });
 }
 

@@ -32,7 +32,7 @@ export class SlidingWindow {
   add(n: number, now: number): number {
     const s = this.step(now);
     this.advance(s);
-    this.counts[s % WINDOW_STEPS] = this.counts[s % WINDOW_STEPS]! + n;
+    this.counts[s % WINDOW_STEPS] = this.counts[s % WINDOW_STEPS] + n;
     this.sum += n;
     return s;
   }
@@ -42,8 +42,8 @@ export class SlidingWindow {
     this.advance(this.step(now));
     if (s <= this.head - WINDOW_STEPS || s > this.head) return;
     const slot = s % WINDOW_STEPS;
-    const take = Math.min(n, this.counts[slot]!);
-    this.counts[slot] = this.counts[slot]! - take;
+    const take = Math.min(n, this.counts[slot]);
+    this.counts[slot] = this.counts[slot] - take;
     this.sum -= take;
   }
 
@@ -59,7 +59,7 @@ export class SlidingWindow {
     if (over <= 0) return 0;
     // The oldest steps leave first: step k leaves when the window's start passes its end.
     for (let k = s - WINDOW_STEPS + 1; k <= s; k++) {
-      over -= this.counts[k % WINDOW_STEPS]!;
+      over -= this.counts[k % WINDOW_STEPS];
       if (over <= 0) return (k + WINDOW_STEPS) * this.stepMs - now;
     }
     return this.periodMs;
@@ -70,7 +70,7 @@ export class SlidingWindow {
     const s = this.step(now);
     this.advance(s);
     for (let k = s; k > s - WINDOW_STEPS; k--) {
-      if (this.counts[k % WINDOW_STEPS]! > 0) return (k + WINDOW_STEPS) * this.stepMs - now;
+      if (this.counts[k % WINDOW_STEPS] > 0) return (k + WINDOW_STEPS) * this.stepMs - now;
     }
     return 0;
   }
@@ -83,7 +83,7 @@ export class SlidingWindow {
     } else {
       for (let k = this.head + 1; k <= s; k++) {
         const slot = k % WINDOW_STEPS;
-        this.sum -= this.counts[slot]!;
+        this.sum -= this.counts[slot];
         this.counts[slot] = 0;
       }
     }

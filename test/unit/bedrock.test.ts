@@ -141,6 +141,13 @@ describe("bedrock request: messages", () => {
     expect(b.messages[0].content).toEqual([{ text: "What?" }, { image: { format: "jpeg", source: { bytes: "/9j/4AAQ" } } }]);
   });
 
+  it("warns about an image detail it cannot honour, naming the value as JSON", () => {
+    const image = (detail: unknown) => ({ role: "user" as const, content: [{ type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail } }] });
+    expect(chatRequest(req({ messages: [image("high")] }), false).warnings).toEqual(['image_url.detail "high" is not supported by bedrock; ignored']);
+    expect(chatRequest(req({ messages: [image({ level: 2 })] }), false).warnings).toEqual(['image_url.detail {"level":2} is not supported by bedrock; ignored']);
+    expect(chatRequest(req({ messages: [image("auto")] }), false).warnings ?? []).toEqual([]);
+  });
+
   it("refuses image URLs with a clear 400 (Bedrock needs bytes)", () => {
     const e = thrown(() => chatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] }), false));
     expect(e.code).toBe("invalid_request");

@@ -51,7 +51,7 @@ export interface BenchOptions {
   transport?: "fast" | "undici";
   /**
    * Create a virtual key with a budget through the management API (default true; falls back to
-   * the master key). The key also carries rate limits, which are stored but not enforced yet.
+   * the master key). The key also carries rate limits, too high to refuse a request.
    */
   virtualKey?: boolean;
   /** The environment (default: the process environment, read through config/env). */
@@ -297,8 +297,8 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
 
 /**
  * A key with a budget, so authentication and the budget reservation are on the measured path.
- * It also carries (generous) rate limits: they are stored on the key but not enforced yet, so
- * no rate-limit check is measured until limits are enforced — then this key measures them.
+ * It also carries rate limits, too high to refuse a request, so the rate-limit check is on the
+ * measured path too.
  */
 async function createVirtualKey(port: number, masterKey: string): Promise<string | { error: string }> {
   const post = async (path: string, body: unknown) => {

@@ -141,7 +141,7 @@ const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.len
 
 /** What the measured requests go through, as the report's header says it. */
 function authText(auth: BenchReport["settings"]["auth"]): string {
-  return auth === "virtual key" ? "virtual key with a budget (its rate limits are stored, not enforced yet)" : "master key (no budget)";
+  return auth === "virtual key" ? "virtual key with a budget and rate limits (too high to refuse a request)" : "master key (no budget)";
 }
 
 export function formatReport(r: BenchReport): string {

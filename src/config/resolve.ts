@@ -206,6 +206,7 @@ export function resolveConfig(
     metrics: raw.metrics.bearer_token === undefined ? {} : { bearerToken: raw.metrics.bearer_token },
     budgets:
       raw.budgets.default_max_tokens === undefined ? {} : { defaultMaxTokens: raw.budgets.default_max_tokens },
+    limits: { redisFailure: raw.limits.redis_failure },
     env,
   };
   if (source !== undefined) config.source = source;

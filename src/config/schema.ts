@@ -215,6 +215,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   metrics: z.strictObject({ bearer_token: optText() }).prefault({}),
   budgets: z.strictObject({ default_max_tokens: positiveInt().optional() }).prefault({}),
+  limits: z.strictObject({ redis_failure: z.enum(["open", "closed"]).default("open") }).prefault({}),
 });
 
 /** The validated file, snake_case, defaults applied. */

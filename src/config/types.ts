@@ -120,6 +120,8 @@ export interface SwitchboardConfig {
   metrics: { bearerToken?: string };
   /** `budgets.default_max_tokens` (reservation size). */
   budgets: { defaultMaxTokens?: number };
+  /** `limits.redis_failure`: with REDIS_URL, what rate limits do while Redis does not answer. */
+  limits: { redisFailure: "open" | "closed" };
   /** The environment snapshot this config was resolved with. */
   env: EnvSnapshot;
   /** Settings in use that are accepted but have no effect yet (named in one start-up warning). */

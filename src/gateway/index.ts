@@ -4,6 +4,7 @@
  * providers, the key and price caches, the budget book, and then the HTTP service. Stops it in
  * the reverse order after a bounded drain.
  */
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { SwitchboardConfig } from "../config/types.js";
 import { notInEffectWarning } from "../config/not-in-effect.js";
@@ -24,7 +25,8 @@ import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { BudgetService } from "../budgets/service.js";
-import { LocalLimiter } from "../limits/limiter.js";
+import { LocalLimiter, type Limiter } from "../limits/limiter.js";
+import { RedisLimiter } from "../limits/redis-limiter.js";
 import { createMetrics } from "../observability/metrics.js";
 import { loadApiPrices } from "../pricing/store.js";
 import { bindServer } from "../http/listen.js";
@@ -138,6 +140,14 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     return budgets.idle();
   });
   await scope.step(budgets.load());
+  // With Redis, every instance counts rate limits in one place; otherwise this process does.
+  let limiter: Limiter = new LocalLimiter();
+  if (config.redisUrl) {
+    const shared = new RedisLimiter(config.redisUrl, { failure: config.limits.redisFailure, leaseMs: config.routing.timeouts.totalMs + 30_000, instanceId: randomUUID(), log });
+    scope.defer(() => shared.close());
+    await scope.step(shared.start());
+    limiter = shared;
+  }
   const runtime: Runtime = {
     config,
     providers,
@@ -148,11 +158,15 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     store,
     pricing,
     budgets,
-    limiter: new LocalLimiter(),
+    limiter,
   };
 
   const drainMs = opts.drainMs ?? 10_000;
-  const http = serveHttp(runtime, bound, { metrics: createMetrics(usage) });
+  const redisDegraded = limiter instanceof RedisLimiter ? () => limiter.degraded : undefined;
+  const http = serveHttp(runtime, bound, {
+    metrics: createMetrics(usage, { redisDegraded }),
+    readiness: limiter instanceof RedisLimiter ? { redis: () => redisReadiness(limiter) } : {},
+  });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -164,6 +178,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       await budgets.idle();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       if (bus instanceof RedisInvalidationBus) bus.close();
+      limiter.close?.();
       await store.close();
       await lock.release();
     })());
@@ -175,4 +190,14 @@ function usageProblem(info: { rows: number; permanent: boolean; where: "database
   if (info.where === "database") return `write of ${info.rows} rows failed${info.permanent ? " permanently (dropped)" : ", will retry"}`;
   if (info.where === "spool") return info.permanent ? "spool write failed, row dropped" : "spool write failed, row kept in memory only";
   return "spool replay failed";
+}
+
+/**
+ * Redis in /readyz: with `limits.redis_failure: closed` a Redis that does not answer makes the
+ * instance not ready (limited requests would get 503); with `open` it stays ready, degraded.
+ */
+async function redisReadiness(limiter: RedisLimiter): Promise<Record<string, unknown>> {
+  const s = limiter.status();
+  if (s.state !== "connected" && s.failure_policy === "closed") throw new Error("Redis does not answer (limits.redis_failure: closed)");
+  return s;
 }

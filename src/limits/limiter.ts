@@ -51,11 +51,24 @@ export interface Refusal {
 
 export interface Admission {
   refused?: false;
-  entries: Entry[];
   /** Tokens counted so far (the estimate, then the actual count). */
   tokens: number;
   report: LimitReport;
   done: boolean;
+}
+
+interface LocalAdmission extends Admission {
+  entries: Entry[];
+}
+
+/**
+ * Where limits are counted: in this process (LocalLimiter), or in Redis for every instance
+ * together (RedisLimiter). `admit` may answer at once or through a promise; `finish` never waits.
+ */
+export interface Limiter {
+  admit(subjects: readonly LimitSubject[], tokens: number, requestId: string): Admission | Refusal | Promise<Admission | Refusal>;
+  finish(a: Admission, actualTokens: number | null): void;
+  close?(): void;
 }
 
 const MINUTE_MS = 60_000;
@@ -63,7 +76,7 @@ const DAY_MS = 86_400_000;
 /** Idle subjects are forgotten at most this often (a sweep walks every subject). */
 const SWEEP_EVERY_MS = 60_000;
 
-export class LocalLimiter {
+export class LocalLimiter implements Limiter {
   private readonly states = new Map<string, SubjectState>();
   private lastSweep = 0;
 
@@ -116,7 +129,8 @@ export class LocalLimiter {
         parallel,
       });
     }
-    return { entries, tokens, report: this.report(subjects, states, now), done: false };
+    const admitted: LocalAdmission = { entries, tokens, report: this.report(subjects, states, now), done: false };
+    return admitted;
   }
 
   /**
@@ -124,7 +138,8 @@ export class LocalLimiter {
    * with `actualTokens === null` (it never reached an upstream) takes it back entirely.
    * Idempotent, so every exit path may call it.
    */
-  finish(a: Admission, actualTokens: number | null): void {
+  finish(admission: Admission, actualTokens: number | null): void {
+    const a = admission as LocalAdmission;
     if (a.done) return;
     a.done = true;
     const now = this.now();

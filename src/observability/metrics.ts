@@ -9,7 +9,7 @@ export interface Metrics {
   registry: Registry;
 }
 
-export function createMetrics(ledger: { stats: UsageLedgerStats }): Metrics {
+export function createMetrics(ledger: { stats: UsageLedgerStats }, opts: { redisDegraded?: () => boolean } = {}): Metrics {
   const registry = new Registry();
   const fromStats = (name: string, help: string, read: (s: UsageLedgerStats) => number, kind: "counter" | "gauge") => {
     const collect = function (this: Counter | Gauge) {
@@ -29,5 +29,16 @@ export function createMetrics(ledger: { stats: UsageLedgerStats }): Metrics {
   fromStats("switchboard_usage_records_replayed_total", "Usage rows replayed from a previous run's spool.", (s) => s.replayed, "counter");
   fromStats("switchboard_usage_queue_depth", "Usage rows waiting to be written to the database (in memory).", (s) => s.queued, "gauge");
   fromStats("switchboard_usage_spooled_rows", "Usage rows held only in the local spool, waiting for the database.", (s) => s.spooledRows, "gauge");
+  const degraded = opts.redisDegraded;
+  if (degraded) {
+    new Gauge({
+      name: "switchboard_redis_degraded",
+      help: "1 while Redis does not answer and rate limits follow limits.redis_failure (counted in this process, or refused); 0 otherwise.",
+      registers: [registry],
+      collect(this: Gauge) {
+        this.set(degraded() ? 1 : 0);
+      },
+    });
+  }
   return { registry };
 }

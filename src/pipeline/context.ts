@@ -12,7 +12,7 @@ import type { Store } from "../store/db.js";
 import type { PriceResolver } from "../pricing/resolver.js";
 import type { BudgetService } from "../budgets/service.js";
 import type { Assignment, Reservation } from "../budgets/book.js";
-import type { Admission, LocalLimiter } from "../limits/limiter.js";
+import type { Admission, Limiter } from "../limits/limiter.js";
 
 /** Long-lived services the pipeline uses; built once at start-up. */
 export interface Runtime {
@@ -26,7 +26,7 @@ export interface Runtime {
   store: Store;
   pricing: PriceResolver;
   budgets: BudgetService;
-  limiter: LocalLimiter;
+  limiter: Limiter;
 }
 
 export interface RequestContext {

@@ -11,7 +11,7 @@
  */
 import { GatewayError } from "../core/errors.js";
 import { embeddingsTokenBound, promptTokenBound } from "../core/tokens.js";
-import { formatReset, type LimitReport } from "../limits/limiter.js";
+import { formatReset, type Admission, type LimitReport, type Refusal } from "../limits/limiter.js";
 import type { LimitSubject } from "../policy/limit-subjects.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
 import { choicesOf } from "./budget.js";
@@ -19,25 +19,30 @@ import type { RequestContext, Runtime } from "./context.js";
 
 const BYTES_PER_TOKEN = 4;
 
-export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): void {
+export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): void | Promise<void> {
   const subjects = ctx.principal?.limits;
   if (!subjects?.length) return;
-  admit(rt, ctx, subjects, () => {
+  return admit(rt, ctx, subjects, () => {
     const prompt = Math.ceil(promptTokenBound(req.messages, req.tools) / BYTES_PER_TOKEN);
     const out = Math.max(req.max_completion_tokens ?? 0, req.max_tokens ?? 0);
     return prompt + out * choicesOf(req);
   });
 }
 
-export function admitEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): void {
+export function admitEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): void | Promise<void> {
   const subjects = ctx.principal?.limits;
   if (!subjects?.length) return;
-  admit(rt, ctx, subjects, () => Math.ceil(embeddingsTokenBound(req.input) / BYTES_PER_TOKEN));
+  return admit(rt, ctx, subjects, () => Math.ceil(embeddingsTokenBound(req.input) / BYTES_PER_TOKEN));
 }
 
-function admit(rt: Runtime, ctx: RequestContext, subjects: readonly LimitSubject[], estimate: () => number): void {
+function admit(rt: Runtime, ctx: RequestContext, subjects: readonly LimitSubject[], estimate: () => number): void | Promise<void> {
   const tokens = subjects.some((s) => s.limits.tpm !== null) ? estimate() : 0;
-  const r = rt.limiter.admit(subjects, tokens);
+  const r = rt.limiter.admit(subjects, tokens, ctx.requestId);
+  // In-process limits answer at once; Redis through a promise (one round trip).
+  return r instanceof Promise ? r.then((settled) => decide(ctx, settled)) : decide(ctx, r);
+}
+
+function decide(ctx: RequestContext, r: Admission | Refusal): void {
   writeHeaders(ctx.responseHeaders, r.report);
   if (!r.refused) {
     ctx.limits = r;

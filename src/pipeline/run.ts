@@ -26,14 +26,16 @@ export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record
     if (ctx.principal?.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
     if (ctx.endpoint === "embeddings") {
       const req = parseEmbeddingsRequest(raw);
-      admitEmbeddings(rt, ctx, req);
+      const admitting = admitEmbeddings(rt, ctx, req);
+      if (admitting) await admitting;
       const body = await runEmbeddings(rt, ctx, req);
       end(rt, ctx);
       answer.json(body);
       return;
     }
     const req = parseChatRequest(raw);
-    admitChat(rt, ctx, req);
+    const admitting = admitChat(rt, ctx, req); // at once in process; awaited only with Redis
+    if (admitting) await admitting;
     const result = await runChat(rt, ctx, req);
     if (result.kind === "json") {
       end(rt, ctx);

@@ -11,7 +11,7 @@ let fake: FakeOpenAI;
 let gw: TestGateway;
 const messages = [{ role: "user", content: "hi" }];
 
-async function newKey(limits: Record<string, number>): Promise<string> {
+async function newKey(limits: Record<string, number | string>): Promise<string> {
   const res = await gw.post("/v1/keys", { key_name: "limited", ...limits });
   expect(res.status).toBe(201);
   return ((await res.json()) as { key: string }).key;

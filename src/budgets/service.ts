@@ -70,6 +70,27 @@ export class BudgetService {
   private onChange(e: InvalidationEvent): void {
     if (e.kind === "budget") this.track(this.reloadBudget(e.budgetId));
     else if (e.kind === "assignment") this.track(this.reloadAssignment(e.subjectType, e.subjectId));
+    else if (e.kind === "all") this.track(this.reloadAll());
+  }
+
+  /**
+   * Everything may have changed (changes were missed while the invalidation channel was down):
+   * every budget and assignment is read again. An assignment that is still the same keeps its
+   * in-memory spend (newer than the ledger); a new or replaced one is summed from the ledger.
+   */
+  private async reloadAll(): Promise<void> {
+    const budgets = await allBudgets(this.db);
+    const assignments = await allAssignments(this.db);
+    const budgetIds = new Set(budgets.map((b) => b.budget_id));
+    for (const id of [...this.book.budgets.keys()]) if (!budgetIds.has(id)) this.book.removeBudget(id);
+    for (const r of budgets) this.book.setBudget(toPolicy(r));
+    const live = new Set(assignments.map((r) => `${r.subject_type}:${r.subject_id}`));
+    for (const a of [...this.book.assignments()]) if (!live.has(`${a.subjectType}:${a.subjectId}`)) this.book.removeAssignment(a.subjectType, a.subjectId);
+    for (const r of assignments) {
+      const current = this.book.get(r.subject_type, r.subject_id);
+      if (current && current.id === r.id) continue;
+      await this.loadAssignment(r);
+    }
   }
 
   private async reloadBudget(id: string): Promise<void> {

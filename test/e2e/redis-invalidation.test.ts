@@ -3,6 +3,7 @@
  * is refused or reloaded by the other within 1 second (p50/p99 reported), also after the other's
  * Redis subscription was cut while the change was made.
  */
+import { connect, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withPostgres, type TestDatabase } from "../store/pg-helper.js";
 import { redisCommand, redisTestServer } from "../support/redis.js";
@@ -101,4 +102,64 @@ describe("invalidation across instances through Redis", () => {
       await solo.stop();
     }
   });
+});
+
+describe("when the channel fails", () => {
+  it("a budget lowered while the other's subscription is cut is enforced there once it is back", async (t) => {
+    if (!redisUrl || !db) return t.skip();
+    expect((await admin(a, "POST", "/v1/budgets", { budget_id: "catch-up", max_budget: 100 })).status).toBe(201);
+    const k = await newKey(a, { budget_id: "catch-up" });
+    expect((await chat(b, k.key)).status).toBe(200);
+    await redisCommand(redisUrl, "CLIENT", "KILL", "TYPE", "pubsub");
+    expect((await admin(a, "PATCH", "/v1/budgets/catch-up", { max_budget: 0.000001 })).status).toBe(200);
+    await within(3000, async () => (await chat(b, k.key)).status === 402);
+  });
+
+  it("Redis refusing connections at start: the gateway starts (in about 2 s at most) and serves", async (t) => {
+    if (!db) return t.skip();
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r())); // nothing listens there now
+    const t0 = performance.now();
+    const gw = await startTestGateway({ redis_url: `redis://127.0.0.1:${port}` }, { databaseUrl: db.url });
+    try {
+      expect(performance.now() - t0).toBeLessThan(5000);
+      const k = await newKey(gw);
+      expect((await chat(gw, k.key)).status).toBe(200);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it("a subscriber whose path goes silent (no close, no data) notices, and refuses a key revoked elsewhere within seconds", async (t) => {
+    if (!redisUrl || !db) return t.skip();
+    const target = new URL(redisUrl);
+    let silent = false;
+    const proxy = createServer((client: Socket) => {
+      const up = connect(Number(target.port || 6379), target.hostname);
+      client.on("data", (d) => void (silent || up.write(d)));
+      up.on("data", (d) => void (silent || client.write(d)));
+      for (const [x, y] of [[client, up], [up, client]] as const) {
+        x.on("error", () => y.destroy());
+        x.on("close", () => y.destroy());
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const port = (proxy.address() as { port: number }).port;
+    const c = await startTestGateway({ redis_url: `redis://127.0.0.1:${port}` }, { databaseUrl: db.url });
+    try {
+      const k = await newKey(a);
+      expect((await chat(c, k.key)).status).toBe(200);
+      silent = true;
+      expect((await admin(a, "DELETE", `/v1/keys/${k.id}`)).status).toBe(200);
+      // Ping every 3 s, 2 s to answer, then caches dropped at once: well within 8 s.
+      const took = await within(8000, async () => (await chat(c, k.key)).status === 401);
+      console.log(`[redis invalidation] silent channel: revoked key refused after ${Math.round(took)} ms`);
+    } finally {
+      silent = false;
+      await c.stop();
+      proxy.close();
+    }
+  }, 20_000);
 });

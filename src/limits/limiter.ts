@@ -38,7 +38,8 @@ interface Entry {
   minuteStep: number;
   dayStep: number;
   tokenStep: number;
-  parallel: boolean;
+  /** Tokens counted on this subject's window up front. */
+  debit: number;
 }
 
 export interface Refusal {
@@ -66,7 +67,12 @@ interface LocalAdmission extends Admission {
  * together (RedisLimiter). `admit` may answer at once or through a promise; `finish` never waits.
  */
 export interface Limiter {
-  admit(subjects: readonly LimitSubject[], tokens: number, requestId: string): Admission | Refusal | Promise<Admission | Refusal>;
+  /**
+   * `tokens` must fit; `upTo` more (the output of a request that did not bound it) is counted
+   * as far as each tokens-per-minute window has room, so concurrent unbounded requests cannot
+   * all start on the same room.
+   */
+  admit(subjects: readonly LimitSubject[], tokens: number, requestId: string, upTo?: number): Admission | Refusal | Promise<Admission | Refusal>;
   finish(a: Admission, actualTokens: number | null): void;
   close?(): void;
 }
@@ -76,18 +82,23 @@ const DAY_MS = 86_400_000;
 /** Idle subjects are forgotten at most this often (a sweep walks every subject). */
 const SWEEP_EVERY_MS = 60_000;
 
+function monotonicNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export class LocalLimiter implements Limiter {
   private readonly states = new Map<string, SubjectState>();
   private lastSweep = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** The clock: monotonic by default, so a wall clock set back does not freeze the windows. */
+  constructor(private readonly now: () => number = monotonicNow) {}
 
   /**
    * Counts one request, and `tokens` estimated tokens, against every subject's limits; or
    * refuses it (counting nothing), saying why, after how long it would fit (Infinity: never, it
    * needs more tokens than a limit allows), and the limits as they stand.
    */
-  admit(subjects: readonly LimitSubject[], tokens: number): Admission | Refusal {
+  admit(subjects: readonly LimitSubject[], tokens: number, _requestId?: string, upTo = 0): Admission | Refusal {
     const now = this.now();
     if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     let waitMs = 0;
@@ -117,19 +128,21 @@ export class LocalLimiter implements Limiter {
     for (let i = 0; i < subjects.length; i++) {
       const subject = subjects[i]!;
       const state = states[i]!;
-      const { rpm, tpm, rpd, maxParallel } = subject.limits;
-      const parallel = maxParallel !== null;
-      if (parallel) state.inFlight++;
+      const { rpm, tpm, rpd } = subject.limits;
+      // Every request in flight is counted, limited or not: a max_parallel set meanwhile sees them.
+      state.inFlight++;
+      const debit = tpm === null ? 0 : tokens + Math.min(upTo, Math.max(0, tpm - state.tokens!.total(now) - tokens));
       entries.push({
         state,
         subject,
         minuteStep: rpm !== null ? state.minute!.add(1, now) : -1,
         dayStep: rpd !== null ? state.day!.add(1, now) : -1,
-        tokenStep: tpm !== null ? state.tokens!.add(tokens, now) : -1,
-        parallel,
+        tokenStep: tpm !== null ? state.tokens!.add(debit, now) : -1,
+        debit,
       });
     }
-    const admitted: LocalAdmission = { entries, tokens, report: this.report(subjects, states, now), done: false };
+    const counted = entries.reduce((m, e) => Math.max(m, e.debit), tokens);
+    const admitted: LocalAdmission = { entries, tokens: counted, report: this.report(subjects, states, now), done: false };
     return admitted;
   }
 
@@ -144,16 +157,16 @@ export class LocalLimiter implements Limiter {
     a.done = true;
     const now = this.now();
     for (const e of a.entries) {
-      if (e.parallel) e.state.inFlight--;
+      e.state.inFlight--;
       if (actualTokens === null) {
         if (e.minuteStep >= 0) e.state.minute!.remove(1, e.minuteStep, now);
         if (e.dayStep >= 0) e.state.day!.remove(1, e.dayStep, now);
-        if (e.tokenStep >= 0) e.state.tokens!.remove(a.tokens, e.tokenStep, now);
-      } else if (e.tokenStep >= 0 && actualTokens !== a.tokens) {
+        if (e.tokenStep >= 0) e.state.tokens!.remove(e.debit, e.tokenStep, now);
+      } else if (e.tokenStep >= 0 && actualTokens !== e.debit) {
         // More than estimated counts now; less gives back the difference where the estimate was counted.
         // (Through the map: a request longer than the window may find its subject forgotten and re-created.)
-        if (actualTokens > a.tokens) this.stateOf(e.subject).tokens!.add(actualTokens - a.tokens, now);
-        else e.state.tokens!.remove(a.tokens - actualTokens, e.tokenStep, now);
+        if (actualTokens > e.debit) this.stateOf(e.subject).tokens!.add(actualTokens - e.debit, now);
+        else e.state.tokens!.remove(e.debit - actualTokens, e.tokenStep, now);
       }
     }
     if (actualTokens !== null) a.tokens = actualTokens;

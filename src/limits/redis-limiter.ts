@@ -49,12 +49,13 @@ end
 
 /**
  * KEYS: per subject its minute, day and token windows and its slots (4 keys each).
- * ARGV: tokens, member, lease ms, then per subject rpm, tpm, rpd, max_parallel (-1: none).
- * Returns {0, minute step, day step, report…} or {1, wait ms (-1: never), subject index, kind, report…};
+ * ARGV: tokens, member, lease ms, up-to tokens, then per subject rpm, tpm, rpd, max_parallel (-1: none).
+ * Returns {0, minute step, day step, report…, tokens counted per subject…} or
+ * {1, wait ms (-1: never), subject index, kind, report…};
  * the report is requests limit, remaining, reset ms, tokens limit, remaining, reset ms (-1: none).
  */
 const ADMIT_LUA = `${WINDOWS_LUA}
-local tokens, member, lease = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local tokens, member, lease, upto = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = #KEYS / 4
 local subjects = {}
 local worst, worstAt, worstKind = 0, 0, ''
@@ -75,8 +76,8 @@ local function refuse(ms, i, kind)
 end
 for i = 1, n do
   local base = (i - 1) * 4
-  local rpm, tpm, rpd, maxp = tonumber(ARGV[4 + base]), tonumber(ARGV[5 + base]), tonumber(ARGV[6 + base]), tonumber(ARGV[7 + base])
-  local sub = { rpm = rpm, tpm = tpm, rpd = rpd, maxp = maxp }
+  local rpm, tpm, rpd, maxp = tonumber(ARGV[5 + base]), tonumber(ARGV[6 + base]), tonumber(ARGV[7 + base]), tonumber(ARGV[8 + base])
+  local sub = { rpm = rpm, tpm = tpm, rpd = rpd, maxp = maxp, debit = 0 }
   if rpm >= 0 then sub.m = load(KEYS[base + 1], 60000); refuse(waitFor(sub.m, 1, rpm), i, 'rpm') end
   if rpd >= 0 then sub.d = load(KEYS[base + 2], 86400000); refuse(waitFor(sub.d, 1, rpd), i, 'rpd') end
   if tpm >= 0 then sub.t = load(KEYS[base + 3], 60000); refuse(waitFor(sub.t, tokens, tpm), i, 'tpm') end
@@ -115,6 +116,7 @@ if worst ~= 0 then
   return { 1, worst, worstAt, worstKind, report() }
 end
 local mstep, dstep = -1, -1
+local debits = {}
 for i = 1, n do
   local sub, base = subjects[i], (i - 1) * 4
   local function add(w, cost)
@@ -125,27 +127,34 @@ for i = 1, n do
   end
   if sub.m then add(sub.m, 1); mstep = sub.m.s end
   if sub.d then add(sub.d, 1); dstep = sub.d.s end
-  if sub.t then add(sub.t, tokens); mstep = sub.t.s end
-  if sub.maxp >= 0 then
-    redis.call('ZADD', KEYS[base + 4], now + lease, member)
-    redis.call('PEXPIRE', KEYS[base + 4], lease)
+  if sub.t then
+    sub.debit = tokens + math.min(upto, math.max(0, sub.tpm - sub.t.sum - tokens))
+    add(sub.t, sub.debit)
+    mstep = sub.t.s
   end
+  -- Every request in flight holds a slot, limited or not: a max_parallel set meanwhile sees them.
+  redis.call('ZADD', KEYS[base + 4], now + lease, member)
+  redis.call('PEXPIRE', KEYS[base + 4], lease)
+  debits[i] = sub.debit
 end
-return { 0, mstep, dstep, report() }
+local out = { 0, mstep, dstep, report() }
+for i = 1, n do out[#out + 1] = debits[i] end
+return out
 `;
 
 /**
- * KEYS as for admission. ARGV: refund (1/0), estimate, actual, member, minute step, day step,
- * then per subject rpm, tpm, rpd, max_parallel flags (-1: none).
+ * KEYS as for admission. ARGV: refund (1/0), actual, member, minute step, day step, then per
+ * subject rpm, tpm, rpd, max_parallel flags (-1: none) and the tokens counted for it.
  */
 const FINISH_LUA = `${WINDOWS_LUA}
-local refund, estimate, actual, member = ARGV[1] == '1', tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local mstep, dstep = tonumber(ARGV[5]), tonumber(ARGV[6])
+local refund, actual, member = ARGV[1] == '1', tonumber(ARGV[2]), ARGV[3]
+local mstep, dstep = tonumber(ARGV[4]), tonumber(ARGV[5])
 local mnow = math.floor(now / 1000)
 for i = 1, #KEYS / 4 do
-  local base = (i - 1) * 4
-  local rpm, tpm, rpd, maxp = tonumber(ARGV[7 + base]), tonumber(ARGV[8 + base]), tonumber(ARGV[9 + base]), tonumber(ARGV[10 + base])
-  if maxp >= 0 then redis.call('ZREM', KEYS[base + 4], member) end
+  local base, at = (i - 1) * 4, 6 + (i - 1) * 5
+  local rpm, tpm, rpd = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local estimate = tonumber(ARGV[at + 4])
+  redis.call('ZREM', KEYS[base + 4], member)
   if refund then
     if rpm >= 0 and mstep > mnow - STEPS then take(KEYS[base + 1], mstep, 1) end
     if rpd >= 0 and dstep > math.floor(now / 1440000) - STEPS then take(KEYS[base + 2], dstep, 1) end
@@ -167,6 +176,8 @@ interface RedisAdmission extends Admission {
   member: string;
   minuteStep: number;
   dayStep: number;
+  /** Tokens counted on each subject's window. */
+  debits: number[];
   /** Counted by the in-process fallback while Redis was down. */
   local?: Admission;
 }
@@ -219,8 +230,8 @@ export class RedisLimiter implements Limiter {
     return { state: this.degraded ? "degraded" : "connected", failure_policy: this.opts.failure, instances: this.instances };
   }
 
-  admit(subjects: readonly LimitSubject[], tokens: number, requestId: string): Promise<Admission | Refusal> {
-    if (this.redis.status !== "ready") return Promise.resolve(this.degradedAdmit(subjects, tokens, requestId, new Error(`connection ${this.redis.status}`)));
+  admit(subjects: readonly LimitSubject[], tokens: number, requestId: string, upTo = 0): Promise<Admission | Refusal> {
+    if (this.redis.status !== "ready") return Promise.resolve(this.degradedAdmit(subjects, tokens, requestId, upTo, new Error(`connection ${this.redis.status}`)));
     const keys: string[] = [];
     const args: Array<string | number> = [];
     for (const s of subjects) {
@@ -229,7 +240,7 @@ export class RedisLimiter implements Limiter {
       const l = s.limits;
       args.push(l.rpm ?? -1, l.tpm ?? -1, l.rpd ?? -1, l.maxParallel ?? -1);
     }
-    const call = this.redis.switchboardAdmit(keys.length, ...keys, tokens, requestId, this.opts.leaseMs, ...args);
+    const call = this.redis.switchboardAdmit(keys.length, ...keys, tokens, requestId, this.opts.leaseMs, upTo, ...args);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer in ${ADMIT_TIMEOUT_MS} ms`)), ADMIT_TIMEOUT_MS);
@@ -243,7 +254,7 @@ export class RedisLimiter implements Limiter {
       (e: Error) => {
         clearTimeout(timer);
         call.catch(() => {}); // a late answer (or failure) of a request already given up on
-        return this.degradedAdmit(subjects, tokens, requestId, e);
+        return this.degradedAdmit(subjects, tokens, requestId, upTo, e);
       },
     );
   }
@@ -258,14 +269,14 @@ export class RedisLimiter implements Limiter {
     }
     const keys: string[] = [];
     const flags: number[] = [];
-    for (const s of a.subjects) {
+    a.subjects.forEach((s, i) => {
       const base = `${PREFIX}${s.scope}:${s.id}:`;
       keys.push(`${base}m`, `${base}d`, `${base}t`, `${base}p`);
-      flags.push(s.limits.rpm ?? -1, s.limits.tpm ?? -1, s.limits.rpd ?? -1, s.limits.maxParallel ?? -1);
-    }
+      flags.push(s.limits.rpm ?? -1, s.limits.tpm ?? -1, s.limits.rpd ?? -1, s.limits.maxParallel ?? -1, a.debits[i] ?? 0);
+    });
     const refund = actualTokens === null;
     this.redis
-      .switchboardFinish(keys.length, ...keys, refund ? 1 : 0, a.tokens, actualTokens ?? 0, a.member, a.minuteStep, a.dayStep, ...flags)
+      .switchboardFinish(keys.length, ...keys, refund ? 1 : 0, actualTokens ?? 0, a.member, a.minuteStep, a.dayStep, ...flags)
       .catch((e: Error) => this.down(e)); // the slot's lease ends it; the windows forget it within their period
     if (!refund) a.tokens = actualTokens;
   }
@@ -282,19 +293,20 @@ export class RedisLimiter implements Limiter {
       const subject = subjects[num(2) - 1]!;
       return { refused: true, waitMs: wait === -1 ? Infinity : wait, reason: reasonOf(subject, String(r[3]), tokens), report: reportOf(r, 4) };
     }
-    const admitted: RedisAdmission = { tokens, report: reportOf(r, 3), done: false, subjects, member, minuteStep: num(1), dayStep: num(2) };
+    const debits = subjects.map((_, i) => num(9 + i));
+    const admitted: RedisAdmission = { tokens: Math.max(tokens, ...debits), report: reportOf(r, 3), done: false, subjects, member, minuteStep: num(1), dayStep: num(2), debits };
     return admitted;
   }
 
-  private degradedAdmit(subjects: readonly LimitSubject[], tokens: number, requestId: string, e: Error): Admission | Refusal {
+  private degradedAdmit(subjects: readonly LimitSubject[], tokens: number, requestId: string, upTo: number, e: Error): Admission | Refusal {
     this.down(e);
     if (this.opts.failure === "closed") {
       throw new GatewayError("not_ready", "rate limits cannot be checked right now: Redis is unavailable (limits.redis_failure: closed)", { retryAfterSeconds: 1 });
     }
     const share = this.instances;
-    const r = this.fallback.admit(share > 1 ? subjects.map((s) => ({ ...s, limits: shareOf(s.limits, share) })) : subjects, tokens);
+    const r = this.fallback.admit(share > 1 ? subjects.map((s) => ({ ...s, limits: shareOf(s.limits, share) })) : subjects, tokens, requestId, upTo);
     if (r.refused) return r;
-    const admitted: RedisAdmission = { tokens, report: r.report, done: false, subjects, member: requestId, minuteStep: -1, dayStep: -1, local: r };
+    const admitted: RedisAdmission = { tokens: r.tokens, report: r.report, done: false, subjects, member: requestId, minuteStep: -1, dayStep: -1, debits: [], local: r };
     return admitted;
   }
 

@@ -46,9 +46,12 @@ export async function withAttempts<T>(
       ctx.provider = deployment.provider;
       ctx.model = deployment.model;
       try {
-        return { value: await run(info), info };
+        const value = await run(info);
+        ctx.reached = true;
+        return { value, info };
       } catch (e) {
         const err = toGatewayError(e);
+        if (err.unsent !== true) ctx.reached = true;
         ctx.externalMs += performance.now() - info.startedAt;
         onFailure(info, err);
         last = err;

@@ -43,6 +43,8 @@ export interface RequestContext {
   principal?: Principal;
   /** Upstream calls made so far. */
   attempts: number;
+  /** An attempt reached an upstream (answered, failed there, or cut after it was sent). */
+  reached?: boolean;
   /** Milliseconds spent waiting on upstreams or in retry back-off: not gateway overhead. */
   externalMs: number;
   /** Provider and upstream model of the last attempt. */

@@ -5,9 +5,10 @@
  * limit of each kind. `finishLimits` frees the concurrent-request slot and corrects the tokens to
  * the actual count on every exit path (a request that never reached an upstream is taken back).
  *
- * Tokens are estimated up front at 4 bytes of prompt text per token, plus the output the request
- * asks for at most (`max_completion_tokens` / `max_tokens`, per choice); the actual count of
- * every attempt replaces the estimate when the request ends.
+ * Tokens are estimated up front at 4 bytes of prompt text per token (token ids as they are),
+ * plus the output the request asks for at most (`max_completion_tokens` / `max_tokens`, per
+ * choice); without such a limit, the model's maximum output as far as the window has room. The
+ * actual count of every attempt replaces the estimate when the request ends.
  */
 import { GatewayError } from "../core/errors.js";
 import { embeddingsTokenBound, promptTokenBound } from "../core/tokens.js";
@@ -15,9 +16,12 @@ import { formatReset, type Admission, type LimitReport, type Refusal } from "../
 import type { LimitSubject } from "../policy/limit-subjects.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
 import { choicesOf } from "./budget.js";
+import { findCatalogModel } from "../catalog/models.js";
 import type { RequestContext, Runtime } from "./context.js";
 
 const BYTES_PER_TOKEN = 4;
+/** Output counted for a request without max_tokens when nothing else bounds it (as budgets do). */
+const FALLBACK_MAX_OUTPUT = 4096;
 
 export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): void | Promise<void> {
   const subjects = ctx.principal?.limits;
@@ -25,19 +29,41 @@ export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): v
   return admit(rt, ctx, subjects, () => {
     const prompt = Math.ceil(promptTokenBound(req.messages, req.tools) / BYTES_PER_TOKEN);
     const out = Math.max(req.max_completion_tokens ?? 0, req.max_tokens ?? 0);
-    return prompt + out * choicesOf(req);
+    const choices = choicesOf(req);
+    // Without an output limit, the model's maximum output is counted as far as the window has room.
+    return out > 0 ? { tokens: prompt + out * choices } : { tokens: prompt, upTo: unboundedOutput(rt, req.model) * choices };
   });
 }
 
 export function admitEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): void | Promise<void> {
   const subjects = ctx.principal?.limits;
   if (!subjects?.length) return;
-  return admit(rt, ctx, subjects, () => Math.ceil(embeddingsTokenBound(req.input) / BYTES_PER_TOKEN));
+  // Text at 4 bytes per token; token ids are counted as they are.
+  return admit(rt, ctx, subjects, () => ({
+    tokens: typeof req.input === "string" || typeof firstOf(req.input) === "string" ? Math.ceil(embeddingsTokenBound(req.input) / BYTES_PER_TOKEN) : embeddingsTokenBound(req.input),
+  }));
 }
 
-function admit(rt: Runtime, ctx: RequestContext, subjects: readonly LimitSubject[], estimate: () => number): void | Promise<void> {
-  const tokens = subjects.some((s) => s.limits.tpm !== null) ? estimate() : 0;
-  const r = rt.limiter.admit(subjects, tokens, ctx.requestId);
+function firstOf(input: unknown): unknown {
+  return Array.isArray(input) ? (input as unknown[])[0] : undefined;
+}
+
+/** The most a model may answer with: the catalog's maximum output of its deployments, else the budgets' default. */
+function unboundedOutput(rt: Runtime, model: string): number {
+  let most = 0;
+  try {
+    for (const d of rt.resolver.resolve(model).deployments) {
+      most = Math.max(most, findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model)?.maxOutputTokens ?? 0);
+    }
+  } catch {
+    // an unknown model is refused later, before any call; nothing to count for it
+  }
+  return most || (rt.config.budgets.defaultMaxTokens ?? FALLBACK_MAX_OUTPUT);
+}
+
+function admit(rt: Runtime, ctx: RequestContext, subjects: readonly LimitSubject[], estimate: () => { tokens: number; upTo?: number }): void | Promise<void> {
+  const e = subjects.some((s) => s.limits.tpm !== null) ? estimate() : { tokens: 0 };
+  const r = rt.limiter.admit(subjects, e.tokens, ctx.requestId, e.upTo ?? 0);
   // In-process limits answer at once; Redis through a promise (one round trip).
   return r instanceof Promise ? r.then((settled) => decide(ctx, settled)) : decide(ctx, r);
 }
@@ -54,9 +80,25 @@ function decide(ctx: RequestContext, r: Admission | Refusal): void {
   });
 }
 
-/** Frees the slot and trues up the tokens; idempotent, so every exit path may call it. */
+/**
+ * Frees the slot and trues up the tokens; a request that reached no upstream is taken back, and
+ * its answer's headers say so. Idempotent, so every exit path may call it.
+ */
 export function finishLimits(rt: Runtime, ctx: RequestContext): void {
-  if (ctx.limits) rt.limiter.finish(ctx.limits, ctx.attempts === 0 ? null : ctx.tokens);
+  const a = ctx.limits;
+  if (!a || a.done) return;
+  if (ctx.reached) {
+    rt.limiter.finish(a, ctx.tokens);
+    return;
+  }
+  const counted = a.tokens;
+  rt.limiter.finish(a, null);
+  const h = ctx.responseHeaders;
+  const back = (name: string, n: number) => {
+    if (h[name] !== undefined) h[name] = String(Number(h[name]) + n);
+  };
+  back("x-ratelimit-remaining-requests", 1);
+  back("x-ratelimit-remaining-tokens", counted);
 }
 
 function writeHeaders(h: Record<string, string>, r: LimitReport): void {

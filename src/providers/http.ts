@@ -223,7 +223,9 @@ class CallControl {
     if (code === "UPSTREAM_RESPONSE_TOO_LARGE") return new GatewayError("upstream_error", `${(e as Error).message} (upstream.max_response_bytes)`, { retryable: false });
     if (code === "UPSTREAM_BAD_RESPONSE") return new GatewayError("upstream_error", `upstream sent an invalid HTTP response: ${(e as Error).message}`, { retryable: false });
     const detail = (e as Error)?.message || String(e);
-    return new GatewayError("upstream_error", `upstream connection failed: ${code ? code + " " : ""}${detail}`, { cause: e });
+    // No connection was made: nothing was sent.
+    const unsent = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EHOSTUNREACH" || code === "ENETUNREACH";
+    return new GatewayError("upstream_error", `upstream connection failed: ${code ? code + " " : ""}${detail}`, { cause: e, ...(unsent ? { unsent } : {}) });
   }
 }
 

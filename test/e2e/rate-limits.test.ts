@@ -198,3 +198,58 @@ describe("rate limits of users and teams", () => {
     expect((await chat(key)).status).toBe(429);
   });
 });
+
+describe("rate limits: the edges an abuser would try", () => {
+  it("tpm_limit 200: five concurrent requests without max_tokens cannot all start on the same room", async () => {
+    const key = await newKey({ tpm_limit: 200 });
+    let release!: () => void;
+    fake.enqueue({ holdUntil: new Promise<void>((r) => (release = r)), usage: { prompt_tokens: 10, completion_tokens: 90 } });
+    const body = { model: "up:gpt-4o", messages };
+    const first = gw.post("/v1/chat/completions", body, { authorization: `Bearer ${key}` });
+    await fake.received(1);
+    const others = await Promise.all(Array.from({ length: 4 }, () => gw.post("/v1/chat/completions", body, { authorization: `Bearer ${key}` })));
+    expect(others.map((r) => r.status)).toEqual([429, 429, 429, 429]);
+    release();
+    expect((await first).status).toBe(200);
+    expect(fake.calls.length).toBe(1);
+    // The true-up gave back what the output did not use: 100 of 200 used, so the next one starts.
+    expect((await gw.post("/v1/chat/completions", body, { authorization: `Bearer ${key}` })).status).toBe(200);
+  });
+
+  it("embeddings given as token ids count every id", async () => {
+    const key = await newKey({ tpm_limit: 100 });
+    const res = await gw.post("/v1/embeddings", { model: "up:text-embedding-3-small", input: [Array.from({ length: 300 }, (_, i) => i)] }, { authorization: `Bearer ${key}` });
+    expect(res.status).toBe(429);
+    expect(fake.calls.length).toBe(0);
+  });
+
+  it("a request taken back (no upstream reached) says so in its headers", async () => {
+    const key = await newKey({ rpm_limit: 2 });
+    const bad = await chat(key, { model: "up-nope:x" });
+    expect(bad.headers.get("x-ratelimit-remaining-requests")).toBe("2");
+    const ok = await chat(key);
+    expect(ok.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+  });
+
+  it("an upstream that refuses the connection was never reached: the request does not count", async () => {
+    const { createServer } = await import("node:net");
+    const port = await new Promise<number>((r) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => r(p));
+      });
+    });
+    const down = await startTestGateway({ providers: { up: { type: "openai", base_url: `http://127.0.0.1:${port}/v1`, api_key: "sk-up-000000" } }, routing: { retries: 0 } });
+    try {
+      const res = await down.post("/v1/keys", { key_name: "x", rpm_limit: 1 });
+      const { key } = (await res.json()) as { key: string };
+      const call = () => down.post("/v1/chat/completions", { model: "up:gpt-4o", messages }, { authorization: `Bearer ${key}` });
+      const r1 = await call();
+      expect(r1.status).toBe(502);
+      expect((await r1.text())).toContain("ECONNREFUSED");
+      expect((await call()).status).toBe(502); // not 429: the first one was taken back
+    } finally {
+      await down.stop();
+    }
+  });
+});

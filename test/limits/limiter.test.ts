@@ -154,7 +154,7 @@ describe("LocalLimiter", () => {
   it("forgets idle subjects, keeps those with requests in flight", () => {
     const c = clock();
     const l = new LocalLimiter(c.now);
-    admitted(l.admit([key({ rpm: 5 }, "idle")], 0));
+    l.finish(admitted(l.admit([key({ rpm: 5 }, "idle")], 0)), 0);
     const busy = admitted(l.admit([key({ maxParallel: 1 }, "busy")], 0));
     expect(l.size).toBe(2);
     c.advance(120_000);
@@ -162,6 +162,43 @@ describe("LocalLimiter", () => {
     expect(l.size).toBe(2); // "idle" went, "busy" stays
     l.finish(busy, 0);
     expect(refused(l.admit([key({ maxParallel: 0 }, "busy")], 0)).reason).toContain("0 of 0");
+  });
+});
+
+describe("LocalLimiter, limits changed or unbounded", () => {
+  it("a max_parallel set while requests are in flight counts them", () => {
+    const l = new LocalLimiter(clock().now);
+    const held = admitted(l.admit([key({ rpm: 100 })], 0)); // in flight before the limit exists
+    expect(refused(l.admit([key({ rpm: 100, maxParallel: 1 })], 0)).reason).toContain("1 of 1 concurrent requests");
+    l.finish(held, 0);
+    admitted(l.admit([key({ rpm: 100, maxParallel: 1 })], 0));
+  });
+
+  it("output nobody bounded (upTo) is counted as far as the window has room: concurrent unbounded requests cannot all start", () => {
+    const l = new LocalLimiter(clock().now);
+    const s = [key({ tpm: 1000 })];
+    const a = admitted(l.admit(s, 100, "r1", 4096));
+    expect(a.report.tokens?.remaining).toBe(0); // 100 + the 900 left
+    expect(refused(l.admit(s, 100, "r2", 4096)).reason).toContain("tokens per minute");
+    l.finish(a, 150); // the true-up gives back what the output did not use
+    const b = admitted(l.admit(s, 100, "r3", 4096));
+    expect(b.report.tokens?.remaining).toBe(0);
+    l.finish(b, 100);
+    expect(admitted(l.admit(s, 50, "r4")).report.tokens?.remaining).toBe(1000 - 150 - 100 - 50);
+  });
+
+  it("the default clock is monotonic", () => {
+    const l = new LocalLimiter();
+    const s = [key({ rpm: 1 })];
+    admitted(l.admit(s, 0));
+    const realNow = Date.now;
+    Date.now = () => realNow() - 3_600_000; // the wall clock set back an hour
+    try {
+      const r = refused(l.admit(s, 0));
+      expect(r.waitMs).toBeLessThanOrEqual(60_000);
+    } finally {
+      Date.now = realNow;
+    }
   });
 });
 

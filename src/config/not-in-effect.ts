@@ -68,8 +68,8 @@ export function settingsNotInEffect(raw: unknown, env?: EnvSnapshot): string[] {
   out.push(...modelGroupSettings(raw.models));
   const routing = isPlainObject(raw.routing) ? raw.routing : {};
   if (isSet(routing.circuit_breaker)) out.push("routing.circuit_breaker");
-  // Redis carries changes of keys, users, teams, budgets and prices between instances; rate limits and budget reservations are not shared yet.
-  if (isSet(raw.redis_url)) out.push(`${env?.nonEmpty("REDIS_URL") !== undefined ? "REDIS_URL" : "redis_url"} (shared rate limits and budgets)`);
+  // Redis shares rate limits and carries every change between instances; budget reservations and spend are not shared yet.
+  if (isSet(raw.redis_url)) out.push(`${env?.nonEmpty("REDIS_URL") !== undefined ? "REDIS_URL" : "redis_url"} (shared budgets)`);
   const logging = isPlainObject(raw.logging) ? raw.logging : {};
   if (isTrue(logging.store_content)) out.push("logging.store_content");
   if (isSet(logging.retention_days)) out.push("logging.retention_days");

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, parseConfig } from "../../src/config/index.js"
 import { lines, tempDir, writeTemp } from "./tmp.js";
 
 describe("loadConfig defaults", () => {
-  it("starts with no file and no environment, with SPEC §2 defaults", () => {
+  it("starts with no file and no environment, with the documented defaults", () => {
     const config = loadConfig({ env: {}, cwd: tempDir() });
     const { env, ...rest } = config;
     expect(env.names()).toEqual([]);
@@ -38,6 +38,7 @@ describe("loadConfig defaults", () => {
       usage: { batchSize: 200, flushIntervalMs: 200, maxQueue: 100000, fsync: false },
       metrics: {},
       budgets: {},
+      limits: { redisFailure: "open" },
     });
     expect("masterKey" in config).toBe(false);
     expect("source" in config).toBe(false);

@@ -62,6 +62,11 @@ describe("settings not in effect yet", () => {
     expect(notInEffectWarning(config.notInEffect)).toBeUndefined();
   });
 
+  it("names limits.redis_failure set without Redis", () => {
+    expect(parseConfig({ limits: { redis_failure: "closed" } }, { env: {} }).notInEffect).toEqual(["limits.redis_failure (without redis_url)"]);
+    expect(parseConfig({ limits: { redis_failure: "closed" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } }).notInEffect).toEqual(["REDIS_URL (shared budgets)"]);
+  });
+
   it("names REDIS_URL when the environment sets it, and logging.level", () => {
     const config = parseConfig({ logging: { level: "debug" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } });
     expect(config.notInEffect).toEqual(["REDIS_URL (shared budgets)", "logging.level"]);

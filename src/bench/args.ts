@@ -12,6 +12,8 @@ export const BENCH_USAGE = `Usage: switchboard bench [options]
   --connections <n>     wrk connections for saturation runs (default 32)
   --threads <n>         wrk threads (default 1)
   --database-url <url>  PostgreSQL for the gateway (default: DATABASE_URL, else embedded)
+  --redis-url <url>     check and count the key's rate limits in this Redis (default: in the
+                        gateway's process; REDIS_URL is not read); refused if it does not answer
   --targets <list>      direct,passthrough,gateway
   --modes <list>        non-stream,stream
   --kinds <list>        saturation,fixed-rate
@@ -48,6 +50,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case "--connections": o.connections = positive(flag, value(), true); break;
       case "--threads": o.threads = positive(flag, value(), true); break;
       case "--database-url": o.databaseUrl = value(); break;
+      case "--redis-url": { const v = value(); if (!v) throw new Error(`${flag} needs a redis:// URL`); o.redisUrl = v; break; }
       case "--targets": o.targets = list<Target>(flag, value() ?? "", ["direct", "passthrough", "gateway"]); break;
       case "--modes": o.modes = list<Mode>(flag, value() ?? "", ["non-stream", "stream"]); break;
       case "--kinds": o.kinds = list<Kind>(flag, value() ?? "", ["saturation", "fixed-rate"]); break;

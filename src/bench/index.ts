@@ -18,6 +18,7 @@ import { readEnv, type EnvInput } from "../config/env.js";
 import type { FixedRateResult, FixedRateSpec } from "./fixed-rate.js";
 import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, ProcessGroup, unpinEmbeddedServer, waitForJsonLine } from "./procs.js";
 import { addDeltas, checkTargets, formatReport, type BenchReport, type Kind, type Mode, type ScenarioResult, type Target } from "./report.js";
+import { checkRedis, displayRedisUrl, redisKeysOf } from "./redis.js";
 import { sleep } from "./util.js";
 import { ensureWrk, runWrk, writeWrkScript } from "./wrk.js";
 
@@ -38,6 +39,13 @@ export interface BenchOptions {
   json?: boolean;
   /** PostgreSQL for the gateway (default: DATABASE_URL from the environment, else the embedded store). */
   databaseUrl?: string;
+  /**
+   * Redis for the gateway's rate limits (`redis_url`): every request's limits are then checked
+   * and counted in Redis, one round trip. Default: none, the limits are counted in the gateway's
+   * process (REDIS_URL from the environment is not passed on). Needs the virtual key and the
+   * gateway target.
+   */
+  redisUrl?: string;
   /** The gateway's CLI entry (default: dist/cli/main.js of this package). */
   gatewayEntry?: string;
   targets?: Target[];
@@ -86,6 +94,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     if (v !== undefined && !/^(SWITCHBOARD_|DATABASE_URL$|REDIS_URL$)/.test(name)) baseEnv[name] = v;
   }
   const databaseUrl = opts.databaseUrl ?? snapshot.nonEmpty("DATABASE_URL");
+  const redisUrl = opts.redisUrl;
+  if (redisUrl !== undefined) {
+    // Refused before anything starts: a Redis mode that cannot count in Redis measures nothing.
+    if (opts.virtualKey === false) throw new Error("--redis-url measures the rate-limit check, which runs on the virtual key: drop --master-key");
+    if (!o.targets.includes("gateway")) throw new Error("--redis-url applies to the gateway, which --targets leaves out");
+    await checkRedis(redisUrl);
+  }
   const gatewayEntry = opts.gatewayEntry ?? here("../cli/main.js");
   const notes: string[] = [];
   const group = new ProcessGroup(opts.pin ?? true);
@@ -112,6 +127,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           "and runs on any CPU (not pinned with the gateway), as a PostgreSQL server elsewhere does; its CPU time is not in the gateway's per-request figure: measure a server elsewhere with --database-url (docs/performance.md)",
       );
     }
+    if (redisUrl !== undefined && /^rediss?:\/\/(127\.|localhost|\[::1\])/.test(redisUrl)) {
+      notes.push("Redis runs on this machine, on any CPU (not pinned): it competes with the measured processes, and its CPU time is not in the gateway's per-request figure");
+    }
     if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
     let targets = [...o.targets];
     if (targets.includes("gateway") && !existsSync(gatewayEntry)) {
@@ -135,18 +153,29 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
     let auth: BenchReport["settings"]["auth"] = "master key";
     let apiKey = masterKey;
+    let keyId: string | undefined;
     if (targets.includes("gateway")) {
-      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, baseEnv, log, httpEngine: o.httpEngine, transport: o.transport });
+      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, redisUrl, baseEnv, log, httpEngine: o.httpEngine, transport: o.transport });
       ports.gateway = gw.port;
       pids.gateway = gw.child.pid;
       if (group.pinning && !databaseUrl) unpinEmbeddedServer(gw.child.pid);
       if (opts.virtualKey ?? true) {
         const vk = await createVirtualKey(gw.port, masterKey);
-        if (typeof vk === "string") {
-          apiKey = vk;
+        if ("error" in vk) {
+          if (redisUrl !== undefined) throw new Error(`--redis-url: the virtual key, whose limits are checked in Redis, could not be created: ${vk.error}`);
+          notes.push(`gateway measured with the master key: ${vk.error}`);
+        } else {
+          apiKey = vk.key;
           auth = "virtual key";
-        } else notes.push(`gateway measured with the master key: ${vk.error}`);
+          keyId = vk.id;
+        }
       }
+    }
+
+    // --- Redis mode: the key is new, so Redis holds no counts of it from an earlier run
+    if (redisUrl !== undefined && keyId !== undefined) {
+      const left = await redisKeysOf(redisUrl, keyId);
+      if (left.length > 0) throw new Error(`--redis-url: Redis already holds counts of the new bench key ${keyId} (${left.join(", ")}): refusing to measure on them`);
     }
 
     // --- sanity: one request per target and mode, so a broken target is reported instead of benchmarked
@@ -160,6 +189,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           break;
         }
       }
+    }
+
+    // --- Redis mode: the sanity requests were counted in Redis, under the key's id
+    if (redisUrl !== undefined && keyId !== undefined && targets.includes("gateway")) {
+      const counted = await redisKeysOf(redisUrl, keyId);
+      if (counted.length === 0) throw new Error(`--redis-url: the gateway answered, but Redis holds no counts of the bench key ${keyId}: its limits were not checked in Redis`);
     }
 
     // --- runs
@@ -183,6 +218,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       }
     }
     addDeltas(scenarios);
+    if (redisUrl !== undefined && ports.gateway !== undefined) {
+      const redis = await redisReadiness(ports.gateway);
+      if (redis !== "connected") notes.push(`Redis did not stay connected during the runs (${redis}): requests it did not answer in time were refused with 503 and count as errors`);
+    }
     const report: BenchReport = {
       settings: {
         durationSec: o.durationSec,
@@ -195,6 +234,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         pinned: group.pinning,
         store: databaseUrl ? "postgres" : "embedded",
         auth,
+        limits: auth === "master key" ? "none" : redisUrl !== undefined ? "redis" : "in process",
+        ...(redisUrl !== undefined ? { redisUrl: displayRedisUrl(redisUrl) } : {}),
         loadAvgAtStart: load,
       },
       scenarios,
@@ -242,6 +283,7 @@ interface GatewayStart {
   upstreamOrigin: string;
   masterKey: string;
   databaseUrl?: string;
+  redisUrl?: string;
   baseEnv: Record<string, string>;
   log: (l: string) => void;
   httpEngine: "fast" | "node";
@@ -264,6 +306,8 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
       "    api_key: x",
       "pricing:",
       `  "${MODEL}": { input: 0.15, output: 0.6 }`,
+      // A Redis that stops answering refuses requests (errors in the report) instead of quietly counting in process.
+      ...(g.redisUrl !== undefined ? [`redis_url: ${JSON.stringify(g.redisUrl)}`, "limits:", "  redis_failure: closed"] : []),
       "",
     ].join("\n"),
   );
@@ -275,7 +319,7 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
     SWITCHBOARD_DATA_DIR: join(g.tmp, "data"),
     ...(g.databaseUrl ? { DATABASE_URL: g.databaseUrl } : {}),
   };
-  g.log(`starting the gateway on port ${port} (${g.databaseUrl ? "PostgreSQL" : "embedded store"})`);
+  g.log(`starting the gateway on port ${port} (${g.databaseUrl ? "PostgreSQL" : "embedded store"}, limits ${g.redisUrl !== undefined ? "in Redis" : "in process"})`);
   const child = group.spawn(process.execPath, [g.gatewayEntry, "serve", "--config", config, "--port", String(port)], { env, cpu: 0, logFile });
   const deadline = Date.now() + 60_000;
   const tail = () => (existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n") : "");
@@ -300,7 +344,7 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
  * It also carries rate limits, too high to refuse a request, so the rate-limit check is on the
  * measured path too.
  */
-async function createVirtualKey(port: number, masterKey: string): Promise<string | { error: string }> {
+async function createVirtualKey(port: number, masterKey: string): Promise<{ key: string; id: string } | { error: string }> {
   const post = async (path: string, body: unknown) => {
     const r = await request(`http://127.0.0.1:${port}${path}`, {
       method: "POST",
@@ -321,9 +365,22 @@ async function createVirtualKey(port: number, masterKey: string): Promise<string
       rpm_limit: 100_000_000,
       tpm_limit: 2_000_000_000,
     });
-    return typeof key.key === "string" ? key.key : { error: "POST /v1/keys returned no key" };
+    return typeof key.key === "string" && typeof key.id === "string" ? { key: key.key, id: key.id } : { error: "POST /v1/keys returned no key or id" };
   } catch (e) {
     return { error: (e as Error).message };
+  }
+}
+
+/** The gateway's Redis state from /readyz: "connected", "degraded", or what went wrong. */
+async function redisReadiness(port: number): Promise<string> {
+  try {
+    const r = await request(`http://127.0.0.1:${port}/readyz`, { headersTimeout: 5000, bodyTimeout: 5000 });
+    const j = (await r.body.json()) as { checks?: { redis?: { status?: string; state?: string; error?: string } } };
+    const redis = j.checks?.redis;
+    if (!redis) return "no Redis check in /readyz";
+    return redis.status === "ok" ? (redis.state ?? "no state in /readyz") : (redis.error ?? "error");
+  } catch (e) {
+    return (e as Error).message;
   }
 }
 

@@ -60,6 +60,14 @@ export interface BenchReport {
     pinned: boolean;
     store: "postgres" | "embedded";
     auth: "virtual key" | "master key";
+    /**
+     * Where the key's rate limits are checked and counted: in the gateway's process, in Redis
+     * (`--redis-url`, one round trip per request), or none (master key). Absent in reports from
+     * before the setting.
+     */
+    limits?: "in process" | "redis" | "none";
+    /** The Redis of `limits: "redis"`, without its password. */
+    redisUrl?: string;
     /** 1-minute load average when the benchmark started (anything else running skews the numbers). */
     loadAvgAtStart: number;
   };
@@ -144,12 +152,19 @@ function authText(auth: BenchReport["settings"]["auth"]): string {
   return auth === "virtual key" ? "virtual key with a budget and rate limits (too high to refuse a request)" : "master key (no budget)";
 }
 
+/** Where the rate-limit check runs, as the report's header says it. */
+function limitsText(s: BenchReport["settings"]): string {
+  if (s.limits === "redis") return `redis (${s.redisUrl ?? "URL not recorded"})`;
+  return s.limits === "none" ? "none (master key)" : "in process";
+}
+
 export function formatReport(r: BenchReport): string {
   const s = r.settings;
   const out: string[] = [];
   out.push(
     `Switchboard benchmark — ${s.durationSec} s per run after ${s.warmupSec} s warm-up; saturation: wrk -t${s.threads} -c${s.connections}; ` +
       `fixed rate: ${s.rate} req/s; store: ${s.store}; auth: ${authText(s.auth)}; ` +
+      (s.limits ? `limits: ${limitsText(s)}; ` : "") +
       (s.httpEngine ? `HTTP engine: ${s.httpEngine}; ` : "") +
       (s.transport ? `upstream transport: ${s.transport}; ` : "") +
       (s.pinned ? "gateway/passthrough on CPU 0, upstream and load on CPU 1" : "no CPU pinning"),

@@ -2,6 +2,7 @@
 // Runs the overhead benchmark from a built checkout without going through the CLI, with every
 // flag of src/bench/args.ts (see --help). Build first: npm run build.
 //   node scripts/bench-run.mjs --duration 5 --targets direct,passthrough
+//   node scripts/bench-run.mjs --kinds fixed-rate --redis-url redis://127.0.0.1:6379
 import { existsSync } from "node:fs";
 
 const entry = new URL("../dist/bench/index.js", import.meta.url);

@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { parseBenchArgs } from "../../src/bench/args.js";
 import { runBench } from "../../src/bench/index.js";
 import { freePort } from "../../src/bench/procs.js";
-import { checkRedis, displayRedisUrl } from "../../src/bench/redis.js";
+import { randomBytes } from "node:crypto";
+import { checkRedis, displayRedisUrl, redisKeysOf } from "../../src/bench/redis.js";
 import { formatReport, type BenchReport } from "../../src/bench/report.js";
-import { redisTestServer } from "../support/redis.js";
+import { redisCommand, redisTestServer } from "../support/redis.js";
 
 describe("bench flags", () => {
   it("takes --redis-url with a space or an equals sign, beside the other flags", () => {
@@ -59,6 +60,21 @@ describe("bench --redis-url refusals, before anything starts", () => {
     const url = await redisTestServer();
     if (!url) return ctx.skip();
     await expect(checkRedis(url)).resolves.toBeUndefined();
+  });
+
+  it("finds the Redis keys named after the bench key's id, and only those", async (ctx) => {
+    const url = await redisTestServer();
+    if (!url) return ctx.skip();
+    const id = `key_${randomBytes(10).toString("hex")}`;
+    const other = `key_${randomBytes(10).toString("hex")}`;
+    expect(await redisKeysOf(url, id)).toEqual([]); // a new key: nothing counted yet
+    const mine = [`switchboard:rl:key:${id}:m`, `switchboard:rl:key:${id}:t`];
+    try {
+      for (const k of [...mine, `switchboard:rl:key:${other}:m`]) await redisCommand(url, "HSET", k, "1", "1");
+      expect(await redisKeysOf(url, id)).toEqual(mine);
+    } finally {
+      await redisCommand(url, "DEL", ...mine, `switchboard:rl:key:${other}:m`);
+    }
   });
 });
 

@@ -18,7 +18,7 @@ import { readEnv, type EnvInput } from "../config/env.js";
 import type { FixedRateResult, FixedRateSpec } from "./fixed-rate.js";
 import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, ProcessGroup, unpinEmbeddedServer, waitForJsonLine } from "./procs.js";
 import { addDeltas, checkTargets, formatReport, type BenchReport, type Kind, type Mode, type ScenarioResult, type Target } from "./report.js";
-import { checkRedis, displayRedisUrl, redisKeysOf } from "./redis.js";
+import { checkRedis, displayRedisUrl, expectCountsInRedis, expectNoCountsInRedis, gatewayRedisState } from "./redis.js";
 import { sleep } from "./util.js";
 import { ensureWrk, runWrk, writeWrkScript } from "./wrk.js";
 
@@ -173,10 +173,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
 
     // --- Redis mode: the key is new, so Redis holds no counts of it from an earlier run
-    if (redisUrl !== undefined && keyId !== undefined) {
-      const left = await redisKeysOf(redisUrl, keyId);
-      if (left.length > 0) throw new Error(`--redis-url: Redis already holds counts of the new bench key ${keyId} (${left.join(", ")}): refusing to measure on them`);
-    }
+    if (redisUrl !== undefined && keyId !== undefined) await expectNoCountsInRedis(redisUrl, keyId);
 
     // --- sanity: one request per target and mode, so a broken target is reported instead of benchmarked
     const headers = { authorization: `Bearer ${apiKey}` };
@@ -192,10 +189,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
 
     // --- Redis mode: the sanity requests were counted in Redis, under the key's id
-    if (redisUrl !== undefined && keyId !== undefined && targets.includes("gateway")) {
-      const counted = await redisKeysOf(redisUrl, keyId);
-      if (counted.length === 0) throw new Error(`--redis-url: the gateway answered, but Redis holds no counts of the bench key ${keyId}: its limits were not checked in Redis`);
-    }
+    if (redisUrl !== undefined && keyId !== undefined && targets.includes("gateway")) await expectCountsInRedis(redisUrl, keyId);
 
     // --- runs
     const scenarios: ScenarioResult[] = [];
@@ -219,7 +213,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
     addDeltas(scenarios);
     if (redisUrl !== undefined && ports.gateway !== undefined) {
-      const redis = await redisReadiness(ports.gateway);
+      const redis = await gatewayRedisState(ports.gateway);
       if (redis !== "connected") notes.push(`Redis did not stay connected during the runs (${redis}): requests it did not answer in time were refused with 503 and count as errors`);
     }
     const report: BenchReport = {
@@ -368,19 +362,6 @@ async function createVirtualKey(port: number, masterKey: string): Promise<{ key:
     return typeof key.key === "string" && typeof key.id === "string" ? { key: key.key, id: key.id } : { error: "POST /v1/keys returned no key or id" };
   } catch (e) {
     return { error: (e as Error).message };
-  }
-}
-
-/** The gateway's Redis state from /readyz: "connected", "degraded", or what went wrong. */
-async function redisReadiness(port: number): Promise<string> {
-  try {
-    const r = await request(`http://127.0.0.1:${port}/readyz`, { headersTimeout: 5000, bodyTimeout: 5000 });
-    const j = (await r.body.json()) as { checks?: { redis?: { status?: string; state?: string; error?: string } } };
-    const redis = j.checks?.redis;
-    if (!redis) return "no Redis check in /readyz";
-    return redis.status === "ok" ? (redis.state ?? "no state in /readyz") : (redis.error ?? "error");
-  } catch (e) {
-    return (e as Error).message;
   }
 }
 

@@ -4,6 +4,7 @@
  * that had nothing counted before the run.
  */
 import { Redis } from "ioredis";
+import { request } from "undici";
 
 const CHECK_TIMEOUT_MS = 3000;
 
@@ -79,4 +80,30 @@ export function redisKeysOf(url: string, id: string): Promise<string[]> {
     } while (cursor !== "0");
     return found.sort();
   });
+}
+
+/** Before the first request: the new key has nothing counted in Redis (no earlier run's counts skew this one). */
+export async function expectNoCountsInRedis(url: string, keyId: string): Promise<void> {
+  const left = await redisKeysOf(url, keyId);
+  if (left.length > 0) throw new Error(`--redis-url: Redis already holds counts of the new bench key ${keyId} (${left.join(", ")}): refusing to measure on them`);
+}
+
+/** After the sanity requests: they were counted in Redis under the key's id, so the limits are checked there. */
+export async function expectCountsInRedis(url: string, keyId: string): Promise<void> {
+  if ((await redisKeysOf(url, keyId)).length === 0) {
+    throw new Error(`--redis-url: the gateway answered, but Redis holds no counts of the bench key ${keyId}: its limits were not checked in Redis`);
+  }
+}
+
+/** The gateway's Redis state from its /readyz: "connected", "degraded", or what went wrong. */
+export async function gatewayRedisState(port: number): Promise<string> {
+  try {
+    const r = await request(`http://127.0.0.1:${port}/readyz`, { headersTimeout: 5000, bodyTimeout: 5000 });
+    const j = (await r.body.json()) as { checks?: { redis?: { status?: string; state?: string; error?: string } } };
+    const redis = j.checks?.redis;
+    if (!redis) return "no Redis check in /readyz";
+    return redis.status === "ok" ? (redis.state ?? "no state in /readyz") : (redis.error ?? "error");
+  } catch (e) {
+    return (e as Error).message;
+  }
 }

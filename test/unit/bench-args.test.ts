@@ -4,7 +4,7 @@ import { parseBenchArgs } from "../../src/bench/args.js";
 import { runBench } from "../../src/bench/index.js";
 import { freePort } from "../../src/bench/procs.js";
 import { randomBytes } from "node:crypto";
-import { checkRedis, displayRedisUrl, redisKeysOf } from "../../src/bench/redis.js";
+import { checkRedis, displayRedisUrl, expectCountsInRedis, expectNoCountsInRedis, redisKeysOf } from "../../src/bench/redis.js";
 import { formatReport, type BenchReport } from "../../src/bench/report.js";
 import { redisCommand, redisTestServer } from "../support/redis.js";
 
@@ -68,10 +68,14 @@ describe("bench --redis-url refusals, before anything starts", () => {
     const id = `key_${randomBytes(10).toString("hex")}`;
     const other = `key_${randomBytes(10).toString("hex")}`;
     expect(await redisKeysOf(url, id)).toEqual([]); // a new key: nothing counted yet
+    await expect(expectNoCountsInRedis(url, id)).resolves.toBeUndefined();
+    await expect(expectCountsInRedis(url, id)).rejects.toThrow(`--redis-url: the gateway answered, but Redis holds no counts of the bench key ${id}: its limits were not checked in Redis`);
     const mine = [`switchboard:rl:key:${id}:m`, `switchboard:rl:key:${id}:t`];
     try {
       for (const k of [...mine, `switchboard:rl:key:${other}:m`]) await redisCommand(url, "HSET", k, "1", "1");
       expect(await redisKeysOf(url, id)).toEqual(mine);
+      await expect(expectCountsInRedis(url, id)).resolves.toBeUndefined();
+      await expect(expectNoCountsInRedis(url, id)).rejects.toThrow(`--redis-url: Redis already holds counts of the new bench key ${id} (${mine.join(", ")}): refusing to measure on them`);
     } finally {
       await redisCommand(url, "DEL", ...mine, `switchboard:rl:key:${other}:m`);
     }

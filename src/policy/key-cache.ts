@@ -3,11 +3,15 @@
  * seen (created on another instance) is looked up once and cached. Changes arrive through the
  * invalidation bus and take effect at once. A lookup that raced with an invalidation is never
  * written back, so a key revoked while a request was loading it cannot come back as valid.
+ *
+ * Cached keys are indexed by user and by team (the key's own team, else its user's), so dropping
+ * a user's or a team's keys touches only those keys, however many others are cached.
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { InvalidationBus, InvalidationEvent } from "./invalidation.js";
 import { IpAllowList, ModelAllowList } from "./permissions.js";
+import { GroupIndex } from "./group-index.js";
 import { limitSubjects, type LimitSet, type LimitSubject } from "./limit-subjects.js";
 
 export interface KeyRecord {
@@ -41,6 +45,9 @@ const MAX_NEGATIVE = 10_000;
 
 export class KeyCache {
   private readonly entries = new Map<string, Entry>();
+  /** Hashes of the cached keys of each user and of each team, kept in step with `entries`. */
+  private readonly byUser = new GroupIndex();
+  private readonly byTeam = new GroupIndex();
   private negatives = 0;
   /** Bumped by every invalidation; a lookup started in an older epoch is not cached. */
   private epoch = 0;
@@ -55,7 +62,7 @@ export class KeyCache {
     const epoch = this.epoch;
     const rows = await baseQuery(this.db).where("k.revoked_at", "is", null).execute();
     if (epoch !== this.epoch) return 0;
-    for (const r of rows) this.entries.set(r.key_hash, { record: toRecord(r), until: Infinity });
+    for (const r of rows) this.put(r.key_hash, { record: toRecord(r), until: Infinity });
     return rows.length;
   }
 
@@ -82,17 +89,41 @@ export class KeyCache {
 
   private remember(hash: string, record: KeyRecord | null) {
     if (record) {
-      this.entries.set(hash, { record, until: Infinity });
+      this.put(hash, { record, until: Infinity });
       return;
     }
     if (this.negatives >= MAX_NEGATIVE) this.dropNegatives();
-    this.entries.set(hash, { record: null, until: Date.now() + NEGATIVE_TTL_MS });
+    this.put(hash, { record: null, until: Date.now() + NEGATIVE_TTL_MS });
     this.negatives++;
   }
 
   private dropNegatives() {
+    // Unknown keys have no user or team: nothing to take out of the indexes.
     for (const [h, e] of this.entries) if (!e.record) this.entries.delete(h);
     this.negatives = 0;
+  }
+
+  /** Caches an entry, replacing (and unindexing) whatever the hash had. */
+  private put(hash: string, entry: Entry): void {
+    const old = this.entries.get(hash);
+    if (old?.record) this.unindex(hash, old.record);
+    this.entries.set(hash, entry);
+    if (entry.record) {
+      if (entry.record.userId !== null) this.byUser.add(entry.record.userId, hash);
+      if (entry.record.teamId !== null) this.byTeam.add(entry.record.teamId, hash);
+    }
+  }
+
+  private drop(hash: string): void {
+    const e = this.entries.get(hash);
+    if (!e) return;
+    this.entries.delete(hash);
+    if (e.record) this.unindex(hash, e.record);
+  }
+
+  private unindex(hash: string, record: KeyRecord): void {
+    if (record.userId !== null) this.byUser.remove(record.userId, hash);
+    if (record.teamId !== null) this.byTeam.remove(record.teamId, hash);
   }
 
   invalidate(e: InvalidationEvent): void {
@@ -100,16 +131,18 @@ export class KeyCache {
     this.epoch++;
     switch (e.kind) {
       case "key":
-        this.entries.delete(e.keyHash);
+        this.drop(e.keyHash);
         return;
       case "user":
-        for (const [h, en] of this.entries) if (en.record?.userId === e.userId) this.entries.delete(h);
+        for (const h of this.byUser.members(e.userId)) this.drop(h);
         return;
       case "team":
-        for (const [h, en] of this.entries) if (en.record?.teamId === e.teamId) this.entries.delete(h);
+        for (const h of this.byTeam.members(e.teamId)) this.drop(h);
         return;
       case "all":
         this.entries.clear();
+        this.byUser.clear();
+        this.byTeam.clear();
         this.negatives = 0;
         return;
       default:

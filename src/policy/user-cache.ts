@@ -3,10 +3,12 @@
  * acting for a user named in a request's `user` field. A user is looked up once and cached;
  * user, team and "all" invalidations drop the entries they concern, so blocking a user or a team
  * takes effect at once. Unknown users are remembered briefly (bounded), like unknown keys.
+ * Cached users are indexed by team, so a team's invalidation touches only its members.
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { InvalidationBus, InvalidationEvent } from "./invalidation.js";
+import { GroupIndex } from "./group-index.js";
 import { limitSubjects, type LimitSubject } from "./limit-subjects.js";
 
 export interface UserStanding {
@@ -29,6 +31,8 @@ const MAX_NEGATIVE = 10_000;
 
 export class UserCache {
   private readonly entries = new Map<string, Entry>();
+  /** The cached users of each team, kept in step with `entries`. */
+  private readonly byTeam = new GroupIndex();
   private negatives = 0;
   /** Bumped by every invalidation; a lookup started in an older epoch is not cached. */
   private epoch = 0;
@@ -90,26 +94,43 @@ export class UserCache {
 
   private remember(userId: string, standing: UserStanding | null): void {
     if (standing) {
-      this.entries.set(userId, { standing, until: Infinity });
+      this.put(userId, { standing, until: Infinity });
       return;
     }
     if (this.negatives >= MAX_NEGATIVE) {
+      // Unknown users have no team: nothing to take out of the index.
       for (const [id, e] of this.entries) if (!e.standing) this.entries.delete(id);
       this.negatives = 0;
     }
-    this.entries.set(userId, { standing: null, until: Date.now() + NEGATIVE_TTL_MS });
+    this.put(userId, { standing: null, until: Date.now() + NEGATIVE_TTL_MS });
     this.negatives++;
+  }
+
+  /** Caches an entry, replacing (and unindexing) whatever the user had. */
+  private put(userId: string, entry: Entry): void {
+    const old = this.entries.get(userId);
+    if (old?.standing?.teamId != null) this.byTeam.remove(old.standing.teamId, userId);
+    this.entries.set(userId, entry);
+    if (entry.standing?.teamId != null) this.byTeam.add(entry.standing.teamId, userId);
+  }
+
+  private drop(userId: string): void {
+    const e = this.entries.get(userId);
+    if (!e) return;
+    this.entries.delete(userId);
+    if (e.standing?.teamId != null) this.byTeam.remove(e.standing.teamId, userId);
   }
 
   invalidate(e: InvalidationEvent): void {
     if (e.kind !== "user" && e.kind !== "team" && e.kind !== "all") return;
     this.epoch++;
     if (e.kind === "user") {
-      this.entries.delete(e.userId);
+      this.drop(e.userId);
     } else if (e.kind === "team") {
-      for (const [id, en] of this.entries) if (en.standing?.teamId === e.teamId) this.entries.delete(id);
+      for (const id of this.byTeam.members(e.teamId)) this.drop(id);
     } else {
       this.entries.clear();
+      this.byTeam.clear();
       this.negatives = 0;
     }
   }

@@ -87,4 +87,74 @@ describe("KeyCache", () => {
     bus.publish({ kind: "team", teamId: "t-cache" });
     expect((await cache.get(k.hash))!.teamBlocked).toBe(true);
   });
+
+  it("a user or team invalidation drops exactly that user's or team's keys, and follows keys that move", async () => {
+    const bus = new LocalInvalidationBus();
+    const cache = new KeyCache(store.db, bus);
+    await store.db.insertInto("teams").values([{ team_id: "ix-a", metadata: "{}" }, { team_id: "ix-b", metadata: "{}" }]).execute();
+    await store.db
+      .insertInto("users")
+      .values([
+        { user_id: "ix-ua", team_id: "ix-a", metadata: "{}" },
+        { user_id: "ix-ub", team_id: "ix-b", metadata: "{}" },
+        { user_id: "ix-un", team_id: null, metadata: "{}" },
+      ])
+      .execute();
+    const hashes: Record<string, string> = {
+      a1: (await insertKey({ user_id: "ix-ua" })).hash, // team ix-a through its user
+      a2: (await insertKey({ user_id: "ix-ua", team_id: "ix-b" })).hash, // its own team wins: ix-b
+      b1: (await insertKey({ user_id: "ix-ub" })).hash, // ix-b through its user
+      bA: (await insertKey({ user_id: "ix-ub", team_id: "ix-a" })).hash, // its own team wins: ix-a
+      t: (await insertKey({ team_id: "ix-a" })).hash, // no user, team ix-a
+      n: (await insertKey({ user_id: "ix-un" })).hash, // a user without a team
+      unknown: "f".repeat(64), // no such key: remembered as unknown, belongs to no one
+    };
+    /** The names of the keys answered from memory; the others are looked up again (and awaited). */
+    async function cachedNow(): Promise<string[]> {
+      const names: string[] = [];
+      const pending: Promise<unknown>[] = [];
+      for (const [name, h] of Object.entries(hashes)) {
+        const r = cache.get(h);
+        if (r instanceof Promise) pending.push(r);
+        else names.push(name);
+      }
+      await Promise.all(pending);
+      return names.sort();
+    }
+    await cachedNow();
+    expect(await cachedNow()).toEqual(["a1", "a2", "b1", "bA", "n", "t", "unknown"]);
+
+    bus.publish({ kind: "team", teamId: "ix-a" });
+    expect(await cachedNow()).toEqual(["a2", "b1", "n", "unknown"]);
+    bus.publish({ kind: "user", userId: "ix-ub" });
+    expect(await cachedNow()).toEqual(["a1", "a2", "n", "t", "unknown"]);
+    bus.publish({ kind: "user", userId: "ix-un" });
+    expect(await cachedNow()).toEqual(["a1", "a2", "b1", "bA", "t", "unknown"]);
+    bus.publish({ kind: "team", teamId: "ix-nobody" });
+    bus.publish({ kind: "user", userId: "ix-nobody" });
+    expect(await cachedNow()).toEqual(["a1", "a2", "b1", "bA", "n", "t", "unknown"]);
+
+    // a1 moves to team ix-b and n to user ix-ua: once reloaded, they go with their new team and user only.
+    await store.db.updateTable("api_keys").set({ team_id: "ix-b" }).where("key_hash", "=", hashes.a1).execute();
+    await store.db.updateTable("api_keys").set({ user_id: "ix-ua" }).where("key_hash", "=", hashes.n).execute();
+    bus.publish({ kind: "key", keyHash: hashes.a1 });
+    bus.publish({ kind: "key", keyHash: hashes.n });
+    expect(await cachedNow()).toEqual(["a2", "b1", "bA", "t", "unknown"]);
+    expect((cache.get(hashes.a1) as { teamId: string }).teamId).toBe("ix-b");
+    bus.publish({ kind: "team", teamId: "ix-a" });
+    expect(await cachedNow()).toEqual(["a1", "a2", "b1", "unknown"]);
+    bus.publish({ kind: "user", userId: "ix-un" });
+    expect(await cachedNow()).toEqual(["a1", "a2", "b1", "bA", "n", "t", "unknown"]);
+    bus.publish({ kind: "team", teamId: "ix-b" });
+    expect(await cachedNow()).toEqual(["bA", "n", "t", "unknown"]);
+    bus.publish({ kind: "user", userId: "ix-ua" });
+    expect(await cachedNow()).toEqual(["b1", "bA", "t", "unknown"]);
+
+    // After "all" everything is looked up again, and the indexes start afresh.
+    bus.publish({ kind: "all" });
+    expect(await cachedNow()).toEqual([]);
+    bus.publish({ kind: "team", teamId: "ix-b" });
+    expect(await cachedNow()).toEqual(["bA", "n", "t", "unknown"]);
+    cache.close();
+  });
 });

@@ -19,8 +19,8 @@ describe("UserCache", () => {
     const cache = new UserCache(gw.store.db, new LocalInvalidationBus());
     const first = cache.get("uc-alice");
     expect(first).toBeInstanceOf(Promise);
-    expect(await first).toEqual({ userId: "uc-alice", teamId: "uc-team", blocked: false, teamBlocked: false });
-    expect(cache.get("uc-alice")).toEqual({ userId: "uc-alice", teamId: "uc-team", blocked: false, teamBlocked: false });
+    expect(await first).toEqual({ userId: "uc-alice", teamId: "uc-team", blocked: false, teamBlocked: false, limitSubjects: [] });
+    expect(cache.get("uc-alice")).toEqual({ userId: "uc-alice", teamId: "uc-team", blocked: false, teamBlocked: false, limitSubjects: [] });
     expect(await cache.get("uc-nobody")).toBeNull();
     expect(cache.get("uc-nobody")).toBeNull(); // remembered briefly, no second lookup
   });
@@ -45,7 +45,7 @@ describe("UserCache", () => {
     expect(await cache.get("uc-bob")).toBeNull();
     await gw.store.db.insertInto("users").values({ user_id: "uc-bob", metadata: "{}" }).execute();
     bus.publish({ kind: "all" });
-    expect(await cache.get("uc-bob")).toEqual({ userId: "uc-bob", teamId: null, blocked: false, teamBlocked: false });
+    expect(await cache.get("uc-bob")).toEqual({ userId: "uc-bob", teamId: null, blocked: false, teamBlocked: false, limitSubjects: [] });
     expect(await cache.get("uc-alice")).toMatchObject({ blocked: false });
   });
 
@@ -58,5 +58,49 @@ describe("UserCache", () => {
     await pending;
     expect((await cache.get("uc-alice"))!.blocked).toBe(true);
     await gw.store.db.updateTable("users").set({ blocked: false }).where("user_id", "=", "uc-alice").execute();
+  });
+
+  it("a team invalidation drops exactly the team's members, and follows a user who changes team", async () => {
+    const bus = new LocalInvalidationBus();
+    const cache = new UserCache(gw.store.db, bus);
+    await gw.store.db.insertInto("teams").values({ team_id: "uc-team2", metadata: "{}" }).execute();
+    await gw.store.db
+      .insertInto("users")
+      .values([
+        { user_id: "uc-carol", team_id: "uc-team", metadata: "{}" },
+        { user_id: "uc-dave", team_id: "uc-team2", metadata: "{}" },
+        { user_id: "uc-erin", team_id: null, metadata: "{}" },
+      ])
+      .execute();
+    const ids = ["uc-alice", "uc-carol", "uc-dave", "uc-erin", "uc-ghost"];
+    /** The users answered from memory; the others are looked up again (and awaited). */
+    async function cachedNow(): Promise<string[]> {
+      const cached: string[] = [];
+      const pending: Promise<unknown>[] = [];
+      for (const id of ids) {
+        const r = cache.get(id);
+        if (r instanceof Promise) pending.push(r);
+        else cached.push(id);
+      }
+      await Promise.all(pending);
+      return cached;
+    }
+    await cachedNow();
+    expect(await cachedNow()).toEqual(ids);
+    bus.publish({ kind: "team", teamId: "uc-team" });
+    expect(await cachedNow()).toEqual(["uc-dave", "uc-erin", "uc-ghost"]);
+    bus.publish({ kind: "team", teamId: "uc-team2" });
+    expect(await cachedNow()).toEqual(["uc-alice", "uc-carol", "uc-erin", "uc-ghost"]);
+
+    // Dave joins uc-team: once reloaded, he goes with uc-team only.
+    await gw.store.db.updateTable("users").set({ team_id: "uc-team" }).where("user_id", "=", "uc-dave").execute();
+    bus.publish({ kind: "user", userId: "uc-dave" });
+    expect(await cachedNow()).toEqual(["uc-alice", "uc-carol", "uc-erin", "uc-ghost"]);
+    expect(cache.get("uc-dave")).toMatchObject({ teamId: "uc-team" });
+    bus.publish({ kind: "team", teamId: "uc-team2" });
+    expect(await cachedNow()).toEqual(ids);
+    bus.publish({ kind: "team", teamId: "uc-team" });
+    expect(await cachedNow()).toEqual(["uc-erin", "uc-ghost"]);
+    cache.close();
   });
 });

@@ -14,14 +14,14 @@ import { diff, mutate, presentFields, snapshot, type Mutation } from "./common.j
 
 const SETTINGS: ReadonlyArray<keyof TeamSettings> = ["name", "budget_id", "metadata", "blocked", "rpm_limit", "tpm_limit", "rpd_limit", "max_parallel"];
 
-/** The team, its members and every key reached through it (directly or by a member) leave the caches. */
-async function invalidateTeam(m: Mutation, teamId: string): Promise<{ members: string[]; keyIds: string[] }> {
+/**
+ * The team leaves the caches, and with it every cached key and user its settings reach: a cached
+ * key's team is its own team, else its user's, and a cached user's team is theirs, so this one
+ * event drops the team's keys, its members' keys and its members on every instance (each cache
+ * finds them through its index, without going through the rest).
+ */
+function invalidateTeam(m: Mutation, teamId: string): void {
   m.invalidate({ kind: "team", teamId });
-  const members = await memberIds(m.trx, teamId);
-  for (const userId of members) m.invalidate({ kind: "user", userId });
-  const keys = await keysOfTeam(m.trx, teamId);
-  for (const k of keys) m.invalidate({ kind: "key", keyHash: k.key_hash });
-  return { members, keyIds: keys.filter((k) => k.team_id === teamId).map((k) => k.id) };
 }
 
 export async function createTeam(deps: ManagementDeps, actor: Actor, body: TeamCreate): Promise<TeamObject> {
@@ -68,7 +68,7 @@ export async function updateTeam(deps: ManagementDeps, actor: Actor, teamId: str
     const after = await updateTeamRow(m.trx, teamId, patch, m.now);
     const assignment = body.budget_id !== undefined ? await syncAssignment(m, "team", teamId, after.budget_id) : null;
     await m.audit("team.update", "team", teamId, { ...diff(before, after, SETTINGS), ...assignmentAudit(assignment) });
-    await invalidateTeam(m, teamId);
+    invalidateTeam(m, teamId);
     return teamObject(after);
   });
 }
@@ -78,7 +78,9 @@ export async function deleteTeam(deps: ManagementDeps, actor: Actor, teamId: str
   return mutate(deps, actor, async (m) => {
     const row = await findTeam(m.trx, teamId, true);
     if (!row) throw notFound("team", teamId, "team_id");
-    const { members, keyIds } = await invalidateTeam(m, teamId);
+    const members = await memberIds(m.trx, teamId);
+    const keyIds = (await keysOfTeam(m.trx, teamId)).filter((k) => k.team_id === teamId).map((k) => k.id);
+    invalidateTeam(m, teamId);
     await clearUsersTeam(m.trx, teamId, m.now);
     await clearKeysTeam(m.trx, teamId, m.now);
     const assignment = await syncAssignment(m, "team", teamId, null);

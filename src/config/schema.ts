@@ -232,7 +232,7 @@ interface SchemaDef {
   catchall?: z.core.$ZodType;
 }
 
-const defOf = (schema: z.core.$ZodType): SchemaDef => schema._zod.def as unknown as SchemaDef;
+const defOf = (schema: z.core.$ZodType): SchemaDef => schema._zod.def;
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   for (;;) {

@@ -110,7 +110,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   scope.defer(() => usage.close());
 
   const providers = new Map<string, Provider>();
-  scope.defer(() => Promise.all([...providers.values()].map((p) => p.close?.())));
+  scope.defer(() => Promise.all([...providers.values()].map((p) => (p.close ? p.close() : Promise.resolve()))));
   for (const [id, settings] of Object.entries(config.providers)) {
     const def = providerDefinition(settings.type);
     if (!def) throw new Error(`provider '${id}': unknown type '${settings.type}'`);
@@ -176,14 +176,14 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       keys.close();
       budgets.close();
       await budgets.idle();
-      await Promise.all([...providers.values()].map((p) => p.close?.()));
+      await Promise.all([...providers.values()].map((p) => (p.close ? p.close() : Promise.resolve())));
       if (bus instanceof RedisInvalidationBus) bus.close();
       limiter.close?.();
       await store.close();
       await lock.release();
     })());
 
-  return { url: bound.url, port: bound.port, masterKey: master.key, store, usage, runtime, server: http.server, inFlight: http.inFlight, drainMs, close };
+  return { url: bound.url, port: bound.port, masterKey: master.key, store, usage, runtime, server: http.server, inFlight: () => http.inFlight(), drainMs, close };
 }
 
 function usageProblem(info: { rows: number; permanent: boolean; where: "database" | "spool" | "replay" }): string {
@@ -196,8 +196,8 @@ function usageProblem(info: { rows: number; permanent: boolean; where: "database
  * Redis in /readyz: with `limits.redis_failure: closed` a Redis that does not answer makes the
  * instance not ready (limited requests would get 503); with `open` it stays ready, degraded.
  */
-async function redisReadiness(limiter: RedisLimiter): Promise<Record<string, unknown>> {
+function redisReadiness(limiter: RedisLimiter): Promise<Record<string, unknown>> {
   const s = limiter.status();
-  if (s.state !== "connected" && s.failure_policy === "closed") throw new Error("Redis does not answer (limits.redis_failure: closed)");
-  return s;
+  if (s.state !== "connected" && s.failure_policy === "closed") return Promise.reject(new Error("Redis does not answer (limits.redis_failure: closed)"));
+  return Promise.resolve(s);
 }

@@ -126,8 +126,8 @@ export class LocalLimiter implements Limiter {
     if (waitMs > 0) return { refused: true, waitMs, reason, report: this.report(subjects, states, now) };
     const entries: Entry[] = [];
     for (let i = 0; i < subjects.length; i++) {
-      const subject = subjects[i]!;
-      const state = states[i]!;
+      const subject = subjects[i];
+      const state = states[i];
       const { rpm, tpm, rpd } = subject.limits;
       // Every request in flight is counted, limited or not: a max_parallel set meanwhile sees them.
       state.inFlight++;
@@ -198,8 +198,8 @@ export class LocalLimiter implements Limiter {
       return cur && cur.remaining <= remaining ? cur : { limit, remaining, resetMs: w.emptyIn(now) };
     };
     for (let i = 0; i < subjects.length; i++) {
-      const { rpm, tpm, rpd } = subjects[i]!.limits;
-      const st = states[i]!;
+      const { rpm, tpm, rpd } = subjects[i].limits;
+      const st = states[i];
       if (rpm !== null) out.requests = tighter(out.requests, rpm, st.minute!);
       if (rpd !== null) out.requests = tighter(out.requests, rpd, st.day!);
       if (tpm !== null) out.tokens = tighter(out.tokens, tpm, st.tokens!);

@@ -290,7 +290,7 @@ export class RedisLimiter implements Limiter {
     const num = (i: number) => Number(r[i]);
     if (num(0) === 1) {
       const wait = num(1);
-      const subject = subjects[num(2) - 1]!;
+      const subject = subjects[num(2) - 1];
       return { refused: true, waitMs: wait === -1 ? Infinity : wait, reason: reasonOf(subject, String(r[3]), tokens), report: reportOf(r, 4) };
     }
     const debits = subjects.map((_, i) => num(9 + i));

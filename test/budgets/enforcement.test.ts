@@ -92,7 +92,7 @@ describe("budget enforcement", () => {
     const refused = results.filter(([s]) => s === 402);
     expect(ok).toBe(20);
     expect(refused).toHaveLength(180);
-    expect(JSON.parse(refused[0]![1]).error).toMatchObject({ code: "budget_exceeded", type: "insufficient_quota", subject_type: "key", subject_id: id });
+    expect(JSON.parse(refused[0][1]).error).toMatchObject({ code: "budget_exceeded", type: "insufficient_quota", subject_type: "key", subject_id: id });
     expect(fake.calls).toHaveLength(20);
     const spend = await ledgerSpend(id);
     expect(spend).toBe(fake.calls.length * perRequest);
@@ -202,6 +202,6 @@ describe("budget enforcement", () => {
     const resets = await gw.store.db.selectFrom("budget_resets").selectAll().where("subject_id", "=", id).execute();
     expect(resets).toHaveLength(1);
     expect(resets[0]).toMatchObject({ period_start: periodStart, period_end: periodEnd });
-    expect(Number(resets[0]!.spend_micros)).toBe(60);
+    expect(Number(resets[0].spend_micros)).toBe(60);
   });
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
     vi.spyOn(stream, "write").mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
       logs.push(String(chunk));
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write);
+    }));
   }
 });
 afterAll(async () => {
@@ -69,7 +69,7 @@ describe("virtual keys on inference", () => {
     await expect(chat(key)).rejects.toMatchObject({ status: 401, code: "invalid_api_key" });
     expect(fake.calls).toHaveLength(1);
     answer();
-    expect((await inflight).choices[0]!.message.content).toBe("slow answer");
+    expect((await inflight).choices[0].message.content).toBe("slow answer");
     await expect(chat(key)).rejects.toMatchObject({ status: 401 });
   });
 
@@ -88,7 +88,7 @@ describe("virtual keys on inference", () => {
     const bodies = await Promise.all([inactive, exp, unknown].map(async (r) => [r.status, await r.json()]));
     for (const [status, body] of bodies) {
       expect(status).toBe(401);
-      expect(body).toEqual(bodies[0]![1]);
+      expect(body).toEqual(bodies[0][1]);
     }
   });
 
@@ -139,8 +139,8 @@ describe("virtual keys on inference", () => {
     expect(res.status).toBe(200);
     await gw.usage.flush();
     const [row] = await listUsageByRequest(gw.store.db, res.headers.get("x-request-id")!);
-    expect(row!.userId).toBe("end-user-42");
-    expect(row!.keyId).toBeNull();
+    expect(row.userId).toBe("end-user-42");
+    expect(row.keyId).toBeNull();
   });
 
   it("a virtual key cannot use the management API", async () => {

@@ -71,7 +71,7 @@ class RawClient {
     const end = this.buf.indexOf("\r\n\r\n");
     if (end < 0) return null;
     const lines = this.buf.toString("latin1", 0, end).split("\r\n");
-    const status = Number(lines[0]!.split(" ")[1]);
+    const status = Number(lines[0].split(" ")[1]);
     const headers: Record<string, string> = {};
     for (const l of lines.slice(1)) {
       const i = l.indexOf(":");

@@ -43,11 +43,11 @@ describe("rate limits of a virtual key", () => {
     }
     expect(statuses).toEqual([200, 200, 429, 429, 429]);
     expect(fake.calls.length).toBe(2);
-    expect(responses[0]!.headers.get("x-ratelimit-limit-requests")).toBe("2");
-    expect(responses[0]!.headers.get("x-ratelimit-remaining-requests")).toBe("1");
-    expect(responses[1]!.headers.get("x-ratelimit-remaining-requests")).toBe("0");
-    expect(["59s", "1m0s"]).toContain(responses[0]!.headers.get("x-ratelimit-reset-requests")); // the window empties 59-60 s after the request
-    const refused = responses[2]!;
+    expect(responses[0].headers.get("x-ratelimit-limit-requests")).toBe("2");
+    expect(responses[0].headers.get("x-ratelimit-remaining-requests")).toBe("1");
+    expect(responses[1].headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(["59s", "1m0s"]).toContain(responses[0].headers.get("x-ratelimit-reset-requests")); // the window empties 59-60 s after the request
+    const refused = responses[2];
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(59);
     expect(retryAfter).toBeLessThanOrEqual(60);

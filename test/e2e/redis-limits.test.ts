@@ -15,7 +15,7 @@ import { startTestGateway, type TestGateway } from "../support/gateway.js";
 let db: TestDatabase | null = null;
 let redisUrl: string | null = null;
 let fake: FakeOpenAI;
-let gws: TestGateway[] = [];
+const gws: TestGateway[] = [];
 const messages = [{ role: "user", content: "hi" }];
 
 const providers = () => ({ up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } });
@@ -47,8 +47,8 @@ describe("rate limits shared by three gateways through Redis", () => {
   it("rpm_limit 30: 60 requests spread over three instances, exactly 30 reach the upstream", async (t) => {
     if (!redisUrl || !db) return t.skip();
     fake.reset();
-    const key = await newKey(gws[0]!, { rpm_limit: 30 });
-    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(gws[i % 3]!, key).then(async (r) => (await r.text(), r.status))));
+    const key = await newKey(gws[0], { rpm_limit: 30 });
+    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(gws[i % 3], key).then(async (r) => (await r.text(), r.status))));
     expect(statuses.filter((s) => s === 200).length).toBe(30);
     expect(statuses.filter((s) => s === 429).length).toBe(30);
     expect(fake.calls.length).toBe(30);
@@ -57,15 +57,15 @@ describe("rate limits shared by three gateways through Redis", () => {
   it("max_parallel 2: a third request in flight on any instance is refused; slots come back when requests end", async (t) => {
     if (!redisUrl || !db) return t.skip();
     fake.reset();
-    const key = await newKey(gws[0]!, { max_parallel: 2 });
+    const key = await newKey(gws[0], { max_parallel: 2 });
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     fake.enqueue({ holdUntil: held });
     fake.enqueue({ holdUntil: held });
-    const a = chat(gws[0]!, key);
-    const b = chat(gws[1]!, key);
+    const a = chat(gws[0], key);
+    const b = chat(gws[1], key);
     await fake.received(2);
-    const c = await chat(gws[2]!, key);
+    const c = await chat(gws[2], key);
     expect(c.status).toBe(429);
     expect(((await c.json()) as { error: { message: string } }).error.message).toContain("concurrent requests (max_parallel)");
     release();
@@ -74,7 +74,7 @@ describe("rate limits shared by three gateways through Redis", () => {
     // The slots are freed by a script sent when each request ends: bounded wait for it.
     let status = 0;
     for (let i = 0; i < 100 && status !== 200; i++) {
-      status = (await chat(gws[2]!, key)).status;
+      status = (await chat(gws[2], key)).status;
       if (status !== 200) await new Promise((r) => setTimeout(r, 10));
     }
     expect(status).toBe(200);
@@ -83,27 +83,27 @@ describe("rate limits shared by three gateways through Redis", () => {
   it("tpm_limit: tokens used through one instance count on the others (actual counts replace estimates)", async (t) => {
     if (!redisUrl || !db) return t.skip();
     fake.reset();
-    const key = await newKey(gws[0]!, { tpm_limit: 1000 });
+    const key = await newKey(gws[0], { tpm_limit: 1000 });
     fake.enqueue({ usage: { prompt_tokens: 500, completion_tokens: 300 } });
-    expect((await chat(gws[0]!, key, { max_tokens: 10 })).status).toBe(200);
+    expect((await chat(gws[0], key, { max_tokens: 10 })).status).toBe(200);
     // 800 actual tokens are counted (the true-up is sent when the request ends: wait for it, bounded).
     let remaining = -1;
     for (let i = 0; i < 100; i++) {
-      const r = await chat(gws[1]!, key, { max_tokens: 1 });
+      const r = await chat(gws[1], key, { max_tokens: 1 });
       remaining = Number(r.headers.get("x-ratelimit-remaining-tokens"));
       if (r.status === 200 && remaining <= 200) break;
       await new Promise((res) => setTimeout(res, 10));
     }
     expect(remaining).toBeLessThanOrEqual(200);
-    const over = await chat(gws[2]!, key, { max_tokens: 400 });
+    const over = await chat(gws[2], key, { max_tokens: 400 });
     expect(over.status).toBe(429);
   });
 
   it("x-ratelimit headers come from the shared counts", async (t) => {
     if (!redisUrl || !db) return t.skip();
-    const key = await newKey(gws[0]!, { rpm_limit: 5 });
-    const r1 = await chat(gws[0]!, key);
-    const r2 = await chat(gws[1]!, key);
+    const key = await newKey(gws[0], { rpm_limit: 5 });
+    const r1 = await chat(gws[0], key);
+    const r2 = await chat(gws[1], key);
     expect(r1.headers.get("x-ratelimit-remaining-requests")).toBe("4");
     expect(r2.headers.get("x-ratelimit-remaining-requests")).toBe("3");
   });

@@ -8,7 +8,6 @@ import { GatewayError } from "../../src/core/errors.js";
 import { OriginPool, type ExchangeHandler } from "../../src/net/client/client.js";
 import { ClientError, type ClientRequest, type UpstreamHead } from "../../src/net/client/http1.js";
 import { providerDefinition } from "../../src/providers/registry.js";
-import type { ChatRequest } from "../../src/wire/openai.js";
 import { CERT, onCleanup, rawServer, settled, type Respond } from "../net/transport-support.js";
 
 // The raw servers and the per-test clean-up are the transport tests' own (one copy).
@@ -87,8 +86,8 @@ describe("upstream client: requests and framing", () => {
     expect(good.status).toBe(200);
     expect(good.body).toBe('{"a":1}');
     expect(s.seen).toHaveLength(1);
-    expect(s.seen[0]!.head).toBe(`POST /v1/x HTTP/1.1\r\nhost: 127.0.0.1:${s.port}\r\nauthorization: Bearer k\r\ncontent-length: 14`);
-    expect(s.seen[0]!.body).toBe('{"q":"héllo"}');
+    expect(s.seen[0].head).toBe(`POST /v1/x HTTP/1.1\r\nhost: 127.0.0.1:${s.port}\r\nauthorization: Bearer k\r\ncontent-length: 14`);
+    expect(s.seen[0].body).toBe('{"q":"héllo"}');
   });
 
   it("refuses header values and paths that would break the request, sending nothing", async () => {
@@ -339,7 +338,7 @@ describe("upstream client: review findings", () => {
     );
     onCleanup(() => provider.close?.());
     const timeouts = { connectMs: 2000, firstTokenMs: 2000, idleMs: 2000, totalMs: 5000 };
-    const err = await provider.chat({ model: "m", messages: [{ role: "user", content: "hi" }] } as ChatRequest, { timeouts }).catch((e) => e);
+    const err = await provider.chat({ model: "m", messages: [{ role: "user", content: "hi" }] }, { timeouts }).catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect([(err as GatewayError).code, (err as GatewayError).status]).toEqual(["invalid_request", 400]);
     expect(s.connections).toBe(0);

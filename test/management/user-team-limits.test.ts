@@ -84,9 +84,9 @@ describe.each(RESOURCES)("limits on a $kind", ({ kind, path, idField }) => {
     const [row] = await auditOf(`${kind}-lim-patch`);
     expect(row).toMatchObject({ action: `${kind}.update`, target_id: id });
     expect(row.changes).toEqual({ tpm_limit: { from: 500, to: null }, rpd_limit: { from: null, to: 5000 } });
-    expect(x.events).toEqual(
-      expect.arrayContaining([kind === "user" ? { kind: "user", userId: id } : { kind: "team", teamId: id }, { kind: "key", keyHash: hashKey(key.key) }]),
-    );
+    // A team's one event reaches its keys in the key cache; a user's change also names each of its keys.
+    if (kind === "user") expect(x.events).toEqual(expect.arrayContaining([{ kind: "user", userId: id }, { kind: "key", keyHash: hashKey(key.key) }]));
+    else expect(x.events).toEqual([{ kind: "team", teamId: id }]);
     expect((await x.call("GET", `${path}/${id}`)).body).toMatchObject({ rpm_limit: 10, tpm_limit: null, rpd_limit: 5000, max_parallel: null });
   });
 

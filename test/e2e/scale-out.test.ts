@@ -20,7 +20,8 @@ let db: TestDatabase | null = null;
 let redisUrl: string | null = null;
 let fake: FakeOpenAI;
 let procs: GatewayProcess[] = [];
-let spare: OwnRedis | null = null;
+/** Every redis-server of the test's own, stopped in afterAll whatever happened. */
+const ownServers: OwnRedis[] = [];
 
 const config = (policy: "open" | "closed" = "open") => ({
   providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } },
@@ -133,7 +134,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
-  await spare?.stop();
+  await Promise.all(ownServers.map((r) => r.stop()));
   await fake?.close();
   await db?.drop();
 }, 30_000);
@@ -320,7 +321,7 @@ describe("Redis stopped and restarted under load (a redis-server of the test's o
       if (!db) return t.skip();
       const redis = await ownRedis();
       if (!redis) return t.skip();
-      spare = redis;
+      ownServers.push(redis);
       await redis.start();
       const group = await startProcesses(3, redis.url, policy);
       try {

@@ -195,8 +195,9 @@ export class RedisLimiter implements Limiter {
   private readonly instanceId: string;
   private instances = 1;
   private heartbeat: NodeJS.Timeout | undefined;
-  /** Redis did not answer the last time it was asked. */
+  /** Redis did not answer the last time it was asked, or its connection is down. */
   degraded = false;
+  private closing = false;
 
   constructor(
     url: string,
@@ -206,6 +207,11 @@ export class RedisLimiter implements Limiter {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(100 * n, 1000) });
     redis.on("error", () => {});
     redis.on("ready", () => this.up());
+    // A lost connection is known at once, not only when a limited request next finds it: /readyz
+    // and the gauge follow it.
+    redis.on("close", () => {
+      if (!this.closing) this.down(new Error("connection lost"));
+    });
     redis.defineCommand("switchboardAdmit", { lua: ADMIT_LUA });
     redis.defineCommand("switchboardFinish", { lua: FINISH_LUA });
     this.redis = redis as ScriptRedis;
@@ -282,6 +288,7 @@ export class RedisLimiter implements Limiter {
   }
 
   close(): void {
+    this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     void this.redis.zrem(INSTANCES_KEY, this.instanceId).catch(() => {}).finally(() => this.redis.disconnect());
   }

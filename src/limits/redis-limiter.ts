@@ -204,7 +204,7 @@ export class RedisLimiter implements Limiter {
     private readonly opts: { failure: RedisFailurePolicy; leaseMs: number; instanceId: string; log: (line: string) => void },
   ) {
     this.instanceId = opts.instanceId;
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(100 * n, 1000) });
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: (n) => Math.min(100 * n, 1000) });
     redis.on("error", () => {});
     redis.on("ready", () => this.up());
     // A lost connection is known at once, not only when a limited request next finds it: /readyz

@@ -16,7 +16,9 @@ if (build.status !== 0) {
 const args = ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)];
 const run = spawnSync("npx", args, { stdio: "inherit", env: process.env });
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 if (existsSync(out)) {
   const report = JSON.parse(readFileSync(out, "utf8"));
   passed = report.numPassedTests ?? 0;

@@ -53,7 +53,11 @@ async function timedStart(cwd) {
 
 const dir = mkdtempSync(join(tmpdir(), "switchboard-start-"));
 try {
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   const show = (label, t) => console.log(`${label.padEnd(12)} listening ${(t.listening / 1000).toFixed(2)} s   ready ${(t.ready / 1000).toFixed(2)} s`);
   show("first start", await timedStart(dir));
   for (let i = 1; i <= restarts; i++) show(`restart ${i}`, await timedStart(dir));

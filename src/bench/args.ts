@@ -25,7 +25,10 @@ export const BENCH_USAGE = `Usage: switchboard bench [options]
   --json                print the results as JSON`;
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const i of items) if (!allowed.includes(i as T)) throw new Error(`${flag}: unknown value "${i}" (allowed: ${allowed.join(", ")})`);
   return items as T[];
 }
@@ -44,23 +47,67 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     const [flag, inline] = argv[i].includes("=") ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
-      case "--duration": o.duration = positive(flag, value()); break;
-      case "--warmup": { const v = value(); o.warmup = v === "0" ? 0 : positive(flag, v); break; }
-      case "--rate": o.rate = positive(flag, value()); break;
-      case "--connections": o.connections = positive(flag, value(), true); break;
-      case "--threads": o.threads = positive(flag, value(), true); break;
-      case "--database-url": o.databaseUrl = value(); break;
-      case "--redis-url": { const v = value(); if (!v) throw new Error(`${flag} needs a redis:// URL`); o.redisUrl = v; break; }
-      case "--targets": o.targets = list<Target>(flag, value() ?? "", ["direct", "passthrough", "gateway"]); break;
-      case "--modes": o.modes = list<Mode>(flag, value() ?? "", ["non-stream", "stream"]); break;
-      case "--kinds": o.kinds = list<Kind>(flag, value() ?? "", ["saturation", "fixed-rate"]); break;
-      case "--gateway-entry": o.gatewayEntry = value(); break;
-      case "--master-key": o.virtualKey = false; break;
-      case "--no-pin": o.pin = false; break;
-      case "--transport": { const v = value(); if (v !== "fast" && v !== "undici") throw new Error(`${flag} needs fast or undici, got "${v ?? ""}"`); o.transport = v; break; }
-      case "--http-engine": { const v = value(); if (v !== "fast" && v !== "node") throw new Error(`${flag} needs fast or node, got "${v ?? ""}"`); o.httpEngine = v; break; }
-      case "--json": o.json = true; break;
-      default: throw new Error(`unknown option ${argv[i]}\n${BENCH_USAGE}`);
+      case "--duration":
+        o.duration = positive(flag, value());
+        break;
+      case "--warmup": {
+        const v = value();
+        o.warmup = v === "0" ? 0 : positive(flag, v);
+        break;
+      }
+      case "--rate":
+        o.rate = positive(flag, value());
+        break;
+      case "--connections":
+        o.connections = positive(flag, value(), true);
+        break;
+      case "--threads":
+        o.threads = positive(flag, value(), true);
+        break;
+      case "--database-url":
+        o.databaseUrl = value();
+        break;
+      case "--redis-url": {
+        const v = value();
+        if (!v) throw new Error(`${flag} needs a redis:// URL`);
+        o.redisUrl = v;
+        break;
+      }
+      case "--targets":
+        o.targets = list<Target>(flag, value() ?? "", ["direct", "passthrough", "gateway"]);
+        break;
+      case "--modes":
+        o.modes = list<Mode>(flag, value() ?? "", ["non-stream", "stream"]);
+        break;
+      case "--kinds":
+        o.kinds = list<Kind>(flag, value() ?? "", ["saturation", "fixed-rate"]);
+        break;
+      case "--gateway-entry":
+        o.gatewayEntry = value();
+        break;
+      case "--master-key":
+        o.virtualKey = false;
+        break;
+      case "--no-pin":
+        o.pin = false;
+        break;
+      case "--transport": {
+        const v = value();
+        if (v !== "fast" && v !== "undici") throw new Error(`${flag} needs fast or undici, got "${v ?? ""}"`);
+        o.transport = v;
+        break;
+      }
+      case "--http-engine": {
+        const v = value();
+        if (v !== "fast" && v !== "node") throw new Error(`${flag} needs fast or node, got "${v ?? ""}"`);
+        o.httpEngine = v;
+        break;
+      }
+      case "--json":
+        o.json = true;
+        break;
+      default:
+        throw new Error(`unknown option ${argv[i]}\n${BENCH_USAGE}`);
     }
   }
   return o;

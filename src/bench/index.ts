@@ -201,10 +201,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           log(`${kind} · ${mode} · ${target}: ${o.warmupSec} s warm-up + ${o.durationSec} s`);
           const pid = pids[target];
           const core = target !== "direct" && group.pinning ? 0 : undefined;
-          const r =
-            kind === "saturation"
-              ? await saturation(group, { url, core, body, headers, tmp, pid, baseEnv, ...o })
-              : await fixedRate(group, { url, core, body, headers, pid, baseEnv, ...o });
+          const r = kind === "saturation" ? await saturation(group, { url, core, body, headers, tmp, pid, baseEnv, ...o }) : await fixedRate(group, { url, core, body, headers, pid, baseEnv, ...o });
           // On the embedded store the gateway's figure includes its PostgreSQL server (PSS, sampled at the end of the run).
           const serverMb = target === "gateway" && !databaseUrl ? embeddedServerPssMb(pid) : 0;
           scenarios.push({ kind, mode, target, ...r, peakRssMb: nan2null(peakRssMb(pid) + serverMb) });

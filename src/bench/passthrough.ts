@@ -28,17 +28,15 @@ export async function startPassthrough(upstream: string, port = 0): Promise<{ po
         res.writeHead(502, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { message: String(err), type: "api_error", param: null, code: "upstream_error" } }));
       };
-      pool
-        .request({ method: req.method as "POST", path: req.url ?? "/", headers, body: chunks.length ? Buffer.concat(chunks) : null })
-        .then((up) => {
-          const out: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-          res.writeHead(up.statusCode, out);
-          up.body.on("data", (c: Buffer) => res.write(c));
-          up.body.on("end", () => res.end());
-          up.body.on("error", fail);
-          res.on("close", () => up.body.destroy());
-        }, fail);
+      pool.request({ method: req.method as "POST", path: req.url ?? "/", headers, body: chunks.length ? Buffer.concat(chunks) : null }).then((up) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        res.writeHead(up.statusCode, out);
+        up.body.on("data", (c: Buffer) => res.write(c));
+        up.body.on("end", () => res.end());
+        up.body.on("error", fail);
+        res.on("close", () => up.body.destroy());
+      }, fail);
     });
   });
   server.keepAliveTimeout = 65_000;

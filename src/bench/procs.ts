@@ -108,8 +108,7 @@ export function waitForJsonLine<T>(child: ChildProcess, accept: (v: Readonly<Rec
     if (!child.stdout) return reject(new Error(`${what}: no stdout`));
     const rl = createInterface({ input: child.stdout });
     const timer = setTimeout(() => fail(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-    const onExit = (code: number | null, signal: string | null) =>
-      fail(new Error(`${what} exited (${signal ?? code}) before answering. ${stderrTail(child).trim()}`));
+    const onExit = (code: number | null, signal: string | null) => fail(new Error(`${what} exited (${signal ?? code}) before answering. ${stderrTail(child).trim()}`));
     function fail(e: Error) {
       clearTimeout(timer);
       rl.close();
@@ -158,7 +157,9 @@ export function cpuTimeMs(pid: number | undefined): number {
 /** Busy time of one CPU since boot in milliseconds (from /proc/stat; includes steal), or NaN. */
 export function cpuBusyMs(cpu: number): number {
   try {
-    const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${cpu} `));
+    const line = readFileSync("/proc/stat", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith(`cpu${cpu} `));
     if (!line) return NaN;
     // user nice system idle iowait irq softirq steal …
     const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);

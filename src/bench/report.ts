@@ -76,8 +76,7 @@ export interface BenchReport {
   notes: string[];
 }
 
-const find = (s: ScenarioResult[], kind: Kind, mode: Mode, target: Target) =>
-  s.find((r) => r.kind === kind && r.mode === mode && r.target === target);
+const find = (s: ScenarioResult[], kind: Kind, mode: Mode, target: Target) => s.find((r) => r.kind === kind && r.mode === mode && r.target === target);
 
 /** Fills the added-latency fields (target − direct) of fixed-rate results. */
 export function addDeltas(scenarios: ScenarioResult[]): void {
@@ -107,10 +106,7 @@ export function checkTargets(scenarios: ScenarioResult[], postgres: boolean, rat
   // that figure is reported beside it (docs/performance.md, "CPU per request").
   const cpu = satRun?.cpuMsPerReq ?? null;
   const ptAtRate = find(scenarios, "fixed-rate", "non-stream", "passthrough")?.cpuMsPerReq;
-  const cpuNote =
-    rateRun?.cpuMsPerReq == null
-      ? undefined
-      : `at ${rate} req/s: ${rateRun.cpuMsPerReq.toFixed(3)} ms` + (ptAtRate == null ? "" : `, pass-through ${ptAtRate.toFixed(3)} ms`);
+  const cpuNote = rateRun?.cpuMsPerReq == null ? undefined : `at ${rate} req/s: ${rateRun.cpuMsPerReq.toFixed(3)} ms` + (ptAtRate == null ? "" : `, pass-through ${ptAtRate.toFixed(3)} ms`);
   const sat = satRun?.reqPerSec;
   const satStream = satStreamRun?.reqPerSec;
   const added = rateRun?.addedP50Ms;
@@ -119,10 +115,7 @@ export function checkTargets(scenarios: ScenarioResult[], postgres: boolean, rat
     clean({ name: "non-stream req/s at saturation", goal: "≥ 8000", measured: sat ?? null, unit: "req/s", pass: atLeast(sat, 8000) }, satRun),
     clean({ name: "stream req/s at saturation", goal: "≥ 5000", measured: satStream ?? null, unit: "req/s", pass: atLeast(satStream, 5000) }, satStreamRun),
     clean({ name: `added p50 latency at ${rate} req/s`, goal: "≤ 0.4", measured: added ?? null, unit: "ms", pass: atMost(added, 0.4) }, rateRun),
-    clean(
-      { name: `added p50 time to first streamed byte at ${rate} req/s`, goal: "≤ 0.5", measured: addedTtfb ?? null, unit: "ms", pass: atMost(addedTtfb, 0.5) },
-      rateStreamRun,
-    ),
+    clean({ name: `added p50 time to first streamed byte at ${rate} req/s`, goal: "≤ 0.5", measured: addedTtfb ?? null, unit: "ms", pass: atMost(addedTtfb, 0.5) }, rateStreamRun),
     clean({ name: "gateway CPU per request (non-stream, saturation)", goal: "≤ 0.12", measured: cpu, unit: "ms", pass: atMost(cpu, 0.12), note: cpuNote }, satRun),
     {
       name: "gateway peak RSS on PostgreSQL",
@@ -142,8 +135,7 @@ function clean(check: TargetCheck, run: ScenarioResult | undefined): TargetCheck
   return { ...check, pass: false, note: check.note ? `${why}; ${check.note}` : why };
 }
 
-const fmt = (v: number | null | undefined, digits = 2, signed = false) =>
-  v == null || Number.isNaN(v) ? "–" : `${signed && v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
+const fmt = (v: number | null | undefined, digits = 2, signed = false) => (v == null || Number.isNaN(v) ? "–" : `${signed && v >= 0 ? "+" : ""}${v.toFixed(digits)}`);
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
 

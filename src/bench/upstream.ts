@@ -63,9 +63,7 @@ function streamChunks(withUsage: boolean): Buffer[] {
 }
 const STREAM = streamChunks(false);
 const STREAM_USAGE = streamChunks(true);
-const MODELS = Buffer.from(
-  JSON.stringify({ object: "list", data: [{ id: MODEL, object: "model", created: CREATED, owned_by: "system" }] }),
-);
+const MODELS = Buffer.from(JSON.stringify({ object: "list", data: [{ id: MODEL, object: "model", created: CREATED, owned_by: "system" }] }));
 
 const STREAM_RE = /"stream"\s*:\s*true/;
 const USAGE_RE = /"include_usage"\s*:\s*true/;

@@ -52,7 +52,10 @@ export class BudgetBook {
   readonly budgets = new Map<string, BudgetPolicy>();
   private readonly bySubject = new Map<string, Assignment>();
 
-  constructor(private readonly events: BookEvents, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly events: BookEvents,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   static subject(type: SubjectType, id: string): string {
     return `${type}:${id}`;
@@ -113,16 +116,24 @@ export class BudgetBook {
     for (const a of list) {
       if (a.budget.mode !== "enforce") continue;
       if (a.budget.maxRequestMicros !== null && micros > a.budget.maxRequestMicros) {
-        throw new GatewayError("budget_exceeded", `this request may cost up to $${microsToUsd(micros)}, more than budget '${a.budget.id}' allows per request ($${microsToUsd(a.budget.maxRequestMicros)}); lower max_tokens`, {
-          details: this.details(a),
-        });
+        throw new GatewayError(
+          "budget_exceeded",
+          `this request may cost up to $${microsToUsd(micros)}, more than budget '${a.budget.id}' allows per request ($${microsToUsd(a.budget.maxRequestMicros)}); lower max_tokens`,
+          {
+            details: this.details(a),
+          },
+        );
       }
       const free = a.budget.limitMicros - a.spendMicros - a.reservedMicros;
       if (a.spendMicros >= a.budget.limitMicros || micros > free) {
         const when = a.periodEnd ? `; it resets at ${a.periodEnd.toISOString()}` : "";
-        throw new GatewayError("budget_exceeded", `budget '${a.budget.id}' (${a.subjectType} ${a.subjectId}) cannot cover this request: $${microsToUsd(Math.max(0, a.budget.limitMicros - a.spendMicros))} of $${microsToUsd(a.budget.limitMicros)} left, up to $${microsToUsd(micros)} needed${when}`, {
-          details: this.details(a),
-        });
+        throw new GatewayError(
+          "budget_exceeded",
+          `budget '${a.budget.id}' (${a.subjectType} ${a.subjectId}) cannot cover this request: $${microsToUsd(Math.max(0, a.budget.limitMicros - a.spendMicros))} of $${microsToUsd(a.budget.limitMicros)} left, up to $${microsToUsd(micros)} needed${when}`,
+          {
+            details: this.details(a),
+          },
+        );
       }
     }
     const entries = list.map((assignment) => ({ assignment, micros: assignment.budget.mode === "enforce" ? micros : 0 }));

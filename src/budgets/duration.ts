@@ -25,7 +25,13 @@ export function parseDuration(text: string): Duration {
 export function formatDuration(d: Duration): string | null {
   if (d.months) return d.months % 12 === 0 ? `${d.months / 12}y` : `${d.months}mo`;
   if (!d.seconds) return null;
-  for (const [unit, s] of [["w", 604800], ["d", 86400], ["h", 3600], ["m", 60]] as const) if (d.seconds % s === 0) return `${d.seconds / s}${unit}`;
+  for (const [unit, s] of [
+    ["w", 604800],
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+  ] as const)
+    if (d.seconds % s === 0) return `${d.seconds / s}${unit}`;
   return `${d.seconds}s`;
 }
 

@@ -28,7 +28,11 @@ export class BudgetService {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly db: Kysely<Database>, bus: InvalidationBus, private readonly log: (line: string) => void) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    bus: InvalidationBus,
+    private readonly log: (line: string) => void,
+  ) {
     this.book = new BudgetBook({ alert: (a, t) => this.alert(a, t), reset: (a, prev) => this.reset(a, prev) });
     this.unsubscribe = bus.subscribe((e) => this.onChange(e));
   }

@@ -76,7 +76,8 @@ function gatewayConfig(opts: ConnectionOptions, io: CliIO) {
   try {
     return loadConfig({ path: opts.config, env: io.env, cwd: io.cwd });
   } catch (e) {
-    if (e instanceof ConfigError) throw new ManagementApiError(`invalid configuration: ${e.problems[0]}${e.problems.length > 1 ? ` (and ${e.problems.length - 1} more: run switchboard config check)` : ""}`, null);
+    if (e instanceof ConfigError)
+      throw new ManagementApiError(`invalid configuration: ${e.problems[0]}${e.problems.length > 1 ? ` (and ${e.problems.length - 1} more: run switchboard config check)` : ""}`, null);
     throw e;
   }
 }

@@ -46,7 +46,9 @@ async function runExport(opts: { config?: string; output?: string }): Promise<vo
       await store.close();
     }
     const total = Object.values(summary.rows).reduce((a, b) => a + b, 0);
-    const counts = Object.entries(summary.rows).map(([t, n]) => `${t} ${n}`).join(", ");
+    const counts = Object.entries(summary.rows)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(", ");
     const line = `exported ${total} row${total === 1 ? "" : "s"} (${counts}) at schema version ${summary.schemaVersion} from ${store.description} to ${output === "-" ? "standard output" : output}`;
     // The summary never mixes with the data.
     if (output === "-") console.error(line);
@@ -121,6 +123,8 @@ function assertSpoolEmpty(dataDir: string): void {
     return; // no spool
   }
   if (pending > 0) {
-    throw new ExportRefused(`${spool} holds usage rows not yet in the database (${pending} segment file${pending === 1 ? "" : "s"} left by a gateway that did not stop cleanly): start the gateway once and stop it, then export`);
+    throw new ExportRefused(
+      `${spool} holds usage rows not yet in the database (${pending} segment file${pending === 1 ? "" : "s"} left by a gateway that did not stop cleanly): start the gateway once and stop it, then export`,
+    );
   }
 }

@@ -50,7 +50,10 @@ async function runImport(opts: { config?: string; input: string }): Promise<void
       if (full !== null) {
         throw new ExportFileError(`${store.description} already holds data (table ${full} has rows): import only into an empty database`);
       }
-      await migrate(store, MIGRATIONS.filter((m) => m.version <= header.schema_version));
+      await migrate(
+        store,
+        MIGRATIONS.filter((m) => m.version <= header.schema_version),
+      );
       const columns = await tableColumns(store.db, await listTables(store.db));
       rows = await store.db.transaction().execute((trx) => loadRows(trx, { [Symbol.asyncIterator]: () => lines }, columns));
     } catch (e) {
@@ -59,7 +62,9 @@ async function runImport(opts: { config?: string; input: string }): Promise<void
       await store.close();
     }
     const total = Object.values(rows).reduce((a, b) => a + b, 0);
-    const counts = Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(", ");
+    const counts = Object.entries(rows)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(", ");
     const later = header.schema_version < LATEST_SCHEMA_VERSION ? ` (this switchboard's is ${LATEST_SCHEMA_VERSION}: \`switchboard migrate\` or the next start applies the rest)` : "";
     console.log(`imported ${total} row${total === 1 ? "" : "s"} (${counts}) into ${store.description} at schema version ${header.schema_version}${later}`);
   } finally {

@@ -26,7 +26,11 @@ export function runKeysCreate(io: CliIO, opts: KeysCreateOptions): Promise<numbe
     if (opts.user !== undefined) body.user_id = opts.user;
     if (opts.team !== undefined) body.team_id = opts.team;
     if (opts.expires !== undefined) body.expires_at = opts.expires;
-    if (opts.allowedModels !== undefined) body.allowed_models = opts.allowedModels.split(",").map((m) => m.trim()).filter(Boolean);
+    if (opts.allowedModels !== undefined)
+      body.allowed_models = opts.allowedModels
+        .split(",")
+        .map((m) => m.trim())
+        .filter(Boolean);
     if (opts.budget !== undefined) body.budget_id = opts.budget;
     if (opts.rpm !== undefined) body.rpm_limit = opts.rpm;
     if (opts.tpm !== undefined) body.tpm_limit = opts.tpm;
@@ -38,7 +42,12 @@ export function runKeysCreate(io: CliIO, opts: KeysCreateOptions): Promise<numbe
     io.out("");
     io.out(`    ${key.key}`);
     io.out("");
-    const limits = [["rpm", key.rpm_limit], ["tpm", key.tpm_limit], ["rpd", key.rpd_limit], ["parallel", key.max_parallel]].filter(([, v]) => v !== null && v !== undefined);
+    const limits = [
+      ["rpm", key.rpm_limit],
+      ["tpm", key.tpm_limit],
+      ["rpd", key.rpd_limit],
+      ["parallel", key.max_parallel],
+    ].filter(([, v]) => v !== null && v !== undefined);
     const row = [key.user_id, key.team_id, key.allowed_models?.join(",") ?? "all", key.budget_id, limits.map(([n, v]) => `${n}=${v}`).join(" "), key.expires_at ?? "never", key.status];
     for (const line of table(["USER", "TEAM", "MODELS", "BUDGET", "LIMITS", "EXPIRES", "STATUS"], [row])) io.out(line);
     io.out("");
@@ -85,8 +94,6 @@ export function registerKeysCommands(program: Command, io?: CliIO): Command {
     .option("--expires <iso>", "expiry, ISO 8601 (e.g. 2026-01-31T00:00:00Z)")
     .action(action((io2: CliIO, opts: KeysCreateOptions) => runKeysCreate(io2, opts), io));
   withConnection(keys.command("list").description("list keys (masked)")).action(action((io2: CliIO, opts: ConnectionOptions) => runKeysList(io2, opts), io));
-  withConnection(keys.command("revoke").description("revoke a key").argument("<id>", "key id")).action(
-    action((io2: CliIO, id: string, opts: ConnectionOptions) => runKeysRevoke(io2, id, opts), io),
-  );
+  withConnection(keys.command("revoke").description("revoke a key").argument("<id>", "key id")).action(action((io2: CliIO, id: string, opts: ConnectionOptions) => runKeysRevoke(io2, id, opts), io));
   return keys;
 }

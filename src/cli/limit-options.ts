@@ -58,7 +58,12 @@ export function limitBody(opts: LimitOptions): Partial<LimitFields> {
 
 /** `rpm=30 tpm=1000 rpd=500 parallel=2`, only the limits set; "" when there are none. */
 export function formatLimits(o: LimitFields): string {
-  const limits: Array<[string, number | null]> = [["rpm", o.rpm_limit], ["tpm", o.tpm_limit], ["rpd", o.rpd_limit], ["parallel", o.max_parallel]];
+  const limits: Array<[string, number | null]> = [
+    ["rpm", o.rpm_limit],
+    ["tpm", o.tpm_limit],
+    ["rpd", o.rpd_limit],
+    ["parallel", o.max_parallel],
+  ];
   return limits
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([n, v]) => `${n}=${v}`)

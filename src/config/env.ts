@@ -60,7 +60,7 @@ export function readEnv(source?: EnvInput): EnvSnapshot {
     for (const name of source.names()) copy[name] = source.get(name);
     return new FrozenEnv(copy);
   }
-  return new FrozenEnv((source) ?? process.env);
+  return new FrozenEnv(source ?? process.env);
 }
 
 function isSnapshot(value: EnvInput): value is EnvSnapshot {
@@ -147,9 +147,7 @@ export function detectProviders(env: EnvInput): DetectedProvider[] {
   const bedrockApiKey = snapshot.nonEmpty(AWS_CREDENTIALS_ENV.bedrockApiKey);
   const hasKeyPair = accessKeyId !== undefined && secretAccessKey !== undefined;
   if (hasKeyPair || bedrockApiKey !== undefined) {
-    const region =
-      AWS_CREDENTIALS_ENV.region.map((name) => snapshot.nonEmpty(name)).find((v) => v !== undefined) ??
-      AWS_CREDENTIALS_ENV.defaultRegion;
+    const region = AWS_CREDENTIALS_ENV.region.map((name) => snapshot.nonEmpty(name)).find((v) => v !== undefined) ?? AWS_CREDENTIALS_ENV.defaultRegion;
     const extra: Record<string, unknown> = { region };
     if (hasKeyPair) {
       extra.access_key_id = accessKeyId;

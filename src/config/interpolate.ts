@@ -61,10 +61,7 @@ export function interpolateString(input: string, env: EnvSnapshot, unset?: strin
 }
 
 /** Returns a copy of `value` with every string interpolated, plus the problems found. */
-export function interpolateValue(
-  value: unknown,
-  env: EnvSnapshot,
-): { value: unknown; problems: InterpolationProblem[]; unset: UnsetReference[] } {
+export function interpolateValue(value: unknown, env: EnvSnapshot): { value: unknown; problems: InterpolationProblem[]; unset: UnsetReference[] } {
   const problems: InterpolationProblem[] = [];
   const unset: UnsetReference[] = [];
   const walk = (node: unknown, path: PathSegment[]): unknown => {
@@ -104,8 +101,7 @@ export function protectReferences(text: string): { text: string; restore: (s: st
     return `SBREF${nonce}N${originals.length - 1}X`;
   });
   const pattern = new RegExp(`SBREF${nonce}N(\\d+)X`, "g");
-  const restore = (s: string): string =>
-    originals.length === 0 ? s : s.replace(pattern, (whole, i: string) => originals[Number(i)] ?? whole);
+  const restore = (s: string): string => (originals.length === 0 ? s : s.replace(pattern, (whole, i: string) => originals[Number(i)] ?? whole));
   return { text: protectedText, restore };
 }
 

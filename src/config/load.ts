@@ -8,16 +8,7 @@ import { resolve as resolvePath } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { readEnv, type EnvInput } from "./env.js";
 import { interpolateValue, isPlainObject, mapStrings, protectReferences, setOwn } from "./interpolate.js";
-import {
-  ConfigError,
-  formatPath,
-  formatProblem,
-  issueProblems,
-  SourceLocator,
-  sortProblems,
-  type ConfigProblem,
-  type PathSegment,
-} from "./problems.js";
+import { ConfigError, formatPath, formatProblem, issueProblems, SourceLocator, sortProblems, type ConfigProblem, type PathSegment } from "./problems.js";
 import { checkSemantics, DEFAULT_PROVIDER_TYPES, resolveConfig } from "./resolve.js";
 import { settingsNotInEffect } from "./not-in-effect.js";
 import { checkProviderSettings, type ProviderSettingsOf } from "./provider-settings.js";
@@ -84,10 +75,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): SwitchboardConfig {
  * Validates an in-memory config object (snake_case, as in the file), e.g. for tests or the
  * library. Same interpolation, overrides and errors as loadConfig, without line numbers.
  */
-export function parseConfig(
-  raw: unknown,
-  opts: Omit<LoadConfigOptions, "path" | "cwd"> = {},
-): SwitchboardConfig {
+export function parseConfig(raw: unknown, opts: Omit<LoadConfigOptions, "path" | "cwd"> = {}): SwitchboardConfig {
   return buildConfig(raw ?? {}, {
     env: readEnv(opts.env ?? {}),
     overrides: opts.overrides,
@@ -97,11 +85,7 @@ export function parseConfig(
 }
 
 /** For `switchboard config check`: every problem of one file, one line each. */
-export function checkConfigFile(
-  path: string,
-  env?: EnvInput,
-  opts: Pick<LoadConfigOptions, "knownProviderTypes" | "providerSettings" | "cwd"> = {},
-): { ok: boolean; errors: string[] } {
+export function checkConfigFile(path: string, env?: EnvInput, opts: Pick<LoadConfigOptions, "knownProviderTypes" | "providerSettings" | "cwd"> = {}): { ok: boolean; errors: string[] } {
   try {
     loadConfig({ ...opts, path, env });
     return { ok: true, errors: [] };
@@ -111,11 +95,7 @@ export function checkConfigFile(
   }
 }
 
-function chooseFile(
-  path: string | undefined,
-  env: EnvSnapshot,
-  cwd: string,
-): { file: string; absolute: string } | undefined {
+function chooseFile(path: string | undefined, env: EnvSnapshot, cwd: string): { file: string; absolute: string } | undefined {
   const named = path !== undefined && path !== "" ? path : env.nonEmpty("SWITCHBOARD_CONFIG");
   if (named !== undefined) return { file: named, absolute: resolvePath(cwd, named) };
   const fallback = resolvePath(cwd, DEFAULT_CONFIG_FILE);
@@ -127,14 +107,7 @@ function readText(file: string, absolute: string): string {
     return readFileSync(absolute, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "file not found"
-        : code === "EISDIR"
-          ? "is a directory, not a file"
-          : code === "EACCES"
-            ? "permission denied"
-            : (err as Error).message;
+    const reason = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a file" : code === "EACCES" ? "permission denied" : (err as Error).message;
     throw new ConfigError([formatProblem({ file, message: `cannot read config file: ${reason}` })]);
   }
 }
@@ -152,9 +125,7 @@ function parseFile(text: string, file: string): ParsedFile {
       const line = lines.linePos(e.pos[0]).line || 1;
       if (!byLine.has(line)) byLine.set(line, refs.restore(e.message.split("\n")[0] ?? e.message));
     }
-    const problems = [...byLine].slice(0, MAX_SYNTAX_ERRORS).map(([line, message]) =>
-      formatProblem({ file, line, message: `YAML syntax error: ${message}` }),
-    );
+    const problems = [...byLine].slice(0, MAX_SYNTAX_ERRORS).map(([line, message]) => formatProblem({ file, line, message: `YAML syntax error: ${message}` }));
     if (byLine.size > MAX_SYNTAX_ERRORS) {
       problems.push(formatProblem({ file, message: `${byLine.size - MAX_SYNTAX_ERRORS} more lines with YAML syntax errors` }));
     }
@@ -184,10 +155,7 @@ function buildConfig(input: unknown, ctx: BuildContext): SwitchboardConfig {
   const problems: ConfigProblem[] = [];
   const interpolated = interpolateValue(input, ctx.env);
   for (const p of interpolated.problems) problems.push(at(p.path, p.message));
-  const raw = normalize(interpolated.value, [], (path, message) => problems.push(at(path, message))) as Record<
-    string,
-    unknown
-  >;
+  const raw = normalize(interpolated.value, [], (path, message) => problems.push(at(path, message))) as Record<string, unknown>;
   applyEnvOverrides(raw, ctx.env, problems);
   applyCliOverrides(raw, ctx.overrides, problems);
 
@@ -202,9 +170,7 @@ function buildConfig(input: unknown, ctx: BuildContext): SwitchboardConfig {
   if (targets.length > 0) throw new ConfigError(sortProblems(targets).map(formatProblem));
   const notInEffect = settingsNotInEffect(raw, ctx.env);
   if (notInEffect.length > 0) config.notInEffect = notInEffect;
-  const warnings = interpolated.unset.map((u) =>
-    formatProblem(at(u.path, `\${${u.name}} is not set and has no default, so this value is empty (set ${u.name}, or write \${${u.name}:-default})`)),
-  );
+  const warnings = interpolated.unset.map((u) => formatProblem(at(u.path, `\${${u.name}} is not set and has no default, so this value is empty (set ${u.name}, or write \${${u.name}:-default})`)));
   if (warnings.length > 0) config.warnings = warnings;
   if (file !== undefined) {
     const locate = (path: ReadonlyArray<string | number>) => ({ file, line: locator?.line(path) });
@@ -279,11 +245,7 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: EnvSnapshot, probl
   }
 }
 
-function applyCliOverrides(
-  raw: Record<string, unknown>,
-  overrides: ConfigOverrides | undefined,
-  problems: ConfigProblem[],
-): void {
+function applyCliOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides | undefined, problems: ConfigProblem[]): void {
   if (overrides === undefined) return;
   if (overrides.host !== undefined) {
     if (overrides.host.trim() === "") problems.push({ path: "--host", message: "must not be empty" });

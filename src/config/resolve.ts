@@ -9,20 +9,7 @@ import { PROVIDER_KNOWN_KEYS, type RawConfig, type RawProviderEntry } from "./sc
 import type { EnvSnapshot, PriceConfig, ProviderSettings, SwitchboardConfig, TimeoutsConfig, UpstreamConfig } from "./types.js";
 
 /** Provider type names accepted when the provider registry does not pass its own list. */
-export const DEFAULT_PROVIDER_TYPES: readonly string[] = [
-  ...new Set([
-    ...Object.keys(PROVIDER_API_KEY_ENV),
-    "mock",
-    "openai",
-    "azure",
-    "bedrock",
-    "vertex",
-    "ollama",
-    "vllm",
-    "lmstudio",
-    "llamacpp",
-  ]),
-];
+export const DEFAULT_PROVIDER_TYPES: readonly string[] = [...new Set([...Object.keys(PROVIDER_API_KEY_ENV), "mock", "openai", "azure", "bedrock", "vertex", "ollama", "vllm", "lmstudio", "llamacpp"])];
 
 export interface SemanticProblem {
   path: PathSegment[];
@@ -119,11 +106,7 @@ function providerOf(id: string, entry: RawProviderEntry, env: EnvSnapshot): Prov
   return settings;
 }
 
-function resolveProviders(
-  raw: RawConfig,
-  env: EnvSnapshot,
-  knownProviderTypes: readonly string[],
-): Record<string, ProviderSettings> {
+function resolveProviders(raw: RawConfig, env: EnvSnapshot, knownProviderTypes: readonly string[]): Record<string, ProviderSettings> {
   const providers: Record<string, ProviderSettings> = {};
   for (const [id, entry] of Object.entries(raw.providers)) providers[id] = providerOf(id, entry, env);
   for (const found of detectProviders(env)) {
@@ -136,12 +119,7 @@ function resolveProviders(
   return providers;
 }
 
-export function resolveConfig(
-  raw: RawConfig,
-  env: EnvSnapshot,
-  knownProviderTypes: readonly string[],
-  source?: string,
-): SwitchboardConfig {
+export function resolveConfig(raw: RawConfig, env: EnvSnapshot, knownProviderTypes: readonly string[], source?: string): SwitchboardConfig {
   const config: SwitchboardConfig = {
     dataDir: raw.data_dir,
     server: { host: raw.server.host, port: raw.server.port, maxBodyBytes: raw.server.max_body_bytes, httpEngine: raw.server.http_engine },
@@ -204,8 +182,7 @@ export function resolveConfig(
       fsync: raw.usage.fsync,
     },
     metrics: raw.metrics.bearer_token === undefined ? {} : { bearerToken: raw.metrics.bearer_token },
-    budgets:
-      raw.budgets.default_max_tokens === undefined ? {} : { defaultMaxTokens: raw.budgets.default_max_tokens },
+    budgets: raw.budgets.default_max_tokens === undefined ? {} : { defaultMaxTokens: raw.budgets.default_max_tokens },
     limits: { redisFailure: raw.limits.redis_failure },
     env,
   };
@@ -230,7 +207,10 @@ function pricesOf(raw: RawConfig["pricing"]): Record<string, PriceConfig> {
 function checkedProxies(env: EnvSnapshot): UpstreamConfig["proxy"] {
   const proxy = proxyFromEnv(env);
   const problems: string[] = [];
-  for (const [name, value] of [["HTTPS_PROXY", proxy.httpsProxy], ["HTTP_PROXY", proxy.httpProxy]] as const) {
+  for (const [name, value] of [
+    ["HTTPS_PROXY", proxy.httpsProxy],
+    ["HTTP_PROXY", proxy.httpProxy],
+  ] as const) {
     if (value === undefined) continue;
     let ok = false;
     try {

@@ -42,29 +42,33 @@ const bool = () => z.preprocess(booleanish, z.boolean());
 const text = () => z.preprocess(stringish, z.string().min(1));
 
 /** An optional string where "" (e.g. an unset `${VAR}`) means "not set". */
-const optText = () =>
-  z.preprocess((v) => (v === "" ? undefined : stringish(v)), z.string().optional()).optional();
+const optText = () => z.preprocess((v) => (v === "" ? undefined : stringish(v)), z.string().optional()).optional();
 
 const httpUrl = () =>
-  z.preprocess(
-    (v) => (v === "" ? undefined : v),
-    z
-      .string()
-      .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
-        message: "expected an http:// or https:// URL",
-        params: { showInput: true },
-      })
-      .optional(),
-  ).optional();
+  z
+    .preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
+          message: "expected an http:// or https:// URL",
+          params: { showInput: true },
+        })
+        .optional(),
+    )
+    .optional();
 
 const regexSource = () =>
-  z.string().min(1).superRefine((source, ctx) => {
-    try {
-      new RegExp(source);
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: (err as Error).message });
-    }
-  });
+  z
+    .string()
+    .min(1)
+    .superRefine((source, ctx) => {
+      try {
+        new RegExp(source);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    });
 
 const timeoutsFields = {
   connect_ms: positiveInt(),
@@ -118,10 +122,7 @@ export const priceSchema = z.strictObject({
   cached_input: num({ min: 0 }).optional(),
 });
 
-const customPatternSchema = z.preprocess(
-  (v) => (typeof v === "string" ? { pattern: v } : v),
-  z.strictObject({ name: optText(), pattern: regexSource() }),
-);
+const customPatternSchema = z.preprocess((v) => (typeof v === "string" ? { pattern: v } : v), z.strictObject({ name: optText(), pattern: regexSource() }));
 
 export const configSchema = z.strictObject({
   master_key: optText(),
@@ -169,12 +170,13 @@ export const configSchema = z.strictObject({
    * Prices by `provider:model` (every such key has a colon), beside them `require`: when true,
    * requests to a deployment with no price anywhere are refused (402 model_not_priced).
    */
-  pricing: z.object({ require: bool().default(false) }).catchall(priceSchema).prefault({}),
+  pricing: z
+    .object({ require: bool().default(false) })
+    .catchall(priceSchema)
+    .prefault({}),
   cache: z
     .strictObject({
-      exact: z
-        .strictObject({ enabled: bool().default(false), ttl_seconds: positiveInt().default(3600) })
-        .prefault({}),
+      exact: z.strictObject({ enabled: bool().default(false), ttl_seconds: positiveInt().default(3600) }).prefault({}),
       semantic: z
         .strictObject({
           enabled: bool().default(false),

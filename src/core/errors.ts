@@ -97,7 +97,5 @@ export function openAIEnvelope(e: GatewayError): OpenAIErrorEnvelope {
 export function scrubSecrets(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
   let out = text;
   for (const s of secrets) if (s && s.length >= 6) out = out.split(s).join("[redacted]");
-  return out
-    .replace(/\b(sk|sb|pk|rk|gsk|xai|AIza)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]")
-    .replace(/\b(Bearer)\s+[A-Za-z0-9._-]{8,}/gi, "$1 [redacted]");
+  return out.replace(/\b(sk|sb|pk|rk|gsk|xai|AIza)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]").replace(/\b(Bearer)\s+[A-Za-z0-9._-]{8,}/gi, "$1 [redacted]");
 }

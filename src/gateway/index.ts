@@ -98,15 +98,18 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   } catch (e) {
     throw config.databaseUrl ? databaseStartError(e, config.databaseUrl) : e; // the store is closed by the unwind, bounded
   }
-  const usage = await scope.step(openUsageLedger({
-    db: store.db,
-    dataDir: config.dataDir,
-    batchSize: config.usage.batchSize,
-    flushIntervalMs: config.usage.flushIntervalMs,
-    maxQueue: config.usage.maxQueue,
-    fsync: config.usage.fsync,
-    onError: (err, info) => log(`usage ledger: ${usageProblem(info)}: ${(err as Error).message}`),
-  }), (u) => u.close());
+  const usage = await scope.step(
+    openUsageLedger({
+      db: store.db,
+      dataDir: config.dataDir,
+      batchSize: config.usage.batchSize,
+      flushIntervalMs: config.usage.flushIntervalMs,
+      maxQueue: config.usage.maxQueue,
+      fsync: config.usage.fsync,
+      onError: (err, info) => log(`usage ledger: ${usageProblem(info)}: ${(err as Error).message}`),
+    }),
+    (u) => u.close(),
+  );
   scope.defer(() => usage.close());
 
   const providers = new Map<string, Provider>();

@@ -40,7 +40,10 @@ export class StartupScope {
    */
   async step<T>(work: Promise<T>, undo?: (value: T) => unknown): Promise<T> {
     if (this.signal?.aborted) {
-      work.then((v) => undo?.(v), () => {});
+      work.then(
+        (v) => undo?.(v),
+        () => {},
+      );
       throw new StartCancelled();
     }
     if (!this.cancelled) return work;
@@ -51,7 +54,11 @@ export class StartupScope {
       if (e instanceof StartCancelled) lost = true;
       throw e;
     } finally {
-      if (lost) work.then((v) => undo?.(v), () => {});
+      if (lost)
+        work.then(
+          (v) => undo?.(v),
+          () => {},
+        );
     }
   }
 
@@ -60,7 +67,9 @@ export class StartupScope {
     for (const undo of this.undos.splice(0).reverse()) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.resolve().then(undo).catch(() => {}),
+        Promise.resolve()
+          .then(undo)
+          .catch(() => {}),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, UNDO_MS);
           timer.unref();

@@ -52,7 +52,7 @@ export function createApp(rt: Runtime, opts: AppOptions): { app: Hono<Env>; prel
   });
   app.onError((e, c) => {
     const err = toGatewayError(e);
-    if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", path: c.req.path, error: String((e)?.stack ?? e) }));
+    if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", path: c.req.path, error: String(e?.stack ?? e) }));
     return c.json(openAIEnvelope(err), err.status as 400);
   });
   return { app, preload: management.preload };
@@ -64,10 +64,7 @@ export function createApp(rt: Runtime, opts: AppOptions): { app: Hono<Env>; prel
  */
 function lazyManagement(rt: Runtime): MiddlewareHandler<Env> & { preload: () => void } {
   let app: Promise<{ fetch: (req: Request, env: Env["Bindings"]) => Response | Promise<Response> }> | undefined;
-  const load = () =>
-    (app ??= import("../management/index.js").then((m) =>
-      m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets }),
-    ));
+  const load = () => (app ??= import("../management/index.js").then((m) => m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets })));
   const handler = async (c: Parameters<MiddlewareHandler<Env>>[0]) => (await load()).fetch(c.req.raw, c.env);
   return Object.assign(handler, { preload: () => void load() });
 }

@@ -120,7 +120,12 @@ export class LocalLimiter implements Limiter {
       if (rpd !== null) refuse(state.day!.waitFor(1, rpd, now), `${who} is at its limit of ${rpd} requests per day (rpd_limit)`);
       if (tpm !== null) {
         const ms = state.tokens!.waitFor(tokens, tpm, now);
-        refuse(ms, ms === Infinity ? `this request is estimated at ${tokens} tokens, more than the ${tpm} tokens per minute (tpm_limit) of ${who} allow; lower max_tokens` : `${who} is at its limit of ${tpm} tokens per minute (tpm_limit)`);
+        refuse(
+          ms,
+          ms === Infinity
+            ? `this request is estimated at ${tokens} tokens, more than the ${tpm} tokens per minute (tpm_limit) of ${who} allow; lower max_tokens`
+            : `${who} is at its limit of ${tpm} tokens per minute (tpm_limit)`,
+        );
       }
     }
     if (waitMs > 0) return { refused: true, waitMs, reason, report: this.report(subjects, states, now) };

@@ -281,16 +281,17 @@ export class RedisLimiter implements Limiter {
       flags.push(s.limits.rpm ?? -1, s.limits.tpm ?? -1, s.limits.rpd ?? -1, s.limits.maxParallel ?? -1, a.debits[i] ?? 0);
     });
     const refund = actualTokens === null;
-    this.redis
-      .switchboardFinish(keys.length, ...keys, refund ? 1 : 0, actualTokens ?? 0, a.member, a.minuteStep, a.dayStep, ...flags)
-      .catch((e: Error) => this.down(e)); // the slot's lease ends it; the windows forget it within their period
+    this.redis.switchboardFinish(keys.length, ...keys, refund ? 1 : 0, actualTokens ?? 0, a.member, a.minuteStep, a.dayStep, ...flags).catch((e: Error) => this.down(e)); // the slot's lease ends it; the windows forget it within their period
     if (!refund) a.tokens = actualTokens;
   }
 
   close(): void {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    void this.redis.zrem(INSTANCES_KEY, this.instanceId).catch(() => {}).finally(() => this.redis.disconnect());
+    void this.redis
+      .zrem(INSTANCES_KEY, this.instanceId)
+      .catch(() => {})
+      .finally(() => this.redis.disconnect());
   }
 
   private fromScript(r: Array<number | string>, subjects: readonly LimitSubject[], tokens: number, member: string): Admission | Refusal {

@@ -52,5 +52,4 @@ export function renderError(e: unknown, c: Context): Response {
   return c.json(openAIEnvelope(err), err.status as ContentfulStatusCode);
 }
 
-export const notFound = (what: string, id: string, param: string) =>
-  new GatewayError("not_found", `${what} '${id}' not found`, { param });
+export const notFound = (what: string, id: string, param: string) => new GatewayError("not_found", `${what} '${id}' not found`, { param });

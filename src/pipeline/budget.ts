@@ -68,7 +68,14 @@ export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatReq
   }
   const maxCost = (text: number) => bounds.reduce((m, b) => Math.max(m, maxCostOf(b.price, promptTokens(b, text, media), b.output)), 0);
   const extras = promptExtras(req);
-  await reserve(rt, ctx, list, maxCost, () => promptTokenBound(req.messages, extras), () => estimatePromptTokens(req.messages, extras));
+  await reserve(
+    rt,
+    ctx,
+    list,
+    maxCost,
+    () => promptTokenBound(req.messages, extras),
+    () => estimatePromptTokens(req.messages, extras),
+  );
 }
 
 /** Choices the upstream generates: `n`, or `best_of` candidates when more. */
@@ -86,7 +93,7 @@ function maxOutputTokens(req: ChatRequest): number | undefined {
 /** Predicted output (`prediction`): rejected predicted tokens are billed as output, beyond max_tokens. */
 function predictionBound(req: ChatRequest): number {
   const p = (req as { prediction?: unknown }).prediction;
-  return p && typeof p === "object" && "content" in p ? tokenBound(JSON.stringify((p).content) ?? "") : 0;
+  return p && typeof p === "object" && "content" in p ? tokenBound(JSON.stringify(p.content) ?? "") : 0;
 }
 
 /** Prompt-side request fields besides the messages that the provider turns into prompt tokens. */
@@ -136,7 +143,14 @@ export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: E
     if (price) prices.push(price.price);
   }
   const maxCost = (tokens: number) => prices.reduce((m, p) => Math.max(m, maxCostOf(p, tokens, 0)), 0);
-  await reserve(rt, ctx, list, maxCost, () => embeddingsTokenBound(req.input), () => countEmbeddingsTokens(req.input));
+  await reserve(
+    rt,
+    ctx,
+    list,
+    maxCost,
+    () => embeddingsTokenBound(req.input),
+    () => countEmbeddingsTokens(req.input),
+  );
 }
 
 /**
@@ -144,14 +158,7 @@ export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: E
  * tokenizer). Only when that does not fit is the prompt tokenized and the (smaller) estimate
  * tried, so a request near the limit is judged as precisely as the tokenizer allows.
  */
-async function reserve(
-  rt: Runtime,
-  ctx: RequestContext,
-  list: Assignment[],
-  maxCost: (promptTokens: number) => number,
-  bound: () => number,
-  estimate: () => Promise<number>,
-): Promise<void> {
+async function reserve(rt: Runtime, ctx: RequestContext, list: Assignment[], maxCost: (promptTokens: number) => number, bound: () => number, estimate: () => Promise<number>): Promise<void> {
   try {
     ctx.reservation = rt.budgets.book.reserve(list, maxCost(bound()));
   } catch (e) {

@@ -51,28 +51,40 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   };
 
   if (!req.stream) {
-    const { value, info } = await withAttempts(rt, ctx, resolution.deployments, async (info) => {
-      const body = await info.provider.chat({ ...req, model: info.deployment.model }, callOptions(ctx, info));
-      ctx.externalMs += performance.now() - info.startedAt;
-      return body;
-    }, onFailure);
+    const { value, info } = await withAttempts(
+      rt,
+      ctx,
+      resolution.deployments,
+      async (info) => {
+        const body = await info.provider.chat({ ...req, model: info.deployment.model }, callOptions(ctx, info));
+        ctx.externalMs += performance.now() - info.startedAt;
+        return body;
+      },
+      onFailure,
+    );
     const usage = value.usage ? fromReported(value.usage) : await estimateChatUsage(rt, info, req, completionText(value));
     recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false });
     return { kind: "json", body: value };
   }
 
-  const { value, info } = await withAttempts(rt, ctx, resolution.deployments, async (info) => {
-    const stream = await info.provider.chatStream({ ...req, model: info.deployment.model }, callOptions(ctx, info));
-    const it = stream[Symbol.asyncIterator]();
-    try {
-      const first = await it.next();
-      ctx.externalMs += performance.now() - info.startedAt;
-      return { stream, it, first };
-    } catch (e) {
-      stream.cancel();
-      throw e;
-    }
-  }, onFailure);
+  const { value, info } = await withAttempts(
+    rt,
+    ctx,
+    resolution.deployments,
+    async (info) => {
+      const stream = await info.provider.chatStream({ ...req, model: info.deployment.model }, callOptions(ctx, info));
+      const it = stream[Symbol.asyncIterator]();
+      try {
+        const first = await it.next();
+        ctx.externalMs += performance.now() - info.startedAt;
+        return { stream, it, first };
+      } catch (e) {
+        stream.cancel();
+        throw e;
+      }
+    },
+    onFailure,
+  );
   return { kind: "stream", relay: (send) => relay(rt, ctx, req, info, value, send) };
 }
 
@@ -127,7 +139,14 @@ async function relay(
     if (wantsUsage && !reported) {
       const est = await estimateChatUsage(rt, info, req, text);
       reported = { prompt_tokens: est.promptTokens, completion_tokens: est.completionTokens, total_tokens: est.promptTokens + est.completionTokens };
-      await send({ id: last?.id ?? `chatcmpl-${ctx.requestId}`, object: "chat.completion.chunk", created: last?.created ?? Math.floor(Date.now() / 1000), model: last?.model ?? info.deployment.model, choices: [], usage: reported });
+      await send({
+        id: last?.id ?? `chatcmpl-${ctx.requestId}`,
+        object: "chat.completion.chunk",
+        created: last?.created ?? Math.floor(Date.now() / 1000),
+        model: last?.model ?? info.deployment.model,
+        choices: [],
+        usage: reported,
+      });
     }
   } catch (e) {
     failure = toGatewayError(e);

@@ -31,14 +31,8 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
     return m ? m[1] : undefined;
   };
   const xApiKey = headers["x-api-key"];
-  return (
-    bearer(headers.authorization) ??
-    (typeof xApiKey === "string" && xApiKey.trim() ? xApiKey.trim() : undefined) ??
-    bearer(headers["anyllm-key"]) ??
-    bearer(headers["x-anyllm-key"])
-  );
+  return bearer(headers.authorization) ?? (typeof xApiKey === "string" && xApiKey.trim() ? xApiKey.trim() : undefined) ?? bearer(headers["anyllm-key"]) ?? bearer(headers["x-anyllm-key"]);
 }
-
 
 const MAX_USER_ID_LENGTH = 128;
 
@@ -48,7 +42,11 @@ const INVALID = "invalid API key";
 export class Authenticator {
   private readonly master: Buffer;
 
-  constructor(masterKey: string, private readonly keys?: KeyCache, private readonly users?: UserCache) {
+  constructor(
+    masterKey: string,
+    private readonly keys?: KeyCache,
+    private readonly users?: UserCache,
+  ) {
     this.master = Buffer.from(masterKey, "utf8");
   }
 

@@ -53,7 +53,10 @@ export class KeyCache {
   private epoch = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly db: Kysely<Database>, bus: InvalidationBus) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    bus: InvalidationBus,
+  ) {
     this.unsubscribe = bus.subscribe((e) => this.invalidate(e));
   }
 

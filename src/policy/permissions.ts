@@ -8,7 +8,9 @@ function normaliseModel(name: string): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = normaliseModel(glob).replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  const escaped = normaliseModel(glob)
+    .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*");
   return new RegExp(`^${escaped}$`);
 }
 

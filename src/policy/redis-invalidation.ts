@@ -42,7 +42,10 @@ export class RedisInvalidationBus implements InvalidationBus {
   /** While the channel is down: drops the caches every second. */
   private blind: NodeJS.Timeout | undefined;
 
-  constructor(url: string, private readonly log: (line: string) => void) {
+  constructor(
+    url: string,
+    private readonly log: (line: string) => void,
+  ) {
     const common = { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(100 * n, 1000) };
     this.pub = new Redis(url, { ...common, enableOfflineQueue: false });
     this.sub = new Redis(url, common);
@@ -67,7 +70,13 @@ export class RedisInvalidationBus implements InvalidationBus {
    */
   async start(): Promise<void> {
     const subscribed = Promise.all([this.sub.connect(), this.pub.connect()]).then(() => this.resubscribe());
-    const ok = await Promise.race([subscribed.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), SUBSCRIBE_WAIT_MS).unref())]);
+    const ok = await Promise.race([
+      subscribed.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), SUBSCRIBE_WAIT_MS).unref()),
+    ]);
     if (ok) {
       this.startLiveness();
       return;

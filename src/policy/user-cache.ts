@@ -38,7 +38,10 @@ export class UserCache {
   private epoch = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly db: Kysely<Database>, bus: InvalidationBus) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    bus: InvalidationBus,
+  ) {
     this.unsubscribe = bus.subscribe((e) => this.invalidate(e));
   }
 

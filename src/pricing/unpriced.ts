@@ -60,7 +60,8 @@ export function unpricedProviders(config: Pick<SwitchboardConfig, "providers">, 
 /** The one start-up line, or undefined when every configured deployment has a price. */
 export function unpricedWarning(deployments: readonly UnpricedDeployment[], providers: readonly string[] = []): string | undefined {
   const parts: string[] = [];
-  if (deployments.length) parts.push(`these deployments have no price, so their requests are recorded at $0 and no budget limits them: ${deployments.map((d) => `${d.name} (${d.where ?? formatPath(d.path)})`).join(", ")}`);
+  if (deployments.length)
+    parts.push(`these deployments have no price, so their requests are recorded at $0 and no budget limits them: ${deployments.map((d) => `${d.name} (${d.where ?? formatPath(d.path)})`).join(", ")}`);
   if (providers.length) parts.push(`no price covers any model of ${providers.length === 1 ? "provider" : "providers"} ${providers.join(", ")} (no catalog prices, no pricing: entry)`);
   if (!parts.length) return undefined;
   return `warning: ${parts.join("; ")} — ${HOW_TO_PRICE}`;

@@ -50,9 +50,18 @@ export function unknownModelProblems(config: Config): ConfigProblem[] {
       const known = catalogModels(provider.type);
       const model = split[2];
       if (known.length === 0 || findCatalogModel(provider.type, model)) return;
-      const hint = closest(model, known.map((m) => m.id));
+      const hint = closest(
+        model,
+        known.map((m) => m.id),
+      );
       const mean = hint === undefined ? "" : ` (did you mean "${hint}"?)`;
-      out.push(at(config, ["models", i, "deployments", j, "model"], `"${model}" is not a model the ${provider.type} catalog knows${mean}: check the name; a model newer than this catalog works, but has no price until one is set`));
+      out.push(
+        at(
+          config,
+          ["models", i, "deployments", j, "model"],
+          `"${model}" is not a model the ${provider.type} catalog knows${mean}: check the name; a model newer than this catalog works, but has no price until one is set`,
+        ),
+      );
     });
   });
   return out;

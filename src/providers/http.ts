@@ -176,7 +176,10 @@ class CallControl {
   private firstTimer: NodeJS.Timeout | null = null;
   private readonly onClientAbort = () => this.abort("client");
 
-  constructor(private readonly opts: CallOptions, streaming = false) {
+  constructor(
+    private readonly opts: CallOptions,
+    streaming = false,
+  ) {
     this.totalTimer = setTimeout(() => this.abort("total"), opts.timeouts.totalMs);
     if (streaming) this.firstTimer = setTimeout(() => this.abort("first_token"), opts.timeouts.firstTokenMs);
     if (opts.signal) {
@@ -236,7 +239,11 @@ class CallControl {
 class UpstreamDispatcher {
   private readonly origin: string;
 
-  constructor(base: string, private readonly transport: UpstreamTransport, private readonly maxBodyBytes: number) {
+  constructor(
+    base: string,
+    private readonly transport: UpstreamTransport,
+    private readonly maxBodyBytes: number,
+  ) {
     this.origin = new URL(base).origin;
   }
 
@@ -286,7 +293,11 @@ export class ChunkDecoder {
   private sawFinish = false;
 
   /** `maxEventBytes`: the longest event (or line) held while waiting for its end; longer fails the stream. */
-  constructor(private readonly adapter: WireAdapter, private readonly state: StreamState, maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {
+  constructor(
+    private readonly adapter: WireAdapter,
+    private readonly state: StreamState,
+    maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
+  ) {
     this.reader = adapter.streamFormat === "aws-eventstream" ? new AwsEventReader(maxEventBytes) : new SseReader(maxEventBytes);
   }
 

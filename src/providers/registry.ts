@@ -46,7 +46,10 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
     create(s, defaults) {
       const secrets = s.apiKey ? [s.apiKey] : [];
       const wire = openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage });
-      return createHttpProvider(listsServerModels(s, preset) ? withModelList(wire) : wire, httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }));
+      return createHttpProvider(
+        listsServerModels(s, preset) ? withModelList(wire) : wire,
+        httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }),
+      );
     },
   };
 }

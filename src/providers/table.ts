@@ -15,10 +15,7 @@ export const TABLE_END = "<!-- providers-table:end -->";
 
 export function renderProvidersTable(): string {
   const rows = [...PROVIDER_REGISTRY.values()].sort((a, b) => a.type.localeCompare(b.type));
-  const lines = [
-    `| type | provider | default base_url | credentials | ${FLAGS.join(" | ")} |`,
-    `|---|---|---|---|${FLAGS.map(() => ":-:").join("|")}|`,
-  ];
+  const lines = [`| type | provider | default base_url | credentials | ${FLAGS.join(" | ")} |`, `|---|---|---|---|${FLAGS.map(() => ":-:").join("|")}|`];
   for (const d of rows) {
     const env = (PROVIDER_API_KEY_ENV as Record<string, readonly string[]>)[d.type];
     const creds = CREDENTIALS[d.type] ?? (env ? env.map((v) => `\`${v}\``).join(" or ") : d.requiresKey ? "`api_key`" : "none");

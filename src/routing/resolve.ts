@@ -30,7 +30,10 @@ export function splitModelName(name: string): { provider: string; model: string 
 export class ModelResolver {
   private readonly groups: Map<string, ModelGroupConfig>;
 
-  constructor(groups: ModelGroupConfig[], private readonly hasProvider: (id: string) => boolean) {
+  constructor(
+    groups: ModelGroupConfig[],
+    private readonly hasProvider: (id: string) => boolean,
+  ) {
     this.groups = new Map(groups.map((g) => [g.name, g]));
   }
 

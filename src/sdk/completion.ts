@@ -1,7 +1,17 @@
 /** `completion` and `embedding`: one typed call to any provider, in-process. */
 import { GatewayError } from "../core/errors.js";
 import type { CallOptions, Provider, Timeouts } from "../providers/types.js";
-import { chatRequestSchema, describeIssues, embeddingsRequestSchema, type ChatChunk, type ChatCompletion, type ChatMessage, type ChatRequest, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
+import {
+  chatRequestSchema,
+  describeIssues,
+  embeddingsRequestSchema,
+  type ChatChunk,
+  type ChatCompletion,
+  type ChatMessage,
+  type ChatRequest,
+  type EmbeddingsRequest,
+  type EmbeddingsResponse,
+} from "../wire/openai.js";
 import { toLibraryError, UnsupportedParameterError } from "./errors.js";
 import { buildProvider, splitModel, type ProviderOptions } from "./providers.js";
 import { normaliseTools, runTool, type ToolsInput } from "./tools.js";
@@ -90,7 +100,14 @@ async function* errorsMapped(stream: AsyncIterable<ChatChunk>): AsyncGenerator<C
 }
 
 /** Runs executable tools the model calls and sends their results back, up to `maxSteps` turns. */
-async function runToolLoop(provider: Provider, req: ChatRequest, call: CallOptions, executors: ReturnType<typeof normaliseTools>["executors"], maxRetries: number, maxSteps: number): Promise<ChatCompletion> {
+async function runToolLoop(
+  provider: Provider,
+  req: ChatRequest,
+  call: CallOptions,
+  executors: ReturnType<typeof normaliseTools>["executors"],
+  maxRetries: number,
+  maxSteps: number,
+): Promise<ChatCompletion> {
   const messages: ChatMessage[] = [...req.messages];
   for (let step = 1; ; step++) {
     const res = await withRetries(maxRetries, () => provider.chat({ ...req, messages }, call));

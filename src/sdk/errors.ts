@@ -13,13 +13,19 @@ export class SwitchboardError extends Error {
 
 /** The provider needs an API key and none was given or found in its environment variable. */
 export class MissingApiKeyError extends SwitchboardError {
-  constructor(readonly provider: string, readonly envVars: readonly string[]) {
+  constructor(
+    readonly provider: string,
+    readonly envVars: readonly string[],
+  ) {
     super(`no API key for provider '${provider}': pass apiKey${envVars.length ? ` or set ${envVars.join(" or ")}` : ""}`);
   }
 }
 
 export class UnsupportedProviderError extends SwitchboardError {
-  constructor(readonly provider: string, known: readonly string[]) {
+  constructor(
+    readonly provider: string,
+    known: readonly string[],
+  ) {
     super(`unknown provider '${provider}' (known: ${known.join(", ")})`);
   }
 }
@@ -31,14 +37,22 @@ export class UnsupportedProviderError extends SwitchboardError {
  */
 export class InvalidRequestError extends SwitchboardError {
   readonly code = "invalid_request";
-  constructor(message: string, readonly param: string | null = null, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly param: string | null = null,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
 
 /** The request asked for something the provider cannot do (e.g. embeddings from a chat-only provider). */
 export class UnsupportedParameterError extends SwitchboardError {
-  constructor(readonly parameter: string, readonly provider: string, detail?: string) {
+  constructor(
+    readonly parameter: string,
+    readonly provider: string,
+    detail?: string,
+  ) {
     super(`'${parameter}' is not supported by provider '${provider}'${detail ? `: ${detail}` : ""}`);
   }
 }

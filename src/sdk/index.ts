@@ -28,7 +28,15 @@ export async function responses(params: ResponsesRequest & RequestOptions): Prom
   } catch (e) {
     throw toLibraryError(e);
   }
-  const opts: RequestOptions = { apiKey: params.apiKey, baseUrl: params.baseUrl, provider: params.provider, signal: params.signal, timeouts: params.timeouts, maxRetries: params.maxRetries, onWarning: params.onWarning };
+  const opts: RequestOptions = {
+    apiKey: params.apiKey,
+    baseUrl: params.baseUrl,
+    provider: params.provider,
+    signal: params.signal,
+    timeouts: params.timeouts,
+    maxRetries: params.maxRetries,
+    onWarning: params.onWarning,
+  };
   if (chat.stream) {
     const stream = await completion({ ...chat, ...opts, stream: true } as CompletionParams & { stream: true });
     return toResponseEvents(stream, params.model);
@@ -75,4 +83,3 @@ export function createProvider(id: string, options: ProviderOptions = {}): Libra
     listModels: () => listModels(metadata.type),
   };
 }
-

@@ -189,7 +189,8 @@ function probeOwner(socketPath: string): Promise<Owner> {
       conn.destroy();
       if (e.code === "ECONNREFUSED" || e.code === "ENOTSOCK") resolve({ kind: "stale", ino });
       else if (e.code === "ENOENT") resolve({ kind: "gone" });
-      else if (e.code === "EAGAIN" || e.code === "ECONNRESET" || e.code === "EPIPE") alive(); // a listener is there
+      else if (e.code === "EAGAIN" || e.code === "ECONNRESET" || e.code === "EPIPE")
+        alive(); // a listener is there
       else reject(e);
     });
   });

@@ -59,10 +59,17 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     checkDatabaseUrl(opts.databaseUrl);
     const db = kysely(new pg.Pool({ connectionString: opts.databaseUrl, ...poolSettings(poolMax) }), onError);
     const ping = pinger(db, pingTimeoutMs);
-    return makeStore("postgres", db, describeUrl(opts.databaseUrl), ping, async () => {
-      await ping();
-      return { engine: "postgres" };
-    }, () => db.destroy());
+    return makeStore(
+      "postgres",
+      db,
+      describeUrl(opts.databaseUrl),
+      ping,
+      async () => {
+        await ping();
+        return { engine: "postgres" };
+      },
+      () => db.destroy(),
+    );
   }
 
   const dataDir = resolve(opts.dataDir);
@@ -78,16 +85,26 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const db = kysely(pool, onError);
     const ping = pinger(db, pingTimeoutMs);
     const description = `embedded PostgreSQL ${server.version} in ${join(opts.dataDir, "pg")} (${server.listen})`;
-    const store = makeStore("embedded", db, description, ping, () => embeddedHealth(server, ping), async () => {
-      await db.destroy();
-      await server.stop();
-    });
+    const store = makeStore(
+      "embedded",
+      db,
+      description,
+      ping,
+      () => embeddedHealth(server, ping),
+      async () => {
+        await db.destroy();
+        await server.stop();
+      },
+    );
     const moved = await importFromPglite(store, dataDir).catch(async (err: unknown) => {
       await store.close();
       throw err;
     });
     if (moved) {
-      const counts = Object.entries(moved.rows).map(([t, n]) => `${t} ${n}`).join(", ") || "rows copied at an earlier start";
+      const counts =
+        Object.entries(moved.rows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(", ") || "rows copied at an earlier start";
       opts.onNotice?.(`moved the PGlite database of ${opts.dataDir} to PostgreSQL (${counts}); the old one is kept in ${moved.backup}`);
     }
     return store;
@@ -130,17 +147,15 @@ export function describeUrl(url: string): string {
 }
 
 function pinger(db: Kysely<Database>, ms: number): () => Promise<void> {
-  return () => withTimeout(sql`select 1`.execute(db).then(() => undefined), ms, "database ping");
+  return () =>
+    withTimeout(
+      sql`select 1`.execute(db).then(() => undefined),
+      ms,
+      "database ping",
+    );
 }
 
-function makeStore(
-  kind: StoreKind,
-  db: Kysely<Database>,
-  description: string,
-  ping: () => Promise<void>,
-  health: () => Promise<Record<string, unknown>>,
-  shutdown: () => Promise<void>,
-): Store {
+function makeStore(kind: StoreKind, db: Kysely<Database>, description: string, ping: () => Promise<void>, health: () => Promise<Record<string, unknown>>, shutdown: () => Promise<void>): Store {
   let closing: Promise<void> | null = null;
   return { db, kind, description, ping, health, close: () => (closing ??= shutdown()) };
 }

@@ -51,39 +51,45 @@ export interface ExportSummary {
  */
 export async function exportRows(db: Kysely<Database>, write: (chunk: string) => Promise<void>, opts: { pageRows?: number } = {}): Promise<ExportSummary> {
   const pageRows = opts.pageRows ?? PAGE_ROWS;
-  return db.transaction().setIsolationLevel("repeatable read").setAccessMode("read only").execute(async (trx) => {
-    const schemaVersion = await schemaVersionOf(trx); // the first statement takes the snapshot
-    const tables = await listTables(trx);
-    const header: ExportHeader = { format: EXPORT_FORMAT, format_version: EXPORT_FORMAT_VERSION, schema_version: schemaVersion, exported_at: new Date().toISOString(), tables };
-    await write(JSON.stringify(header) + "\n");
-    const rows: Record<string, number> = {};
-    for (const table of tables) {
-      rows[table] = 0;
-      const prefix = `{"table":${JSON.stringify(table)},"row":`;
-      await sql`declare switchboard_export no scroll cursor for select row_to_json(x)::text as r from ${sql.table(table)} x`.execute(trx);
-      for (;;) {
-        const { rows: page } = await sql<{ r: string }>`fetch ${sql.raw(String(pageRows))} from switchboard_export`.execute(trx);
-        if (page.length === 0) break;
-        let chunk = "";
-        // PostgreSQL's JSON escapes line breaks inside strings; any other is whitespace.
-        for (const { r } of page) chunk += prefix + r.replace(/[\r\n]/g, " ") + "}\n";
-        rows[table] += page.length;
-        await write(chunk);
+  return db
+    .transaction()
+    .setIsolationLevel("repeatable read")
+    .setAccessMode("read only")
+    .execute(async (trx) => {
+      const schemaVersion = await schemaVersionOf(trx); // the first statement takes the snapshot
+      const tables = await listTables(trx);
+      const header: ExportHeader = { format: EXPORT_FORMAT, format_version: EXPORT_FORMAT_VERSION, schema_version: schemaVersion, exported_at: new Date().toISOString(), tables };
+      await write(JSON.stringify(header) + "\n");
+      const rows: Record<string, number> = {};
+      for (const table of tables) {
+        rows[table] = 0;
+        const prefix = `{"table":${JSON.stringify(table)},"row":`;
+        await sql`declare switchboard_export no scroll cursor for select row_to_json(x)::text as r from ${sql.table(table)} x`.execute(trx);
+        for (;;) {
+          const { rows: page } = await sql<{ r: string }>`fetch ${sql.raw(String(pageRows))} from switchboard_export`.execute(trx);
+          if (page.length === 0) break;
+          let chunk = "";
+          // PostgreSQL's JSON escapes line breaks inside strings; any other is whitespace.
+          for (const { r } of page) chunk += prefix + r.replace(/[\r\n]/g, " ") + "}\n";
+          rows[table] += page.length;
+          await write(chunk);
+        }
+        await sql`close switchboard_export`.execute(trx);
       }
-      await sql`close switchboard_export`.execute(trx);
-    }
-    // Read after the rows: every id in the snapshot was drawn before it, so these values cover them.
-    const end: ExportEnd = { end: true, rows, sequences: await listSequences(trx) };
-    await write(JSON.stringify(end) + "\n");
-    return { schemaVersion, rows };
-  });
+      // Read after the rows: every id in the snapshot was drawn before it, so these values cover them.
+      const end: ExportEnd = { end: true, rows, sequences: await listSequences(trx) };
+      await write(JSON.stringify(end) + "\n");
+      return { schemaVersion, rows };
+    });
 }
 
 /** The highest applied migration (0 when the database was never migrated). */
 async function schemaVersionOf(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ t: string | null }>`select to_regclass('schema_migrations')::text as t`.execute(db);
   if (rows[0]?.t == null) return 0;
-  const { rows: [r] } = await sql<{ v: number | null }>`select max(version)::int as v from schema_migrations`.execute(db);
+  const {
+    rows: [r],
+  } = await sql<{ v: number | null }>`select max(version)::int as v from schema_migrations`.execute(db);
   return r?.v ?? 0;
 }
 

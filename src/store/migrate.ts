@@ -33,10 +33,7 @@ export interface SchemaStatus {
  * Applies every pending migration. Refuses (throws) when the database is newer than this build.
  * `migrations` replaces the built-in list (tests only).
  */
-export async function migrate(
-  store: Store,
-  migrations: readonly Migration[] = MIGRATIONS,
-): Promise<MigrateResult> {
+export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
   const latest = migrations === MIGRATIONS ? LATEST_SCHEMA_VERSION : checkedLatest(migrations);
   return store.db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY}::bigint)`.execute(conn);
@@ -54,11 +51,7 @@ export async function migrate(
 }
 
 /** Runs with the lock held, on the one connection that holds it. */
-async function applyPending(
-  conn: Kysely<Database>,
-  migrations: readonly Migration[],
-  latest: number,
-): Promise<MigrateResult> {
+async function applyPending(conn: Kysely<Database>, migrations: readonly Migration[], latest: number): Promise<MigrateResult> {
   await createMigrationsTable(conn);
   const done = await appliedVersions(conn);
   assertKnown(maxOf(done), latest);
@@ -92,9 +85,7 @@ export async function assertSchemaNotNewer(store: Store): Promise<void> {
 
 function assertKnown(current: number, latest: number): void {
   if (current > latest) {
-    throw new Error(
-      `database schema version ${current} is newer than this switchboard knows (${latest}); upgrade switchboard`,
-    );
+    throw new Error(`database schema version ${current} is newer than this switchboard knows (${latest}); upgrade switchboard`);
   }
 }
 

@@ -64,7 +64,9 @@ export async function tableColumns(db: Kysely<Database>, tables: readonly string
  */
 export async function insertJsonRows(db: Kysely<Database>, table: string, jsonArray: string, field?: string): Promise<number> {
   const rows = field === undefined ? sql`${jsonArray}::json` : sql`(select coalesce(json_agg(e.v -> ${field}), '[]') from json_array_elements(${jsonArray}::json) as e(v))`;
-  const { rows: [r] } = await sql<{ n: number }>`
+  const {
+    rows: [r],
+  } = await sql<{ n: number }>`
     with ins as (insert into ${sql.table(table)} select * from json_populate_recordset(null::${sql.table(table)}, ${rows}) returning 1)
     select count(*)::int as n from ins`.execute(db);
   return r?.n ?? 0;

@@ -5,12 +5,7 @@ import { fromUsageRow, type StoredUsageRecord } from "./ledger.js";
 
 /** Every attempt recorded for a request, in attempt order. */
 export async function listUsageByRequest(db: Kysely<Database>, requestId: string): Promise<StoredUsageRecord[]> {
-  const rows = await db
-    .selectFrom("usage")
-    .selectAll()
-    .where("request_id", "=", requestId)
-    .orderBy("attempt")
-    .execute();
+  const rows = await db.selectFrom("usage").selectAll().where("request_id", "=", requestId).orderBy("attempt").execute();
   return rows.map(fromUsageRow);
 }
 

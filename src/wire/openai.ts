@@ -26,7 +26,10 @@ export const chatRequestSchema = z.looseObject({
   n: z.number().int().min(1).max(128).nullable().optional(),
   // Candidates generated per choice by servers that offer it (vLLM); bounded like n.
   best_of: z.number().int().min(1).max(128).nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
   tools: z.array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() })).optional(),
   tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).optional(),
   response_format: z.looseObject({ type: z.string() }).optional(),

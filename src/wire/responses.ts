@@ -66,7 +66,9 @@ export function toChatRequest(r: ResponsesRequest): ChatRequest {
       return { type: "function", function: { name: t.name!, description: t.description, parameters: t.parameters, strict: t.strict } };
     });
   }
-  if (r.tool_choice !== undefined) req.tool_choice = typeof r.tool_choice === "object" && r.tool_choice && "name" in r.tool_choice ? { type: "function", function: { name: (r.tool_choice as { name: string }).name } } : (r.tool_choice as string);
+  if (r.tool_choice !== undefined)
+    req.tool_choice =
+      typeof r.tool_choice === "object" && r.tool_choice && "name" in r.tool_choice ? { type: "function", function: { name: (r.tool_choice as { name: string }).name } } : (r.tool_choice as string);
   if (r.max_output_tokens !== undefined) req.max_completion_tokens = r.max_output_tokens;
   if (r.temperature !== undefined) req.temperature = r.temperature;
   if (r.top_p !== undefined) req.top_p = r.top_p;
@@ -172,7 +174,17 @@ export async function* toResponseEvents(chunks: AsyncIterable<ChatChunk>, model:
     object: "chat.completion",
     created,
     model,
-    choices: [{ index: 0, message: { role: "assistant", content: text || null, ...(calls.size ? { tool_calls: [...calls.values()].map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.args } })) } : {}) }, finish_reason: finish }],
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: text || null,
+          ...(calls.size ? { tool_calls: [...calls.values()].map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.args } })) } : {}),
+        },
+        finish_reason: finish,
+      },
+    ],
     usage: usage ?? undefined,
   };
   const final = fromChatCompletion(completion, `resp_${id}`);

@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { BudgetBook, type Assignment, type BudgetPolicy } from "../../src/budgets/book.js";
 import { currentPeriodStart, formatDuration, parseDuration, periodEnd } from "../../src/budgets/duration.js";
 
-const policy = (o: Partial<BudgetPolicy> = {}): BudgetPolicy => ({ id: "b1", limitMicros: 1000, duration: { seconds: 86400, months: null }, mode: "enforce", thresholds: [50, 100], webhookUrl: null, maxRequestMicros: null, ...o });
+const policy = (o: Partial<BudgetPolicy> = {}): BudgetPolicy => ({
+  id: "b1",
+  limitMicros: 1000,
+  duration: { seconds: 86400, months: null },
+  mode: "enforce",
+  thresholds: [50, 100],
+  webhookUrl: null,
+  maxRequestMicros: null,
+  ...o,
+});
 
 function book(now = () => new Date("2026-01-01T00:00:00Z")) {
   const alerts: Array<[string, number]> = [];
@@ -105,21 +114,33 @@ describe("BudgetBook", () => {
     b.settle(b.reserve([a], 0), 10);
     expect(alerts).toEqual([["k1", 50]]);
     b.settle(b.reserve([a], 0), 490);
-    expect(alerts).toEqual([["k1", 50], ["k1", 100]]);
+    expect(alerts).toEqual([
+      ["k1", 50],
+      ["k1", 100],
+    ]);
     expect(() => b.reserve([a], 0)).toThrow(/budget 'b1'/);
     now = new Date("2026-01-02T00:00:01Z");
     expect(b.applicable({ keyId: "k1", userId: null, teamId: null })).toEqual([a]);
     expect(resets).toEqual([{ start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-01-02T00:00:00Z"), spendMicros: 1000 }]);
     expect(a.spendMicros).toBe(0);
     b.settle(b.reserve([a], 0), 600);
-    expect(alerts).toEqual([["k1", 50], ["k1", 100], ["k1", 50]]);
+    expect(alerts).toEqual([
+      ["k1", 50],
+      ["k1", 100],
+      ["k1", 50],
+    ]);
   });
 
   it("applies key, user and team assignments together; a team pools its members", () => {
     const { b } = book();
     const p = policy({ limitMicros: 100 });
     b.setBudget(p);
-    for (const [t, id] of [["key", "k"], ["user", "u"], ["team", "t"]] as const) b.setAssignment({ id: `${t}-${id}`, subjectType: t, subjectId: id, budget: p, periodStart: new Date("2026-01-01T00:00:00Z"), spendMicros: 0, alertsSent: new Set() });
+    for (const [t, id] of [
+      ["key", "k"],
+      ["user", "u"],
+      ["team", "t"],
+    ] as const)
+      b.setAssignment({ id: `${t}-${id}`, subjectType: t, subjectId: id, budget: p, periodStart: new Date("2026-01-01T00:00:00Z"), spendMicros: 0, alertsSent: new Set() });
     const alice = b.applicable({ keyId: "k", userId: "u", teamId: "t" });
     expect(alice).toHaveLength(3);
     b.settle(b.reserve(alice, 60), 60);

@@ -53,18 +53,24 @@ async function keyWithBudget(opts: { maxMicros: number; mode?: "enforce" | "trac
   const k = generateKey();
   const id = newKeyId();
   const budgetId = `b-${id}`;
-  await gw.store.db.insertInto("budgets").values({
-    budget_id: budgetId,
-    max_budget_micros: opts.maxMicros,
-    duration_sec: opts.durationSec ?? null,
-    duration_months: null,
-    mode: opts.mode ?? "enforce",
-    alert_thresholds: JSON.stringify(opts.thresholds ?? []),
-    alert_webhook_url: hookUrl,
-    max_request_micros: opts.maxRequestMicros ?? null,
-    metadata: "{}",
-  }).execute();
-  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
+  await gw.store.db
+    .insertInto("budgets")
+    .values({
+      budget_id: budgetId,
+      max_budget_micros: opts.maxMicros,
+      duration_sec: opts.durationSec ?? null,
+      duration_months: null,
+      mode: opts.mode ?? "enforce",
+      alert_thresholds: JSON.stringify(opts.thresholds ?? []),
+      alert_webhook_url: hookUrl,
+      max_request_micros: opts.maxRequestMicros ?? null,
+      metadata: "{}",
+    })
+    .execute();
+  await gw.store.db
+    .insertInto("api_keys")
+    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
+    .execute();
   await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
   gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
   await gw.runtime.budgets.idle();
@@ -75,7 +81,11 @@ const call = (key: string, body: Record<string, unknown>) => gw.post("/v1/chat/c
 
 async function ledgerSpend(keyId: string): Promise<number> {
   await gw.usage.flush();
-  const r = await gw.store.db.selectFrom("usage").select(sql<string>`coalesce(sum(cost_total_micros),0)`.as("s")).where("key_id", "=", keyId).executeTakeFirstOrThrow();
+  const r = await gw.store.db
+    .selectFrom("usage")
+    .select(sql<string>`coalesce(sum(cost_total_micros),0)`.as("s"))
+    .where("key_id", "=", keyId)
+    .executeTakeFirstOrThrow();
   return Number(r.s);
 }
 

@@ -33,8 +33,24 @@ async function keyWithBudget(maxMicros: number) {
   const k = generateKey();
   const id = newKeyId();
   const budgetId = `b-${id}`;
-  await gw.store.db.insertInto("budgets").values({ budget_id: budgetId, max_budget_micros: maxMicros, duration_sec: null, duration_months: null, mode: "enforce", alert_thresholds: "[]", alert_webhook_url: null, max_request_micros: null, metadata: "{}" }).execute();
-  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
+  await gw.store.db
+    .insertInto("budgets")
+    .values({
+      budget_id: budgetId,
+      max_budget_micros: maxMicros,
+      duration_sec: null,
+      duration_months: null,
+      mode: "enforce",
+      alert_thresholds: "[]",
+      alert_webhook_url: null,
+      max_request_micros: null,
+      metadata: "{}",
+    })
+    .execute();
+  await gw.store.db
+    .insertInto("api_keys")
+    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
+    .execute();
   await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
   gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
   await gw.runtime.budgets.idle();
@@ -42,7 +58,10 @@ async function keyWithBudget(maxMicros: number) {
 }
 
 const withImages = (n: number) => [
-  { role: "user" as const, content: [{ type: "text", text: "What is in these?" }, ...Array.from({ length: n }, (_, i) => ({ type: "image_url", image_url: { url: `https://example.test/${i}.png` } }))] },
+  {
+    role: "user" as const,
+    content: [{ type: "text", text: "What is in these?" }, ...Array.from({ length: n }, (_, i) => ({ type: "image_url", image_url: { url: `https://example.test/${i}.png` } }))],
+  },
 ];
 
 describe("estimated usage counts the prompt as the reservation does", () => {
@@ -164,8 +183,24 @@ describe("retries after attempts that cost money stay within the budget", () => 
     const id = newKeyId();
     const budgetId = `b-${id}`;
     // Room for one attempt's reservation (prompt bound + 10 output tokens) and a little more: not for a second cut prompt.
-    await gw2.store.db.insertInto("budgets").values({ budget_id: budgetId, max_budget_micros: bound + 10 + 100, duration_sec: null, duration_months: null, mode: "enforce", alert_thresholds: "[]", alert_webhook_url: null, max_request_micros: null, metadata: "{}" }).execute();
-    await gw2.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
+    await gw2.store.db
+      .insertInto("budgets")
+      .values({
+        budget_id: budgetId,
+        max_budget_micros: bound + 10 + 100,
+        duration_sec: null,
+        duration_months: null,
+        mode: "enforce",
+        alert_thresholds: "[]",
+        alert_webhook_url: null,
+        max_request_micros: null,
+        metadata: "{}",
+      })
+      .execute();
+    await gw2.store.db
+      .insertInto("api_keys")
+      .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
+      .execute();
     await gw2.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
     gw2.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
     await gw2.runtime.budgets.idle();

@@ -44,8 +44,24 @@ async function keyWithBudget(maxMicros: number) {
   const k = generateKey();
   const id = newKeyId();
   const budgetId = `b-${id}`;
-  await gw.store.db.insertInto("budgets").values({ budget_id: budgetId, max_budget_micros: maxMicros, duration_sec: null, duration_months: null, mode: "enforce", alert_thresholds: "[]", alert_webhook_url: null, max_request_micros: null, metadata: "{}" }).execute();
-  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
+  await gw.store.db
+    .insertInto("budgets")
+    .values({
+      budget_id: budgetId,
+      max_budget_micros: maxMicros,
+      duration_sec: null,
+      duration_months: null,
+      mode: "enforce",
+      alert_thresholds: "[]",
+      alert_webhook_url: null,
+      max_request_micros: null,
+      metadata: "{}",
+    })
+    .execute();
+  await gw.store.db
+    .insertInto("api_keys")
+    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
+    .execute();
   await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
   gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
   await gw.runtime.budgets.idle();
@@ -147,7 +163,10 @@ describe("choices", () => {
 
 describe("prompt contents", () => {
   const withImages = (n: number) => [
-    { role: "user" as const, content: [{ type: "text", text: "What is in these?" }, ...Array.from({ length: n }, (_, i) => ({ type: "image_url", image_url: { url: `https://example.test/${i}.png` } }))] },
+    {
+      role: "user" as const,
+      content: [{ type: "text", text: "What is in these?" }, ...Array.from({ length: n }, (_, i) => ({ type: "image_url", image_url: { url: `https://example.test/${i}.png` } }))],
+    },
   ];
 
   it("each image counts a per-image bound; the catalog's own figure where a model counts more", async () => {
@@ -166,23 +185,42 @@ describe("prompt contents", () => {
     const text = await estimatePromptTokens([{ content: "Listen" }]);
     const audioMessages = [{ role: "user", content: [{ type: "text", text: "Listen" }, audio] }];
     expect(await needed(await chat(key, { messages: audioMessages, max_tokens: 10 }))).toBe(text + Buffer.byteLength(JSON.stringify(audio)) + 10);
-    const fileMessages = [{ role: "user", content: [{ type: "text", text: "Summarise" }, { type: "file", file: { file_id: "file-abc123" } }] }];
+    const fileMessages = [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Summarise" },
+          { type: "file", file: { file_id: "file-abc123" } },
+        ],
+      },
+    ];
     expect(await needed(await chat(key, { messages: fileMessages, max_tokens: 10 }))).toBe(128_000 + 10);
     const unknown = await chat(key, { model: "up:house-model", messages: fileMessages, max_tokens: 10 });
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as { error: unknown }).error).toMatchObject({ code: "invalid_request", param: "messages", message: expect.stringContaining("'file' content cannot be bounded for up:house-model") });
+    expect(((await unknown.json()) as { error: unknown }).error).toMatchObject({
+      code: "invalid_request",
+      param: "messages",
+      message: expect.stringContaining("'file' content cannot be bounded for up:house-model"),
+    });
     expect(fake.calls).toHaveLength(0);
   });
 
   it("message names and legacy function calls count as prompt; an earlier audio answer by reference counts the context window", async () => {
     const { key } = await keyWithBudget(1);
-    const named = [{ role: "user" as const, name: "n".repeat(2000), content: "hi" }, { role: "assistant" as const, content: null, function_call: { name: "f", arguments: "a".repeat(1500) } }];
+    const named = [
+      { role: "user" as const, name: "n".repeat(2000), content: "hi" },
+      { role: "assistant" as const, content: null, function_call: { name: "f", arguments: "a".repeat(1500) } },
+    ];
     const bound = await needed(await chat(key, { messages: named, max_tokens: 10 }));
     expect(bound).toBe((await estimatePromptTokens(named)) + 10);
     const fc = named[1].function_call;
     expect(bound).toBeGreaterThan((await estimatePromptTokens([{ content: "hi" }, { content: null, function_call: fc }])) + 10 + 100); // the name
     expect(bound).toBeGreaterThan((await estimatePromptTokens([{ content: "hi", name: named[0].name }, { content: null }])) + 10 + 100); // the call
-    const withAudio = [{ role: "user" as const, content: "Say hi" }, { role: "assistant" as const, audio: { id: "audio_abc123" } }, { role: "user" as const, content: "Again" }];
+    const withAudio = [
+      { role: "user" as const, content: "Say hi" },
+      { role: "assistant" as const, audio: { id: "audio_abc123" } },
+      { role: "user" as const, content: "Again" },
+    ];
     expect(await needed(await chat(key, { messages: withAudio, max_tokens: 10 }))).toBe(128_000 + 10);
     expect(fake.calls).toHaveLength(0);
   });

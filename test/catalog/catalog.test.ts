@@ -26,7 +26,10 @@ describe("catalog coverage", () => {
       expect(catalogModels(type).filter((m) => m.price).length, type).toBeGreaterThanOrEqual(n);
     }
     for (const type of ["openai", "gemini", "mistral", "cohere", "bedrock"]) {
-      expect(catalogModels(type).some((m) => m.mode === "embedding" && m.price), type).toBe(true);
+      expect(
+        catalogModels(type).some((m) => m.mode === "embedding" && m.price),
+        type,
+      ).toBe(true);
     }
     expect(catalogModels("vertex")).toBe(catalogModels("gemini"));
     expect(catalogModels("nosuch")).toEqual([]);

@@ -49,7 +49,14 @@ describe("costOf", () => {
 
   it("prices reasoning tokens apart only when the model prices them unlike output", () => {
     const split: ModelPrice = { input: 1, output: 4, reasoning: 8 };
-    expect(costOf(split, { promptTokens: 100, completionTokens: 1000, reasoningTokens: 600 })).toEqual({ inputMicros: 100, cachedInputMicros: 0, cacheWriteMicros: 0, outputMicros: 1600, reasoningMicros: 4800, totalMicros: 6500 });
+    expect(costOf(split, { promptTokens: 100, completionTokens: 1000, reasoningTokens: 600 })).toEqual({
+      inputMicros: 100,
+      cachedInputMicros: 0,
+      cacheWriteMicros: 0,
+      outputMicros: 1600,
+      reasoningMicros: 4800,
+      totalMicros: 6500,
+    });
     const same = price("openai", "o3");
     expect(costOf(same, { promptTokens: 100, completionTokens: 1000, reasoningTokens: 600 })).toMatchObject({ outputMicros: 8000, reasoningMicros: 0, totalMicros: 8200 });
   });
@@ -85,7 +92,7 @@ describe("costOf", () => {
     const counts = [1, 3, 7, 10, 999, 1_000_000, 123_456_789, 2 ** 31, 2 ** 40 + 7, 9_007_199_254];
     for (const p of prices) for (const c of counts) expect(partMicros(c, p), `${c} × ${p}`).toBe(reference(c, p));
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let k = 0; k < 2000; k++) {
       const p = Number((rnd() * 100).toFixed(Math.floor(rnd() * 7)));
       const c = Math.floor(rnd() * 10 ** Math.floor(rnd() * 10));
@@ -102,7 +109,12 @@ describe("costOf", () => {
     // Random usage: every part an integer, the total exactly their sum.
     let seed = 42;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
-    const models: Array<[string, string]> = [["anthropic", "claude-sonnet-4-5"], ["gemini", "gemini-2.5-pro"], ["bedrock", "amazon.nova-micro-v1:0"], ["xai", "grok-4.3"]];
+    const models: Array<[string, string]> = [
+      ["anthropic", "claude-sonnet-4-5"],
+      ["gemini", "gemini-2.5-pro"],
+      ["bedrock", "amazon.nova-micro-v1:0"],
+      ["xai", "grok-4.3"],
+    ];
     let sum = 0;
     let parts = 0;
     const bad: unknown[] = [];
@@ -135,7 +147,13 @@ describe("maxCostOf (reservation size)", () => {
   });
 
   it("is never below the cost of an answer within max output (cache reads: up to 1 µ$ of extra rounding)", () => {
-    for (const [t, m] of [["openai", "gpt-5.5"], ["gemini", "gemini-2.5-pro"], ["xai", "grok-4.7"], ["bedrock", "amazon.nova-micro-v1:0"], ["openai", "gpt-4o-mini"]] as const) {
+    for (const [t, m] of [
+      ["openai", "gpt-5.5"],
+      ["gemini", "gemini-2.5-pro"],
+      ["xai", "grok-4.7"],
+      ["bedrock", "amazon.nova-micro-v1:0"],
+      ["openai", "gpt-4o-mini"],
+    ] as const) {
       const p = price(t, m);
       for (const prompt of [0, 1, 10, 999, 200_000, 200_001, 272_001, 400_000]) {
         const reserve = maxCostOf(p, prompt, 4096);

@@ -62,9 +62,7 @@ describe("loadConfig defaults", () => {
 
   it("reports a named file that does not exist", () => {
     const cwd = tempDir();
-    expect(() => loadConfig({ env: { SWITCHBOARD_CONFIG: "nope.yaml" }, cwd })).toThrowError(
-      new ConfigError(["nope.yaml: cannot read config file: file not found"]),
-    );
+    expect(() => loadConfig({ env: { SWITCHBOARD_CONFIG: "nope.yaml" }, cwd })).toThrowError(new ConfigError(["nope.yaml: cannot read config file: file not found"]));
   });
 
   it("treats an empty file, or one with only comments, as all defaults", () => {

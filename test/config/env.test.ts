@@ -1,13 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  ConfigError,
-  DEFAULT_PROVIDER_TYPES,
-  detectProviders,
-  loadConfig,
-  parseConfig,
-  PROVIDER_API_KEY_ENV,
-  readEnv,
-} from "../../src/config/index.js";
+import { ConfigError, DEFAULT_PROVIDER_TYPES, detectProviders, loadConfig, parseConfig, PROVIDER_API_KEY_ENV, readEnv } from "../../src/config/index.js";
 import { lines, tempDir, writeTemp } from "./tmp.js";
 
 afterEach(() => {
@@ -49,13 +41,29 @@ describe("detectProviders", () => {
     const env: Record<string, string> = {};
     for (const [id, vars] of Object.entries(PROVIDER_API_KEY_ENV)) env[vars[0]] = `key-${id}`;
     const found = detectProviders(env);
-    expect(found.map((p) => [p.id, p.envVar, p.apiKey])).toEqual(
-      Object.entries(PROVIDER_API_KEY_ENV).map(([id, vars]) => [id, vars[0], `key-${id}`]),
-    );
+    expect(found.map((p) => [p.id, p.envVar, p.apiKey])).toEqual(Object.entries(PROVIDER_API_KEY_ENV).map(([id, vars]) => [id, vars[0], `key-${id}`]));
     expect(Object.keys(PROVIDER_API_KEY_ENV)).toEqual([
-      "openai", "anthropic", "gemini", "mistral", "groq", "together", "fireworks",
-      "deepseek", "xai", "openrouter", "perplexity", "cerebras", "deepinfra", "cohere",
-      "sambanova", "nvidia", "hyperbolic", "moonshot", "nebius", "huggingface", "dashscope",
+      "openai",
+      "anthropic",
+      "gemini",
+      "mistral",
+      "groq",
+      "together",
+      "fireworks",
+      "deepseek",
+      "xai",
+      "openrouter",
+      "perplexity",
+      "cerebras",
+      "deepinfra",
+      "cohere",
+      "sambanova",
+      "nvidia",
+      "hyperbolic",
+      "moonshot",
+      "nebius",
+      "huggingface",
+      "dashscope",
     ]);
   });
 
@@ -70,9 +78,7 @@ describe("detectProviders", () => {
 
   it("detects Bedrock from AWS credentials", () => {
     expect(detectProviders({ AWS_ACCESS_KEY_ID: "AKIA" })).toEqual([]);
-    expect(
-      detectProviders({ AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "s", AWS_DEFAULT_REGION: "eu-west-1", AWS_SESSION_TOKEN: "t" }),
-    ).toEqual([
+    expect(detectProviders({ AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "s", AWS_DEFAULT_REGION: "eu-west-1", AWS_SESSION_TOKEN: "t" })).toEqual([
       {
         id: "bedrock",
         envVar: "AWS_ACCESS_KEY_ID",
@@ -84,10 +90,7 @@ describe("detectProviders", () => {
 
 describe("providers from the environment", () => {
   it("adds detected providers after the file's, and mock", () => {
-    const config = parseConfig(
-      { providers: { local: { type: "openai", base_url: "http://127.0.0.1:9/v1" } } },
-      { env: { GROQ_API_KEY: "gsk", OPENAI_API_KEY: "sk" } },
-    );
+    const config = parseConfig({ providers: { local: { type: "openai", base_url: "http://127.0.0.1:9/v1" } } }, { env: { GROQ_API_KEY: "gsk", OPENAI_API_KEY: "sk" } });
     expect(Object.keys(config.providers)).toEqual(["local", "openai", "groq", "mock"]);
     expect(config.providers.groq).toEqual({ id: "groq", type: "groq", apiKey: "gsk", headers: {}, extra: {} });
     // a renamed provider never receives another provider's key
@@ -119,13 +122,7 @@ describe("providers from the environment", () => {
 });
 
 describe("environment and CLI overrides", () => {
-  const file = lines(
-    "master_key: file-key",
-    "database_url: postgres://file/db",
-    "redis_url: redis://file:6379",
-    "data_dir: ./file-data",
-    "server: { host: 10.0.0.1, port: 7000 }",
-  );
+  const file = lines("master_key: file-key", "database_url: postgres://file/db", "redis_url: redis://file:6379", "data_dir: ./file-data", "server: { host: 10.0.0.1, port: 7000 }");
 
   it("environment variables win over the file", () => {
     const { path } = writeTemp("switchboard.yaml", file);
@@ -170,15 +167,8 @@ describe("environment and CLI overrides", () => {
 
   it("reports invalid override values", () => {
     const cwd = tempDir();
-    expect(problemsOf(() => loadConfig({ env: { SWITCHBOARD_PORT: "http" }, cwd }))).toEqual([
-      'SWITCHBOARD_PORT: expected a port number (0-65535), got "http"',
-    ]);
-    expect(problemsOf(() => loadConfig({ env: { SWITCHBOARD_PORT: "70000" }, cwd }))).toEqual([
-      'SWITCHBOARD_PORT: expected a port number (0-65535), got "70000"',
-    ]);
-    expect(problemsOf(() => loadConfig({ env: {}, cwd, overrides: { port: 1.5, host: " " } }))).toEqual([
-      "--host: must not be empty",
-      "--port: expected a port number (0-65535), got 1.5",
-    ]);
+    expect(problemsOf(() => loadConfig({ env: { SWITCHBOARD_PORT: "http" }, cwd }))).toEqual(['SWITCHBOARD_PORT: expected a port number (0-65535), got "http"']);
+    expect(problemsOf(() => loadConfig({ env: { SWITCHBOARD_PORT: "70000" }, cwd }))).toEqual(['SWITCHBOARD_PORT: expected a port number (0-65535), got "70000"']);
+    expect(problemsOf(() => loadConfig({ env: {}, cwd, overrides: { port: 1.5, host: " " } }))).toEqual(["--host: must not be empty", "--port: expected a port number (0-65535), got 1.5"]);
   });
 });

@@ -114,15 +114,9 @@ describe("config errors", () => {
   });
 
   it("reports YAML syntax errors with their line", () => {
-    expect(problems(lines("server:", "  port: 8000", " host: x", "logging: {}"))).toEqual([
-      "switchboard.yaml:3: YAML syntax error: All mapping items must start at the same column",
-    ]);
-    expect(problems(lines("server:", "  port: 8000", "\thost: x"))).toEqual([
-      "switchboard.yaml:3: YAML syntax error: Tabs are not allowed as indentation",
-    ]);
-    expect(problems(lines("server:", "  port: 1", "  port: 2"))).toEqual([
-      "switchboard.yaml:3: YAML syntax error: Map keys must be unique",
-    ]);
+    expect(problems(lines("server:", "  port: 8000", " host: x", "logging: {}"))).toEqual(["switchboard.yaml:3: YAML syntax error: All mapping items must start at the same column"]);
+    expect(problems(lines("server:", "  port: 8000", "\thost: x"))).toEqual(["switchboard.yaml:3: YAML syntax error: Tabs are not allowed as indentation"]);
+    expect(problems(lines("server:", "  port: 1", "  port: 2"))).toEqual(["switchboard.yaml:3: YAML syntax error: Map keys must be unique"]);
   });
 
   it("refuses a top level that is not a mapping", () => {
@@ -144,10 +138,7 @@ describe("config errors", () => {
 
 describe("JSON config files", () => {
   it("loads JSON", () => {
-    const { path } = writeTemp(
-      "switchboard.json",
-      JSON.stringify({ server: { port: 8200 }, providers: { mock: {} }, models: [{ name: "m", deployments: [{ model: "mock:echo" }] }] }),
-    );
+    const { path } = writeTemp("switchboard.json", JSON.stringify({ server: { port: 8200 }, providers: { mock: {} }, models: [{ name: "m", deployments: [{ model: "mock:echo" }] }] }));
     const config = loadConfig({ path, env: {} });
     expect(config.server.port).toBe(8200);
     expect(config.models[0]?.deployments).toEqual([{ model: "mock:echo", weight: 1 }]);
@@ -173,10 +164,7 @@ describe("checkConfigFile", () => {
     const { dir } = writeTemp("switchboard.yaml", lines("server:", "  port: abc", "loging: {}"));
     expect(checkConfigFile("switchboard.yaml", {}, { cwd: dir })).toEqual({
       ok: false,
-      errors: [
-        'switchboard.yaml:2: server.port: expected a number, got "abc"',
-        'switchboard.yaml:3: loging: unknown key (did you mean "logging"?)',
-      ],
+      errors: ['switchboard.yaml:2: server.port: expected a number, got "abc"', 'switchboard.yaml:3: loging: unknown key (did you mean "logging"?)'],
     });
   });
 

@@ -66,7 +66,9 @@ describe("interpolation in config files", () => {
       ),
     );
     const config = loadConfig({ path: "switchboard.yaml", cwd: dir, env: { SET: "token-123" } });
-    expect(config.warnings).toEqual(["switchboard.yaml:4: providers.openai.api_key: ${OPENAI_KEY} is not set and has no default, so this value is empty (set OPENAI_KEY, or write ${OPENAI_KEY:-default})"]);
+    expect(config.warnings).toEqual([
+      "switchboard.yaml:4: providers.openai.api_key: ${OPENAI_KEY} is not set and has no default, so this value is empty (set OPENAI_KEY, or write ${OPENAI_KEY:-default})",
+    ]);
     expect(config.providers.openai?.apiKey).toBeUndefined();
     expect(loadConfig({ path: "switchboard.yaml", cwd: dir, env: { SET: "x", OPENAI_KEY: "sk-1" } }).warnings).toBeUndefined();
   });
@@ -119,9 +121,7 @@ describe("interpolation in config files", () => {
 
   it("shows the original reference in YAML syntax errors", () => {
     const { dir } = writeTemp("switchboard.yaml", lines("server:", "  host: ${HOST} ${PORT}: x"));
-    expect(() => loadConfig({ path: "switchboard.yaml", cwd: dir, env: {} })).toThrowError(
-      /^switchboard\.yaml:2: YAML syntax error: /,
-    );
+    expect(() => loadConfig({ path: "switchboard.yaml", cwd: dir, env: {} })).toThrowError(/^switchboard\.yaml:2: YAML syntax error: /);
   });
 
   it("leaves a provider key unset when its variable is missing", () => {
@@ -138,15 +138,11 @@ describe("interpolation in config files", () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual([
-      'switchboard.yaml:3: master_key: unterminated variable reference "${BROKEN"',
-    ]);
+    expect((error as ConfigError).problems).toEqual(['switchboard.yaml:3: master_key: unterminated variable reference "${BROKEN"']);
   });
 
   it("reports a value that is still invalid after interpolation", () => {
     const { dir } = writeTemp("switchboard.yaml", lines("server:", "  port: ${PORT:-eighty}"));
-    expect(() => loadConfig({ path: "switchboard.yaml", cwd: dir, env: {} })).toThrowError(
-      'switchboard.yaml:2: server.port: expected a number, got "eighty"',
-    );
+    expect(() => loadConfig({ path: "switchboard.yaml", cwd: dir, env: {} })).toThrowError('switchboard.yaml:2: server.port: expected a number, got "eighty"');
   });
 });

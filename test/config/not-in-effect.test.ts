@@ -83,17 +83,15 @@ describe("settings not in effect yet", () => {
 
   it("is logged once when the gateway starts, and not at all for a default config", async () => {
     for (const [raw, expected] of [
-      [{ routing: { circuit_breaker: { cooldown_ms: 1000 } }, models: [{ name: "a", strategy: "cheapest", deployments: ["mock:mock-1"] }] }, [
-        'warning: these settings are accepted but not in effect yet: models[0].strategy (cheapest), routing.circuit_breaker — see docs/configuration.md "Not in effect yet"',
-      ]],
+      [
+        { routing: { circuit_breaker: { cooldown_ms: 1000 } }, models: [{ name: "a", strategy: "cheapest", deployments: ["mock:mock-1"] }] },
+        ['warning: these settings are accepted but not in effect yet: models[0].strategy (cheapest), routing.circuit_breaker — see docs/configuration.md "Not in effect yet"'],
+      ],
       [{}, []],
     ] as const) {
       const dataDir = mkdtempSync(join(tmpdir(), "sb-nie-"));
       cpSync(inject("storeTemplate"), dataDir, { recursive: true });
-      const config = parseConfig(
-        { master_key: "sb-master-test-0123456789abcdefghij", data_dir: dataDir, server: { port: 0 }, ...raw },
-        { env: {}, knownProviderTypes: knownProviderTypes() },
-      );
+      const config = parseConfig({ master_key: "sb-master-test-0123456789abcdefghij", data_dir: dataDir, server: { port: 0 }, ...raw }, { env: {}, knownProviderTypes: knownProviderTypes() });
       const logged: string[] = [];
       const gw = await startGateway(config, { log: (line) => logged.push(line), drainMs: 1000 });
       try {

@@ -33,12 +33,8 @@ describe("pricing.require", () => {
   });
 
   it("refuses a require that is not true or false, and a price key that is not provider:model, with their lines", () => {
-    expect(problems(lines("pricing:", "  require: yes", "  openai:gpt-4o: { input: 1, output: 2 }"))).toEqual([
-      'switchboard.yaml:2: pricing.require: expected true or false, got "yes"',
-    ]);
-    expect(problems(lines("pricing:", "  gpt-4o: { input: 1, output: 2 }"))).toEqual([
-      'switchboard.yaml:2: pricing.gpt-4o: expected a "provider:model" key (e.g. "openai:gpt-4o-mini") or "require"',
-    ]);
+    expect(problems(lines("pricing:", "  require: yes", "  openai:gpt-4o: { input: 1, output: 2 }"))).toEqual(['switchboard.yaml:2: pricing.require: expected true or false, got "yes"']);
+    expect(problems(lines("pricing:", "  gpt-4o: { input: 1, output: 2 }"))).toEqual(['switchboard.yaml:2: pricing.gpt-4o: expected a "provider:model" key (e.g. "openai:gpt-4o-mini") or "require"']);
     expect(problems(lines("pricing:", "  requier: true"))).toEqual([
       "switchboard.yaml:2: pricing.requier: expected a mapping, got true",
       'switchboard.yaml:2: pricing.requier: unknown key (did you mean "require"?)',

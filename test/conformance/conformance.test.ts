@@ -49,7 +49,10 @@ async function* pieces(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8A
 }
 
 const messages = [{ role: "user" as const, content: "Say hello" }];
-const weatherTool = { type: "function" as const, function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+const weatherTool = {
+  type: "function" as const,
+  function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+};
 
 describe.each(TARGETS)("conformance: $type", (target) => {
   let fake: FakeProvider;
@@ -58,7 +61,11 @@ describe.each(TARGETS)("conformance: $type", (target) => {
 
   beforeAll(async () => {
     fake = await target.startFake();
-    gw = await startTestGateway({ providers: { p: fake.providerConfig }, pricing: { [model]: { input: 2, output: 8, cached_input: 1 } }, routing: { retries: 2, timeouts: { connect_ms: 2000, first_token_ms: 5000, idle_ms: 5000, total_ms: 10000 } } });
+    gw = await startTestGateway({
+      providers: { p: fake.providerConfig },
+      pricing: { [model]: { input: 2, output: 8, cached_input: 1 } },
+      routing: { retries: 2, timeouts: { connect_ms: 2000, first_token_ms: 5000, idle_ms: 5000, total_ms: 10000 } },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -167,7 +174,15 @@ describe.each(TARGETS)("conformance: $type", (target) => {
     fake.enqueue({ text: "A red dot." });
     const r = await gw.client.chat.completions.create({
       model,
-      messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" } },
+          ],
+        },
+      ],
     });
     expect(r.choices[0].message.content).toBe("A red dot.");
     expect(JSON.stringify(fake.calls.at(-1)!.body)).toContain("iVBORw0KGgoAAAANSUhEUg==");

@@ -29,7 +29,12 @@ interface Service {
 const compose = parse(read("compose.yaml"), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const services = compose.services;
 const gateways = Object.keys(services).filter((n) => /^gateway-\d+$/.test(n));
-const env = Object.fromEntries(read(".env.example").split("\n").filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const env = Object.fromEntries(
+  read(".env.example")
+    .split("\n")
+    .filter((l) => /^\w+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+);
 
 /** Compose's interpolation of ${VAR}, ${VAR:-default} and ${VAR:?message} from the env file. */
 function interpolate(value: string): string {

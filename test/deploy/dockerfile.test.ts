@@ -27,14 +27,24 @@ const workdir = (s: Stage): string => last(s, "WORKDIR")?.args ?? "/";
 describe("Dockerfile rules", () => {
   it("is multi-stage: build runs npm ci and npm run build, the runtime stage installs nothing of dev", () => {
     expect(file.stages.map((s) => s.name)).toEqual(["build", "deps", "runtime"]);
-    const build = stage("build").instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
+    const build = stage("build")
+      .instructions.filter((i) => i.keyword === "RUN")
+      .map((i) => i.args);
     expect(build.some((r) => /^npm ci\b/.test(r))).toBe(true);
     expect(build).toContain("npm run build");
-    const deps = stage("deps").instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ");
+    const deps = stage("deps")
+      .instructions.filter((i) => i.keyword === "RUN")
+      .map((i) => i.args)
+      .join(" && ");
     expect(deps).toMatch(/npm ci --omit=dev\b/);
     // Optional dependencies carry the embedded store's PostgreSQL: they must not be left out.
     expect(deps).not.toMatch(/--omit=optional|--no-optional/);
-    expect(final.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" ")).not.toMatch(/npm (ci|install)/);
+    expect(
+      final.instructions
+        .filter((i) => i.keyword === "RUN")
+        .map((i) => i.args)
+        .join(" "),
+    ).not.toMatch(/npm (ci|install)/);
   });
 
   it("runs the final stage as a user that is not root", () => {
@@ -67,7 +77,10 @@ describe("Dockerfile rules", () => {
   });
 
   it("copies only files that exist and that .dockerignore lets through; --from names an earlier stage", () => {
-    const ignored = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const ignored = readFileSync(join(root, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
     const names = file.stages.map((s) => s.name);
     file.stages.forEach((s, index) => {
       for (const copy of s.instructions.filter((i) => i.keyword === "COPY")) {

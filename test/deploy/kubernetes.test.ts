@@ -24,7 +24,9 @@ interface Manifest {
   [k: string]: unknown;
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 const manifests: { file: string; doc: Manifest }[] = files.flatMap((file) =>
   parseAllDocuments(readFileSync(join(dir, file), "utf8")).map((d) => {
     if (d.errors.length) throw new Error(`${file}: ${d.errors.map((e) => e.message).join("; ")}`);
@@ -57,11 +59,17 @@ async function schemaErrors(doc: Manifest): Promise<string | null> {
 
 /** Type-checks every manifest as an object literal of its type: unknown fields are excess properties. */
 function fieldErrors(docs: Manifest[]): string[] {
-  const source = docs
-    .map((d, i) => `import type { I${d.kind} as T${i} } from "${modelModule(d)}";\nexport const m${i}: T${i} = ${JSON.stringify(d, null, 2)};`)
-    .join("\n");
+  const source = docs.map((d, i) => `import type { I${d.kind} as T${i} } from "${modelModule(d)}";\nexport const m${i}: T${i} = ${JSON.stringify(d, null, 2)};`).join("\n");
   const name = join(root, "test/deploy/__manifests__.ts");
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [] };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+    types: [],
+  };
   const host = ts.createCompilerHost(options);
   const read = host.readFile.bind(host);
   const exists = host.fileExists.bind(host);
@@ -159,7 +167,10 @@ describe("deploy/kubernetes manifests", () => {
     expect(pod.securityContext.runAsUser).not.toBe(0);
     expect(gateway.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     const emptyDirs = new Set(pod.volumes.filter((v) => v.emptyDir).map((v) => v.name));
-    const writable = gateway.volumeMounts.filter((m) => emptyDirs.has(m.name) && !m.readOnly).map((m) => m.mountPath).sort();
+    const writable = gateway.volumeMounts
+      .filter((m) => emptyDirs.has(m.name) && !m.readOnly)
+      .map((m) => m.mountPath)
+      .sort();
     expect(writable).toEqual(["/data", "/tmp"]);
     expect(envOf("SWITCHBOARD_DATA_DIR")!.value).toBe("/data");
     expect(gateway.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });

@@ -19,10 +19,10 @@ beforeAll(async () => {
   });
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream);
-    vi.spyOn(stream, "write").mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+    vi.spyOn(stream, "write").mockImplementation((chunk: unknown, ...rest: unknown[]) => {
       logs.push(String(chunk));
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }));
+    });
   }
 });
 afterAll(async () => {
@@ -33,7 +33,11 @@ afterAll(async () => {
 beforeEach(() => fake.reset());
 
 async function admin(method: string, path: string, body?: unknown) {
-  const res = await fetch(gw.url + path, { method, headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(gw.url + path, {
+    method,
+    headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : null };
 }
@@ -54,7 +58,9 @@ describe("virtual keys on inference", () => {
     key = created.json.key;
     keyId = created.json.id;
     expect(key).toMatch(/^sb-live-/);
-    const { response } = await sdk(key).chat.completions.create({ model: "up:gpt-4o", messages: [{ role: "user", content: "hi" }] }).withResponse();
+    const { response } = await sdk(key)
+      .chat.completions.create({ model: "up:gpt-4o", messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
     await gw.usage.flush();
     const [row] = await listUsageByRequest(gw.store.db, response.headers.get("x-request-id")!);
     expect(row).toMatchObject({ keyId, userId: "u-acc", teamId: "t-acc", status: 200 });

@@ -54,11 +54,23 @@ describe("non-stream", () => {
 
     const rows = await ledger(requestId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ attempt: 1, provider: "up", model: "gpt-4o-mini", requestedModel: "up:gpt-4o-mini", status: 200, promptTokens: 11, completionTokens: 4, totalTokens: 15, streamed: false, usageEstimated: false });
+    expect(rows[0]).toMatchObject({
+      attempt: 1,
+      provider: "up",
+      model: "gpt-4o-mini",
+      requestedModel: "up:gpt-4o-mini",
+      status: 200,
+      promptTokens: 11,
+      completionTokens: 4,
+      totalTokens: 15,
+      streamed: false,
+      usageEstimated: false,
+    });
   });
 
   it("relays an unchanged upstream completion as the upstream's own text, and serialises one it had to complete", async () => {
-    const upstream = '{"id":"chatcmpl-raw", "object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"h\\u00e9"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2},"x_vendor":{"kept":true}}';
+    const upstream =
+      '{"id":"chatcmpl-raw", "object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"h\\u00e9"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2},"x_vendor":{"kept":true}}';
     fake.enqueue({ body: upstream });
     const asIs = await gw.post("/v1/chat/completions", { model: "up:gpt-4o-mini", messages });
     expect(await asIs.text()).toBe(upstream);
@@ -129,7 +141,10 @@ describe("stream", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const body = await res.text();
     expect(fake.calls[0].body.stream_options).toEqual({ include_usage: true });
-    const events = body.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
+    const events = body
+      .split("\n\n")
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ""));
     expect(events.at(-1)).toBe("[DONE]");
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     expect(chunks.every((c) => !c.usage)).toBe(true);
@@ -186,7 +201,13 @@ describe("stream", () => {
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).not.toContain("[DONE]");
-    const last = JSON.parse(body.trim().split("\n\n").at(-1)!.replace(/^data: /, ""));
+    const last = JSON.parse(
+      body
+        .trim()
+        .split("\n\n")
+        .at(-1)!
+        .replace(/^data: /, ""),
+    );
     expect(last.error).toMatchObject({ code: "upstream_error", type: "api_error" });
     expect(fake.calls).toHaveLength(1);
     const rows = await ledger(res.headers.get("x-request-id")!);

@@ -29,7 +29,9 @@ describe("config check warnings", () => {
     const r = await runCli(["config", "check", file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${file}: OK — 1 providers, 0 model aliases\n`);
-    expect(r.stderr).toBe(`warning: ${file}:2: metrics.bearer_token: \${METRICS_TOKEN} is not set and has no default, so this value is empty (set METRICS_TOKEN, or write \${METRICS_TOKEN:-default})\n`);
+    expect(r.stderr).toBe(
+      `warning: ${file}:2: metrics.bearer_token: \${METRICS_TOKEN} is not set and has no default, so this value is empty (set METRICS_TOKEN, or write \${METRICS_TOKEN:-default})\n`,
+    );
     const set = await runCli(["config", "check", file], { env: { METRICS_TOKEN: "t0ken-123" } });
     expect([set.code, set.stderr]).toEqual([0, ""]);
   });

@@ -34,7 +34,10 @@ describe("config check", () => {
   });
   it("accepts a valid file", async () => {
     const file = join(dir, "good.yaml");
-    writeFileSync(file, "providers:\n  local: { type: vllm, base_url: http://127.0.0.1:1/v1 }\npricing:\n  local:llama: { input: 0.1, output: 0.2 }\nmodels:\n  - name: fast\n    deployments: [ { model: local:llama } ]\n");
+    writeFileSync(
+      file,
+      "providers:\n  local: { type: vllm, base_url: http://127.0.0.1:1/v1 }\npricing:\n  local:llama: { input: 0.1, output: 0.2 }\nmodels:\n  - name: fast\n    deployments: [ { model: local:llama } ]\n",
+    );
     const r = await runCli(["config", "check", file]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);

@@ -135,7 +135,11 @@ describe("upstream errors", () => {
     const res = await gw.post("/v1/chat/completions", { model: "up:x", messages, stream: true });
     expect(res.status).toBe(200);
     const body = await res.text();
-    const text = body.split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => JSON.parse(e.slice(6)).choices[0]?.delta?.content ?? "").join("");
+    const text = body
+      .split("\n\n")
+      .filter((e) => e.startsWith("data: {"))
+      .map((e) => JSON.parse(e.slice(6)).choices[0]?.delta?.content ?? "")
+      .join("");
     expect(text).toBe("on time");
     expect(res.headers.get("x-switchboard-attempts")).toBe("2");
   });

@@ -95,7 +95,11 @@ async function observe(base: string, budgets: string[]): Promise<Record<string, 
   return out;
 }
 
-const rowLines = (file: string) => readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith('{"table"')).sort();
+const rowLines = (file: string) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith('{"table"'))
+    .sort();
 const lastLine = (file: string) => readFileSync(file, "utf8").trimEnd().split("\n").at(-1)!;
 
 describe.runIf(existsSync(CLI))("switchboard export / import", () => {
@@ -115,7 +119,7 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
       expect((await api(base, "POST", "/v1/budgets", { budget_id: "team-cap", max_budget: 100, budget_duration: "1mo" })).status).toBe(201);
       expect((await api(base, "POST", "/v1/budgets", { budget_id: "key-cap", max_budget: "5.25", budget_duration: "1d", alert_thresholds: [50, 90] })).status).toBe(201);
       expect((await api(base, "POST", "/v1/teams", { team_id: "search", name: "Search", budget_id: "team-cap", metadata: { cost_center: 7 } })).status).toBe(201);
-      expect((await api(base, "POST", "/v1/users", { user_id: "ana", alias: "Ana\nO'Brien \"quoted\" ☃", team_id: "search" })).status).toBe(201);
+      expect((await api(base, "POST", "/v1/users", { user_id: "ana", alias: 'Ana\nO\'Brien "quoted" ☃', team_id: "search" })).status).toBe(201);
       const key = await api(base, "POST", "/v1/keys", { key_name: "ana's key", user_id: "ana", budget_id: "key-cap", allowed_models: ["mock:*"] });
       expect(key.status).toBe(201);
       virtualKey = String(key.body.key);
@@ -150,7 +154,9 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     expect(exported.stderr).toBe("");
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(
-      new RegExp(`^exported \\d+ rows \\(audit_events \\d+, budget_resets 0, budgets 2, prices 1, teams 1, usage 5, budget_assignments 2, users 1, api_keys 2\\) at schema version ${LATEST_SCHEMA_VERSION} from embedded PostgreSQL [\\d.]+ in ${source}/pg \\(.*\\) to ${file}\n$`),
+      new RegExp(
+        `^exported \\d+ rows \\(audit_events \\d+, budget_resets 0, budgets 2, prices 1, teams 1, usage 5, budget_assignments 2, users 1, api_keys 2\\) at schema version ${LATEST_SCHEMA_VERSION} from embedded PostgreSQL [\\d.]+ in ${source}/pg \\(.*\\) to ${file}\n$`,
+      ),
     );
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const lines = readFileSync(file, "utf8").split("\n");
@@ -165,7 +171,9 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     const imported = await runCli(["import", "--input", file], { env: env(join(root, "unused"), { DATABASE_URL: target.url }), timeoutMs: 60_000 });
     expect(imported.stderr).toBe("");
     expect(imported.stdout).toMatch(
-      new RegExp(`^imported \\d+ rows \\(audit_events \\d+, budget_resets 0, budgets 2, prices 1, teams 1, usage 5, budget_assignments 2, users 1, api_keys 2\\) into PostgreSQL at [^ ]+/${target.name} \\(DATABASE_URL\\) at schema version ${LATEST_SCHEMA_VERSION}\n$`),
+      new RegExp(
+        `^imported \\d+ rows \\(audit_events \\d+, budget_resets 0, budgets 2, prices 1, teams 1, usage 5, budget_assignments 2, users 1, api_keys 2\\) into PostgreSQL at [^ ]+/${target.name} \\(DATABASE_URL\\) at schema version ${LATEST_SCHEMA_VERSION}\n$`,
+      ),
     );
     expect(imported.code).toBe(0);
     expect(existsSync(join(root, "unused"))).toBe(false); // DATABASE_URL: the data dir is not touched
@@ -213,8 +221,14 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
       stdout: "",
       stderr: `switchboard import: the file's schema version ${LATEST_SCHEMA_VERSION + 1} is newer than this switchboard knows (${LATEST_SCHEMA_VERSION}); upgrade switchboard\n`,
     });
-    expect(await run(variant("format.jsonl", [JSON.stringify({ ...header, format_version: 2 }), ...lines.slice(1)]))).toMatchObject({ code: 1, stderr: "switchboard import: the file's format version 2 is newer than this switchboard reads (1); upgrade switchboard\n" });
-    expect(await run(variant("notours.jsonl", ['{"hello":1}', ...lines.slice(1)]))).toMatchObject({ code: 1, stderr: `switchboard import: line 1 is not the header of a switchboard export (it has no "format": "switchboard-export")\n` });
+    expect(await run(variant("format.jsonl", [JSON.stringify({ ...header, format_version: 2 }), ...lines.slice(1)]))).toMatchObject({
+      code: 1,
+      stderr: "switchboard import: the file's format version 2 is newer than this switchboard reads (1); upgrade switchboard\n",
+    });
+    expect(await run(variant("notours.jsonl", ['{"hello":1}', ...lines.slice(1)]))).toMatchObject({
+      code: 1,
+      stderr: `switchboard import: line 1 is not the header of a switchboard export (it has no "format": "switchboard-export")\n`,
+    });
 
     // A bad line after hundreds of rows were loaded: the whole import is rolled back.
     const bad = await run(variant("bad.jsonl", [...lines.slice(0, n - 2), '{"table":"api_keys","row":{"id":', lines[n - 1]]));
@@ -226,9 +240,19 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     expect(unknown).toEqual({ code: 1, stdout: "", stderr: `switchboard import: line ${n}: unknown table "secrets" (the schema has ${TABLES.join(", ")})\n` });
     const column = await run(variant("column.jsonl", [...lines.slice(0, n - 1), '{"table":"users","row":{"user_id":"x","password":"y"}}', lines[n - 1]]));
     expect(column).toMatchObject({ code: 1, stderr: `switchboard import: line ${n}: table users has no column "password"\n` });
-    expect(await run(variant("cut.jsonl", lines.slice(0, n - 1)))).toMatchObject({ code: 1, stderr: `switchboard import: the file ends at line ${n - 1} without its end line: the export was cut short\n` });
+    expect(await run(variant("cut.jsonl", lines.slice(0, n - 1)))).toMatchObject({
+      code: 1,
+      stderr: `switchboard import: the file ends at line ${n - 1} without its end line: the export was cut short\n`,
+    });
     const usageLine = lines.findIndex((l) => l.startsWith('{"table":"usage"'));
-    expect(await run(variant("missing.jsonl", lines.filter((_, i) => i !== usageLine)))).toMatchObject({ code: 1, stderr: "switchboard import: the end line counts 5 rows of usage, the file holds 4: lines are missing\n" });
+    expect(
+      await run(
+        variant(
+          "missing.jsonl",
+          lines.filter((_, i) => i !== usageLine),
+        ),
+      ),
+    ).toMatchObject({ code: 1, stderr: "switchboard import: the end line counts 5 rows of usage, the file holds 4: lines are missing\n" });
     expect(await total()).toBe(0);
 
     // The refusals left the database empty: the file loads, once.
@@ -236,7 +260,9 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     expect(await total()).toBeGreaterThan(10);
     const twice = await run(file);
     expect(twice.code).toBe(1);
-    expect(twice.stderr).toMatch(new RegExp(`^switchboard import: PostgreSQL at [^ ]+/${target.name} \\(DATABASE_URL\\) already holds data \\(table audit_events has rows\\): import only into an empty database\n$`));
+    expect(twice.stderr).toMatch(
+      new RegExp(`^switchboard import: PostgreSQL at [^ ]+/${target.name} \\(DATABASE_URL\\) already holds data \\(table audit_events has rows\\): import only into an empty database\n$`),
+    );
   }, 240_000);
 
   it("import into an embedded data dir is refused while a gateway runs there, and works once it stopped", async (ctx) => {
@@ -267,7 +293,10 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     const source = await freshDatabase();
     const store = await openStore({ databaseUrl: source.url, dataDir: root });
     try {
-      await migrate(store, MIGRATIONS.filter((m) => m.version <= older));
+      await migrate(
+        store,
+        MIGRATIONS.filter((m) => m.version <= older),
+      );
       await sql`insert into teams (team_id, name) values ('old', 'Old team')`.execute(store.db);
     } finally {
       await store.close();
@@ -278,7 +307,11 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     const target = await freshDatabase();
     const r = await runCli(["import", "-i", oldFile], { env: env(join(root, "unused"), { DATABASE_URL: target.url }) });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(new RegExp(`^imported 1 row \\(.*teams 1.*\\) into .* at schema version ${older} \\(this switchboard's is ${LATEST_SCHEMA_VERSION}: \`switchboard migrate\` or the next start applies the rest\\)\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^imported 1 row \\(.*teams 1.*\\) into .* at schema version ${older} \\(this switchboard's is ${LATEST_SCHEMA_VERSION}: \`switchboard migrate\` or the next start applies the rest\\)\n$`,
+      ),
+    );
     expect(await query(target.url, "select max(version)::int as v from schema_migrations")).toEqual([{ v: older }]);
 
     const newer = await freshDatabase();
@@ -286,7 +319,11 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     await migrate(migrated).finally(() => migrated.close());
     const refused = await runCli(["import", "-i", oldFile], { env: env(join(root, "unused"), { DATABASE_URL: newer.url }) });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(new RegExp(`^switchboard import: PostgreSQL at [^ ]+/${newer.name} \\(DATABASE_URL\\) is at schema version ${LATEST_SCHEMA_VERSION}, newer than the file's \\(${older}\\): import into a new, empty database\n$`));
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^switchboard import: PostgreSQL at [^ ]+/${newer.name} \\(DATABASE_URL\\) is at schema version ${LATEST_SCHEMA_VERSION}, newer than the file's \\(${older}\\): import into a new, empty database\n$`,
+      ),
+    );
   }, 120_000);
 
   it("export refuses a data dir with no store, and one whose spool holds usage rows not yet in the database", async () => {

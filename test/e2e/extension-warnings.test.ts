@@ -27,9 +27,7 @@ describe("extension fields", () => {
       );
       expect(res.status).toBe(200);
       await res.text();
-      expect(res.headers.get("x-switchboard-warnings")).toBe(
-        [CHAIN, HINTS, HEADER, CACHE, "x-typo is not a field of this gateway (removed before the request went upstream)"].join("; "),
-      );
+      expect(res.headers.get("x-switchboard-warnings")).toBe([CHAIN, HINTS, HEADER, CACHE, "x-typo is not a field of this gateway (removed before the request went upstream)"].join("; "));
     }
   });
 
@@ -38,9 +36,7 @@ describe("extension fields", () => {
     for (let i = 1; i <= 7; i++) body[`x-f${i}`] = i;
     const res = await gw.post("/v1/embeddings", body);
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-switchboard-warnings")).toBe(
-      "x-f1, x-f2, x-f3, x-f4, x-f5 and 2 more are not fields of this gateway (removed before the request went upstream)",
-    );
+    expect(res.headers.get("x-switchboard-warnings")).toBe("x-f1, x-f2, x-f3, x-f4, x-f5 and 2 more are not fields of this gateway (removed before the request went upstream)");
   });
 
   it("give no warnings header when a request has none", async () => {

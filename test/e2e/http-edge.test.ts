@@ -118,7 +118,9 @@ async function withRaw(fn: (c: RawClient) => Promise<void>): Promise<void> {
 function chat(extraHeaders: Record<string, string> = {}, body: Record<string, unknown> = {}): string {
   const payload = JSON.stringify({ model: "mock:mock-1", messages: [{ role: "user", content: "Hello edge" }], ...body });
   const headers = { host: "gw", authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)), ...extraHeaders };
-  return `POST /v1/chat/completions HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n${payload}`;
+  return `POST /v1/chat/completions HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\r\n")}\r\n\r\n${payload}`;
 }
 
 describe("the HTTP edge", () => {
@@ -282,7 +284,7 @@ describe("the HTTP edge under hostile input", () => {
     const started = Date.now();
     c.send(chat({ "x-request-id": "req-fin-1" }, { model: "mock:slow-3000" }));
     // Wait (bounded) until the gateway is serving it.
-    for (const end = Date.now() + 2000; gw.inFlight() === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+    for (const end = Date.now() + 2000; gw.inFlight() === 0 && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
     expect(gw.inFlight()).toBe(1);
     c.socket.end(); // FIN, not a reset
     await new Promise<void>((r) => c.socket.once("close", () => r()));
@@ -305,9 +307,11 @@ describe("the HTTP edge under hostile input", () => {
     const target = variant === "target" ? "/v1/chat/completions?a=\u0000" : "/v1/chat/completions";
     const lines = [`POST ${target} HTTP/1.1`, ...(variant === "nohost" ? [] : ["host: gw"]), `authorization: Bearer ${gw.masterKey}`];
     lines.push(
-      variant === null ? `content-length:\u000b${Buffer.byteLength(payload)}`
-      : variant === "cltab" ? `content-length: ${Buffer.byteLength(payload)}\t`
-      : `content-length: ${Buffer.byteLength(payload)}`,
+      variant === null
+        ? `content-length:\u000b${Buffer.byteLength(payload)}`
+        : variant === "cltab"
+          ? `content-length: ${Buffer.byteLength(payload)}\t`
+          : `content-length: ${Buffer.byteLength(payload)}`,
     );
     if (variant && variant.startsWith("x-a")) lines.push(variant);
     const c = new RawClient(gw.port);

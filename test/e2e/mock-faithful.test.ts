@@ -90,7 +90,13 @@ describe("mock structured outputs", () => {
 describe("schema instances", () => {
   it("follows $ref, allOf, type lists, bounds and formats", () => {
     const schema = {
-      $defs: { Node: { type: "object", properties: { value: { type: "integer", exclusiveMinimum: 3, multipleOf: 5 }, next: { anyOf: [{ $ref: "#/$defs/Node" }, { type: "null" }] } }, required: ["value", "next"] } },
+      $defs: {
+        Node: {
+          type: "object",
+          properties: { value: { type: "integer", exclusiveMinimum: 3, multipleOf: 5 }, next: { anyOf: [{ $ref: "#/$defs/Node" }, { type: "null" }] } },
+          required: ["value", "next"],
+        },
+      },
       type: "object",
       properties: {
         head: { $ref: "#/$defs/Node" },

@@ -93,10 +93,28 @@ describe("GET /v1/models with OpenAI-compatible servers", () => {
     expect(first.status).toBe(200);
     const mine = first.body.data.filter((m) => m.owned_by === "local");
     expect(mine).toEqual([
-      { id: "local:meta-llama/Llama-3.1-8B-Instruct", object: "model", created: 1730000000, owned_by: "local", context_window: 32768, capabilities: expect.any(Object), switchboard: { source: "upstream" } },
+      {
+        id: "local:meta-llama/Llama-3.1-8B-Instruct",
+        object: "model",
+        created: 1730000000,
+        owned_by: "local",
+        context_window: 32768,
+        capabilities: expect.any(Object),
+        switchboard: { source: "upstream" },
+      },
       { id: "local:qwen2.5:7b", object: "model", created: 1730000001, owned_by: "local", capabilities: expect.any(Object), switchboard: { source: "upstream" } },
       // A model the catalog knows keeps the catalog's details.
-      { id: "local:gpt-4o", object: "model", created: 1730000002, owned_by: "local", mode: "chat", context_window: 128000, max_output_tokens: 16384, capabilities: expect.any(Object), switchboard: { source: "upstream" } },
+      {
+        id: "local:gpt-4o",
+        object: "model",
+        created: 1730000002,
+        owned_by: "local",
+        mode: "chat",
+        context_window: 128000,
+        max_output_tokens: 16384,
+        capabilities: expect.any(Object),
+        switchboard: { source: "upstream" },
+      },
     ]);
     expect(first.body.data.filter((m) => m.owned_by === "vllm").map((m) => m.id)).toEqual(["vllm:served-by-vllm"]);
   });
@@ -187,7 +205,13 @@ describe("key restrictions apply to server-listed models", () => {
 
   it("the list shows only the allowed models, upstream and fallback alike", async () => {
     const ids = (await get("/v1/models", key)).body.data.map((m) => m.id);
-    expect(ids).toEqual(["local:qwen2.5:7b", "vllm:served-by-vllm", ...catalogModels("mistral").filter((m) => m.id.startsWith("mistral-large")).map((m) => `failing:${m.id}`)]);
+    expect(ids).toEqual([
+      "local:qwen2.5:7b",
+      "vllm:served-by-vllm",
+      ...catalogModels("mistral")
+        .filter((m) => m.id.startsWith("mistral-large"))
+        .map((m) => `failing:${m.id}`),
+    ]);
   });
 
   it("retrieving a model outside the key's list is 404, inside 200", async () => {

@@ -13,7 +13,11 @@ let gw: TestGateway;
 const messages = [{ role: "user", content: "hi" }];
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(gw.url + path, { method, headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(gw.url + path, {
+    method,
+    headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 

@@ -15,7 +15,11 @@ afterAll(async () => {
 });
 
 async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(gw.url + path, { method, headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(gw.url + path, {
+    method,
+    headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text.startsWith("{") ? JSON.parse(text) : text, headers: res.headers };
 }

@@ -17,8 +17,7 @@ async function newKey(limits: Record<string, number | string>): Promise<string> 
   return ((await res.json()) as { key: string }).key;
 }
 
-const chat = (key: string, body: Record<string, unknown> = {}) =>
-  gw.post("/v1/chat/completions", { model: "up:gpt-4o", max_tokens: 10, messages, ...body }, { authorization: `Bearer ${key}` });
+const chat = (key: string, body: Record<string, unknown> = {}) => gw.post("/v1/chat/completions", { model: "up:gpt-4o", max_tokens: 10, messages, ...body }, { authorization: `Bearer ${key}` });
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
@@ -60,7 +59,11 @@ describe("rate limits of a virtual key", () => {
     expect((await chat(key)).status).toBe(200);
     const res = await chat(key);
     expect(res.status).toBe(429);
-    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: "rate_limit_exceeded", type: "rate_limit_error", message: expect.stringContaining("1 requests per minute (rpm_limit)") });
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+      code: "rate_limit_exceeded",
+      type: "rate_limit_error",
+      message: expect.stringContaining("1 requests per minute (rpm_limit)"),
+    });
     const { default: OpenAI } = await import("openai");
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
     await expect(client.chat.completions.create({ model: "up:gpt-4o", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
@@ -96,7 +99,12 @@ describe("rate limits of a virtual key", () => {
     // A client that goes away while the upstream works.
     fake.enqueue({ silent: true });
     const ac = new AbortController();
-    const gone = fetch(`${gw.url}/v1/chat/completions`, { method: "POST", signal: ac.signal, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model: "up:gpt-4o", messages }) }).catch(() => null);
+    const gone = fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      signal: ac.signal,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "up:gpt-4o", messages }),
+    }).catch(() => null);
     await fake.received(3);
     ac.abort();
     await gone;
@@ -190,7 +198,11 @@ describe("rate limits of users and teams", () => {
     const key = await newKey({ user_id: "rl-cy" });
     expect((await chat(key)).status).toBe(200);
     expect((await chat(key)).headers.get("x-ratelimit-limit-requests")).toBeNull();
-    const patched = await fetch(`${gw.url}/v1/users/rl-cy`, { method: "PATCH", headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" }, body: JSON.stringify({ rpm_limit: 1 }) });
+    const patched = await fetch(`${gw.url}/v1/users/rl-cy`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ rpm_limit: 1 }),
+    });
     expect(patched.status).toBe(200);
     const res = await chat(key);
     expect(res.status).toBe(200); // the first request under the new limit
@@ -246,7 +258,7 @@ describe("rate limits: the edges an abuser would try", () => {
       const call = () => down.post("/v1/chat/completions", { model: "up:gpt-4o", messages }, { authorization: `Bearer ${key}` });
       const r1 = await call();
       expect(r1.status).toBe(502);
-      expect((await r1.text())).toContain("ECONNREFUSED");
+      expect(await r1.text()).toContain("ECONNREFUSED");
       expect((await call()).status).toBe(502); // not 429: the first one was taken back
     } finally {
       await down.stop();

@@ -18,7 +18,11 @@ const admin = (gw: TestGateway, method: string, path: string, body?: unknown) =>
   fetch(gw.url + path, { method, headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 const chat = (gw: TestGateway, key: string, model = "mock:mock-1") =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+  });
 
 async function newKey(gw: TestGateway, body: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
   const res = await admin(gw, "POST", "/v1/keys", { key_name: "shared", ...body });
@@ -140,7 +144,10 @@ describe("when the channel fails", () => {
       const up = connect(Number(target.port || 6379), target.hostname);
       client.on("data", (d) => void (silent || up.write(d)));
       up.on("data", (d) => void (silent || client.write(d)));
-      for (const [x, y] of [[client, up], [up, client]] as const) {
+      for (const [x, y] of [
+        [client, up],
+        [up, client],
+      ] as const) {
         x.on("error", () => y.destroy());
         x.on("close", () => y.destroy());
       }

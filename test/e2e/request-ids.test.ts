@@ -66,7 +66,12 @@ describe("request ids", () => {
     fake.setDefault({ text: "ok", usage: { prompt_tokens: 7, completion_tokens: 1 } });
     const gatewayIds: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const r = await call("POST", "/v1/chat/completions", { model: "up:gpt-4o", max_tokens: 1, messages: [{ role: "user", content: "hi" }] }, { authorization: `Bearer ${key.key}`, "x-request-id": "same-id" });
+      const r = await call(
+        "POST",
+        "/v1/chat/completions",
+        { model: "up:gpt-4o", max_tokens: 1, messages: [{ role: "user", content: "hi" }] },
+        { authorization: `Bearer ${key.key}`, "x-request-id": "same-id" },
+      );
       expect(r.status).toBe(200);
       expect(r.headers.get("x-request-id")).toBe("same-id");
       expect(r.headers.get("x-switchboard-cost-usd")).toBe("0.5");

@@ -291,7 +291,10 @@ describe("three gateway processes on one PostgreSQL and one Redis", () => {
     expect(await c.exited).toBe(0);
     await load.served(5);
     const statuses = await load.stop();
-    expect(statuses.filter((s) => s !== 200), "the others refused or failed requests").toEqual([]);
+    expect(
+      statuses.filter((s) => s !== 200),
+      "the others refused or failed requests",
+    ).toEqual([]);
 
     // Right after, the key can run 3 requests at once on the remaining processes: the stopped process's slots are free.
     let releaseAgain!: () => void;
@@ -345,11 +348,13 @@ describe("Redis stopped and restarted under load (a redis-server of the test's o
             expect(unready, "/readyz stayed 200 with Redis down until a limited request came").toBe(true);
           }
           // Four limited requests on each process while Redis is down.
-          const down = await Promise.all(group.map(async (p) => {
-            const out = [];
-            for (let i = 0; i < 4; i++) out.push(await settle(chat(p, key, `${policy}-down`)));
-            return out;
-          }));
+          const down = await Promise.all(
+            group.map(async (p) => {
+              const out = [];
+              for (let i = 0; i < 4; i++) out.push(await settle(chat(p, key, `${policy}-down`)));
+              return out;
+            }),
+          );
           for (const p of group) expect(await degradedGauge(p)).toBe("1");
           const ready = await Promise.all(group.map(readyz));
           if (policy === "open") {
@@ -385,7 +390,10 @@ describe("Redis stopped and restarted under load (a redis-server of the test's o
         }
         await load.served(6);
         const statuses = await load.stop();
-        expect(statuses.filter((s) => s !== 200), "requests of a key without limits were refused or failed").toEqual([]);
+        expect(
+          statuses.filter((s) => s !== 200),
+          "requests of a key without limits were refused or failed",
+        ).toEqual([]);
         // Shared again: a new key with rpm_limit 5, 15 requests over the three, exactly 5 reach the upstream
         // (counted in each process it would be 1 each, or 5 each).
         const again = await newKey(group[0], { rpm_limit: 5 });

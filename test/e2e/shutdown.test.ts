@@ -31,7 +31,10 @@ function slowRequest(url: string): Promise<number | string> {
     method: "POST",
     headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
     body: JSON.stringify({ model: "mock:slow-20000", messages: [{ role: "user", content: "hi" }] }),
-  }).then((r) => r.status, (e: Error) => e.message);
+  }).then(
+    (r) => r.status,
+    (e: Error) => e.message,
+  );
 }
 
 describe("shutdown", () => {

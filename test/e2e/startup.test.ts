@@ -93,9 +93,7 @@ describe("start-up errors are one line naming the setting", () => {
   it("a data directory the system will not create (/proc) ends at once", async () => {
     const t0 = Date.now();
     const r = await runCli(["serve", "--port", "0"], { env: { SWITCHBOARD_DATA_DIR: "/proc/switchboard" }, timeoutMs: 10_000 });
-    expect(oneLine(r.stderr)).toBe(
-      "switchboard: could not start: data_dir /proc/switchboard could not be created: the file system refused it (no such file or directory) (ENOENT)",
-    );
+    expect(oneLine(r.stderr)).toBe("switchboard: could not start: data_dir /proc/switchboard could not be created: the file system refused it (no such file or directory) (ENOENT)");
     expect(r.code).toBe(1);
     expect(Date.now() - t0).toBeLessThan(8000);
   });
@@ -139,9 +137,7 @@ describe("start-up errors are one line naming the setting", () => {
     expect(oneLine(migrate.stderr)).toBe(`switchboard: ${line}`);
     expect(migrate.code).toBe(1);
     const http = await runCli(["migrate"], { cwd, env: { ...env, DATABASE_URL: "http://db.example:5432/x" } });
-    expect(oneLine(http.stderr)).toBe(
-      'switchboard: DATABASE_URL is not a valid PostgreSQL URL: it starts with "http://", not "postgres://" (expected postgres://user:password@host:5432/database)',
-    );
+    expect(oneLine(http.stderr)).toBe('switchboard: DATABASE_URL is not a valid PostgreSQL URL: it starts with "http://", not "postgres://" (expected postgres://user:password@host:5432/database)');
   });
 
   it("a database that refuses the connection: 'database', host:port, and why (never the password)", async () => {
@@ -163,9 +159,7 @@ describe("start-up errors are one line naming the setting", () => {
     const url = withDatabase(server, "sb_no_such_database");
     const cwd = mkdtempSync(join(root, "nodb-"));
     const r = await runCli(["serve", "--port", "0"], { cwd, env: { DATABASE_URL: url, SWITCHBOARD_MASTER_KEY: MASTER_KEY } });
-    expect(oneLine(r.stderr)).toBe(
-      `switchboard: could not start: could not connect to the database at ${databaseAddress(url)} (DATABASE_URL): database "sb_no_such_database" does not exist`,
-    );
+    expect(oneLine(r.stderr)).toBe(`switchboard: could not start: could not connect to the database at ${databaseAddress(url)} (DATABASE_URL): database "sb_no_such_database" does not exist`);
     expect(r.code).toBe(1);
   });
 
@@ -235,33 +229,39 @@ describe("signals during start-up", () => {
 
 describe("usage.fsync", () => {
   const strace = spawnSync("strace", ["-V"]).status === 0;
-  it.skipIf(!strace)("true: the spool is synced to disk after each usage row; false: never", async () => {
-    const counts: Record<string, number> = {};
-    for (const fsync of [true, false]) {
-      const cwd = workdir(`fsync-${fsync}`);
-      writeFileSync(join(cwd, "switchboard.yaml"), `usage: { fsync: ${fsync} }\n`);
-      const trace = join(cwd, "strace.txt");
-      const s = await startServeUnder(["strace", "-f", "-y", "-e", "trace=fsync,fdatasync", "-o", trace], cwd, { SWITCHBOARD_MASTER_KEY: MASTER_KEY });
-      try {
-        for (let i = 0; i < 3; i++) {
-          const res = await fetch(`${s.url}/v1/chat/completions`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
-            body: JSON.stringify({ model: "mock:mock-1", messages: [{ role: "user", content: `hi ${i}` }] }),
-          });
-          expect(res.status).toBe(200);
+  it.skipIf(!strace)(
+    "true: the spool is synced to disk after each usage row; false: never",
+    async () => {
+      const counts: Record<string, number> = {};
+      for (const fsync of [true, false]) {
+        const cwd = workdir(`fsync-${fsync}`);
+        writeFileSync(join(cwd, "switchboard.yaml"), `usage: { fsync: ${fsync} }\n`);
+        const trace = join(cwd, "strace.txt");
+        const s = await startServeUnder(["strace", "-f", "-y", "-e", "trace=fsync,fdatasync", "-o", trace], cwd, { SWITCHBOARD_MASTER_KEY: MASTER_KEY });
+        try {
+          for (let i = 0; i < 3; i++) {
+            const res = await fetch(`${s.url}/v1/chat/completions`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+              body: JSON.stringify({ model: "mock:mock-1", messages: [{ role: "user", content: `hi ${i}` }] }),
+            });
+            expect(res.status).toBe(200);
+          }
+        } finally {
+          // The gateway, not strace (which would detach and leave it running): its pid is in lock.pid.
+          process.kill(Number(readFileSync(join(cwd, ".switchboard", "lock.pid"), "utf8")), "SIGTERM");
+          await s.exited;
         }
-      } finally {
-        // The gateway, not strace (which would detach and leave it running): its pid is in lock.pid.
-        process.kill(Number(readFileSync(join(cwd, ".switchboard", "lock.pid"), "utf8")), "SIGTERM");
-        await s.exited;
+        counts[String(fsync)] = readFileSync(trace, "utf8")
+          .split("\n")
+          .filter((l) => /f(data)?sync\(\d+<[^>]*\/spool\/u-[^>]*?\.jsonl(?: \(deleted\))?>/.test(l)).length;
       }
-      counts[String(fsync)] = readFileSync(trace, "utf8").split("\n").filter((l) => /f(data)?sync\(\d+<[^>]*\/spool\/u-[^>]*?\.jsonl(?: \(deleted\))?>/.test(l)).length;
-    }
-    // A call another traced process interrupts is printed as "fsync(fd<path> <unfinished ...>" and later
-    // "<... fsync resumed>": the pattern matches the call's first line only, whatever follows it.
-    expect(counts).toEqual({ true: 3, false: 0 });
-  }, 120_000);
+      // A call another traced process interrupts is printed as "fsync(fd<path> <unfinished ...>" and later
+      // "<... fsync resumed>": the pattern matches the call's first line only, whatever follows it.
+      expect(counts).toEqual({ true: 3, false: 0 });
+    },
+    120_000,
+  );
 });
 
 /** `switchboard serve --port 0` run under a wrapper command (e.g. strace). */

@@ -42,8 +42,24 @@ async function keyWithBudget(gw: TestGateway, micros: number): Promise<{ key: st
   const k = generateKey();
   const id = newKeyId();
   const budgetId = `b-${id}`;
-  await gw.store.db.insertInto("budgets").values({ budget_id: budgetId, max_budget_micros: micros, duration_sec: null, duration_months: null, mode: "enforce", alert_thresholds: "[]", alert_webhook_url: null, max_request_micros: null, metadata: "{}" }).execute();
-  await gw.store.db.insertInto("api_keys").values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never).execute();
+  await gw.store.db
+    .insertInto("budgets")
+    .values({
+      budget_id: budgetId,
+      max_budget_micros: micros,
+      duration_sec: null,
+      duration_months: null,
+      mode: "enforce",
+      alert_thresholds: "[]",
+      alert_webhook_url: null,
+      max_request_micros: null,
+      metadata: "{}",
+    })
+    .execute();
+  await gw.store.db
+    .insertInto("api_keys")
+    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
+    .execute();
   await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
   gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
   await gw.runtime.budgets.idle();
@@ -52,7 +68,11 @@ async function keyWithBudget(gw: TestGateway, micros: number): Promise<{ key: st
 
 async function ledgerRows(gw: TestGateway, provider: string): Promise<{ n: number; micros: number }> {
   await gw.usage.flush();
-  const r = await gw.store.db.selectFrom("usage").select([sql<string>`count(*)`.as("n"), sql<string>`coalesce(sum(cost_total_micros),0)`.as("s")]).where("provider", "=", provider).executeTakeFirstOrThrow();
+  const r = await gw.store.db
+    .selectFrom("usage")
+    .select([sql<string>`count(*)`.as("n"), sql<string>`coalesce(sum(cost_total_micros),0)`.as("s")])
+    .where("provider", "=", provider)
+    .executeTakeFirstOrThrow();
   return { n: Number(r.n), micros: Number(r.s) };
 }
 
@@ -131,4 +151,3 @@ describe("pricing.require: true", () => {
     expect(fake.calls).toHaveLength(2);
   });
 });
-

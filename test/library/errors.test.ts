@@ -3,17 +3,7 @@
  * internal error), through the public API only.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  completion,
-  createProvider,
-  embedding,
-  InvalidRequestError,
-  listModels,
-  ProviderError,
-  responses,
-  SwitchboardError,
-  UnsupportedProviderError,
-} from "../../src/sdk/index.js";
+import { completion, createProvider, embedding, InvalidRequestError, listModels, ProviderError, responses, SwitchboardError, UnsupportedProviderError } from "../../src/sdk/index.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 
 const messages = [{ role: "user" as const, content: "Hi" }];

@@ -67,14 +67,18 @@ describe("completion", () => {
 describe("typed errors", () => {
   it("AuthenticationError, RateLimitError and ProviderError carry status and retryable", async () => {
     fake.enqueue({ status: 401, error: { message: "bad key" } });
-    const auth = await local().completion({ model: "gpt-4o", messages }).catch((e) => e);
+    const auth = await local()
+      .completion({ model: "gpt-4o", messages })
+      .catch((e) => e);
     expect(auth).toBeInstanceOf(AuthenticationError);
     expect(auth).toBeInstanceOf(ProviderError);
     expect(auth.status).toBe(401);
     expect(auth.retryable).toBe(false);
 
     for (let i = 0; i < 3; i++) fake.enqueue({ status: 429, retryAfter: 0, error: { message: "slow down" } });
-    const rl = await local().completion({ model: "gpt-4o", messages }).catch((e) => e);
+    const rl = await local()
+      .completion({ model: "gpt-4o", messages })
+      .catch((e) => e);
     expect(rl).toBeInstanceOf(RateLimitError);
     expect(rl.status).toBe(429);
     expect(rl.retryable).toBe(true);
@@ -82,7 +86,9 @@ describe("typed errors", () => {
     expect(fake.calls).toHaveLength(4);
 
     fake.enqueue({ status: 500, error: { message: "broken" } });
-    const pe = await local().completion({ model: "gpt-4o", messages, maxRetries: 0 }).catch((e) => e);
+    const pe = await local()
+      .completion({ model: "gpt-4o", messages, maxRetries: 0 })
+      .catch((e) => e);
     expect(pe).toBeInstanceOf(ProviderError);
     expect(pe).toMatchObject({ status: 500, retryable: true, code: "upstream_error" });
   });
@@ -124,7 +130,10 @@ describe("tools", () => {
     });
     expect(r.choices[0].message.content).toBe("The sum is 5.");
     expect(seen).toEqual({ a: 2, b: 3 });
-    expect(fake.calls[0].body.tools[0]).toMatchObject({ type: "function", function: { name: "add", description: "Adds", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] } } });
+    expect(fake.calls[0].body.tools[0]).toMatchObject({
+      type: "function",
+      function: { name: "add", description: "Adds", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] } },
+    });
     const second = fake.calls[1].body.messages;
     expect(second.at(-1)).toEqual({ role: "tool", tool_call_id: "call_1", content: "5" });
   });
@@ -156,7 +165,10 @@ describe("embedding, responses, listModels", () => {
     for await (const ev of await responses({ model: "local:gpt-4o", input: "x", stream: true, provider: { type: "openai", baseUrl: fake.url, apiKey: "k-000000" } })) events.push(ev);
     expect(events[0].type).toBe("response.created");
     expect(events.at(-1)!.type).toBe("response.completed");
-    const deltas = events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta).join("");
+    const deltas = events
+      .filter((e) => e.type === "response.output_text.delta")
+      .map((e) => e.delta)
+      .join("");
     expect(deltas).toBe("Streamed answer.");
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
   });

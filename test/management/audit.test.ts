@@ -11,7 +11,17 @@ beforeAll(async () => {
 });
 afterAll(() => x?.close());
 
-type Event = { id: string; at: string; actor: string; action: string; target_type: string; target_id: string | null; source_ip: string | null; request_id: string | null; changes: Record<string, unknown> };
+type Event = {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  source_ip: string | null;
+  request_id: string | null;
+  changes: Record<string, unknown>;
+};
 
 async function audit(query = ""): Promise<Event[]> {
   const r = await x.call("GET", `/v1/audit?limit=200${query}`);
@@ -48,9 +58,22 @@ describe("audit log", () => {
     const created = await one("k1");
     expect(created).toMatchObject({ action: "key.create", target_type: "key", target_id: k.id });
     expect(created.changes).toMatchObject({ environment: "live", key_name: "one", user_id: "a-user", rpm_limit: 10, allowed_ips: ["10.0.0.0/8"], is_active: true, expires_at: null });
-    expect(Object.keys(created.changes).sort()).toEqual(
-      ["allowed_ips", "allowed_models", "budget_id", "environment", "expires_at", "is_active", "key_name", "max_parallel", "metadata", "rpd_limit", "rpm_limit", "team_id", "tpm_limit", "user_id"],
-    );
+    expect(Object.keys(created.changes).sort()).toEqual([
+      "allowed_ips",
+      "allowed_models",
+      "budget_id",
+      "environment",
+      "expires_at",
+      "is_active",
+      "key_name",
+      "max_parallel",
+      "metadata",
+      "rpd_limit",
+      "rpm_limit",
+      "team_id",
+      "tpm_limit",
+      "user_id",
+    ]);
     // Only what changed, as {from, to}: rpm_limit was sent but did not change.
     expect((await one("k2")).changes).toEqual({ key_name: { from: "one", to: "two" }, is_active: { from: true, to: false } });
     expect(await one("k4")).toMatchObject({ action: "key.rotate", target_id: other.id, changes: { secret: "rotated" } });

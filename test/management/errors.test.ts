@@ -72,7 +72,10 @@ describe("authentication", () => {
     const doc = r.body;
     expect(doc.openapi).toBe("3.1.0");
     for (const [method, path] of ROUTES) {
-      const p = path.replace("/key_x", "/{id}").replace(/\/users\/u$/, "/users/{user_id}").replace(/\/teams\/t$/, "/teams/{team_id}");
+      const p = path
+        .replace("/key_x", "/{id}")
+        .replace(/\/users\/u$/, "/users/{user_id}")
+        .replace(/\/teams\/t$/, "/teams/{team_id}");
       expect(doc.paths[p]?.[method.toLowerCase()], `${method} ${p}`).toBeDefined();
     }
     for (const name of ["Key", "KeyWithSecret", "KeyCreate", "KeyPatch", "KeyList", "User", "UserCreate", "Team", "TeamPatch", "AuditEvent", "Error"]) {

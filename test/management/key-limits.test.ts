@@ -52,7 +52,10 @@ describe("limits on keys", () => {
     expect(doc.paths["/v1/keys/{id}"].patch.operationId).toBe("updateKey");
     for (const name of ["Key", "KeyWithSecret"]) {
       const parts = [doc.components.schemas[name], ...(doc.components.schemas[name].allOf ?? [])];
-      expect(parts.some((p) => p.properties && "warnings" in p.properties), name).toBe(false);
+      expect(
+        parts.some((p) => p.properties && "warnings" in p.properties),
+        name,
+      ).toBe(false);
     }
   });
 });

@@ -24,7 +24,12 @@ export function harnessOf(get: () => Harness | null): (ctx: Ctx) => Harness {
 const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
 async function assignmentRow(x: Harness, type: string, id: string) {
-  return x.store.db.selectFrom("budget_assignments").selectAll().where("subject_type", "=", type as "key").where("subject_id", "=", id).executeTakeFirst();
+  return x.store.db
+    .selectFrom("budget_assignments")
+    .selectAll()
+    .where("subject_type", "=", type as "key")
+    .where("subject_id", "=", id)
+    .executeTakeFirst();
 }
 
 export function budgetSuite(get: () => Harness | null): void {
@@ -105,7 +110,11 @@ export function budgetSuite(get: () => Harness | null): void {
         expect(r.status, JSON.stringify(body)).toBe(201);
         expect([r.body.budget_duration, r.body.budget_duration_sec], JSON.stringify(body)).toEqual([text, sec]);
       }
-      const y = await x.store.db.selectFrom("budgets").select(["duration_sec", "duration_months"]).where("budget_id", "=", (await x.call("POST", "/v1/budgets", { max_budget: 1, budget_duration: "2y" })).body.budget_id).executeTakeFirstOrThrow();
+      const y = await x.store.db
+        .selectFrom("budgets")
+        .select(["duration_sec", "duration_months"])
+        .where("budget_id", "=", (await x.call("POST", "/v1/budgets", { max_budget: 1, budget_duration: "2y" })).body.budget_id)
+        .executeTakeFirstOrThrow();
       expect(y).toEqual({ duration_sec: null, duration_months: 24 });
     });
 
@@ -160,7 +169,11 @@ export function budgetSuite(get: () => Harness | null): void {
         cursor = page.body.next_cursor;
       } while (cursor);
       expect(seen).toEqual(all.body.data.map((b: { budget_id: string }) => b.budget_id));
-      for (const [method, body] of [["GET", undefined], ["PATCH", { mode: "track" }], ["DELETE", undefined]] as const) {
+      for (const [method, body] of [
+        ["GET", undefined],
+        ["PATCH", { mode: "track" }],
+        ["DELETE", undefined],
+      ] as const) {
         const r = await x.call(method, "/v1/budgets/nope", body);
         expect(r.status, method).toBe(404);
         expect(r.body.error).toMatchObject({ code: "not_found", type: "invalid_request_error", param: "budget_id" });
@@ -171,9 +184,23 @@ export function budgetSuite(get: () => Harness | null): void {
       const x = h(ctx);
       await x.call("POST", "/v1/budgets", { budget_id: "patchme", max_budget: 10, budget_duration: "1d", alert_webhook_url: "http://hooks.local/x", max_request_usd: 1 });
       x.events.length = 0;
-      const p = await x.call("PATCH", "/v1/budgets/patchme", { max_budget: "0.000001", budget_duration: null, mode: "track", alert_webhook_url: null, max_request_usd: null, alert_thresholds: [100] }, { "x-request-id": "patch-budget-1" });
+      const p = await x.call(
+        "PATCH",
+        "/v1/budgets/patchme",
+        { max_budget: "0.000001", budget_duration: null, mode: "track", alert_webhook_url: null, max_request_usd: null, alert_thresholds: [100] },
+        { "x-request-id": "patch-budget-1" },
+      );
       expect(p.status).toBe(200);
-      expect(p.body).toMatchObject({ budget_id: "patchme", max_budget: 0.000001, budget_duration: null, budget_duration_sec: null, mode: "track", alert_webhook_url: null, max_request_usd: null, alert_thresholds: [100] });
+      expect(p.body).toMatchObject({
+        budget_id: "patchme",
+        max_budget: 0.000001,
+        budget_duration: null,
+        budget_duration_sec: null,
+        mode: "track",
+        alert_webhook_url: null,
+        max_request_usd: null,
+        alert_thresholds: [100],
+      });
       expect(Date.parse(p.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(p.body.created_at));
       expect(x.events).toEqual([{ kind: "budget", budgetId: "patchme" }]);
       const sec = await x.call("PATCH", "/v1/budgets/patchme", { budget_duration_sec: 7200 });
@@ -248,7 +275,9 @@ export function budgetSuite(get: () => Harness | null): void {
         expect(a1).toMatchObject({ budget_id: "att-a", alerts_sent: [] });
         expect(a1.period_start.getTime()).toBeGreaterThanOrEqual(before - 1000);
         const shown = (await x.call("GET", "/v1/budgets/att-a")).body.assignments;
-        expect(shown).toEqual([{ subject_type: "user", subject_id: "att-user", period_start: a1.period_start.toISOString(), reset_at: new Date(a1.period_start.getTime() + 86_400_000).toISOString(), spend_usd: "0" }]);
+        expect(shown).toEqual([
+          { subject_type: "user", subject_id: "att-user", period_start: a1.period_start.toISOString(), reset_at: new Date(a1.period_start.getTime() + 86_400_000).toISOString(), spend_usd: "0" },
+        ]);
 
         publish.mockClear();
         const same = await x.call("PATCH", "/v1/users/att-user", { budget_id: "att-a", alias: "same" });
@@ -306,7 +335,12 @@ export function budgetSuite(get: () => Harness | null): void {
       x.events.length = 0;
       const k = await x.call("POST", "/v1/keys", { budget_id: "key-a" }, { "x-request-id": "key-att-1" });
       expect(k.status).toBe(201);
-      expect(x.events).toEqual(expect.arrayContaining([{ kind: "key", keyHash: hashKey(k.body.key) }, { kind: "assignment", subjectType: "key", subjectId: k.body.id }]));
+      expect(x.events).toEqual(
+        expect.arrayContaining([
+          { kind: "key", keyHash: hashKey(k.body.key) },
+          { kind: "assignment", subjectType: "key", subjectId: k.body.id },
+        ]),
+      );
       expect(await assignmentRow(x, "key", k.body.id)).toMatchObject({ budget_id: "key-a" });
       const created = (await x.call("GET", "/v1/audit?action=key.create")).body.data.find((e: { request_id: string }) => e.request_id === "key-att-1");
       expect(created.changes).toMatchObject({ budget_id: "key-a", budget_assignment: "created" });

@@ -81,7 +81,23 @@ describe("openapi", () => {
       expect(op.security).toEqual([{ masterKey: [] }]);
       expect(op.responses["401"], `${method} ${path}`).toBeDefined();
     }
-    for (const name of ["Budget", "BudgetCreate", "BudgetPatch", "BudgetList", "BudgetAssignment", "Price", "PriceSet", "PriceList", "UsageReport", "UsageRow", "RequestLog", "RequestLogList", "Receipt", "ReceiptAttempt", "CostBreakdown"]) {
+    for (const name of [
+      "Budget",
+      "BudgetCreate",
+      "BudgetPatch",
+      "BudgetList",
+      "BudgetAssignment",
+      "Price",
+      "PriceSet",
+      "PriceList",
+      "UsageReport",
+      "UsageRow",
+      "RequestLog",
+      "RequestLogList",
+      "Receipt",
+      "ReceiptAttempt",
+      "CostBreakdown",
+    ]) {
       expect(doc.components.schemas[name], name).toBeDefined();
     }
     expect(doc.components.schemas.BudgetCreate.required).toEqual(["max_budget"]);
@@ -104,9 +120,7 @@ describe("live spend from the budget engine", () => {
     // Spend the engine knows of (settled in memory, not yet in the ledger).
     engine!.book.settle(engine!.book.reserve([a], 0), 1_234_567);
     const b = (await x.call("GET", "/v1/budgets/live")).body;
-    expect(b.assignments).toEqual([
-      { subject_type: "key", subject_id: key.id, period_start: a.periodStart.toISOString(), reset_at: a.periodEnd!.toISOString(), spend_usd: "1.234567" },
-    ]);
+    expect(b.assignments).toEqual([{ subject_type: "key", subject_id: key.id, period_start: a.periodStart.toISOString(), reset_at: a.periodEnd!.toISOString(), spend_usd: "1.234567" }]);
 
     // Moved to another budget: a new assignment, whose spend starts from the ledger (empty) again.
     await x.call("POST", "/v1/budgets", { budget_id: "live-2", max_budget: 10, budget_duration: "1d" });

@@ -59,7 +59,11 @@ export function ledgerSuite(get: () => Harness | null): void {
       expect(new Set(models).size).toBe(models.length);
       const catalog = r.body.data.filter((p: { source: string }) => p.source === "catalog");
       expect(catalog.length).toBeGreaterThan(50);
-      expect(catalog.find((p: { model: string }) => p.model.startsWith("anthropic:"))).toMatchObject({ updated_at: null, price_version: expect.stringMatching(/^catalog:/), input_price_per_million: expect.any(Number) });
+      expect(catalog.find((p: { model: string }) => p.model.startsWith("anthropic:"))).toMatchObject({
+        updated_at: null,
+        price_version: expect.stringMatching(/^catalog:/),
+        input_price_per_million: expect.any(Number),
+      });
       expect(r.body.data.find((p: { model: string }) => p.model === "anthropic:claude-x-test")).toMatchObject({ source: "api" });
       expect((await x.call("GET", "/v1/pricing?include=everything")).status).toBe(400);
     });
@@ -197,7 +201,9 @@ export function ledgerSuite(get: () => Harness | null): void {
       const win = windowOf(2035);
       const user = await x.call("GET", `/v1/users/uu1/usage?${win}`);
       expect(user.status).toBe(200);
-      expect(user.body.data).toEqual([{ requests: 2, attempts: 3, prompt_tokens: 110, completion_tokens: 55, total_tokens: 165, cached_tokens: 40, reasoning_tokens: 10, cost_usd: "0.0035", errors: 1 }]);
+      expect(user.body.data).toEqual([
+        { requests: 2, attempts: 3, prompt_tokens: 110, completion_tokens: 55, total_tokens: 165, cached_tokens: 40, reasoning_tokens: 10, cost_usd: "0.0035", errors: 1 },
+      ]);
       const team = await x.call("GET", `/v1/teams/ut1/usage?${win}&group_by=day`);
       expect(team.body.data.map((r: { day: string; requests: number }) => [r.day, r.requests])).toEqual([
         ["2035-03-01", 1],
@@ -280,7 +286,13 @@ export function ledgerSuite(get: () => Harness | null): void {
       } while (cursor);
       expect(pages).toBe(3);
       expect(seen).toEqual(["plog-5", "plog-4", "plog-3", "plog-2", "plog-1"]);
-      for (const [query, param] of [["status=oops", "status"], ["status=600", "status"], ["limit=0", "limit"], ["cursor=nope!", "cursor"], ["from=today", "from"]]) {
+      for (const [query, param] of [
+        ["status=oops", "status"],
+        ["status=600", "status"],
+        ["limit=0", "limit"],
+        ["cursor=nope!", "cursor"],
+        ["from=today", "from"],
+      ]) {
         const bad = await x.call("GET", `/v1/logs?${query}`);
         expect(bad.status, query).toBe(400);
         expect(bad.body.error, query).toMatchObject({ code: "invalid_request", param });

@@ -53,7 +53,11 @@ describe("pagination", () => {
     const db = x.store.db;
     const same = new Date("2001-01-01T00:00:00.000Z");
     for (const id of ["tie-a", "tie-c", "tie-b"]) await db.insertInto("teams").values({ team_id: id, metadata: "{}", created_at: same, updated_at: same }).execute();
-    for (const [id, ts] of [["us-1", "2001-01-01T00:00:00.000001Z"], ["us-2", "2001-01-01T00:00:00.000002Z"], ["us-3", "2001-01-01T00:00:00.000003Z"]]) {
+    for (const [id, ts] of [
+      ["us-1", "2001-01-01T00:00:00.000001Z"],
+      ["us-2", "2001-01-01T00:00:00.000002Z"],
+      ["us-3", "2001-01-01T00:00:00.000003Z"],
+    ]) {
       await sql`insert into teams (team_id, metadata, created_at, updated_at) values (${id}, '{}'::jsonb, ${ts}::timestamptz, now())`.execute(db);
     }
     for (const limit of [1, 2, 4]) {

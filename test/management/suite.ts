@@ -15,8 +15,7 @@ export function managementSuite(get: () => Harness | null): void {
     }
     return x;
   };
-  const keyHashOf = async (x: Harness, id: string) =>
-    (await x.store.db.selectFrom("api_keys").select("key_hash").where("id", "=", id).executeTakeFirstOrThrow()).key_hash;
+  const keyHashOf = async (x: Harness, id: string) => (await x.store.db.selectFrom("api_keys").select("key_hash").where("id", "=", id).executeTakeFirstOrThrow()).key_hash;
 
   describe("keys", () => {
     it("creates a key with every field and shows the plaintext only in the create response", async (ctx) => {
@@ -61,7 +60,18 @@ export function managementSuite(get: () => Harness | null): void {
       const x = h(ctx);
       const plain = await x.call("POST", "/v1/keys", {});
       expect(plain.status).toBe(201);
-      expect(plain.body).toMatchObject({ key_name: null, user_id: null, team_id: null, expires_at: null, is_active: true, metadata: {}, allowed_models: null, allowed_ips: null, rpm_limit: null, status: "active" });
+      expect(plain.body).toMatchObject({
+        key_name: null,
+        user_id: null,
+        team_id: null,
+        expires_at: null,
+        is_active: true,
+        metadata: {},
+        allowed_models: null,
+        allowed_ips: null,
+        rpm_limit: null,
+        status: "active",
+      });
       const noBody = await x.call("POST", "/v1/keys");
       expect(noBody.status).toBe(201);
       const test = await x.call("POST", "/v1/keys", { environment: "test" });
@@ -95,7 +105,11 @@ export function managementSuite(get: () => Harness | null): void {
       expect((await x.call("GET", `/v1/keys?status=inactive&limit=200`)).body.data.map((r: { id: string }) => r.id)).toContain(k.id);
       const on = await x.call("PATCH", `/v1/keys/${k.id}`, { is_active: true });
       expect(on.body).toMatchObject({ is_active: true, status: "active" });
-      expect(x.events).toEqual([{ kind: "key", keyHash: hash }, { kind: "key", keyHash: hash }, { kind: "key", keyHash: hash }]);
+      expect(x.events).toEqual([
+        { kind: "key", keyHash: hash },
+        { kind: "key", keyHash: hash },
+        { kind: "key", keyHash: hash },
+      ]);
       expect(await keyHashOf(x, k.id)).toBe(hash);
     });
 
@@ -114,7 +128,10 @@ export function managementSuite(get: () => Harness | null): void {
       expect(again.body.revoked_at).toBe(del.body.revoked_at);
       expect((await x.call("GET", `/v1/keys/${k.id}`)).body.status).toBe("revoked");
       expect((await x.call("GET", "/v1/keys?status=revoked&limit=200")).body.data.map((r: { id: string }) => r.id)).toContain(k.id);
-      for (const [method, path, body] of [["PATCH", `/v1/keys/${k.id}`, { is_active: true }], ["POST", `/v1/keys/${k.id}/rotate`, undefined]] as const) {
+      for (const [method, path, body] of [
+        ["PATCH", `/v1/keys/${k.id}`, { is_active: true }],
+        ["POST", `/v1/keys/${k.id}/rotate`, undefined],
+      ] as const) {
         const r = await x.call(method, path, body);
         expect(r.status).toBe(409);
         expect(r.body.error).toMatchObject({ code: "conflict", type: "invalid_request_error" });
@@ -236,7 +253,10 @@ export function managementSuite(get: () => Harness | null): void {
     it("stores, shows, lists, patches and clears rpm_limit, tpm_limit, rpd_limit and max_parallel", async (ctx) => {
       const x = h(ctx);
       const none = { rpm_limit: null, tpm_limit: null, rpd_limit: null, max_parallel: null };
-      for (const [path, idField, id] of [["/v1/teams", "team_id", "lim-team"], ["/v1/users", "user_id", "lim-user"]] as const) {
+      for (const [path, idField, id] of [
+        ["/v1/teams", "team_id", "lim-team"],
+        ["/v1/users", "user_id", "lim-user"],
+      ] as const) {
         const limits = { rpm_limit: 120, tpm_limit: 2_000_000, rpd_limit: 2_147_483_647, max_parallel: 8 };
         const c = await x.call("POST", path, { [idField]: id, ...limits });
         expect(c.status).toBe(201);
@@ -312,7 +332,11 @@ export function managementSuite(get: () => Harness | null): void {
       expect(x.events).toContainEqual({ kind: "team", teamId: "t1" });
       expect(x.events.filter((e) => e.kind === "user" || e.kind === "key")).toEqual([]);
       expect((await x.call("GET", `/v1/keys/${memberKey.id}`)).body).toMatchObject({ user_id: "member", status: "active" });
-      for (const [m, path] of [["GET", "/v1/teams/t1"], ["PATCH", "/v1/teams/t1"], ["DELETE", "/v1/teams/t1"]] as const) {
+      for (const [m, path] of [
+        ["GET", "/v1/teams/t1"],
+        ["PATCH", "/v1/teams/t1"],
+        ["DELETE", "/v1/teams/t1"],
+      ] as const) {
         expect((await x.call(m, path, m === "PATCH" ? { name: "x" } : undefined)).status).toBe(404);
       }
     });

@@ -85,7 +85,13 @@ describe.each(RESOURCES)("limits on a $kind", ({ kind, path, idField }) => {
     expect(row).toMatchObject({ action: `${kind}.update`, target_id: id });
     expect(row.changes).toEqual({ tpm_limit: { from: 500, to: null }, rpd_limit: { from: null, to: 5000 } });
     // A team's one event reaches its keys in the key cache; a user's change also names each of its keys.
-    if (kind === "user") expect(x.events).toEqual(expect.arrayContaining([{ kind: "user", userId: id }, { kind: "key", keyHash: hashKey(key.key) }]));
+    if (kind === "user")
+      expect(x.events).toEqual(
+        expect.arrayContaining([
+          { kind: "user", userId: id },
+          { kind: "key", keyHash: hashKey(key.key) },
+        ]),
+      );
     else expect(x.events).toEqual([{ kind: "team", teamId: id }]);
     expect((await x.call("GET", `${path}/${id}`)).body).toMatchObject({ rpm_limit: 10, tpm_limit: null, rpd_limit: 5000, max_parallel: null });
   });
@@ -118,7 +124,10 @@ describe("the OpenAPI document", () => {
     const schemas: Record<string, Schema> = doc.components.schemas;
     // A schema extending another is written as allOf: [{ $ref }, { properties }].
     const parts = (name: string): Schema[] => [schemas[name], ...(schemas[name].allOf ?? [])];
-    const property = (name: string, field: string) => parts(name).map((p) => p.properties?.[field]).find(Boolean);
+    const property = (name: string, field: string) =>
+      parts(name)
+        .map((p) => p.properties?.[field])
+        .find(Boolean);
     for (const name of ["UserCreate", "UserPatch", "TeamCreate", "TeamPatch"]) {
       for (const f of FIELDS) {
         expect(property(name, f), `${name}.${f}`).toMatchObject({ type: ["integer", "null"], exclusiveMinimum: 0, maximum: 2_147_483_647 });

@@ -147,10 +147,13 @@ function mutate(rand: () => number): string {
       const at = Math.floor(rand() * (line.length + 1));
       const how = Math.floor(rand() * 4);
       lines[i] =
-        how === 0 ? line.slice(0, at) + pick(BYTES) + line.slice(at)
-        : how === 1 ? line.slice(0, at) + line.slice(at + 1)
-        : how === 2 ? line.slice(0, at) + pick(BYTES) + line.slice(at + 1)
-        : line.slice(0, at) + (line[at] ?? "").toUpperCase() + line.slice(at + 1);
+        how === 0
+          ? line.slice(0, at) + pick(BYTES) + line.slice(at)
+          : how === 1
+            ? line.slice(0, at) + line.slice(at + 1)
+            : how === 2
+              ? line.slice(0, at) + pick(BYTES) + line.slice(at + 1)
+              : line.slice(0, at) + (line[at] ?? "").toUpperCase() + line.slice(at + 1);
     }
   }
   text = lines.join("\r\n") + "\r\n\r\nhello";

@@ -25,7 +25,7 @@ describe.each<HttpEngine>(["fast", "node"])("the %s HTTP engine flooded with pip
     const s = await serveEngine(engine, { answer });
     servers.push(s);
     const request = Buffer.from(`POST /flood HTTP/1.1\r\nhost: x\r\ncontent-length: 1024\r\n\r\n${"b".repeat(1024)}`, "latin1");
-    const block = Buffer.concat(Array.from({ length: Math.floor(64 * 1024 / request.length) }, () => request));
+    const block = Buffer.concat(Array.from({ length: Math.floor((64 * 1024) / request.length) }, () => request));
     const perBlock = block.length / request.length;
 
     const c = connect(s.port, "127.0.0.1");

@@ -22,7 +22,9 @@ async function chat(port: number, key: string): Promise<{ head: string; body: st
   s.setEncoding("latin1");
   s.on("data", (d: string) => (raw += d));
   const closed = new Promise((r) => s.once("close", r));
-  s.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${payload.length}\r\n\r\n${payload}`);
+  s.write(
+    `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${payload.length}\r\n\r\n${payload}`,
+  );
   await closed;
   const at = raw.indexOf("\r\n\r\n");
   return { head: raw.slice(0, at), body: raw.slice(at + 4) };

@@ -105,16 +105,21 @@ describe.each(KINDS)("transport %s: streaming, backpressure and cancellation", (
     });
     let received = 0;
     let resumeLater: (() => void) | null = null;
-    const done = send(transport(kind), s.origin, {}, {
-      onData: (c, resume) => {
-        received += c.length;
-        if (resumeLater === null) {
-          resumeLater = resume;
-          return false; // behind: stop reading
-        }
-        return true;
+    const done = send(
+      transport(kind),
+      s.origin,
+      {},
+      {
+        onData: (c, resume) => {
+          received += c.length;
+          if (resumeLater === null) {
+            resumeLater = resume;
+            return false; // behind: stop reading
+          }
+          return true;
+        },
       },
-    });
+    );
     await delay(300);
     const whilePaused = received;
     expect(whilePaused).toBeLessThan(total / 2);
@@ -134,13 +139,18 @@ describe.each(KINDS)("transport %s: streaming, backpressure and cancellation", (
       sock.write(Buffer.alloc(total, "y"));
     });
     let pieces = 0;
-    const r = await send(transport(kind), s.origin, { bodyTimeout: 200 }, {
-      onData: (_, resume) => {
-        if (++pieces !== 3) return true; // the idle timer runs by then
-        setTimeout(resume, 2500); // longer than undici's coarse timers could let slip
-        return false;
+    const r = await send(
+      transport(kind),
+      s.origin,
+      { bodyTimeout: 200 },
+      {
+        onData: (_, resume) => {
+          if (++pieces !== 3) return true; // the idle timer runs by then
+          setTimeout(resume, 2500); // longer than undici's coarse timers could let slip
+          return false;
+        },
       },
-    });
+    );
     expect([r.error, r.body.length]).toEqual([null, total]);
   });
 

@@ -59,7 +59,9 @@ describe.each(KINDS)("transport %s: bounded memory", (kind) => {
     }
     expect(await settled(() => s.closed, 2)).toBe(2);
 
-    const err = (await provider(kind, s.origin, { maxResponseBytes: MiB }).chat(chat(), { timeouts: TIMEOUTS }).catch((e: unknown) => e)) as GatewayError;
+    const err = (await provider(kind, s.origin, { maxResponseBytes: MiB })
+      .chat(chat(), { timeouts: TIMEOUTS })
+      .catch((e: unknown) => e)) as GatewayError;
     expect([err.code, err.message]).toEqual(["upstream_error", `upstream response body exceeds ${MiB} bytes (upstream.max_response_bytes)`]);
   });
 

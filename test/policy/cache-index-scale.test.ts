@@ -49,13 +49,23 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sb-cache-scale-"));
   cpSync(inject("storeTemplate"), dir, { recursive: true });
   store = await openStore({ dataDir: dir });
-  await store.db.insertInto("teams").values([{ team_id: "scale-a", metadata: "{}" }, { team_id: "scale-b", metadata: "{}" }]).execute();
+  await store.db
+    .insertInto("teams")
+    .values([
+      { team_id: "scale-a", metadata: "{}" },
+      { team_id: "scale-b", metadata: "{}" },
+    ])
+    .execute();
   const users = [];
   for (let u = 0; u < USERS; u++) {
     userIds.push(`scale-u${u}`);
     users.push({ user_id: `scale-u${u}`, team_id: teamOf(u), metadata: "{}" });
   }
-  for (let i = 0; i < users.length; i += 2_000) await store.db.insertInto("users").values(users.slice(i, i + 2_000)).execute();
+  for (let i = 0; i < users.length; i += 2_000)
+    await store.db
+      .insertInto("users")
+      .values(users.slice(i, i + 2_000))
+      .execute();
   const rows = [];
   for (let u = 0; u < USERS; u++) {
     for (let j = 0; j < KEYS_PER_USER; j++) {
@@ -66,7 +76,11 @@ beforeAll(async () => {
       rows.push({ id: newKeyId(), key_hash: k.hash, key_prefix: k.prefix, user_id: userIds[u], team_id: own, metadata: "{}" });
     }
   }
-  for (let i = 0; i < rows.length; i += 2_000) await store.db.insertInto("api_keys").values(rows.slice(i, i + 2_000) as never).execute();
+  for (let i = 0; i < rows.length; i += 2_000)
+    await store.db
+      .insertInto("api_keys")
+      .values(rows.slice(i, i + 2_000) as never)
+      .execute();
 }, 120_000);
 afterAll(async () => {
   await store?.close();

@@ -23,7 +23,10 @@ afterAll(async () => {
 
 async function insertKey(extra: Record<string, unknown> = {}) {
   const k = generateKey();
-  await store.db.insertInto("api_keys").values({ id: newKeyId(), key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", ...extra } as never).execute();
+  await store.db
+    .insertInto("api_keys")
+    .values({ id: newKeyId(), key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", ...extra } as never)
+    .execute();
   return k;
 }
 
@@ -91,7 +94,13 @@ describe("KeyCache", () => {
   it("a user or team invalidation drops exactly that user's or team's keys, and follows keys that move", async () => {
     const bus = new LocalInvalidationBus();
     const cache = new KeyCache(store.db, bus);
-    await store.db.insertInto("teams").values([{ team_id: "ix-a", metadata: "{}" }, { team_id: "ix-b", metadata: "{}" }]).execute();
+    await store.db
+      .insertInto("teams")
+      .values([
+        { team_id: "ix-a", metadata: "{}" },
+        { team_id: "ix-b", metadata: "{}" },
+      ])
+      .execute();
     await store.db
       .insertInto("users")
       .values([

@@ -59,10 +59,14 @@ describe("kill -9 of the gateway under load", () => {
     for (let round = 1; round <= EMBEDDED_ROUNDS; round++) await killAndReplay({ dataDir, env: {}, store: { dataDir }, earlier });
   }, 400_000);
 
-  it.skipIf(!pg)("PostgreSQL: every completed response has exactly one usage row per attempt", async () => {
-    const dataDir = mkdtempSync(join(root, "pg-"));
-    await killAndReplay({ dataDir, env: { DATABASE_URL: pg!.url }, store: { databaseUrl: pg!.url, dataDir } });
-  }, 120_000);
+  it.skipIf(!pg)(
+    "PostgreSQL: every completed response has exactly one usage row per attempt",
+    async () => {
+      const dataDir = mkdtempSync(join(root, "pg-"));
+      await killAndReplay({ dataDir, env: { DATABASE_URL: pg!.url }, store: { databaseUrl: pg!.url, dataDir } });
+    },
+    120_000,
+  );
 });
 
 /** Request ids of earlier rounds on the same data dir, left out of a round's counts. */
@@ -70,10 +74,7 @@ async function killAndReplay(opts: { dataDir: string; env: Record<string, string
   fake.reset();
   fake.setDefault({ chunks: 6, chunkDelayMs: 4 });
   const config = join(opts.dataDir, "..", `${opts.dataDir.split("/").pop()}.yaml`);
-  writeFileSync(
-    config,
-    [`providers:`, `  up: { type: openai, base_url: "${fake.url}", api_key: x }`, `usage: { flush_interval_ms: 5000, batch_size: 50 }`, ``].join("\n"),
-  );
+  writeFileSync(config, [`providers:`, `  up: { type: openai, base_url: "${fake.url}", api_key: x }`, `usage: { flush_interval_ms: 5000, batch_size: 50 }`, ``].join("\n"));
   const env = { SWITCHBOARD_MASTER_KEY: MASTER_KEY, SWITCHBOARD_DATA_DIR: opts.dataDir, ...opts.env };
   const spoolDir = join(opts.dataDir, "spool");
 
@@ -197,7 +198,9 @@ function spoolLines(dir: string): number {
 
 function lines(path: string): number {
   try {
-    return readFileSync(path, "utf8").split("\n").filter((l) => l !== "").length;
+    return readFileSync(path, "utf8")
+      .split("\n")
+      .filter((l) => l !== "").length;
   } catch {
     return 0;
   }
@@ -206,4 +209,3 @@ function lines(path: string): number {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

@@ -43,9 +43,7 @@ const embedded: StoreBackend = {
   async open() {
     const dir = await mkdtemp(join(tmpdir(), "sb-store-"));
     // A data dir that does not exist yet: openStore must create it.
-    return handle("embedded", { dataDir: join(dir, "data", "switchboard") }, () =>
-      rm(dir, { recursive: true, force: true }),
-    );
+    return handle("embedded", { dataDir: join(dir, "data", "switchboard") }, () => rm(dir, { recursive: true, force: true }));
   },
 };
 

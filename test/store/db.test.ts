@@ -42,22 +42,28 @@ describe.each(backends)("store on $kind", (backend) => {
 
   it("keeps working after a query fails", async () => {
     await expect(sql`select * from no_such_table`.execute(t.store.db)).rejects.toThrow(/no_such_table/);
-    await expect(t.store.db.transaction().execute(async (trx) => {
-      await sql`select 1`.execute(trx);
-      throw new Error("abort");
-    })).rejects.toThrow("abort");
+    await expect(
+      t.store.db.transaction().execute(async (trx) => {
+        await sql`select 1`.execute(trx);
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
     const { rows } = await sql<{ ok: number }>`select 1 as ok`.execute(t.store.db);
     expect(rows).toEqual([{ ok: 1 }]);
   });
 
-  it("keeps data across close and reopen, and close() can be called twice", async () => {
-    const rec = usageRecord();
-    expect(await insertUsageRecords(t.store.db, [rec])).toBe(1);
-    const old = t.store;
-    await t.reopen();
-    await expect(old.close()).resolves.toBeUndefined();
-    expect(await listUsageByRequest(t.store.db, rec.requestId)).toEqual([{ id: expect.any(String), ...rec }]);
-  }, STORE_HOOK_TIMEOUT_MS);
+  it(
+    "keeps data across close and reopen, and close() can be called twice",
+    async () => {
+      const rec = usageRecord();
+      expect(await insertUsageRecords(t.store.db, [rec])).toBe(1);
+      const old = t.store;
+      await t.reopen();
+      await expect(old.close()).resolves.toBeUndefined();
+      expect(await listUsageByRequest(t.store.db, rec.requestId)).toEqual([{ id: expect.any(String), ...rec }]);
+    },
+    STORE_HOOK_TIMEOUT_MS,
+  );
 });
 
 describe("embedded store creation", () => {
@@ -69,42 +75,50 @@ describe("embedded store creation", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it("creates a PostgreSQL cluster in <dataDir>/pg with a generated password (0600), and says where it is", async () => {
-    const dataDir = join(root, "fresh");
-    const store = await openStore({ dataDir });
-    try {
-      expect(store.description).toBe(`embedded PostgreSQL 17.10 in ${join(dataDir, "pg")} (unix socket)`);
-      const { rows } = await sql<{ v: string; u: string }>`select current_setting('server_version') as v, current_user as u`.execute(store.db);
-      expect(rows).toEqual([{ v: "17.10", u: "switchboard" }]);
-      const password = await stat(join(dataDir, "pg", "switchboard.password"));
-      expect(password.mode & 0o777).toBe(0o600);
-      expect((await readFile(join(dataDir, "pg", "switchboard.password"), "utf8")).trim()).toMatch(/^[A-Za-z0-9_-]{32}$/);
-      expect(await readFile(join(dataDir, "pg.owner"), "utf8")).toBe(`${process.pid}\n`);
-      await migrate(store);
-      expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
-    } finally {
-      await store.close();
-    }
-    expect((await readdir(dataDir)).sort()).toEqual(["pg"]); // pg.owner goes with the server
-  }, STORE_HOOK_TIMEOUT_MS);
+  it(
+    "creates a PostgreSQL cluster in <dataDir>/pg with a generated password (0600), and says where it is",
+    async () => {
+      const dataDir = join(root, "fresh");
+      const store = await openStore({ dataDir });
+      try {
+        expect(store.description).toBe(`embedded PostgreSQL 17.10 in ${join(dataDir, "pg")} (unix socket)`);
+        const { rows } = await sql<{ v: string; u: string }>`select current_setting('server_version') as v, current_user as u`.execute(store.db);
+        expect(rows).toEqual([{ v: "17.10", u: "switchboard" }]);
+        const password = await stat(join(dataDir, "pg", "switchboard.password"));
+        expect(password.mode & 0o777).toBe(0o600);
+        expect((await readFile(join(dataDir, "pg", "switchboard.password"), "utf8")).trim()).toMatch(/^[A-Za-z0-9_-]{32}$/);
+        expect(await readFile(join(dataDir, "pg.owner"), "utf8")).toBe(`${process.pid}\n`);
+        await migrate(store);
+        expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
+      } finally {
+        await store.close();
+      }
+      expect((await readdir(dataDir)).sort()).toEqual(["pg"]); // pg.owner goes with the server
+    },
+    STORE_HOOK_TIMEOUT_MS,
+  );
 
-  it("moves the cluster in only when it is complete, removing what an interrupted start left", async () => {
-    const dataDir = join(root, "interrupted");
-    const gone = join(dataDir, "pg.creating-2147483646-0badc0de"); // a first start killed mid-creation
-    const running = join(dataDir, `pg.creating-${process.pid}-00c0ffee`); // one still at work (this process)
-    await mkdir(join(gone, "data", "base"), { recursive: true });
-    await writeFile(join(gone, "data", "PG_VERSION"), "17");
-    await mkdir(running, { recursive: true });
-    const store = await openStore({ dataDir });
-    try {
-      await migrate(store);
-      expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
-      expect((await readdir(dataDir)).sort()).toEqual(["pg", `pg.creating-${process.pid}-00c0ffee`, "pg.owner"]);
-      expect((await stat(join(dataDir, "pg", "PG_VERSION"))).isFile()).toBe(true);
-    } finally {
-      await store.close();
-    }
-  }, STORE_HOOK_TIMEOUT_MS);
+  it(
+    "moves the cluster in only when it is complete, removing what an interrupted start left",
+    async () => {
+      const dataDir = join(root, "interrupted");
+      const gone = join(dataDir, "pg.creating-2147483646-0badc0de"); // a first start killed mid-creation
+      const running = join(dataDir, `pg.creating-${process.pid}-00c0ffee`); // one still at work (this process)
+      await mkdir(join(gone, "data", "base"), { recursive: true });
+      await writeFile(join(gone, "data", "PG_VERSION"), "17");
+      await mkdir(running, { recursive: true });
+      const store = await openStore({ dataDir });
+      try {
+        await migrate(store);
+        expect(await insertUsageRecords(store.db, [usageRecord()])).toBe(1);
+        expect((await readdir(dataDir)).sort()).toEqual(["pg", `pg.creating-${process.pid}-00c0ffee`, "pg.owner"]);
+        expect((await stat(join(dataDir, "pg", "PG_VERSION"))).isFile()).toBe(true);
+      } finally {
+        await store.close();
+      }
+    },
+    STORE_HOOK_TIMEOUT_MS,
+  );
 
   it("refuses a data dir whose pg folder holds other files, and leaves them alone", async () => {
     const dataDir = join(root, "occupied");
@@ -115,19 +129,23 @@ describe("embedded store creation", () => {
     expect(await readFile(join(dataDir, "pg", "notes.txt"), "utf8")).toBe("mine");
   });
 
-  it("reports the server's own words when it cannot start, and leaves the cluster as it was", async () => {
-    const dataDir = join(root, "broken");
-    await (await openStore({ dataDir })).close();
-    const conf = join(dataDir, "pg", "postgresql.auto.conf");
-    const saved = await readFile(conf, "utf8");
-    await writeFile(conf, saved + "shared_buffers = 'lots'\n");
-    await expect(openStore({ dataDir })).rejects.toThrow(
-      `the embedded PostgreSQL in ${join(dataDir, "pg")} did not start: invalid value for parameter "shared_buffers": "lots"; configuration file "${join(dataDir, "pg")}/postgresql.auto.conf" contains errors`,
-    );
-    await writeFile(conf, saved);
-    const store = await openStore({ dataDir });
-    await store.close();
-  }, STORE_HOOK_TIMEOUT_MS);
+  it(
+    "reports the server's own words when it cannot start, and leaves the cluster as it was",
+    async () => {
+      const dataDir = join(root, "broken");
+      await (await openStore({ dataDir })).close();
+      const conf = join(dataDir, "pg", "postgresql.auto.conf");
+      const saved = await readFile(conf, "utf8");
+      await writeFile(conf, saved + "shared_buffers = 'lots'\n");
+      await expect(openStore({ dataDir })).rejects.toThrow(
+        `the embedded PostgreSQL in ${join(dataDir, "pg")} did not start: invalid value for parameter "shared_buffers": "lots"; configuration file "${join(dataDir, "pg")}/postgresql.auto.conf" contains errors`,
+      );
+      await writeFile(conf, saved);
+      const store = await openStore({ dataDir });
+      await store.close();
+    },
+    STORE_HOOK_TIMEOUT_MS,
+  );
 });
 
 describe("postgres store when the server is not there", () => {

@@ -35,7 +35,7 @@ describe("embedded PostgreSQL binaries", () => {
       const installed = postgresBinaries();
       const closed = mkdtempSync(join(tmpdir(), "sb-closed-")); // 0700, root's
       const cacheRoot = mkdtempSync(join(tmpdir(), "sb-bincache-"));
-        execFileSync("chmod", ["755", cacheRoot]); // as /var/cache is
+      execFileSync("chmod", ["755", cacheRoot]); // as /var/cache is
       try {
         // The package as npm lays it out (package.json beside native/), inside the closed folder.
         const pkgDir = join(closed, "node_modules", "pkg");

@@ -36,12 +36,54 @@ beforeAll(async () => {
   await lite.waitReady;
   const store = pgliteStore(lite);
   await migrate(store);
-  await insertBudget(store.db, "bud_1", { max_budget_micros: 12_345_678, duration_sec: 86_400, duration_months: null, mode: "enforce", alert_thresholds: [50, 90], alert_webhook_url: null, max_request_micros: 1_000_001, metadata: { team: "red" } }, NOW);
+  await insertBudget(
+    store.db,
+    "bud_1",
+    {
+      max_budget_micros: 12_345_678,
+      duration_sec: 86_400,
+      duration_months: null,
+      mode: "enforce",
+      alert_thresholds: [50, 90],
+      alert_webhook_url: null,
+      max_request_micros: 1_000_001,
+      metadata: { team: "red" },
+    },
+    NOW,
+  );
   for (const i of [1, 2, 3]) {
-    await insertKey(store.db, { id: `key_${i}`, key_hash: `hash-${i}`, key_prefix: `sb-${i}`, key_name: `key ${i}`, user_id: null, team_id: null, expires_at: i === 3 ? NOW : null, is_active: i !== 2, metadata: { n: i, note: "line one\nline two" }, allowed_models: i === 1 ? ["gpt-4o"] : null, allowed_ips: null, budget_id: i === 1 ? "bud_1" : null, rpm_limit: 60 * i, tpm_limit: null, rpd_limit: null, max_parallel: null }, NOW);
+    await insertKey(
+      store.db,
+      {
+        id: `key_${i}`,
+        key_hash: `hash-${i}`,
+        key_prefix: `sb-${i}`,
+        key_name: `key ${i}`,
+        user_id: null,
+        team_id: null,
+        expires_at: i === 3 ? NOW : null,
+        is_active: i !== 2,
+        metadata: { n: i, note: "line one\nline two" },
+        allowed_models: i === 1 ? ["gpt-4o"] : null,
+        allowed_ips: null,
+        budget_id: i === 1 ? "bud_1" : null,
+        rpm_limit: 60 * i,
+        tpm_limit: null,
+        rpd_limit: null,
+        max_parallel: null,
+      },
+      NOW,
+    );
   }
   await replaceAssignment(store.db, "key", "key_1", "bud_1", NOW);
-  expect(await insertUsageRecords(store.db, Array.from({ length: 1203 }, (_, i) => usageRecord({ requestId: `req_${i}`, cost: { inputMicros: 9_007_199_254_740_000 + i, cachedMicros: 0, cacheWriteMicros: 0, outputMicros: 1, totalMicros: 9_007_199_254_740_001 + i } })))).toBe(1203);
+  expect(
+    await insertUsageRecords(
+      store.db,
+      Array.from({ length: 1203 }, (_, i) =>
+        usageRecord({ requestId: `req_${i}`, cost: { inputMicros: 9_007_199_254_740_000 + i, cachedMicros: 0, cacheWriteMicros: 0, outputMicros: 1, totalMicros: 9_007_199_254_740_001 + i } }),
+      ),
+    ),
+  ).toBe(1203);
   before = await snapshot(store.db);
   await store.close();
 }, STORE_HOOK_TIMEOUT_MS);
@@ -77,30 +119,34 @@ describe("a PGlite data dir of an earlier version", () => {
     expect(notices).toHaveLength(1);
   }, 120_000);
 
-  it.runIf(existsSync(CLI))("is moved by `switchboard migrate --from-pglite`, which refuses a data dir with nothing to move", async () => {
-    const dataDir = join(root, "cli");
-    cpSync(template, dataDir, { recursive: true });
-    const env = { SWITCHBOARD_DATA_DIR: dataDir };
-    const r = await runCli(["migrate", "--from-pglite"], { env, timeoutMs: 120_000 });
-    expect(r.stderr).toBe("");
-    expect(r.stdout).toBe(
-      `moved the PGlite database of ${dataDir} to PostgreSQL (api_keys 3, budget_assignments 1, budgets 1, usage 1203); the old one is kept in ${join(dataDir, "db.pglite-migrated")}\n` +
-        `schema is up to date (version ${before.version.length})\n`,
-    );
-    expect(r.code).toBe(0);
-    const store = await openStore({ dataDir });
-    try {
-      expect(await snapshot(store.db)).toEqual(before);
-    } finally {
-      await store.close();
-    }
-    const again = await runCli(["migrate", "--from-pglite"], { env });
-    expect(again).toEqual({
-      code: 1,
-      stdout: "",
-      stderr: `switchboard migrate --from-pglite: no PGlite database in ${join(dataDir, "db")} (already moved; the old one is in ${join(dataDir, "db.pglite-migrated")})\n`,
-    });
-  }, 120_000);
+  it.runIf(existsSync(CLI))(
+    "is moved by `switchboard migrate --from-pglite`, which refuses a data dir with nothing to move",
+    async () => {
+      const dataDir = join(root, "cli");
+      cpSync(template, dataDir, { recursive: true });
+      const env = { SWITCHBOARD_DATA_DIR: dataDir };
+      const r = await runCli(["migrate", "--from-pglite"], { env, timeoutMs: 120_000 });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(
+        `moved the PGlite database of ${dataDir} to PostgreSQL (api_keys 3, budget_assignments 1, budgets 1, usage 1203); the old one is kept in ${join(dataDir, "db.pglite-migrated")}\n` +
+          `schema is up to date (version ${before.version.length})\n`,
+      );
+      expect(r.code).toBe(0);
+      const store = await openStore({ dataDir });
+      try {
+        expect(await snapshot(store.db)).toEqual(before);
+      } finally {
+        await store.close();
+      }
+      const again = await runCli(["migrate", "--from-pglite"], { env });
+      expect(again).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `switchboard migrate --from-pglite: no PGlite database in ${join(dataDir, "db")} (already moved; the old one is in ${join(dataDir, "db.pglite-migrated")})\n`,
+      });
+    },
+    120_000,
+  );
 });
 
 /** Every row of the tables that matter, as text, in a fixed order; plus the schema versions. */

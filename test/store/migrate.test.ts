@@ -1,12 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
-import {
-  assertSchemaNotNewer,
-  LATEST_SCHEMA_VERSION,
-  migrate,
-  schemaStatus,
-} from "../../src/store/migrate.js";
+import { assertSchemaNotNewer, LATEST_SCHEMA_VERSION, migrate, schemaStatus } from "../../src/store/migrate.js";
 import { MIGRATIONS, type Migration } from "../../src/store/migrations/index.js";
 import { STORE_HOOK_TIMEOUT_MS, storeBackends, type TestStore } from "./backends.js";
 

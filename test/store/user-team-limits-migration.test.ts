@@ -23,7 +23,12 @@ describe.each(backends)("user and team limits migration on $kind", (backend) => 
 
   it("adds four nullable integer columns to users and teams; existing rows get null", async () => {
     const db = t.store.db;
-    expect(await migrate(t.store, MIGRATIONS.filter((m) => m.version <= 4))).toEqual({ applied: [1, 2, 3, 4], current: 4 });
+    expect(
+      await migrate(
+        t.store,
+        MIGRATIONS.filter((m) => m.version <= 4),
+      ),
+    ).toEqual({ applied: [1, 2, 3, 4], current: 4 });
     await sql`insert into teams (team_id, name, metadata, blocked) values ('old-team', 'Old', '{"cc":"7"}'::jsonb, true)`.execute(db);
     await sql`insert into users (user_id, alias, team_id, metadata) values ('old-user', 'Olga', 'old-team', '{"tier":2}'::jsonb)`.execute(db);
 
@@ -37,9 +42,7 @@ describe.each(backends)("user and team limits migration on $kind", (backend) => 
       where table_schema = current_schema() and table_name in ('users', 'teams') and column_name in ('rpm_limit', 'tpm_limit', 'rpd_limit', 'max_parallel')
       order by table_name, column_name`.execute(db);
     expect(columns).toEqual(
-      ["teams", "users"].flatMap((table) =>
-        [...LIMITS].sort().map((column) => ({ table_name: table, column_name: column, data_type: "integer", is_nullable: "YES", column_default: null })),
-      ),
+      ["teams", "users"].flatMap((table) => [...LIMITS].sort().map((column) => ({ table_name: table, column_name: column, data_type: "integer", is_nullable: "YES", column_default: null }))),
     );
 
     const team = await db.selectFrom("teams").selectAll().where("team_id", "=", "old-team").executeTakeFirstOrThrow();

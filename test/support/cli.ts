@@ -38,7 +38,12 @@ export function startServe(args: string[], opts: { env?: Record<string, string>;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? "", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
-    const exited = new Promise<number | null>((r) => child.on("close", (code, signal) => { if (signal) out += `\n[exited by ${signal}]`; r(code); }));
+    const exited = new Promise<number | null>((r) =>
+      child.on("close", (code, signal) => {
+        if (signal) out += `\n[exited by ${signal}]`;
+        r(code);
+      }),
+    );
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`serve did not start:\n${out}`));

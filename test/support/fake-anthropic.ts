@@ -98,7 +98,8 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
       } else {
         events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
         events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: "" } }]);
-        for (const part of pieces(JSON.stringify(block.input), 3)) events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: part } }]);
+        for (const part of pieces(JSON.stringify(block.input), 3))
+          events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: part } }]);
       }
       events.push(["content_block_stop", { type: "content_block_stop", index }]);
     });
@@ -169,8 +170,26 @@ function pieces(text: string, n: number): string[] {
 // ---------------------------------------------------------------- request validation
 
 const TOP_LEVEL = new Set([
-  "model", "messages", "max_tokens", "system", "stop_sequences", "stream", "temperature", "top_p", "top_k", "tools", "tool_choice",
-  "metadata", "thinking", "service_tier", "output_config", "container", "mcp_servers", "context_management", "cache_control", "inference_geo",
+  "model",
+  "messages",
+  "max_tokens",
+  "system",
+  "stop_sequences",
+  "stream",
+  "temperature",
+  "top_p",
+  "top_k",
+  "tools",
+  "tool_choice",
+  "metadata",
+  "thinking",
+  "service_tier",
+  "output_config",
+  "container",
+  "mcp_servers",
+  "context_management",
+  "cache_control",
+  "inference_geo",
 ]);
 const USER_BLOCKS = new Set(["text", "image", "document", "search_result", "tool_result"]);
 const ASSISTANT_BLOCKS = new Set(["text", "thinking", "redacted_thinking", "tool_use", "server_tool_use", "web_search_tool_result"]);
@@ -234,13 +253,15 @@ function validateMessages(messages: any[]): string | null {
       const next = messages[i + 1];
       const results = new Set(Array.isArray(next?.content) ? next.content.filter((b: any) => b?.type === "tool_result").map((b: any) => b.tool_use_id) : []);
       const missing = uses.filter((id: string) => !results.has(id));
-      if (next && missing.length) return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+      if (next && missing.length)
+        return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
     }
     if (m.role === "user") {
       const prev = messages[i - 1];
       const ids = new Set(prev?.role === "assistant" && Array.isArray(prev.content) ? prev.content.filter((b: any) => b?.type === "tool_use").map((b: any) => b.id) : []);
       const orphan = m.content.find((b: any) => b.type === "tool_result" && !ids.has(b.tool_use_id));
-      if (orphan) return `${at}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${orphan.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+      if (orphan)
+        return `${at}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${orphan.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
     }
   }
   return null;

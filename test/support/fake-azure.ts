@@ -33,7 +33,12 @@ export interface FakeAzure {
 
 const AUTH_MESSAGE =
   "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.";
-const SAFE = { hate: { filtered: false, severity: "safe" }, self_harm: { filtered: false, severity: "safe" }, sexual: { filtered: false, severity: "safe" }, violence: { filtered: false, severity: "safe" } };
+const SAFE = {
+  hate: { filtered: false, severity: "safe" },
+  self_harm: { filtered: false, severity: "safe" },
+  sexual: { filtered: false, severity: "safe" },
+  violence: { filtered: false, severity: "safe" },
+};
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
 /** Azure's error body: OpenAI's envelope with Azure's string codes. */
@@ -89,7 +94,11 @@ export async function startFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeA
     const deployment = v1 ? body.model : decodeURIComponent(m[1]);
     if (typeof deployment !== "string" || deployment === "") return send(res, 400, azureError(400, "you must provide a model parameter"));
     if (opts.deployments && !opts.deployments.includes(deployment)) {
-      return send(res, 404, azureError(404, "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.", "DeploymentNotFound"));
+      return send(
+        res,
+        404,
+        azureError(404, "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.", "DeploymentNotFound"),
+      );
     }
     const s = next();
     if (s.error) {
@@ -115,11 +124,7 @@ export async function startFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeA
     return send(res, 200, { ...completion, choices, prompt_filter_results: [{ prompt_index: 0, content_filter_results: SAFE }] });
   }
 
-  async function stream(
-    res: ServerResponse,
-    s: Scenario,
-    r: { model: string; text?: string; toolCalls?: ToolCallSpec[]; finishReason: string; usage: Usage; includeUsage: boolean },
-  ) {
+  async function stream(res: ServerResponse, s: Scenario, r: { model: string; text?: string; toolCalls?: ToolCallSpec[]; finishReason: string; usage: Usage; includeUsage: boolean }) {
     const base = { id: "chatcmpl-AzureFake1", created: 1727000000, model: r.model };
     const events: unknown[] = [{ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [{ prompt_index: 0, content_filter_results: SAFE }] }];
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) => {

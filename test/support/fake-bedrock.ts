@@ -35,8 +35,15 @@ export interface FakeBedrock {
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const ERROR_TYPES: Record<number, string> = {
-  400: "ValidationException", 401: "UnrecognizedClientException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
-  408: "ModelTimeoutException", 424: "ModelErrorException", 429: "ThrottlingException", 500: "InternalServerException", 503: "ServiceUnavailableException",
+  400: "ValidationException",
+  401: "UnrecognizedClientException",
+  403: "AccessDeniedException",
+  404: "ResourceNotFoundException",
+  408: "ModelTimeoutException",
+  424: "ModelErrorException",
+  429: "ThrottlingException",
+  500: "InternalServerException",
+  503: "ServiceUnavailableException",
 };
 const STOP: Record<string, string> = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", content_filter: "content_filtered" };
 const FORMATS = new Set(["png", "jpeg", "gif", "webp"]);
@@ -45,7 +52,11 @@ const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).u
 const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 class Reject extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -83,7 +94,8 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     const s = next();
     if (s.error) return sendError(res, s.error.status, ERROR_TYPES[s.error.status] ?? "InternalServerException", s.error.message);
     const reply = answer(s, body as Record<string, any>);
-    if (m[2] === "converse") return sendJson(res, 200, { output: { message: { role: "assistant", content: reply.content } }, stopReason: reply.stopReason, usage: reply.usage, metrics: { latencyMs: 12 } });
+    if (m[2] === "converse")
+      return sendJson(res, 200, { output: { message: { role: "assistant", content: reply.content } }, stopReason: reply.stopReason, usage: reply.usage, metrics: { latencyMs: 12 } });
     return stream(res, reply, s.splitBytes === true);
   }
 
@@ -104,7 +116,8 @@ function authenticate(req: IncomingMessage, raw: Buffer, o: FakeBedrock["options
   if (!m) throw new Reject(403, "IncompleteSignatureException", `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'. Authorization=${auth.slice(0, 40)}`);
   const [, keyId, date, region, service, signedHeaders, signature] = m as unknown as string[];
   if (keyId !== o.accessKeyId) throw new Reject(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
-  if (region !== o.region || service !== "bedrock") throw new Reject(403, "InvalidSignatureException", `Credential should be scoped to a valid region and service (expected ${o.region}/bedrock, got ${region}/${service}).`);
+  if (region !== o.region || service !== "bedrock")
+    throw new Reject(403, "InvalidSignatureException", `Credential should be scoped to a valid region and service (expected ${o.region}/bedrock, got ${region}/${service}).`);
   const amzDate = String(req.headers["x-amz-date"] ?? "");
   const names = signedHeaders.split(";");
   if (!amzDate.startsWith(date) || !names.includes("host") || !names.includes("x-amz-date")) {
@@ -116,20 +129,52 @@ function authenticate(req: IncomingMessage, raw: Buffer, o: FakeBedrock["options
     throw new Reject(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
   }
   const [path = "/", query = ""] = (req.url ?? "/").split("?");
-  const canonicalQuery = query.split("&").filter(Boolean).map((p) => p.split("=").map((x) => rfc3986(decodeURIComponent(x ?? ""))).join("=")).sort().join("&");
-  const canonicalHeaders = names.map((h) => `${h}:${String(req.headers[h] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  const canonicalQuery = query
+    .split("&")
+    .filter(Boolean)
+    .map((p) =>
+      p
+        .split("=")
+        .map((x) => rfc3986(decodeURIComponent(x ?? "")))
+        .join("="),
+    )
+    .sort()
+    .join("&");
+  const canonicalHeaders = names
+    .map(
+      (h) =>
+        `${h}:${String(req.headers[h] ?? "")
+          .trim()
+          .replace(/\s+/g, " ")}\n`,
+    )
+    .join("");
   const canonicalRequest = [req.method, path.split("/").map(rfc3986).join("/"), canonicalQuery, canonicalHeaders, signedHeaders, sha256(raw)].join("\n");
   const scope = `${date}/${region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
   const key = hmac(hmac(hmac(hmac(`AWS4${o.secretAccessKey}`, date), region), service), "aws4_request");
   if (createHmac("sha256", key).update(toSign).digest("hex") !== signature) {
-    throw new Reject(403, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
+    throw new Reject(
+      403,
+      "InvalidSignatureException",
+      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+    );
   }
 }
 
 // ---------------------------------------------------------------- Converse validation
 
-const CONVERSE_KEYS = new Set(["messages", "system", "inferenceConfig", "toolConfig", "additionalModelRequestFields", "additionalModelResponseFieldPaths", "guardrailConfig", "promptVariables", "requestMetadata", "performanceConfig"]);
+const CONVERSE_KEYS = new Set([
+  "messages",
+  "system",
+  "inferenceConfig",
+  "toolConfig",
+  "additionalModelRequestFields",
+  "additionalModelResponseFieldPaths",
+  "guardrailConfig",
+  "promptVariables",
+  "requestMetadata",
+  "performanceConfig",
+]);
 const INFERENCE_KEYS = new Set(["maxTokens", "temperature", "topP", "stopSequences"]);
 const BLOCK_KEYS = new Set(["text", "image", "document", "toolUse", "toolResult", "reasoningContent", "cachePoint", "guardContent"]);
 
@@ -147,7 +192,8 @@ function validateConverse(b: Record<string, any>): void {
     for (const k of Object.keys(ic)) if (!INFERENCE_KEYS.has(k)) throw invalid(`extraneous key [inferenceConfig.${k}] is not permitted`);
     if (ic.maxTokens !== undefined && !(Number.isInteger(ic.maxTokens) && ic.maxTokens >= 1)) throw invalid("inferenceConfig.maxTokens must be an integer >= 1");
     for (const k of ["temperature", "topP"]) if (ic[k] !== undefined && !(typeof ic[k] === "number" && ic[k] >= 0 && ic[k] <= 1)) throw invalid(`inferenceConfig.${k} must be between 0 and 1`);
-    if (ic.stopSequences !== undefined && !(Array.isArray(ic.stopSequences) && ic.stopSequences.length <= 4 && ic.stopSequences.every((x: unknown) => typeof x === "string" && x !== ""))) throw invalid("inferenceConfig.stopSequences must be at most 4 non-empty strings");
+    if (ic.stopSequences !== undefined && !(Array.isArray(ic.stopSequences) && ic.stopSequences.length <= 4 && ic.stopSequences.every((x: unknown) => typeof x === "string" && x !== "")))
+      throw invalid("inferenceConfig.stopSequences must be at most 4 non-empty strings");
   }
   const toolNames = validateToolConfig(b.toolConfig);
   let usesTools = false;
@@ -155,14 +201,16 @@ function validateConverse(b: Record<string, any>): void {
   b.messages.forEach((msg: any, i: number) => {
     if (msg?.role !== "user" && msg?.role !== "assistant") throw invalid(`messages.${i}.role: value must be user or assistant`);
     if (i === 0 && msg.role !== "user") throw invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
-    if (i > 0 && b.messages[i - 1].role === msg.role) throw invalid("A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.");
+    if (i > 0 && b.messages[i - 1].role === msg.role)
+      throw invalid("A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.");
     if (!Array.isArray(msg.content) || msg.content.length === 0) throw invalid(`messages.${i}.content: the content field is required and must not be empty`);
     const uses = new Set<string>();
     msg.content.forEach((c: any, j: number) => {
       const keys = Object.keys(c ?? {});
       if (keys.length !== 1 || !BLOCK_KEYS.has(keys[0])) throw invalid(`messages.${i}.content.${j}: a ContentBlock must set exactly one member`);
       const where = `messages.${i}.content.${j}`;
-      if ("text" in c && (typeof c.text !== "string" || c.text.trim() === "")) throw invalid(`The text field in the ContentBlock object at ${where} is blank. Add text to the text field, and try again.`);
+      if ("text" in c && (typeof c.text !== "string" || c.text.trim() === ""))
+        throw invalid(`The text field in the ContentBlock object at ${where} is blank. Add text to the text field, and try again.`);
       if ("reasoningContent" in c && msg.role !== "assistant") throw invalid(`${where}: reasoningContent is only allowed in assistant messages`);
       if ("image" in c) {
         if (msg.role !== "user") throw invalid(`${where}: images are only allowed in user messages`);
@@ -171,7 +219,8 @@ function validateConverse(b: Record<string, any>): void {
       if ("toolUse" in c) {
         usesTools = true;
         const t = c.toolUse;
-        if (msg.role !== "assistant" || typeof t?.toolUseId !== "string" || typeof t.name !== "string" || typeof t.input !== "object" || t.input === null) throw invalid(`${where}.toolUse needs toolUseId, name and an input object, in an assistant message`);
+        if (msg.role !== "assistant" || typeof t?.toolUseId !== "string" || typeof t.name !== "string" || typeof t.input !== "object" || t.input === null)
+          throw invalid(`${where}.toolUse needs toolUseId, name and an input object, in an assistant message`);
         uses.add(t.toolUseId);
       }
       if ("toolResult" in c) {
@@ -292,7 +341,9 @@ async function stream(res: ServerResponse, r: Reply, splitBytes: boolean) {
 
 function embeddings(model: string, b: Record<string, unknown>) {
   if (/titan-embed/.test(model)) {
-    for (const k of Object.keys(b)) if (!["inputText", "dimensions", "normalize", "embeddingTypes"].includes(k)) throw invalid(`Malformed input request: extraneous key [${k}] is not permitted, please reformat your input and try again.`);
+    for (const k of Object.keys(b))
+      if (!["inputText", "dimensions", "normalize", "embeddingTypes"].includes(k))
+        throw invalid(`Malformed input request: extraneous key [${k}] is not permitted, please reformat your input and try again.`);
     if (typeof b.inputText !== "string" || b.inputText === "") throw invalid("Malformed input request: #/inputText: expected type: String, please reformat your input and try again.");
     if (b.dimensions !== undefined && ![256, 512, 1024].includes(b.dimensions as number)) throw invalid("Malformed input request: #/dimensions: must be one of 256, 512, 1024");
     return { embedding: fakeEmbedding(b.inputText, (b.dimensions as number) ?? 1024), inputTextTokenCount: Math.ceil(b.inputText.length / 4) };

@@ -22,8 +22,27 @@ export interface FakeCohere {
 }
 
 const CHAT_FIELDS = new Set([
-  "model", "messages", "stream", "tools", "strict_tools", "documents", "citation_options", "response_format", "safety_mode", "max_tokens",
-  "stop_sequences", "temperature", "seed", "frequency_penalty", "presence_penalty", "k", "p", "logprobs", "tool_choice", "thinking", "priority",
+  "model",
+  "messages",
+  "stream",
+  "tools",
+  "strict_tools",
+  "documents",
+  "citation_options",
+  "response_format",
+  "safety_mode",
+  "max_tokens",
+  "stop_sequences",
+  "temperature",
+  "seed",
+  "frequency_penalty",
+  "presence_penalty",
+  "k",
+  "p",
+  "logprobs",
+  "tool_choice",
+  "thinking",
+  "priority",
 ]);
 const EMBED_FIELDS = new Set(["model", "texts", "images", "inputs", "input_type", "embedding_types", "output_dimension", "max_tokens", "truncate", "priority"]);
 const INPUT_TYPES = new Set(["search_document", "search_query", "classification", "clustering", "image"]);
@@ -86,7 +105,7 @@ export function chatRequestProblem(b: any): string | undefined {
     if (!Array.isArray(b.tools)) return "invalid request: tools must be a list";
     for (const t of b.tools) {
       if (t?.type !== "function" || typeof t.function?.name !== "string" || (t.function.parameters !== undefined && typeof t.function.parameters !== "object")) {
-        return "invalid request: each tool needs type \"function\" and function {name, description, parameters}";
+        return 'invalid request: each tool needs type "function" and function {name, description, parameters}';
       }
     }
   }
@@ -107,7 +126,8 @@ function embedRequestProblem(b: any): string | undefined {
   if (typeof b.model !== "string") return "invalid request: model is required";
   if (!Array.isArray(b.texts) || !b.texts.every((t: unknown) => typeof t === "string")) return "invalid request: texts must be a list of strings";
   if (!INPUT_TYPES.has(b.input_type)) return "invalid request: input_type is required for embed models v3 and higher";
-  if (!Array.isArray(b.embedding_types) || !b.embedding_types.every((t: string) => EMBEDDING_TYPES.has(t))) return "invalid request: embedding_types must be a list of float, int8, uint8, binary, ubinary, base64";
+  if (!Array.isArray(b.embedding_types) || !b.embedding_types.every((t: string) => EMBEDDING_TYPES.has(t)))
+    return "invalid request: embedding_types must be a list of float, int8, uint8, binary, ubinary, base64";
   return undefined;
 }
 

@@ -22,12 +22,47 @@ const REQUEST_FIELDS = ["contents", "systemInstruction", "tools", "toolConfig", 
 const PART_DATA = ["text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode", "codeExecutionResult"];
 const PART_FIELDS = [...PART_DATA, "thought", "thoughtSignature", "videoMetadata"];
 const GEN_FIELDS = [
-  "temperature", "topP", "topK", "candidateCount", "maxOutputTokens", "stopSequences", "presencePenalty", "frequencyPenalty", "seed",
-  "responseMimeType", "responseSchema", "responseJsonSchema", "thinkingConfig", "responseLogprobs", "logprobs", "responseModalities", "mediaResolution",
+  "temperature",
+  "topP",
+  "topK",
+  "candidateCount",
+  "maxOutputTokens",
+  "stopSequences",
+  "presencePenalty",
+  "frequencyPenalty",
+  "seed",
+  "responseMimeType",
+  "responseSchema",
+  "responseJsonSchema",
+  "thinkingConfig",
+  "responseLogprobs",
+  "logprobs",
+  "responseModalities",
+  "mediaResolution",
 ];
 const SCHEMA_FIELDS = [
-  "type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems", "properties", "required", "minProperties", "maxProperties",
-  "minLength", "maxLength", "pattern", "example", "anyOf", "propertyOrdering", "default", "items", "minimum", "maximum",
+  "type",
+  "format",
+  "title",
+  "description",
+  "nullable",
+  "enum",
+  "maxItems",
+  "minItems",
+  "properties",
+  "required",
+  "minProperties",
+  "maxProperties",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "example",
+  "anyOf",
+  "propertyOrdering",
+  "default",
+  "items",
+  "minimum",
+  "maximum",
 ];
 const SCHEMA_TYPES = ["STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"];
 
@@ -69,7 +104,8 @@ function validateContent(c: unknown, at: string, roleRequired: boolean): string 
     if (kinds.length !== 1) return `* GenerateContentRequest.${where}.data: required oneof field 'data' must have one initialized field`;
     if (p.text !== undefined && typeof p.text !== "string") return `* GenerateContentRequest.${where}.text: must be a string`;
     if (p.inlineData !== undefined) {
-      if (!isObj(p.inlineData) || typeof p.inlineData.mimeType !== "string" || typeof p.inlineData.data !== "string") return `* GenerateContentRequest.${where}.inline_data: mime_type and data are required`;
+      if (!isObj(p.inlineData) || typeof p.inlineData.mimeType !== "string" || typeof p.inlineData.data !== "string")
+        return `* GenerateContentRequest.${where}.inline_data: mime_type and data are required`;
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(p.inlineData.data)) return `Invalid value at '${where}.inline_data.data' (TYPE_BYTES), Base64 decoding failed`;
     }
     if (p.fileData !== undefined && (!isObj(p.fileData) || typeof p.fileData.fileUri !== "string")) return `* GenerateContentRequest.${where}.file_data.file_uri: required`;
@@ -103,8 +139,17 @@ function validateTurns(contents: Json[], model: string): string | null {
     if (responses.length !== calls.length) {
       return "Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.";
     }
-    const names = calls.map((p: Json) => p.functionCall.name).sort().join(",");
-    if (responses.map((p: Json) => p.functionResponse.name).sort().join(",") !== names) return "Please ensure that function response turn comes immediately after a function call turn.";
+    const names = calls
+      .map((p: Json) => p.functionCall.name)
+      .sort()
+      .join(",");
+    if (
+      responses
+        .map((p: Json) => p.functionResponse.name)
+        .sort()
+        .join(",") !== names
+    )
+      return "Please ensure that function response turn comes immediately after a function call turn.";
   }
   return null;
 }
@@ -164,7 +209,8 @@ function validateGenerationConfig(gc: unknown): string | null {
   if (err) return err;
   if (gc.temperature !== undefined && !(gc.temperature >= 0 && gc.temperature <= 2)) return "* GenerateContentRequest.generation_config.temperature: must be in [0, 2]";
   if (gc.stopSequences !== undefined && (!Array.isArray(gc.stopSequences) || gc.stopSequences.length > 5)) return "* GenerateContentRequest.generation_config.stop_sequences: at most 5";
-  if (gc.responseMimeType !== undefined && !["text/plain", "application/json", "text/x.enum"].includes(gc.responseMimeType)) return `* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are text/plain, application/json, text/x.enum`;
+  if (gc.responseMimeType !== undefined && !["text/plain", "application/json", "text/x.enum"].includes(gc.responseMimeType))
+    return `* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are text/plain, application/json, text/x.enum`;
   if (gc.responseSchema !== undefined && (err = validateSchema(gc.responseSchema, "generation_config.response_schema"))) return err;
   if (gc.thinkingConfig !== undefined) {
     if ((err = unknownField(gc.thinkingConfig, ["thinkingBudget", "thinkingLevel", "includeThoughts"], "generation_config.thinking_config"))) return err;

@@ -37,8 +37,15 @@ export interface FakeGoogleOptions {
 }
 
 const STATUS_NAMES: Record<number, string> = {
-  400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 409: "ABORTED",
-  429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  409: "ABORTED",
+  429: "RESOURCE_EXHAUSTED",
+  500: "INTERNAL",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
 };
 
 /** google.rpc.Status as both Google APIs send it. */
@@ -90,10 +97,7 @@ export async function startFakeGoogle(o: FakeGoogleOptions): Promise<FakeGoogle>
     if (denied) return send(res, denied.status, denied.body);
     if (typeof body !== "object" || body === null) return send(res, 400, googleError(400, "Invalid JSON payload received."));
 
-    const invalid =
-      route.method === "batchEmbedContents" ? validateBatchEmbed(body, route.model)
-      : route.method === "predict" ? validatePredict(body)
-      : validateGenerateContent(body, route.model);
+    const invalid = route.method === "batchEmbedContents" ? validateBatchEmbed(body, route.model) : route.method === "predict" ? validatePredict(body) : validateGenerateContent(body, route.model);
     if (invalid) return send(res, 400, googleError(400, invalid));
 
     const s = next();
@@ -170,10 +174,16 @@ export function startFakeGemini(opts: { apiKey: string }): Promise<FakeGoogle> {
     authorize(req) {
       const key = req.headers["x-goog-api-key"];
       if (key === undefined) {
-        return { status: 403, body: googleError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.") };
+        return {
+          status: 403,
+          body: googleError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."),
+        };
       }
       if (key !== opts.apiKey) {
-        return { status: 400, body: googleError(400, "API key not valid. Please pass a valid API key.", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" }]) };
+        return {
+          status: 400,
+          body: googleError(400, "API key not valid. Please pass a valid API key.", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" }]),
+        };
       }
       return null;
     },

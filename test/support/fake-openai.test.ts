@@ -36,16 +36,17 @@ describe("fake OpenAI upstream", () => {
     const r = await client.chat.completions.create({ model: "m", messages });
     expect(r.choices[0].finish_reason).toBe("tool_calls");
     expect(r.choices[0].message.content).toBeNull();
-    expect(r.choices[0].message.tool_calls).toEqual([
-      { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
-    ]);
+    expect(r.choices[0].message.tool_calls).toEqual([{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
     expect(r.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
   });
 
   it("streams split bytes (inside multi-byte characters) that reassemble, with a usage chunk", async () => {
     up.enqueue({ splitBytes: true, usage: { prompt_tokens: 5, completion_tokens: 4 } });
     const s = await client.chat.completions.create({
-      model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true },
+      model: "gpt-4o-mini",
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
     });
     let text = "";
     const chunks = [];
@@ -64,7 +65,8 @@ describe("fake OpenAI upstream", () => {
   it("delivers split-byte streams in pieces that cut through UTF-8 characters", async () => {
     up.enqueue({ splitBytes: true });
     const r = await request(`${up.url}/chat/completions`, {
-      method: "POST", body: JSON.stringify({ model: "x", messages, stream: true }),
+      method: "POST",
+      body: JSON.stringify({ model: "x", messages, stream: true }),
     });
     const pieces: Buffer[] = [];
     for await (const b of r.body) pieces.push(b as Buffer);
@@ -96,7 +98,8 @@ describe("fake OpenAI upstream", () => {
   it("returns errors in the OpenAI envelope with Retry-After", async () => {
     up.enqueue({ status: 429, error: { message: "Slow down" }, retryAfter: 2 });
     const r = await request(`${up.url}/chat/completions`, {
-      method: "POST", body: JSON.stringify({ model: "x", messages }),
+      method: "POST",
+      body: JSON.stringify({ model: "x", messages }),
     });
     expect(r.statusCode).toBe(429);
     expect(r.headers["retry-after"]).toBe("2");
@@ -163,13 +166,16 @@ describe("fake OpenAI upstream", () => {
     const e = await client.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b", "a"], dimensions: 16 });
     expect(e.object).toBe("list");
     expect(e.data.map((d) => [d.object, d.index, d.embedding.length])).toEqual([
-      ["embedding", 0, 16], ["embedding", 1, 16], ["embedding", 2, 16],
+      ["embedding", 0, 16],
+      ["embedding", 1, 16],
+      ["embedding", 2, 16],
     ]);
     expect(e.data[0].embedding[0]).toBeCloseTo(e.data[2].embedding[0], 6);
     expect(e.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
     up.enqueue({ path: "/v1/embeddings", vectors: [[1, 0, 0]] });
     const r = await request(`${up.url}/embeddings`, {
-      method: "POST", body: JSON.stringify({ model: "m", input: "hi", encoding_format: "float" }),
+      method: "POST",
+      body: JSON.stringify({ model: "m", input: "hi", encoding_format: "float" }),
     });
     expect(((await r.body.json()) as any).data[0].embedding).toEqual([1, 0, 0]);
     const models = await client.models.list();

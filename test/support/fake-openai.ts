@@ -180,13 +180,7 @@ export function chatCompletion(init: ChatCompletionInit, omitUsage = false) {
 }
 
 /** One `chat.completion.chunk`; pass `choices: []` for the usage-only chunk. */
-export function chatCompletionChunk(init: {
-  id: string;
-  created: number;
-  model: string;
-  choices: { delta: Record<string, unknown>; finish_reason?: string | null }[];
-  usage?: Usage | null;
-}) {
+export function chatCompletionChunk(init: { id: string; created: number; model: string; choices: { delta: Record<string, unknown>; finish_reason?: string | null }[]; usage?: Usage | null }) {
   return {
     id: init.id,
     object: "chat.completion.chunk" as const,
@@ -272,8 +266,7 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
       check();
     });
 
-  const matches = (b: Behavior, method: string, path: string) =>
-    b.path !== undefined ? b.path === path : method === "POST";
+  const matches = (b: Behavior, method: string, path: string) => (b.path !== undefined ? b.path === path : method === "POST");
   function take(method: string, path: string): Behavior {
     const i = queue.findIndex((b) => matches(b, method, path));
     if (i >= 0) return queue.splice(i, 1)[0];
@@ -345,29 +338,19 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
   }
 
   function embeddings(body: any, b: Behavior) {
-    const input: unknown[] =
-      typeof body.input === "string" || (Array.isArray(body.input) && typeof body.input[0] === "number")
-        ? [body.input]
-        : Array.isArray(body.input) ? body.input : [];
+    const input: unknown[] = typeof body.input === "string" || (Array.isArray(body.input) && typeof body.input[0] === "number") ? [body.input] : Array.isArray(body.input) ? body.input : [];
     const dims = b.dimensions ?? (typeof body.dimensions === "number" ? body.dimensions : 64);
     let tokens = 0;
     const data = input.map((item, index) => {
       tokens += Array.isArray(item) ? item.length : estimateTokens(String(item));
       const vec = b.vectors?.length ? b.vectors[index % b.vectors.length] : fakeEmbedding(item, dims);
-      const embedding =
-        body.encoding_format === "base64" ? Buffer.from(new Float32Array(vec).buffer).toString("base64") : vec;
+      const embedding = body.encoding_format === "base64" ? Buffer.from(new Float32Array(vec).buffer).toString("base64") : vec;
       return { object: "embedding", index, embedding };
     });
     return { object: "list", data, model: String(body.model ?? "text-embedding-3-small"), usage: { prompt_tokens: tokens, total_tokens: tokens } };
   }
 
-  async function stream(
-    res: ServerResponse,
-    b: Behavior,
-    r: { body: any; model: string; text: string; usage: Usage },
-    headers: Record<string, string>,
-    state: { cut: boolean },
-  ) {
+  async function stream(res: ServerResponse, b: Behavior, r: { body: any; model: string; text: string; usage: Usage }, headers: Record<string, string>, state: { cut: boolean }) {
     const includeUsage = r.body.stream_options?.include_usage === true && !b.noUsage && !b.usageInLastContentChunk;
     const base = { id: newCompletionId(), created: Math.floor(Date.now() / 1000), model: r.model };
     // OpenAI puts "usage": null on every chunk when include_usage is set.

@@ -83,9 +83,11 @@ export async function startFakeVertex(): Promise<FakeVertex> {
       if (!bearer || !issued.includes(bearer) || req.headers["x-goog-api-key"] !== undefined) {
         return {
           status: 401,
-          body: googleError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.", [
-            { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED", domain: "googleapis.com" },
-          ]),
+          body: googleError(
+            401,
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+            [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED", domain: "googleapis.com" }],
+          ),
         };
       }
       return null;
@@ -136,7 +138,12 @@ function checkJwt(jwt: string, publicKey: KeyObject, audience: string): string |
   if (!createVerify("RSA-SHA256").update(`${h}.${c}`).verify(publicKey, Buffer.from(sig, "base64url"))) return "Invalid JWT Signature.";
   if (claims.iss !== CLIENT_EMAIL) return "Invalid JWT: iss is not the service account";
   if (claims.aud !== audience) return `Invalid JWT: aud must be ${audience}`;
-  if (!String(claims.scope ?? "").split(" ").includes("https://www.googleapis.com/auth/cloud-platform")) return "Invalid JWT: scope";
+  if (
+    !String(claims.scope ?? "")
+      .split(" ")
+      .includes("https://www.googleapis.com/auth/cloud-platform")
+  )
+    return "Invalid JWT: scope";
   const now = Math.floor(Date.now() / 1000);
   if (typeof claims.iat !== "number" || typeof claims.exp !== "number" || claims.exp <= now || claims.iat > now + 60 || claims.exp - claims.iat > 3600) {
     return "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.";

@@ -111,7 +111,11 @@ describe("the fake Messages API rejects what the real one would", () => {
   });
   afterAll(() => fake.close());
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${fake.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": fake.apiKey, "anthropic-version": "2023-06-01", ...headers }, body: JSON.stringify(body) });
+    fetch(`${fake.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": fake.apiKey, "anthropic-version": "2023-06-01", ...headers },
+      body: JSON.stringify(body),
+    });
   const ok = { model: "claude-sonnet-4-5", max_tokens: 10, messages: [{ role: "user", content: "Hi" }] };
   const rejects = async (body: unknown, status: number, message: RegExp, headers?: Record<string, string>) => {
     const res = await post(body, headers);

@@ -34,7 +34,10 @@ describe("anthropic request: messages", () => {
         { role: "system", content: "Be brief." },
       ],
     });
-    expect(body.system).toEqual([{ type: "text", text: "Long context", cache_control: { type: "ephemeral" } }, { type: "text", text: "Be brief." }]);
+    expect(body.system).toEqual([
+      { type: "text", text: "Long context", cache_control: { type: "ephemeral" } },
+      { type: "text", text: "Be brief." },
+    ]);
     expect(warnings.join()).toMatch(/system messages after the first user\/assistant turn .* moved to the top-level system prompt/);
   });
 
@@ -48,7 +51,13 @@ describe("anthropic request: messages", () => {
       ],
     });
     expect(body.messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "One" }, { type: "text", text: "Two" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "One" },
+          { type: "text", text: "Two" },
+        ],
+      },
       { role: "assistant", content: "Reply" },
       { role: "user", content: "Three" },
     ]);
@@ -94,7 +103,12 @@ describe("anthropic request: messages", () => {
 
   it("rejects tool call arguments that are not a JSON object", () => {
     expect(() =>
-      build({ messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "[1]" } }] }] }),
+      build({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "[1]" } }] },
+        ],
+      }),
     ).toThrow(/tool_calls\[0\]\.function\.arguments must be a JSON object/);
   });
 
@@ -138,7 +152,10 @@ describe("anthropic request: messages", () => {
         { role: "user", content: "Q2" },
       ],
     });
-    expect(body.messages[1].content).toEqual([{ type: "thinking", thinking: "hmm", signature: "sig" }, { type: "text", text: "A" }]);
+    expect(body.messages[1].content).toEqual([
+      { type: "thinking", thinking: "hmm", signature: "sig" },
+      { type: "text", text: "A" },
+    ]);
   });
 });
 
@@ -178,23 +195,33 @@ describe("anthropic request: parameters", () => {
 
   it("names a value it cannot honour as JSON, objects included, never as [object Object]", () => {
     const { warnings } = build({ service_tier: { tier: "flex" }, reasoning_effort: 3 });
-    expect(warnings).toEqual(
-      expect.arrayContaining([
-        'service_tier {"tier":"flex"} is not supported by anthropic; ignored',
-        "reasoning_effort 3 is not supported by anthropic; ignored",
-      ]),
-    );
+    expect(warnings).toEqual(expect.arrayContaining(['service_tier {"tier":"flex"} is not supported by anthropic; ignored', "reasoning_effort 3 is not supported by anthropic; ignored"]));
   });
 
   it("takes a text or refusal part's text only when it is a string", () => {
     const { body } = build({
       messages: [
-        { role: "user", content: [{ type: "text", text: { nested: true } }, { type: "text", text: "Hi" }] },
-        { role: "assistant", content: [{ type: "refusal", refusal: "No." }, { type: "refusal", refusal: ["x"] }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: { nested: true } },
+            { type: "text", text: "Hi" },
+          ],
+        },
+        {
+          role: "assistant",
+          content: [
+            { type: "refusal", refusal: "No." },
+            { type: "refusal", refusal: ["x"] },
+          ],
+        },
         { role: "user", content: "Why?" },
       ],
     });
-    expect(body.messages[0].content).toEqual([{ type: "text", text: "" }, { type: "text", text: "Hi" }]);
+    expect(body.messages[0].content).toEqual([
+      { type: "text", text: "" },
+      { type: "text", text: "Hi" },
+    ]);
     expect(body.messages[1].content).toBe("No.");
   });
 
@@ -285,20 +312,55 @@ describe("anthropic request: parameters", () => {
 });
 
 describe("anthropic response", () => {
-  const message = (content: unknown[], stop_reason: string, usage: object = { input_tokens: 10, output_tokens: 5 }) => ({ id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5-20250929", content, stop_reason, stop_sequence: null, usage });
+  const message = (content: unknown[], stop_reason: string, usage: object = { input_tokens: 10, output_tokens: 5 }) => ({
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5-20250929",
+    content,
+    stop_reason,
+    stop_sequence: null,
+    usage,
+  });
 
   it("joins text blocks, maps tool_use to tool_calls and stop reasons to finish reasons", () => {
-    const r = wire.chatResponse(message([{ type: "text", text: "Let me " }, { type: "text", text: "check." }, { type: "tool_use", id: "toolu_9", name: "get_weather", input: { city: "Paris" } }], "tool_use"));
+    const r = wire.chatResponse(
+      message(
+        [
+          { type: "text", text: "Let me " },
+          { type: "text", text: "check." },
+          { type: "tool_use", id: "toolu_9", name: "get_weather", input: { city: "Paris" } },
+        ],
+        "tool_use",
+      ),
+    );
     expect(r.choices[0].message.content).toBe("Let me check.");
     expect(r.choices[0].message.tool_calls).toEqual([{ id: "toolu_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
     expect(r.choices[0].finish_reason).toBe("tool_calls");
     expect(r).toMatchObject({ id: "msg_1", object: "chat.completion", model: "claude-sonnet-4-5-20250929" });
     const finish = (s: string) => wire.chatResponse(message([{ type: "text", text: "x" }], s)).choices[0].finish_reason;
-    expect([finish("end_turn"), finish("stop_sequence"), finish("max_tokens"), finish("refusal"), finish("pause_turn"), finish("model_context_window_exceeded")]).toEqual(["stop", "stop", "length", "content_filter", "stop", "length"]);
+    expect([finish("end_turn"), finish("stop_sequence"), finish("max_tokens"), finish("refusal"), finish("pause_turn"), finish("model_context_window_exceeded")]).toEqual([
+      "stop",
+      "stop",
+      "length",
+      "content_filter",
+      "stop",
+      "length",
+    ]);
   });
 
   it("reads text and thinking only when they are strings", () => {
-    const r = wire.chatResponse(message([{ type: "text", text: { odd: 1 } }, { type: "text", text: "ok" }, { type: "thinking", thinking: 7, signature: "sig" }, { type: "thinking", thinking: "hmm", signature: "sig2" }], "end_turn"));
+    const r = wire.chatResponse(
+      message(
+        [
+          { type: "text", text: { odd: 1 } },
+          { type: "text", text: "ok" },
+          { type: "thinking", thinking: 7, signature: "sig" },
+          { type: "thinking", thinking: "hmm", signature: "sig2" },
+        ],
+        "end_turn",
+      ),
+    );
     expect(r.choices[0].message.content).toBe("ok");
     expect(r.choices[0].message.reasoning_content).toBe("hmm");
   });
@@ -311,13 +373,43 @@ describe("anthropic response", () => {
   });
 
   it("exposes thinking as reasoning_content and thinking_blocks", () => {
-    const r = wire.chatResponse(message([{ type: "thinking", thinking: "Step 1.", signature: "sig1" }, { type: "redacted_thinking", data: "enc" }, { type: "text", text: "42" }], "end_turn"));
-    expect(r.choices[0].message).toMatchObject({ content: "42", reasoning_content: "Step 1.", thinking_blocks: [{ type: "thinking", thinking: "Step 1.", signature: "sig1" }, { type: "redacted_thinking", data: "enc" }] });
+    const r = wire.chatResponse(
+      message(
+        [
+          { type: "thinking", thinking: "Step 1.", signature: "sig1" },
+          { type: "redacted_thinking", data: "enc" },
+          { type: "text", text: "42" },
+        ],
+        "end_turn",
+      ),
+    );
+    expect(r.choices[0].message).toMatchObject({
+      content: "42",
+      reasoning_content: "Step 1.",
+      thinking_blocks: [
+        { type: "thinking", thinking: "Step 1.", signature: "sig1" },
+        { type: "redacted_thinking", data: "enc" },
+      ],
+    });
   });
 
   it("counts cache reads and writes in prompt_tokens", () => {
-    const r = wire.chatResponse(message([{ type: "text", text: "x" }], "end_turn", { input_tokens: 5, cache_read_input_tokens: 80, cache_creation_input_tokens: 15, output_tokens: 7, output_tokens_details: { thinking_tokens: 3 } }));
-    expect(r.usage).toEqual({ prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, prompt_tokens_details: { cached_tokens: 80, cache_creation_tokens: 15 }, completion_tokens_details: { reasoning_tokens: 3 } });
+    const r = wire.chatResponse(
+      message([{ type: "text", text: "x" }], "end_turn", {
+        input_tokens: 5,
+        cache_read_input_tokens: 80,
+        cache_creation_input_tokens: 15,
+        output_tokens: 7,
+        output_tokens_details: { thinking_tokens: 3 },
+      }),
+    );
+    expect(r.usage).toEqual({
+      prompt_tokens: 100,
+      completion_tokens: 7,
+      total_tokens: 107,
+      prompt_tokens_details: { cached_tokens: 80, cache_creation_tokens: 15 },
+      completion_tokens_details: { reasoning_tokens: 3 },
+    });
   });
 });
 
@@ -331,7 +423,10 @@ describe("anthropic stream events", () => {
     }
     return out;
   };
-  const start = { type: "message_start", message: { id: "msg_s", type: "message", role: "assistant", model: "claude-x", content: [], usage: { input_tokens: 9, cache_read_input_tokens: 1, output_tokens: 1 } } };
+  const start = {
+    type: "message_start",
+    message: { id: "msg_s", type: "message", role: "assistant", model: "claude-x", content: [], usage: { input_tokens: 9, cache_read_input_tokens: 1, output_tokens: 1 } },
+  };
 
   it("emits role, reasoning, JSON-mode content, finish and usage chunks", () => {
     const out = run([
@@ -348,7 +443,12 @@ describe("anthropic stream events", () => {
     expect(out[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
     expect(out[1].choices[0].delta).toEqual({ reasoning_content: "Hmm" });
     expect(out[2].choices[0].delta).toEqual({ thinking_blocks: [{ type: "thinking", signature: "sig" }] });
-    expect(out.slice(3, 5).map((c) => c.choices[0].delta.content).join("")).toBe('{"a":1}');
+    expect(
+      out
+        .slice(3, 5)
+        .map((c) => c.choices[0].delta.content)
+        .join(""),
+    ).toBe('{"a":1}');
     expect(out[5].choices[0].finish_reason).toBe("stop");
     expect(out[6]).toMatchObject({ id: "msg_s", model: "claude-x", choices: [], usage: { prompt_tokens: 10, completion_tokens: 12, total_tokens: 22, prompt_tokens_details: { cached_tokens: 1 } } });
   });

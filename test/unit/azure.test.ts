@@ -67,8 +67,14 @@ describe("azure settings", () => {
 
   it("normalises the base URL: trailing slashes and /openai removed; /openai/v1 selects the v1 API", () => {
     expect(azureOptions(settings({ baseUrl: "https://r.openai.azure.com/openai/" }))).toMatchObject({ baseUrl: "https://r.openai.azure.com", wire: { mode: "deployments", apiVersion: "2024-10-21" } });
-    expect(azureOptions(settings({ baseUrl: "https://r.openai.azure.com/openai/v1/" }))).toMatchObject({ baseUrl: "https://r.openai.azure.com/openai/v1", wire: { mode: "v1", apiVersion: undefined } });
-    expect(azureOptions(settings({ extra: { endpoint: "https://e.openai.azure.com", api_version: "2025-04-01-preview" } }))).toMatchObject({ baseUrl: "https://e.openai.azure.com", wire: { apiVersion: "2025-04-01-preview" } });
+    expect(azureOptions(settings({ baseUrl: "https://r.openai.azure.com/openai/v1/" }))).toMatchObject({
+      baseUrl: "https://r.openai.azure.com/openai/v1",
+      wire: { mode: "v1", apiVersion: undefined },
+    });
+    expect(azureOptions(settings({ extra: { endpoint: "https://e.openai.azure.com", api_version: "2025-04-01-preview" } }))).toMatchObject({
+      baseUrl: "https://e.openai.azure.com",
+      wire: { apiVersion: "2025-04-01-preview" },
+    });
   });
 
   it("rejects a missing base URL and malformed settings with the provider's name", () => {
@@ -85,17 +91,26 @@ describe("azure stream events", () => {
   it("drops the prompt-filter chunk but keeps the usage chunk", () => {
     const s = state();
     expect(wire.streamEvent({ data: JSON.stringify({ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [] }) }, s)).toEqual([]);
-    const usage = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }) }, s) as ChatChunk[];
+    const usage = wire.streamEvent(
+      { data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }) },
+      s,
+    ) as ChatChunk[];
     expect(usage[0].usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
     expect(wire.streamEvent({ data: "[DONE]" }, s)).toBe("done");
   });
 
   it("gives content-filter annotation choices an empty delta", () => {
-    const out = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, finish_reason: null, content_filter_results: {} }] }) }, state()) as ChatChunk[];
+    const out = wire.streamEvent(
+      { data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, finish_reason: null, content_filter_results: {} }] }) },
+      state(),
+    ) as ChatChunk[];
     expect(out[0].choices[0].delta).toEqual({});
     // Changed after parsing: the writer must serialise it, not relay the upstream's text.
     expect(RAW_JSON.has(out[0])).toBe(false);
-    const untouched = wire.streamEvent({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] }) }, state()) as ChatChunk[];
+    const untouched = wire.streamEvent(
+      { data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] }) },
+      state(),
+    ) as ChatChunk[];
     expect(JSON.parse(RAW_JSON.get(untouched[0])!)).toEqual(untouched[0]);
   });
 });
@@ -105,7 +120,12 @@ describe("azure errors", () => {
 
   it("a content-filter refusal stays a 400 with Azure's message and the filtered categories", () => {
     const body = JSON.stringify({
-      error: { code: "content_filter", message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", status: 400, innererror: { code: "ResponsibleAIPolicyViolation", content_filter_result: { hate: { filtered: true, severity: "medium" }, violence: { filtered: false, severity: "safe" } } } },
+      error: {
+        code: "content_filter",
+        message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+        status: 400,
+        innererror: { code: "ResponsibleAIPolicyViolation", content_filter_result: { hate: { filtered: true, severity: "medium" }, violence: { filtered: false, severity: "safe" } } },
+      },
     });
     const e = wire.error(400, body, {});
     expect(e).toBeInstanceOf(GatewayError);
@@ -200,7 +220,10 @@ describe("azure from the environment", () => {
   it("is detected when both AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT are set", () => {
     expect(detectProviders({ AZURE_OPENAI_API_KEY: "k" }).find((d) => d.id === "azure")).toBeUndefined();
     expect(detectProviders({ AZURE_OPENAI_API_KEY: "k", AZURE_OPENAI_ENDPOINT: "https://r.openai.azure.com" }).find((d) => d.id === "azure")).toEqual({
-      id: "azure", envVar: "AZURE_OPENAI_API_KEY", apiKey: "k", extra: { endpoint: "https://r.openai.azure.com" },
+      id: "azure",
+      envVar: "AZURE_OPENAI_API_KEY",
+      apiKey: "k",
+      extra: { endpoint: "https://r.openai.azure.com" },
     });
     expect(apiKeyFromEnv("azure", { AZURE_OPENAI_API_KEY: "k" })).toBe("k");
   });

@@ -59,7 +59,9 @@ describe("bedrock authentication", () => {
     expect(r.model).toBe(MODEL);
     const call = fake.calls[0];
     expect(call.path).toBe("/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
-    expect(String(call.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDFAKEBEDROCK01\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]*host;[a-z0-9;-]*x-amz-security-token[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(String(call.headers.authorization)).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDFAKEBEDROCK01\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]*host;[a-z0-9;-]*x-amz-security-token[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+    );
     expect(call.headers["x-amz-security-token"]).toBe("session-token-FQoGZXIvYXdzEJr");
     expect(call.headers["x-amz-date"]).toMatch(/^\d{8}T\d{6}Z$/);
     expect(call.headers["content-type"]).toBe("application/json");
@@ -130,7 +132,17 @@ describe("the fake rejects what Bedrock rejects", () => {
     ["two user turns in a row", { messages: [user, user] }, "must alternate"],
     ["a blank text block", { messages: [{ role: "user", content: [{ text: "" }] }] }, "is blank"],
     ["an image URL", { messages: [{ role: "user", content: [{ image: { format: "png", source: { url: "https://x" } } }] }] }, "source.bytes"],
-    ["tool blocks without toolConfig", { messages: [user, { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "f", input: {} } }] }, { role: "user", content: [{ toolResult: { toolUseId: "t", content: [{ text: "ok" }] } }] }] }, "toolConfig field must be defined"],
+    [
+      "tool blocks without toolConfig",
+      {
+        messages: [
+          user,
+          { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "f", input: {} } }] },
+          { role: "user", content: [{ toolResult: { toolUseId: "t", content: [{ text: "ok" }] } }] },
+        ],
+      },
+      "toolConfig field must be defined",
+    ],
   ])("rejects %s with a ValidationException", async (_name, body, text) => {
     const r = await post(path, body);
     expect(r.status).toBe(400);
@@ -243,7 +255,11 @@ describe("bedrock event-stream framing", () => {
 
   it("an exception frame ends the stream with a typed error", async () => {
     const exception = codec.encode({
-      headers: { ":exception-type": { type: "string", value: "throttlingException" }, ":content-type": { type: "string", value: "application/json" }, ":message-type": { type: "string", value: "exception" } },
+      headers: {
+        ":exception-type": { type: "string", value: "throttlingException" },
+        ":content-type": { type: "string", value: "application/json" },
+        ":message-type": { type: "string", value: "exception" },
+      },
       body: fromUtf8('{"message":"Too many tokens, please wait before trying again."}'),
     });
     const start = encodeEvent("messageStart", { role: "assistant" });

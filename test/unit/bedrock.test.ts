@@ -32,7 +32,15 @@ describe("bedrock request: path and top level", () => {
   });
 
   it("puts system and developer prompts in the top-level system list", () => {
-    const b = body(req({ messages: [{ role: "system", content: "Be brief." }, { role: "developer", content: [{ type: "text", text: "Use French." }] }, { role: "user", content: "Hi" }] }));
+    const b = body(
+      req({
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "developer", content: [{ type: "text", text: "Use French." }] },
+          { role: "user", content: "Hi" },
+        ],
+      }),
+    );
     expect(b.system).toEqual([{ text: "Be brief." }, { text: "Use French." }]);
     expect(b.messages).toEqual([{ role: "user", content: [{ text: "Hi" }] }]);
     expect(b).not.toHaveProperty("model");
@@ -40,7 +48,15 @@ describe("bedrock request: path and top level", () => {
   });
 
   it("warns when a system message comes after the conversation started", () => {
-    const r = chatRequest(req({ messages: [{ role: "user", content: "Hi" }, { role: "system", content: "Late rule" }] }), false);
+    const r = chatRequest(
+      req({
+        messages: [
+          { role: "user", content: "Hi" },
+          { role: "system", content: "Late rule" },
+        ],
+      }),
+      false,
+    );
     expect((r.body as any).system).toEqual([{ text: "Late rule" }]);
     expect(r.warnings!.some((w) => w.includes("messages[1] was moved"))).toBe(true);
   });
@@ -89,10 +105,14 @@ describe("bedrock request: messages", () => {
         messages: [
           { role: "user", content: "Weather in Paris and Rome?" },
           { role: "user", content: "Please." },
-          { role: "assistant", content: "Checking.", tool_calls: [
-            { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
-            { id: "call_2", type: "function", function: { name: "get_weather", arguments: "" } },
-          ] },
+          {
+            role: "assistant",
+            content: "Checking.",
+            tool_calls: [
+              { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+              { id: "call_2", type: "function", function: { name: "get_weather", arguments: "" } },
+            ],
+          },
           { role: "tool", tool_call_id: "call_1", content: "22C" },
           { role: "tool", tool_call_id: "call_2", content: [{ type: "text", text: "18C" }] },
           { role: "user", content: "Thanks" },
@@ -101,34 +121,48 @@ describe("bedrock request: messages", () => {
     );
     expect(b.messages).toEqual([
       { role: "user", content: [{ text: "Weather in Paris and Rome?" }, { text: "Please." }] },
-      { role: "assistant", content: [
-        { text: "Checking." },
-        { toolUse: { toolUseId: "call_1", name: "get_weather", input: { city: "Paris" } } },
-        { toolUse: { toolUseId: "call_2", name: "get_weather", input: {} } },
-      ] },
-      { role: "user", content: [
-        { toolResult: { toolUseId: "call_1", content: [{ text: "22C" }] } },
-        { toolResult: { toolUseId: "call_2", content: [{ text: "18C" }] } },
-        { text: "Thanks" },
-      ] },
+      {
+        role: "assistant",
+        content: [{ text: "Checking." }, { toolUse: { toolUseId: "call_1", name: "get_weather", input: { city: "Paris" } } }, { toolUse: { toolUseId: "call_2", name: "get_weather", input: {} } }],
+      },
+      { role: "user", content: [{ toolResult: { toolUseId: "call_1", content: [{ text: "22C" }] } }, { toolResult: { toolUseId: "call_2", content: [{ text: "18C" }] } }, { text: "Thanks" }] },
     ]);
   });
 
   it("sends no blank text block for an assistant turn that only calls tools", () => {
-    const b = body(req({ tools: [weather], messages: [
-      { role: "user", content: "x" },
-      { role: "assistant", content: "", tool_calls: [{ id: "c", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
-      { role: "tool", tool_call_id: "c", content: "ok" },
-    ] }));
+    const b = body(
+      req({
+        tools: [weather],
+        messages: [
+          { role: "user", content: "x" },
+          { role: "assistant", content: "", tool_calls: [{ id: "c", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
+          { role: "tool", tool_call_id: "c", content: "ok" },
+        ],
+      }),
+    );
     expect(b.messages[1].content).toEqual([{ toolUse: { toolUseId: "c", name: "get_weather", input: {} } }]);
   });
 
   it("sends assistant thinking_blocks back as reasoningContent blocks before the text", () => {
-    const b = body(req({ tools: [weather], reasoning_effort: "low", messages: [
-      { role: "user", content: "x" },
-      { role: "assistant", content: null, thinking_blocks: [{ type: "thinking", thinking: "plan", signature: "c2ln" }, { type: "redacted_thinking", data: "ZW5j" }], tool_calls: [{ id: "c", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
-      { role: "tool", tool_call_id: "c", content: "ok" },
-    ] as ChatRequest["messages"] }));
+    const b = body(
+      req({
+        tools: [weather],
+        reasoning_effort: "low",
+        messages: [
+          { role: "user", content: "x" },
+          {
+            role: "assistant",
+            content: null,
+            thinking_blocks: [
+              { type: "thinking", thinking: "plan", signature: "c2ln" },
+              { type: "redacted_thinking", data: "ZW5j" },
+            ],
+            tool_calls: [{ id: "c", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+          },
+          { role: "tool", tool_call_id: "c", content: "ok" },
+        ] as ChatRequest["messages"],
+      }),
+    );
     expect(b.messages[1].content).toEqual([
       { reasoningContent: { reasoningText: { text: "plan", signature: "c2ln" } } },
       { reasoningContent: { redactedContent: "ZW5j" } },
@@ -137,7 +171,19 @@ describe("bedrock request: messages", () => {
   });
 
   it("sends data-URL images as bytes with their format", () => {
-    const b = body(req({ messages: [{ role: "user", content: [{ type: "text", text: "What?" }, { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ" } }] }] }));
+    const b = body(
+      req({
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What?" },
+              { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ" } },
+            ],
+          },
+        ],
+      }),
+    );
     expect(b.messages[0].content).toEqual([{ text: "What?" }, { image: { format: "jpeg", source: { bytes: "/9j/4AAQ" } } }]);
   });
 
@@ -159,7 +205,17 @@ describe("bedrock request: messages", () => {
   it("refuses unsupported image types, parts and invalid tool arguments", () => {
     expect(thrown(() => chatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }] }] }), false)).message).toContain("image/bmp");
     expect(thrown(() => chatRequest(req({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: {} }] }] }), false)).message).toContain('"input_audio"');
-    const bad = thrown(() => chatRequest(req({ messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{oops" } }] }] }), false));
+    const bad = thrown(() =>
+      chatRequest(
+        req({
+          messages: [
+            { role: "user", content: "x" },
+            { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{oops" } }] },
+          ],
+        }),
+        false,
+      ),
+    );
     expect(bad.param).toBe("messages[1].tool_calls[0].function.arguments");
   });
 });
@@ -181,11 +237,18 @@ describe("bedrock request: tools and response_format", () => {
     const r = chatRequest(req({ tools: [weather], tool_choice: "none" }), false);
     expect(r.body).not.toHaveProperty("toolConfig");
     expect(r.warnings).toContain('tool_choice "none" is not supported by bedrock; tools were not sent');
-    const withHistory = chatRequest(req({ tools: [weather], tool_choice: "none", messages: [
-      { role: "user", content: "x" },
-      { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
-      { role: "tool", tool_call_id: "c", content: "ok" },
-    ] }), false);
+    const withHistory = chatRequest(
+      req({
+        tools: [weather],
+        tool_choice: "none",
+        messages: [
+          { role: "user", content: "x" },
+          { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
+          { role: "tool", tool_call_id: "c", content: "ok" },
+        ],
+      }),
+      false,
+    );
     expect((withHistory.body as any).toolConfig.tools).toHaveLength(1);
     expect(withHistory.warnings!.join()).toContain("tools stay available");
   });
@@ -196,7 +259,16 @@ describe("bedrock request: tools and response_format", () => {
   });
 
   it("json_object becomes a system instruction with a warning", () => {
-    const r = chatRequest(req({ messages: [{ role: "system", content: "Sys" }, { role: "user", content: "x" }], response_format: { type: "json_object" } }), false);
+    const r = chatRequest(
+      req({
+        messages: [
+          { role: "system", content: "Sys" },
+          { role: "user", content: "x" },
+        ],
+        response_format: { type: "json_object" },
+      }),
+      false,
+    );
     expect((r.body as any).system).toEqual([{ text: "Sys" }, { text: "Respond only with a single valid JSON object and no other text." }]);
     expect(r.warnings!.join()).toContain("response_format json_object is not supported natively by bedrock");
   });
@@ -235,11 +307,16 @@ describe("bedrock request: reasoning", () => {
 describe("bedrock response", () => {
   it("maps text, tool use, reasoning, stop reason and usage (cache tokens included in prompt_tokens)", () => {
     const r = chatResponse({
-      output: { message: { role: "assistant", content: [
-        { reasoningContent: { reasoningText: { text: "hmm", signature: "sig" } } },
-        { text: "Let me check." },
-        { toolUse: { toolUseId: "tooluse_1", name: "get_weather", input: { city: "Paris" } } },
-      ] } },
+      output: {
+        message: {
+          role: "assistant",
+          content: [
+            { reasoningContent: { reasoningText: { text: "hmm", signature: "sig" } } },
+            { text: "Let me check." },
+            { toolUse: { toolUseId: "tooluse_1", name: "get_weather", input: { city: "Paris" } } },
+          ],
+        },
+      },
       stopReason: "tool_use",
       usage: { inputTokens: 10, outputTokens: 5, totalTokens: 45, cacheReadInputTokens: 20, cacheWriteInputTokens: 10 },
       metrics: { latencyMs: 100 },
@@ -257,7 +334,11 @@ describe("bedrock response", () => {
   });
 
   it("returns the forced JSON tool's input as content with finish_reason stop", () => {
-    const r = chatResponse({ output: { message: { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "json_response", input: { answer: 42 } } }] } }, stopReason: "tool_use", usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } });
+    const r = chatResponse({
+      output: { message: { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "json_response", input: { answer: 42 } } }] } },
+      stopReason: "tool_use",
+      usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+    });
     expect(r.choices[0].message.content).toBe('{"answer":42}');
     expect(r.choices[0].message.tool_calls).toBeUndefined();
     expect(r.choices[0].finish_reason).toBe("stop");
@@ -266,7 +347,13 @@ describe("bedrock response", () => {
   it("maps every stop reason", () => {
     const finish = (stopReason: string) => chatResponse({ output: { message: { role: "assistant", content: [{ text: "x" }] } }, stopReason }).choices[0].finish_reason;
     expect(["end_turn", "stop_sequence", "max_tokens", "model_context_window_exceeded", "tool_use", "guardrail_intervened", "content_filtered"].map(finish)).toEqual([
-      "stop", "stop", "length", "length", "tool_calls", "content_filter", "content_filter",
+      "stop",
+      "stop",
+      "length",
+      "length",
+      "tool_calls",
+      "content_filter",
+      "content_filter",
     ]);
   });
 
@@ -319,7 +406,14 @@ describe("bedrock stream events", () => {
       ["contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input: "1}" } } }],
       ["messageStop", { stopReason: "tool_use" }],
     ]);
-    expect(out.map((c) => c.choices[0].delta)).toEqual([{ role: "assistant", content: "" }, { reasoning_content: "think" }, { thinking_blocks: [{ type: "thinking", signature: "c2ln" }] }, { content: '{"a":' }, { content: "1}" }, {}]);
+    expect(out.map((c) => c.choices[0].delta)).toEqual([
+      { role: "assistant", content: "" },
+      { reasoning_content: "think" },
+      { thinking_blocks: [{ type: "thinking", signature: "c2ln" }] },
+      { content: '{"a":' },
+      { content: "1}" },
+      {},
+    ]);
     expect(out.at(-1)!.choices[0].finish_reason).toBe("stop");
   });
 
@@ -366,7 +460,12 @@ describe("bedrock embeddings requests", () => {
     expect(embeddingsRequest({ model: "amazon.titan-embed-text-v1", input: "x", dimensions: 512 }).warnings).toEqual(["dimensions is not supported by amazon.titan-embed-text-v1; ignored"]);
     expect(embeddingsRequest({ model: "cohere.embed-multilingual-v3", input: ["a", "b"] }).body).toEqual({ texts: ["a", "b"], input_type: "search_document" });
     expect(thrown(() => embeddingsRequest({ model: "amazon.titan-embed-text-v2:0", input: ["a", "b"] })).param).toBe("input");
-    expect(embeddingsResponse({ embedding: [0.1, 0.2], inputTextTokenCount: 3 })).toEqual({ object: "list", model: "", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], usage: { prompt_tokens: 3, total_tokens: 3 } });
+    expect(embeddingsResponse({ embedding: [0.1, 0.2], inputTextTokenCount: 3 })).toEqual({
+      object: "list",
+      model: "",
+      data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }],
+      usage: { prompt_tokens: 3, total_tokens: 3 },
+    });
     expect(embeddingsResponse({ embeddings: { float: [[1], [2]] } }).data.map((d) => d.embedding)).toEqual([[1], [2]]);
   });
 });

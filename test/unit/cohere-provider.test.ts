@@ -68,7 +68,8 @@ describe("cohere provider against the fake", () => {
   });
 
   it("the fake rejects what Cohere rejects", async () => {
-    const post = (body: unknown, auth = "Bearer co-key") => fetch(`${fake.url}/v2/chat`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const post = (body: unknown, auth = "Bearer co-key") =>
+      fetch(`${fake.url}/v2/chat`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify(body) });
     const base = { model: "command-a-03-2025", messages: [{ role: "user", content: "hi" }] };
     const message = async (r: Response) => [r.status, ((await r.json()) as { message: string }).message];
     expect(await message(await post({ ...base, top_p: 0.5 }))).toEqual([400, "invalid request: unknown field: parameter top_p is not a valid field"]);

@@ -18,7 +18,13 @@ describe("cohere request translation", () => {
         messages: [
           { role: "system", content: "Be brief." },
           { role: "developer", content: [{ type: "text", text: "Use metric units." }] },
-          { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } },
+            ],
+          },
           { role: "assistant", content: "A dot." },
           { role: "user", content: "Weather in Paris?" },
           { role: "assistant", content: "I will check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
@@ -35,7 +41,13 @@ describe("cohere request translation", () => {
       messages: [
         { role: "system", content: "Be brief." },
         { role: "system", content: "Use metric units." },
-        { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } },
+          ],
+        },
         { role: "assistant", content: "A dot." },
         { role: "user", content: "Weather in Paris?" },
         { role: "assistant", tool_plan: "I will check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
@@ -96,7 +108,9 @@ describe("cohere request translation", () => {
   it("maps JSON mode and structured outputs to response_format json_object", () => {
     expect(chatRequest(req({ response_format: { type: "json_object" } }), false).body).toMatchObject({ response_format: { type: "json_object" } });
     const schema = { type: "object", properties: { a: { type: "number" } } };
-    expect(chatRequest(req({ response_format: { type: "json_schema", json_schema: { name: "x", schema } } }), false).body).toMatchObject({ response_format: { type: "json_object", json_schema: schema } });
+    expect(chatRequest(req({ response_format: { type: "json_schema", json_schema: { name: "x", schema } } }), false).body).toMatchObject({
+      response_format: { type: "json_object", json_schema: schema },
+    });
     expect(chatRequest(req({ response_format: { type: "text" } }), false).body).not.toHaveProperty("response_format");
   });
 
@@ -140,15 +154,38 @@ describe("cohere responses", () => {
   it("maps tool calls, the tool plan as content, and thinking as reasoning_content", () => {
     const r = chatResponse({
       id: "f201",
-      message: { role: "assistant", tool_plan: "I will use the weather tool.", tool_calls: [{ id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"SF"}' } }, { id: "t2", type: "function", function: { name: "now", arguments: "null" } }] },
+      message: {
+        role: "assistant",
+        tool_plan: "I will use the weather tool.",
+        tool_calls: [
+          { id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"SF"}' } },
+          { id: "t2", type: "function", function: { name: "now", arguments: "null" } },
+        ],
+      },
       finish_reason: "TOOL_CALL",
       usage,
     });
     expect(r.choices[0]).toMatchObject({
       finish_reason: "tool_calls",
-      message: { content: "I will use the weather tool.", tool_calls: [{ id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"SF"}' } }, { id: "t2", function: { name: "now", arguments: "{}" } }] },
+      message: {
+        content: "I will use the weather tool.",
+        tool_calls: [
+          { id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"SF"}' } },
+          { id: "t2", function: { name: "now", arguments: "{}" } },
+        ],
+      },
     });
-    const t = chatResponse({ id: "x", message: { role: "assistant", content: [{ type: "thinking", thinking: "2+2=4" }, { type: "text", text: "4" }] }, finish_reason: "COMPLETE" });
+    const t = chatResponse({
+      id: "x",
+      message: {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "2+2=4" },
+          { type: "text", text: "4" },
+        ],
+      },
+      finish_reason: "COMPLETE",
+    });
     expect(t.choices[0].message).toMatchObject({ content: "4", reasoning_content: "2+2=4" });
     expect(t.usage).toBeUndefined();
   });
@@ -185,7 +222,10 @@ describe("cohere stream events", () => {
       { type: "content-start", index: 1, delta: { message: { content: { type: "text", text: "" } } } },
       { type: "content-delta", index: 1, delta: { message: { content: { text: "4" } } } },
       { type: "content-end", index: 1 },
-      { type: "message-end", delta: { finish_reason: "COMPLETE", usage: { billed_units: { input_tokens: 8, output_tokens: 50 }, tokens: { input_tokens: 1394, output_tokens: 54 }, cached_tokens: 1360 } } },
+      {
+        type: "message-end",
+        delta: { finish_reason: "COMPLETE", usage: { billed_units: { input_tokens: 8, output_tokens: 50 }, tokens: { input_tokens: 1394, output_tokens: 54 }, cached_tokens: 1360 } },
+      },
     ]);
     expect(out.map((c) => [c.choices[0]?.delta, c.choices[0]?.finish_reason ?? null])).toEqual([
       [{ role: "assistant", content: "" }, null],
@@ -247,13 +287,38 @@ describe("cohere errors", () => {
 describe("cohere embeddings", () => {
   it("sends texts with an input type and float embeddings; maps dimensions", () => {
     const o = { embeddingInputType: "search_document" };
-    expect(embeddingsRequest({ model: "embed-v4.0", input: "one", dimensions: 256 }, o).body).toEqual({ model: "embed-v4.0", texts: ["one"], input_type: "search_document", embedding_types: ["float"], output_dimension: 256 });
+    expect(embeddingsRequest({ model: "embed-v4.0", input: "one", dimensions: 256 }, o).body).toEqual({
+      model: "embed-v4.0",
+      texts: ["one"],
+      input_type: "search_document",
+      embedding_types: ["float"],
+      output_dimension: 256,
+    });
     expect(embeddingsRequest({ model: "embed-v4.0", input: ["a"], input_type: "search_query" }, o).body).toMatchObject({ input_type: "search_query" });
     expect(() => embeddingsRequest({ model: "embed-v4.0", input: [1, 2] }, o)).toThrow(/token arrays/);
   });
 
   it("maps the response to OpenAI's list", () => {
-    const r = embeddingsResponse({ id: "f5", texts: ["a", "b"], embeddings: { float: [[0.1, 0.2], [0.3, 0.4]] }, meta: { billed_units: { input_tokens: 10 } }, response_type: "embeddings_by_type" });
-    expect(r).toEqual({ object: "list", model: "", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }, { object: "embedding", index: 1, embedding: [0.3, 0.4] }], usage: { prompt_tokens: 10, total_tokens: 10 } });
+    const r = embeddingsResponse({
+      id: "f5",
+      texts: ["a", "b"],
+      embeddings: {
+        float: [
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ],
+      },
+      meta: { billed_units: { input_tokens: 10 } },
+      response_type: "embeddings_by_type",
+    });
+    expect(r).toEqual({
+      object: "list",
+      model: "",
+      data: [
+        { object: "embedding", index: 0, embedding: [0.1, 0.2] },
+        { object: "embedding", index: 1, embedding: [0.3, 0.4] },
+      ],
+      usage: { prompt_tokens: 10, total_tokens: 10 },
+    });
   });
 });

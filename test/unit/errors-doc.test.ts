@@ -15,7 +15,10 @@ function documentedRows(): Map<string, { status: string; type: string; retryable
   const rows = new Map<string, { status: string; type: string; retryable: string }>();
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith("|")) break;
-    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
     const code = /^`([a-z_]+)`$/.exec(cells[0] ?? "")?.[1];
     expect(code, `a row of the codes table names one code in backticks: ${line}`).toBeDefined();
     expect(rows.has(code!), `${code} is listed once`).toBe(false);

@@ -18,8 +18,8 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === "/text") {
       res.writeHead(200, { "content-type": "application/json", "x-extra": "yes", "set-cookie": ["a=1", "b=2"] });
-      res.write("\uFEFF{\"ok\":");
-      res.end("\"h\u00e9llo\"}");
+      res.write('\uFEFF{"ok":');
+      res.end('"h\u00e9llo"}');
     } else if (req.url === "/big") {
       // 32 MiB in 16 KiB pieces, as fast as the socket takes them.
       bigWritten = 0;

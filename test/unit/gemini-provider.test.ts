@@ -32,7 +32,11 @@ describe("the fake Gemini server rejects what Gemini rejects", () => {
     ["no contents", { contents: [] }, "contents is not specified"],
     ["an assistant role", { contents: [{ role: "assistant", parts: [{ text: "x" }] }] }, "Please use a valid role: user, model."],
     ["a part with two kinds", { contents: [{ role: "user", parts: [{ text: "x", inlineData: { mimeType: "image/png", data: "AA==" } }] }] }, "oneof field 'data'"],
-    ["JSON-schema keywords", { contents: [user], tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: { a: { type: "STRING" } }, additionalProperties: false } }] }] }, 'Unknown name "additionalProperties"'],
+    [
+      "JSON-schema keywords",
+      { contents: [user], tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: { a: { type: "STRING" } }, additionalProperties: false } }] }] },
+      'Unknown name "additionalProperties"',
+    ],
     ["lower-case schema types", { contents: [user], tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "object", properties: { a: { type: "string" } } } }] }] }, "Invalid value"],
     ["an unanswered function call", { contents: [user, { role: "model", parts: [{ functionCall: { name: "f", args: {} } }] }, user] }, "number of function response parts"],
     ["OpenAI's max_tokens", { contents: [user], generationConfig: { max_tokens: 5 } }, 'Unknown name "max_tokens"'],
@@ -57,7 +61,17 @@ describe("gemini provider over HTTP", () => {
   it("sends the key in x-goog-api-key and a valid generateContent body, and reports warnings", async () => {
     fake.enqueue({ text: "Hi!", usage: { input: 3, output: 2 } });
     const warnings: string[] = [];
-    const r = await provider.chat({ model: "gemini-2.5-flash", messages: [{ role: "system", content: "Be kind" }, { role: "user", content: "Hello" }], logit_bias: { "1": 1 } }, opts(warnings));
+    const r = await provider.chat(
+      {
+        model: "gemini-2.5-flash",
+        messages: [
+          { role: "system", content: "Be kind" },
+          { role: "user", content: "Hello" },
+        ],
+        logit_bias: { "1": 1 },
+      },
+      opts(warnings),
+    );
     expect(r.choices[0].message.content).toBe("Hi!");
     expect(r.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     const call = fake.calls[0];
@@ -87,7 +101,10 @@ describe("gemini provider over HTTP", () => {
 
     for (const assistant of [msg, { ...msg, tool_calls: msg.tool_calls!.map(({ id, type, function: f }) => ({ id, type, function: f })) }]) {
       fake.enqueue({ text: "Cold." });
-      const next = await provider.chat({ model, tools, messages: [{ role: "user", content: "Weather?" }, assistant, { role: "tool", tool_call_id: msg.tool_calls![0].id, content: "-3C" }] } as ChatRequest, opts());
+      const next = await provider.chat(
+        { model, tools, messages: [{ role: "user", content: "Weather?" }, assistant, { role: "tool", tool_call_id: msg.tool_calls![0].id, content: "-3C" }] } as ChatRequest,
+        opts(),
+      );
       expect(next.choices[0].message.content).toBe("Cold.");
     }
     const sent = fake.calls.slice(1).map((c) => c.body.contents[1].parts[0].thoughtSignature);

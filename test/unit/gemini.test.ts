@@ -38,7 +38,13 @@ describe("gemini request: messages", () => {
   });
 
   it("warns when a system message comes after the conversation started, and merges consecutive turns of one role", () => {
-    const { body, warnings } = translate({ messages: [{ role: "user", content: "a" }, { role: "system", content: "late" }, { role: "user", content: "b" }] });
+    const { body, warnings } = translate({
+      messages: [
+        { role: "user", content: "a" },
+        { role: "system", content: "late" },
+        { role: "user", content: "b" },
+      ],
+    });
     expect(body.systemInstruction).toEqual({ parts: [{ text: "late" }] });
     expect(body.contents).toEqual([{ role: "user", parts: [{ text: "a" }, { text: "b" }] }]);
     expect(warnings).toEqual([expect.stringContaining("messages[1] was added to systemInstruction")]);
@@ -64,25 +70,25 @@ describe("gemini request: messages", () => {
     });
     expect(body.contents[1]).toEqual({
       role: "model",
-      parts: [
-        { functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "sig-1" },
-        { functionCall: { name: "get_weather", args: { city: "Rome" } } },
-      ],
+      parts: [{ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "sig-1" }, { functionCall: { name: "get_weather", args: { city: "Rome" } } }],
     });
     expect(body.contents[2]).toEqual({
       role: "user",
-      parts: [
-        { functionResponse: { name: "get_weather", response: { temp: 22 } } },
-        { functionResponse: { name: "get_weather", response: { output: "18C, rain" } } },
-        { text: "Thanks" },
-      ],
+      parts: [{ functionResponse: { name: "get_weather", response: { temp: 22 } } }, { functionResponse: { name: "get_weather", response: { output: "18C, rain" } } }, { text: "Thanks" }],
     });
   });
 
   it("adds Gemini's documented placeholder signature to an unsigned function call for Gemini 3 models only", () => {
     const messages = [
       { role: "user", content: "?" },
-      { role: "assistant", content: null, tool_calls: [{ id: "a", type: "function", function: { name: "f", arguments: "{}" } }, { id: "b", type: "function", function: { name: "g", arguments: "{}" } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "a", type: "function", function: { name: "f", arguments: "{}" } },
+          { id: "b", type: "function", function: { name: "g", arguments: "{}" } },
+        ],
+      },
       { role: "tool", tool_call_id: "a", content: "1" },
       { role: "tool", tool_call_id: "b", content: "2" },
     ] as ChatRequest["messages"];
@@ -93,9 +99,21 @@ describe("gemini request: messages", () => {
   });
 
   it("rejects a tool result that answers no earlier tool call with a 400", () => {
-    expect(() => translate({ messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "nope", content: "1" }] })).toThrow(GatewayError);
+    expect(() =>
+      translate({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "tool", tool_call_id: "nope", content: "1" },
+        ],
+      }),
+    ).toThrow(GatewayError);
     try {
-      translate({ messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "nope", content: "1" }] });
+      translate({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "tool", tool_call_id: "nope", content: "1" },
+        ],
+      });
     } catch (e) {
       expect((e as GatewayError).status).toBe(400);
     }
@@ -136,8 +154,29 @@ describe("gemini request: messages", () => {
 
 describe("gemini request: parameters", () => {
   it("maps sampling parameters into generationConfig", () => {
-    const { body, warnings } = translate({ temperature: 0.3, top_p: 0.9, max_tokens: 50, max_completion_tokens: 100, stop: "END", n: 2, seed: 7, presence_penalty: 0.5, frequency_penalty: -0.5, top_k: 40 });
-    expect(body.generationConfig).toEqual({ temperature: 0.3, topP: 0.9, topK: 40, maxOutputTokens: 100, stopSequences: ["END"], candidateCount: 2, seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 });
+    const { body, warnings } = translate({
+      temperature: 0.3,
+      top_p: 0.9,
+      max_tokens: 50,
+      max_completion_tokens: 100,
+      stop: "END",
+      n: 2,
+      seed: 7,
+      presence_penalty: 0.5,
+      frequency_penalty: -0.5,
+      top_k: 40,
+    });
+    expect(body.generationConfig).toEqual({
+      temperature: 0.3,
+      topP: 0.9,
+      topK: 40,
+      maxOutputTokens: 100,
+      stopSequences: ["END"],
+      candidateCount: 2,
+      seed: 7,
+      presencePenalty: 0.5,
+      frequencyPenalty: -0.5,
+    });
     expect(warnings).toEqual([]);
     expect(translate({ stop: ["a", "b"] }).body.generationConfig.stopSequences).toEqual(["a", "b"]);
   });
@@ -157,7 +196,10 @@ describe("gemini request: parameters", () => {
   it("maps JSON mode and structured outputs", () => {
     expect(translate({ response_format: { type: "json_object" } }).body.generationConfig).toEqual({ responseMimeType: "application/json" });
     const { body, warnings } = translate({
-      response_format: { type: "json_schema", json_schema: { name: "x", strict: true, schema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"], additionalProperties: false } } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "x", strict: true, schema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"], additionalProperties: false } },
+      },
     });
     expect(body.generationConfig).toEqual({ responseMimeType: "application/json", responseSchema: { type: "OBJECT", properties: { n: { type: "INTEGER" } }, required: ["n"] } });
     expect(warnings).toEqual([]);
@@ -243,7 +285,10 @@ describe("gemini response", () => {
     const r = chatResponse({
       candidates: [
         {
-          content: { role: "model", parts: [{ text: "thinking…", thought: true }, { text: "Let me check." }, { functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "sig" }] },
+          content: {
+            role: "model",
+            parts: [{ text: "thinking…", thought: true }, { text: "Let me check." }, { functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "sig" }],
+          },
           finishReason: "STOP",
           index: 0,
         },
@@ -279,8 +324,16 @@ describe("gemini response", () => {
   });
 
   it("returns one choice per candidate", () => {
-    const r = chatResponse({ candidates: [{ content: { parts: [{ text: "a" }] }, finishReason: "STOP", index: 0 }, { content: { parts: [{ text: "b" }] }, finishReason: "MAX_TOKENS", index: 1 }] });
-    expect(r.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([[0, "a", "stop"], [1, "b", "length"]]);
+    const r = chatResponse({
+      candidates: [
+        { content: { parts: [{ text: "a" }] }, finishReason: "STOP", index: 0 },
+        { content: { parts: [{ text: "b" }] }, finishReason: "MAX_TOKENS", index: 1 },
+      ],
+    });
+    expect(r.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([
+      [0, "a", "stop"],
+      [1, "b", "length"],
+    ]);
   });
 });
 
@@ -292,9 +345,18 @@ describe("gemini stream", () => {
 
   it("emits role, deltas, one finish per candidate and the usage chunk once every candidate finished", () => {
     const chunks: ChatChunk[] = run([
-      { candidates: [{ content: { parts: [{ text: "A" }] }, index: 0 }, { content: { parts: [{ text: "B" }] }, index: 1 }], responseId: "r" },
+      {
+        candidates: [
+          { content: { parts: [{ text: "A" }] }, index: 0 },
+          { content: { parts: [{ text: "B" }] }, index: 1 },
+        ],
+        responseId: "r",
+      },
       { candidates: [{ content: { parts: [{ text: "a" }] }, index: 0, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 } },
-      { candidates: [{ content: { parts: [{ functionCall: { name: "f", args: {} } }] }, index: 1, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 4, totalTokenCount: 7 } },
+      {
+        candidates: [{ content: { parts: [{ functionCall: { name: "f", args: {} } }] }, index: 1, finishReason: "STOP" }],
+        usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 4, totalTokenCount: 7 },
+      },
     ]);
     expect(chunks.map((c) => [c.choices[0]?.index, c.choices[0]?.delta, c.choices[0]?.finish_reason ?? null])).toEqual([
       [0, { role: "assistant", content: "" }, null],
@@ -326,13 +388,22 @@ describe("gemini stream", () => {
 
 describe("gemini errors and paths", () => {
   it("treats an invalid API key (400 API_KEY_INVALID) as the gateway's auth failure", () => {
-    const body = JSON.stringify({ error: { code: 400, message: "API key not valid. Please pass a valid API key.", status: "INVALID_ARGUMENT", details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }] } });
+    const body = JSON.stringify({
+      error: {
+        code: 400,
+        message: "API key not valid. Please pass a valid API key.",
+        status: "INVALID_ARGUMENT",
+        details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }],
+      },
+    });
     const e = errorFromResponse("g", 400, body, {}, []);
     expect([e.code, e.status]).toEqual(["upstream_auth_error", 502]);
   });
 
   it("uses RetryInfo.retryDelay when there is no Retry-After header, and keeps other statuses' classes", () => {
-    const body = JSON.stringify({ error: { code: 429, message: "Resource exhausted", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37.5s" }] } });
+    const body = JSON.stringify({
+      error: { code: 429, message: "Resource exhausted", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37.5s" }] },
+    });
     const e = errorFromResponse("g", 429, body, {}, []);
     expect([e.code, e.retryAfterSeconds, e.message]).toEqual(["rate_limit_exceeded", 38, "Resource exhausted"]);
     expect(errorFromResponse("g", 404, JSON.stringify({ error: { code: 404, message: "models/x is not found", status: "NOT_FOUND" } }), {}, []).code).toBe("model_not_found");

@@ -7,7 +7,11 @@ import { AwsEventReader } from "../../src/providers/streams/aws-eventstream.js";
 import { SseReader } from "../../src/providers/streams/sse.js";
 
 const stream = Buffer.from('\uFEFFdata: {"t":"héllo ✓ 你好"}\n\nevent: ping\ndata: a\ndata: b\n\ndata: [DONE]\n\n');
-const expected = [{ event: undefined, data: '{"t":"héllo ✓ 你好"}' }, { event: "ping", data: "a\nb" }, { event: undefined, data: "[DONE]" }];
+const expected = [
+  { event: undefined, data: '{"t":"héllo ✓ 你好"}' },
+  { event: "ping", data: "a\nb" },
+  { event: undefined, data: "[DONE]" },
+];
 
 describe("SseReader", () => {
   it("gives the same events however the bytes are split, and drops a leading byte-order mark", () => {
@@ -24,7 +28,10 @@ describe("SseReader", () => {
   it("replaces invalid UTF-8 instead of failing, and keeps reading", () => {
     const r = new SseReader();
     const events = [...r.push(Buffer.concat([Buffer.from("data: a"), Buffer.from([0xff, 0xfe]), Buffer.from("b\n\ndata: c\n\n")])), ...r.end()];
-    expect(events).toEqual([{ event: undefined, data: "a\uFFFD\uFFFDb" }, { event: undefined, data: "c" }]);
+    expect(events).toEqual([
+      { event: undefined, data: "a\uFFFD\uFFFDb" },
+      { event: undefined, data: "c" },
+    ]);
   });
 
   it("follows the event-stream rules: CR, LF and CRLF line ends, comments, fields, blank lines", () => {
@@ -58,7 +65,12 @@ describe("SseReader", () => {
       return null;
     };
     expect(fails(new SseReader(100), ["data: ", "x".repeat(60), "y".repeat(60)])).toEqual(["upstream_error", "upstream sent a stream event over 100 bytes"]);
-    expect(fails(new SseReader(100), Array.from({ length: 20 }, () => "data: 0123456789\n"))).toEqual(["upstream_error", "upstream sent a stream event over 100 bytes"]);
+    expect(
+      fails(
+        new SseReader(100),
+        Array.from({ length: 20 }, () => "data: 0123456789\n"),
+      ),
+    ).toEqual(["upstream_error", "upstream sent a stream event over 100 bytes"]);
     // Events under the limit, however many, pass.
     const r = new SseReader(100);
     const events = Array.from({ length: 1000 }, (_, i) => r.push(Buffer.from(`data: ${"z".repeat(80)}${i % 10}\n\n`))).flat();
@@ -76,7 +88,10 @@ describe("AwsEventReader", () => {
     for (let k = 0; k <= bytes.length; k++) {
       const r = new AwsEventReader();
       const events = [...r.push(bytes.subarray(0, k)), ...r.push(bytes.subarray(k)), ...r.end()];
-      expect(events.map((e) => e.data), `split at ${k}`).toEqual(['{"a":1}', '{"b":2}']);
+      expect(
+        events.map((e) => e.data),
+        `split at ${k}`,
+      ).toEqual(['{"a":1}', '{"b":2}']);
     }
     const big = Buffer.alloc(4);
     big.writeUInt32BE(2 ** 31);

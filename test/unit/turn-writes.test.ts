@@ -55,7 +55,10 @@ const until = async (ok: () => boolean) => {
 
 describe("writes at the end of the turn", () => {
   it("leave when the turn ends, in order for each socket", async () => {
-    const { sockets: [a, b], received } = await connections(2);
+    const {
+      sockets: [a, b],
+      received,
+    } = await connections(2);
     const [wa, wb] = [new TurnWriter(a), new TurnWriter(b)];
     wa.write("a1 ");
     wb.write("b1 ");
@@ -72,7 +75,10 @@ describe("writes at the end of the turn", () => {
   });
 
   it("leave at once on flush(), and a destroyed socket's queue is dropped", async () => {
-    const { sockets: [a, b], received } = await connections(2);
+    const {
+      sockets: [a, b],
+      received,
+    } = await connections(2);
     const [wa, wb] = [new TurnWriter(a), new TurnWriter(b)];
     wa.write("kept");
     wb.write("dropped");
@@ -89,7 +95,10 @@ describe("writes at the end of the turn", () => {
   });
 
   it("a write queued after an early flush still leaves at the end of the turn", async () => {
-    const { sockets: [a], received } = await connections(1);
+    const {
+      sockets: [a],
+      received,
+    } = await connections(1);
     const w = new TurnWriter(a);
     w.write("one ");
     w.flush();
@@ -101,7 +110,10 @@ describe("writes at the end of the turn", () => {
   });
 
   it("writeNow(), end(), destroy() and handOver() make the queued writes first", async () => {
-    const { sockets: [a, b, c, d], received } = await connections(4);
+    const {
+      sockets: [a, b, c, d],
+      received,
+    } = await connections(4);
     const [wa, wb, wc, wd] = [a, b, c, d].map((s) => new TurnWriter(s));
     wa.write("queued ");
     expect(wa.writeNow("now")).toBe(true);

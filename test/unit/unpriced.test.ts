@@ -51,7 +51,15 @@ describe("unpriced deployments", () => {
   });
 
   it("makes one start-up line, or none when everything is priced", () => {
-    expect(unpricedWarning([{ name: "local:llama3", path: ["models", 0, "deployments", 1, "model"], where: "switchboard.yaml:7" }, { name: "x:y", path: ["models", 2, "deployments", 0, "model"] }], ["local"])).toBe(
+    expect(
+      unpricedWarning(
+        [
+          { name: "local:llama3", path: ["models", 0, "deployments", 1, "model"], where: "switchboard.yaml:7" },
+          { name: "x:y", path: ["models", 2, "deployments", 0, "model"] },
+        ],
+        ["local"],
+      ),
+    ).toBe(
       "warning: these deployments have no price, so their requests are recorded at $0 and no budget limits them: local:llama3 (switchboard.yaml:7), x:y (models[2].deployments[0].model); " +
         "no price covers any model of provider local (no catalog prices, no pricing: entry) — set a price under `pricing:` in the configuration or with POST /v1/pricing",
     );
@@ -68,14 +76,20 @@ describe("per request", () => {
     expect(warnings).toEqual([]);
     warnIfUnpriced(r, { provider: "local", model: "llama3" }, warnings);
     warnIfUnpriced(r, { provider: "local", model: "llama3" }, warnings);
-    expect(warnings).toEqual(["no price is known for local:llama3: this request is recorded at $0 and no budget limits it (set a price under `pricing:` in the configuration or with POST /v1/pricing)"]);
+    expect(warnings).toEqual([
+      "no price is known for local:llama3: this request is recorded at $0 and no budget limits it (set a price under `pricing:` in the configuration or with POST /v1/pricing)",
+    ]);
   });
 
   it("refuses with 402 model_not_priced naming the unpriced deployments; passes when all are priced", () => {
     const r = resolver();
     const err = (() => {
       try {
-        refuseUnpriced(r, "b", [{ provider: "openai", model: "gpt-nosuch" }, { provider: "priced", model: "qwen3" }, { provider: "local", model: "llama3" }]);
+        refuseUnpriced(r, "b", [
+          { provider: "openai", model: "gpt-nosuch" },
+          { provider: "priced", model: "qwen3" },
+          { provider: "local", model: "llama3" },
+        ]);
       } catch (e) {
         return e as GatewayError;
       }
@@ -83,7 +97,14 @@ describe("per request", () => {
     })();
     expect(err).toBeInstanceOf(GatewayError);
     expect([err.code, err.status, err.param, err.retryable]).toEqual(["model_not_priced", 402, "model", false]);
-    expect(err.message).toBe("model 'b' is refused: openai:gpt-nosuch, local:llama3 have no price and pricing.require is on (set a price under `pricing:` in the configuration or with POST /v1/pricing)");
-    expect(() => refuseUnpriced(r, "a", [{ provider: "openai", model: "gpt-4o-mini" }, { provider: "priced", model: "qwen3" }])).not.toThrow();
+    expect(err.message).toBe(
+      "model 'b' is refused: openai:gpt-nosuch, local:llama3 have no price and pricing.require is on (set a price under `pricing:` in the configuration or with POST /v1/pricing)",
+    );
+    expect(() =>
+      refuseUnpriced(r, "a", [
+        { provider: "openai", model: "gpt-4o-mini" },
+        { provider: "priced", model: "qwen3" },
+      ]),
+    ).not.toThrow();
   });
 });

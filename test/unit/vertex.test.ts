@@ -138,7 +138,10 @@ describe("vertex provider over HTTP", () => {
     expect(fake.calls[0].path).toBe(`/v1/projects/${VERTEX_PROJECT}/locations/${VERTEX_REGION}/publishers/google/models/text-embedding-005:predict`);
     expect(fake.calls[0].body).toEqual({ instances: [{ content: "hello" }, { content: "world!" }], parameters: { outputDimensionality: 4 } });
     expect(r).toMatchObject({ object: "list", model: "text-embedding-005", usage: { prompt_tokens: 4, total_tokens: 4 } });
-    expect(r.data.map((d) => [d.index, (d.embedding as number[]).length])).toEqual([[0, 4], [1, 4]]);
+    expect(r.data.map((d) => [d.index, (d.embedding as number[]).length])).toEqual([
+      [0, 4],
+      [1, 4],
+    ]);
   });
 
   it("maps Vertex's 401 to upstream_auth_error", async () => {

@@ -52,11 +52,7 @@ describe.each(backends)("usage ledger on $kind", (backend) => {
   it("counts rows, optionally since a time", async () => {
     const before = await countUsage(t.store.db);
     const future = new Date("2100-01-01T00:00:00.000Z");
-    await insertUsageRecords(t.store.db, [
-      usageRecord({ createdAt: future }),
-      usageRecord({ createdAt: new Date(future.getTime() + 1) }),
-      usageRecord({ createdAt: new Date(future.getTime() - 1) }),
-    ]);
+    await insertUsageRecords(t.store.db, [usageRecord({ createdAt: future }), usageRecord({ createdAt: new Date(future.getTime() + 1) }), usageRecord({ createdAt: new Date(future.getTime() - 1) })]);
     expect(await countUsage(t.store.db)).toBe(before + 3);
     expect(await countUsage(t.store.db, { since: future })).toBe(2);
   });
@@ -77,9 +73,7 @@ describe.each(backends)("usage ledger on $kind", (backend) => {
 
   it("rejects more rows than one statement can carry", async () => {
     const rows = attempts(uniqueRequestId(), MAX_ROWS_PER_INSERT + 1);
-    await expect(insertUsageRecords(t.store.db, rows)).rejects.toThrow(
-      `at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${MAX_ROWS_PER_INSERT + 1}`,
-    );
+    await expect(insertUsageRecords(t.store.db, rows)).rejects.toThrow(`at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${MAX_ROWS_PER_INSERT + 1}`);
   });
 });
 

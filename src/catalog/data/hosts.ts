@@ -43,9 +43,6 @@ export const PERPLEXITY_MODELS = [
   chat("sonar-reasoning-pro", 127_072, 8_192, { input: 2, output: 8 }),
 ] as const;
 
-export const CEREBRAS_MODELS = [
-  chat("llama3.1-8b", 32_768, 8_192, { input: 0.1, output: 0.1 }),
-  chat("gpt-oss-120b", 131_072, 65_536, { input: 0.35, output: 0.75 }),
-] as const;
+export const CEREBRAS_MODELS = [chat("llama3.1-8b", 32_768, 8_192, { input: 0.1, output: 0.1 }), chat("gpt-oss-120b", 131_072, 65_536, { input: 0.35, output: 0.75 })] as const;
 
 export const DEEPINFRA_MODELS = [chat("meta-llama/Meta-Llama-3.1-70B-Instruct", 131_072, 8_192)] as const;

@@ -20,7 +20,13 @@ export const AuditEventSchema = z
 
 export const AuditListSchema = listOf(AuditEventSchema, "AuditList");
 
-const text = (name: string) => z.string().min(1).max(256).optional().openapi({ param: { name, in: "query" } });
+const text = (name: string) =>
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({ param: { name, in: "query" } });
 
 export const AuditListQuery = z.object({
   actor: text("actor"),

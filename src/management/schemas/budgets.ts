@@ -35,12 +35,7 @@ const Duration = z
   })
   .openapi({ description: 'A period: "30m", "12h", "1d", "7d", "1w", "1mo", "1y"; null never resets', example: "30d" });
 
-const DurationSec = z
-  .number()
-  .int()
-  .positive()
-  .max(2_147_483_647)
-  .openapi({ description: "The period in seconds (instead of budget_duration); null never resets", example: 86400 });
+const DurationSec = z.number().int().positive().max(2_147_483_647).openapi({ description: "The period in seconds (instead of budget_duration); null never resets", example: 86400 });
 
 const Thresholds = z
   .array(z.number().min(1).max(1000))
@@ -105,7 +100,11 @@ export const BudgetSchema = z
 export const BudgetListSchema = listOf(BudgetSchema, "BudgetList");
 
 export const BudgetIdParams = z.object({
-  budget_id: z.string().min(1).max(128).openapi({ param: { name: "budget_id", in: "path" }, example: "monthly-100" }),
+  budget_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "budget_id", in: "path" }, example: "monthly-100" }),
 });
 
 export const BudgetListQuery = z.object({ ...PageQuery });

@@ -30,9 +30,7 @@ export const Metadata = z
   .openapi({ type: "object", additionalProperties: true, example: { owner: "search-team" } });
 
 /** Ids chosen by clients (user_id, team_id): printable, no spaces or slashes, at most 128 characters. */
-export const ClientId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$/, "must be 1-128 characters of letters, digits and . _ @ : + - (starting with a letter or digit)");
+export const ClientId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$/, "must be 1-128 characters of letters, digits and . _ @ : + - (starting with a letter or digit)");
 
 /** A reference to another object by id, in a request body. */
 export const RefId = z.string().min(1).max(128);

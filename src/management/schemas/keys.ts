@@ -79,7 +79,11 @@ export const KeyWithSecretSchema = KeySchema.extend({
 export const KeyListSchema = listOf(KeySchema, "KeyList");
 
 export const KeyIdParams = z.object({
-  id: z.string().min(1).max(128).openapi({ param: { name: "id", in: "path" }, example: "key_3kTz9QpL0aB7cD2eF4gH" }),
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "id", in: "path" }, example: "key_3kTz9QpL0aB7cD2eF4gH" }),
 });
 
 export const KeyListQuery = z.object({

@@ -46,9 +46,7 @@ export const PriceSchema = z
   })
   .openapi("Price");
 
-export const PriceListSchema = z
-  .object({ object: z.literal("list"), data: z.array(PriceSchema), next_cursor: z.string().nullable() })
-  .openapi("PriceList");
+export const PriceListSchema = z.object({ object: z.literal("list"), data: z.array(PriceSchema), next_cursor: z.string().nullable() }).openapi("PriceList");
 
 export const PriceListQuery = z.object({
   include: z

@@ -28,7 +28,10 @@ const range = {
 export const UsageQuerySchema = z.object({
   ...range,
   group_by: GroupBy,
-  format: z.enum(["json", "csv"]).optional().openapi({ param: { name: "format", in: "query" }, description: "json (default) or csv (with a header row)" }),
+  format: z
+    .enum(["json", "csv"])
+    .optional()
+    .openapi({ param: { name: "format", in: "query" }, description: "json (default) or csv (with a header row)" }),
 });
 
 const nullableText = z.string().nullable().optional();
@@ -64,7 +67,13 @@ export const UsageReportSchema = z
   })
   .openapi("UsageReport");
 
-const text = (name: string) => z.string().min(1).max(256).optional().openapi({ param: { name, in: "query" } });
+const text = (name: string) =>
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({ param: { name, in: "query" } });
 
 export const LogListQuery = z.object({
   ...range,
@@ -115,9 +124,7 @@ export const LogSchema = z
 
 export const LogListSchema = listOf(LogSchema, "RequestLogList");
 
-const CostSchema = z
-  .object({ input_usd: Usd, cached_input_usd: Usd, cache_write_usd: Usd, output_usd: Usd, total_usd: Usd })
-  .openapi("CostBreakdown");
+const CostSchema = z.object({ input_usd: Usd, cached_input_usd: Usd, cache_write_usd: Usd, output_usd: Usd, total_usd: Usd }).openapi("CostBreakdown");
 
 export const ReceiptAttemptSchema = z
   .object({
@@ -163,7 +170,11 @@ export const ReceiptSchema = z
   .openapi("Receipt");
 
 export const RequestIdParams = z.object({
-  request_id: z.string().min(1).max(128).openapi({ param: { name: "request_id", in: "path" }, example: "req_3kTz9QpL0aB7cD2e" }),
+  request_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "request_id", in: "path" }, example: "req_3kTz9QpL0aB7cD2e" }),
 });
 
 export type UsageQueryParams = z.infer<typeof UsageQuerySchema>;

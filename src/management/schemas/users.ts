@@ -36,7 +36,11 @@ export const UserSchema = z
 export const UserListSchema = listOf(UserSchema, "UserList");
 
 export const UserIdParams = z.object({
-  user_id: z.string().min(1).max(128).openapi({ param: { name: "user_id", in: "path" } }),
+  user_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "user_id", in: "path" } }),
 });
 
 export const UserListQuery = z.object({
@@ -76,7 +80,11 @@ export const TeamSchema = z
 export const TeamListSchema = listOf(TeamSchema, "TeamList");
 
 export const TeamIdParams = z.object({
-  team_id: z.string().min(1).max(128).openapi({ param: { name: "team_id", in: "path" } }),
+  team_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "team_id", in: "path" } }),
 });
 
 export const TeamListQuery = z.object({ ...PageQuery });

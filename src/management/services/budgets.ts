@@ -33,16 +33,7 @@ export const DEFAULT_ALERT_THRESHOLDS: readonly number[] = [50, 80, 100];
 
 /** The policy as the API shows it (what the audit log compares). */
 type Policy = Omit<BudgetObject, "budget_id" | "created_at" | "updated_at" | "assignments">;
-const POLICY_FIELDS: ReadonlyArray<keyof Policy> = [
-  "max_budget",
-  "budget_duration",
-  "budget_duration_sec",
-  "mode",
-  "alert_thresholds",
-  "alert_webhook_url",
-  "max_request_usd",
-  "metadata",
-];
+const POLICY_FIELDS: ReadonlyArray<keyof Policy> = ["max_budget", "budget_duration", "budget_duration_sec", "mode", "alert_thresholds", "alert_webhook_url", "max_request_usd", "metadata"];
 
 export function durationOf(row: Pick<BudgetRow, "duration_sec" | "duration_months">): Duration {
   return { seconds: row.duration_sec, months: row.duration_months };
@@ -131,7 +122,10 @@ async function assignmentObject(deps: ManagementDeps, db: Kysely<Database>, budg
 async function budgetObjects(deps: ManagementDeps, db: Kysely<Database>, rows: readonly BudgetRow[]): Promise<BudgetObject[]> {
   const now = new Date();
   const byBudget = new Map<string, AssignmentRow[]>();
-  for (const a of await assignmentsOf(db, rows.map((r) => r.budget_id))) {
+  for (const a of await assignmentsOf(
+    db,
+    rows.map((r) => r.budget_id),
+  )) {
     const list = byBudget.get(a.budget_id) ?? [];
     list.push(a);
     byBudget.set(a.budget_id, list);

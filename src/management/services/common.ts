@@ -30,8 +30,7 @@ export async function mutate<T>(deps: ManagementDeps, actor: Actor, work: (m: Mu
       work({
         trx,
         now,
-        audit: (action, target_type, target_id, changes) =>
-          recordAudit(trx, { actor: actor.actor, action, target_type, target_id, source_ip: actor.sourceIp, request_id: actor.requestId, changes }),
+        audit: (action, target_type, target_id, changes) => recordAudit(trx, { actor: actor.actor, action, target_type, target_id, source_ip: actor.sourceIp, request_id: actor.requestId, changes }),
         invalidate: (e) => void events.set(JSON.stringify(e), e),
       }),
     );

@@ -1,16 +1,7 @@
 /** Virtual key lifecycle: create, edit, revoke, rotate. The plaintext exists only in the create/rotate response. */
 import { GatewayError } from "../../core/errors.js";
 import { generateKey, newKeyId } from "../../policy/keys.js";
-import {
-  findKey,
-  insertKey,
-  listKeys,
-  replaceSecret,
-  revokeKey as revokeKeyRow,
-  updateKey as updateKeyRow,
-  type KeyRow,
-  type KeySettings,
-} from "../../store/repos/keys.js";
+import { findKey, insertKey, listKeys, replaceSecret, revokeKey as revokeKeyRow, updateKey as updateKeyRow, type KeyRow, type KeySettings } from "../../store/repos/keys.js";
 import type { Page, PageRequest } from "../../store/repos/page.js";
 import type { Actor, ManagementDeps } from "../context.js";
 import { notFound } from "../errors.js";

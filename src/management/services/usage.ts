@@ -36,7 +36,8 @@ export function groupsOf(text: string | undefined): UsageGroup[] {
   if (text === undefined || text.trim() === "") return [];
   const out: UsageGroup[] = [];
   for (const g of text.split(",").map((s) => s.trim())) {
-    if (!(USAGE_GROUPS as readonly string[]).includes(g)) throw new GatewayError("invalid_request", `invalid query parameter 'group_by': '${g}' is not one of ${USAGE_GROUPS.join(", ")}`, { param: "group_by" });
+    if (!(USAGE_GROUPS as readonly string[]).includes(g))
+      throw new GatewayError("invalid_request", `invalid query parameter 'group_by': '${g}' is not one of ${USAGE_GROUPS.join(", ")}`, { param: "group_by" });
     if (!out.includes(g as UsageGroup)) out.push(g as UsageGroup);
   }
   return out;

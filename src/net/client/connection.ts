@@ -207,8 +207,7 @@ export class UpstreamConnection {
       const clean = i === buf.length;
       if (!clean) this.pool.dropIdle(); // bytes past the response: the upstream is out of step
       this.complete(clean);
-    }
-    else if (this.phase !== Phase.Head && !this.paused && slot!.req.bodyTimeout > 0) this.rearmBody();
+    } else if (this.phase !== Phase.Head && !this.paused && slot!.req.bodyTimeout > 0) this.rearmBody();
   }
 
   /** Reads status line and headers (skipping 1xx responses); the offset of the body, or -1 (more bytes needed, or failed). */
@@ -223,7 +222,7 @@ export class UpstreamConnection {
       buf = Buffer.concat([this.head, bytes]);
       this.head = null;
     }
-    for (let skipped = 0; ; ) {
+    for (let skipped = 0; ;) {
       const end = buf.indexOf("\r\n\r\n", from, "latin1");
       if (end < 0) {
         if (buf.length > MAX_HEAD_BYTES) return this.bad(`upstream response headers exceed ${MAX_HEAD_BYTES} bytes`);

@@ -29,7 +29,10 @@ export type ClientErrorCode =
   | "UPSTREAM_POOL_CLOSED";
 
 export class ClientError extends Error {
-  constructor(readonly code: ClientErrorCode, message: string) {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = "ClientError";
   }
@@ -49,7 +52,10 @@ export class ResponseHead implements UpstreamHead {
   private parsed: Headers | null = null;
 
   /** `block`: the header lines (latin1), after the status line, without the blank line. */
-  constructor(readonly statusCode: number, private readonly block: string) {}
+  constructor(
+    readonly statusCode: number,
+    private readonly block: string,
+  ) {}
 
   get headers(): Headers {
     return (this.parsed ??= parseHeaderBlock(this.block));
@@ -163,7 +169,10 @@ export function framing(block: string, http11: boolean): Framing | string {
       // connection and keep-alive (10).
       if (n === 14 || n === 17 || n === 10) {
         const name = block.slice(start, colon).toLowerCase();
-        const value = block.slice(colon + 1, end).trim().toLowerCase();
+        const value = block
+          .slice(colon + 1, end)
+          .trim()
+          .toLowerCase();
         if (name === "content-length") {
           if (!CONTENT_LENGTH.test(value) || (f.length >= 0 && f.length !== Number(value))) return "invalid or conflicting content-length";
           f.length = Number(value);
@@ -182,7 +191,10 @@ export function framing(block: string, http11: boolean): Framing | string {
   }
   if (codings) {
     // Only "chunked" (possibly with "identity") is understood; anything else would be delivered undecoded.
-    const list = codings.split(",").map((c) => c.trim()).filter((c) => c && c !== "identity");
+    const list = codings
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c && c !== "identity");
     if (list.length > 1 || (list.length === 1 && list[0] !== "chunked")) return "unsupported transfer-encoding (only chunked is understood)";
     f.chunked = list.length === 1;
     if (f.chunked && f.length >= 0) {

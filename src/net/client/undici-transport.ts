@@ -127,7 +127,8 @@ class UndiciExchange implements Dispatcher.DispatchHandler {
 
   private abort(err: Error): void {
     if (this.settled) return;
-    if (this.controller) this.controller.abort(err); // undici reports it through onResponseError
+    if (this.controller)
+      this.controller.abort(err); // undici reports it through onResponseError
     else this.abortReason = err;
     this.fail(err);
   }

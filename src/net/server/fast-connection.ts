@@ -66,7 +66,10 @@ export class InboundConnection<E> {
   private readonly onPump = () => this.pump();
   private readonly onDrain = () => this.drained();
 
-  constructor(private readonly owner: FastHttp<E>, readonly socket: Socket) {
+  constructor(
+    private readonly owner: FastHttp<E>,
+    readonly socket: Socket,
+  ) {
     this.out = new TurnWriter(socket);
     this.maxHeaders = owner.maxHeaders();
     socket.on("data", this.onData);
@@ -294,11 +297,14 @@ const EMPTY = Buffer.alloc(0);
 const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
 
 class FastInbound implements Inbound {
-  constructor(readonly headers: IncomingHttpHeaders, readonly remoteAddress: string | undefined, private readonly raw: Buffer) {}
+  constructor(
+    readonly headers: IncomingHttpHeaders,
+    readonly remoteAddress: string | undefined,
+    private readonly raw: Buffer,
+  ) {}
 
   body(maxBytes: number): Promise<Buffer> {
     if (this.raw.length > maxBytes) return Promise.reject(new GatewayError("request_too_large", `request body exceeds the limit of ${maxBytes} bytes`));
     return Promise.resolve(this.raw);
   }
 }
-

@@ -36,7 +36,6 @@ export interface FastServerOptions<E> {
   requestTimeoutMs?: number;
 }
 
-
 export class FastHttp<E> {
   private readonly connections = new Set<InboundConnection<E>>();
   private readonly nodeListener: (socket: Socket) => void;
@@ -45,7 +44,10 @@ export class FastHttp<E> {
   /** @internal The end of every keep-alive response head, with the idle timeout as a hint to clients. */
   readonly keepAliveLines: string;
 
-  constructor(private readonly server: Server, readonly o: FastServerOptions<E>) {
+  constructor(
+    private readonly server: Server,
+    readonly o: FastServerOptions<E>,
+  ) {
     this.keepAliveLines = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(o.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
     const listeners = server.listeners("connection") as Array<(socket: Socket) => void>;
     if (listeners.length !== 1) throw new Error("FastHttp: expected Node's one connection listener on the server");

@@ -27,10 +27,7 @@ export interface NativeTool {
 }
 
 export type NativeToolChoice =
-  | { type: "auto"; disable_parallel_tool_use?: boolean }
-  | { type: "any"; disable_parallel_tool_use?: boolean }
-  | { type: "tool"; name: string; disable_parallel_tool_use?: boolean }
-  | { type: "none" };
+  { type: "auto"; disable_parallel_tool_use?: boolean } | { type: "any"; disable_parallel_tool_use?: boolean } | { type: "tool"; name: string; disable_parallel_tool_use?: boolean } | { type: "none" };
 
 export interface NativeRequest {
   model: string;

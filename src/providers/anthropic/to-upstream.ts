@@ -24,9 +24,26 @@ const ADAPTIVE_EFFORT: Record<string, string> = { minimal: "low", low: "low", me
 
 /** Parameters read below; anything else in the request is reported as unsupported. */
 const HANDLED = new Set([
-  "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n",
-  "stop", "tools", "tool_choice", "parallel_tool_calls", "response_format", "user", "safety_identifier", "reasoning_effort",
-  "thinking", "service_tier",
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "top_k",
+  "n",
+  "stop",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "user",
+  "safety_identifier",
+  "reasoning_effort",
+  "thinking",
+  "service_tier",
 ]);
 /** Unsupported parameters that are harmless at these (OpenAI default) values. */
 const NEUTRAL: Record<string, unknown> = { frequency_penalty: 0, presence_penalty: 0, logprobs: false, store: false };
@@ -169,7 +186,7 @@ function jsonTool(rf: unknown, warnings: string[]): NativeTool | undefined {
   if (f.type === "json_schema") {
     const schema = f.json_schema?.schema ?? { type: "object" };
     if (schema.type !== undefined && schema.type !== "object") {
-      throw invalid("response_format.json_schema.schema must describe a JSON object (type \"object\") on anthropic", "response_format");
+      throw invalid('response_format.json_schema.schema must describe a JSON object (type "object") on anthropic', "response_format");
     }
     if (f.json_schema?.strict) warnings.push("response_format.json_schema.strict is not enforced by anthropic; the schema is given to the model but not validated");
     const what = [f.json_schema?.name, f.json_schema?.description].filter(Boolean).join(": ");

@@ -53,10 +53,7 @@ export function authorizer(provider: string, a: BedrockAuth): (req: SignableRequ
       return;
     }
     if (!a.accessKeyId || !a.secretAccessKey) {
-      throw new GatewayError(
-        "upstream_auth_error",
-        `provider ${provider} has no Bedrock credentials: set access_key_id and secret_access_key (or api_key for a Bedrock API key)`,
-      );
+      throw new GatewayError("upstream_auth_error", `provider ${provider} has no Bedrock credentials: set access_key_id and secret_access_key (or api_key for a Bedrock API key)`);
     }
     const signer = new AwsV4Signer({
       method: req.method,

@@ -80,4 +80,3 @@ export function embeddingsResponse(body: unknown): EmbeddingsResponse {
   if (typeof b.inputTextTokenCount === "number") out.usage = { prompt_tokens: b.inputTextTokenCount, total_tokens: b.inputTextTokenCount };
   return out;
 }
-

@@ -42,11 +42,13 @@ export function bedrockWire(provider: string, auth: BedrockAuth): WireAdapter {
 
 export function createBedrockProvider(s: ProviderSettings, defaults: ProviderDefaults): Provider {
   const auth = authFromSettings(s);
-  const http = createHttpProvider(bedrockWire(s.id, auth), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? defaultBaseUrl(auth.region), capabilities: BEDROCK_CAPABILITIES, secrets: secretsOf(auth) }));
+  const http = createHttpProvider(
+    bedrockWire(s.id, auth),
+    httpOptions(s, defaults, { baseUrl: s.baseUrl ?? defaultBaseUrl(auth.region), capabilities: BEDROCK_CAPABILITIES, secrets: secretsOf(auth) }),
+  );
   // The shared HTTP code fills in the model Converse does not name; embeddings go through InvokeModel per family.
   return { ...http, embeddings: (req, opts) => embed(http, req, opts) };
 }
-
 
 /** Cuts the input into per-call batches, runs them (bounded concurrency) and joins the answers. */
 async function embed(http: Provider, req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse> {

@@ -24,8 +24,24 @@ export { THINKING_BUDGETS };
 
 /** Parameters read below; anything else in the request is reported as unsupported. */
 const HANDLED = new Set([
-  "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n",
-  "stop", "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort", "thinking", "additionalModelRequestFields",
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "top_k",
+  "n",
+  "stop",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "reasoning_effort",
+  "thinking",
+  "additionalModelRequestFields",
 ]);
 /** Unsupported parameters that are harmless at these (OpenAI default) values. */
 const NEUTRAL: Record<string, unknown> = { frequency_penalty: 0, presence_penalty: 0, logprobs: false, store: false };
@@ -124,10 +140,10 @@ function tools(r: Record<string, unknown>, body: ConverseRequest, usesTools: boo
   }
   if (choice === "none") {
     if (usesTools) {
-      warnings.push("tool_choice \"none\" is not supported by bedrock; tools stay available because the conversation has tool calls");
+      warnings.push('tool_choice "none" is not supported by bedrock; tools stay available because the conversation has tool calls');
       choice = undefined;
     } else {
-      warnings.push("tool_choice \"none\" is not supported by bedrock; tools were not sent");
+      warnings.push('tool_choice "none" is not supported by bedrock; tools were not sent');
       specs.length = 0;
       choice = undefined;
     }

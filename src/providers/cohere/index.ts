@@ -30,7 +30,6 @@ export function cohereWire(provider: string, secrets: string[], o: CohereWireOpt
   };
 }
 
-
 export const cohereDefinition: ProviderDefinition = {
   type: "cohere",
   name: "Cohere",
@@ -42,7 +41,10 @@ export const cohereDefinition: ProviderDefinition = {
     const inputType = s.extra.embedding_input_type;
     if (inputType !== undefined && typeof inputType !== "string") throw new Error(`provider '${s.id}' (cohere): embedding_input_type must be a string`);
     const secrets = s.apiKey ? [s.apiKey] : [];
-    const inner = createHttpProvider(cohereWire(s.id, secrets, { embeddingInputType: (inputType) ?? "search_document" }), httpOptions(s, defaults, { baseUrl: s.baseUrl ?? COHERE_BASE_URL, auth: bearerAuth(s.apiKey), capabilities: COHERE_CAPABILITIES, secrets }));
+    const inner = createHttpProvider(
+      cohereWire(s.id, secrets, { embeddingInputType: inputType ?? "search_document" }),
+      httpOptions(s, defaults, { baseUrl: s.baseUrl ?? COHERE_BASE_URL, auth: bearerAuth(s.apiKey), capabilities: COHERE_CAPABILITIES, secrets }),
+    );
     return inner;
   },
 };

@@ -14,8 +14,24 @@ export interface CohereWireOptions {
 
 /** Request keys this file translates (or, for stream/stream_options, the gateway handles). */
 const HANDLED = new Set([
-  "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n",
-  "stop", "seed", "frequency_penalty", "presence_penalty", "response_format", "tools", "tool_choice", "parallel_tool_calls",
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "top_k",
+  "n",
+  "stop",
+  "seed",
+  "frequency_penalty",
+  "presence_penalty",
+  "response_format",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
   "reasoning_effort",
 ]);
 

@@ -1,15 +1,6 @@
 /** Gemini's Candidate.FinishReason (and promptFeedback.blockReason) in OpenAI's vocabulary. */
 
-const FILTERED = new Set([
-  "SAFETY",
-  "RECITATION",
-  "BLOCKLIST",
-  "PROHIBITED_CONTENT",
-  "SPII",
-  "IMAGE_SAFETY",
-  "IMAGE_PROHIBITED_CONTENT",
-  "IMAGE_RECITATION",
-]);
+const FILTERED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"]);
 
 /**
  * STOP is "tool_calls" when the candidate called functions; MAX_TOKENS is "length"; the

@@ -49,12 +49,14 @@ export function geminiWire(provider: string, secrets: string[], o: GeminiWireOpt
   };
 }
 
-
 export function createGeminiProvider(s: ProviderSettings, defaults: ProviderDefaults): Provider {
   const secrets = s.apiKey ? [s.apiKey] : [];
   const apiVersion = typeof s.extra.api_version === "string" && s.extra.api_version ? s.extra.api_version : "v1beta";
   const wire = geminiWire(s.id, secrets, { apiVersion });
-  return createHttpProvider(wire, httpOptions(s, defaults, { baseUrl: s.baseUrl ?? GEMINI_BASE_URL, auth: s.apiKey ? { "x-goog-api-key": s.apiKey } : {}, capabilities: GEMINI_CAPABILITIES, secrets }));
+  return createHttpProvider(
+    wire,
+    httpOptions(s, defaults, { baseUrl: s.baseUrl ?? GEMINI_BASE_URL, auth: s.apiKey ? { "x-goog-api-key": s.apiKey } : {}, capabilities: GEMINI_CAPABILITIES, secrets }),
+  );
 }
 
 export const geminiDefinition: ProviderDefinition = {

@@ -20,7 +20,23 @@ const TYPES: Record<string, GeminiSchema["type"]> = {
 };
 
 /** Copied as they are. */
-const KEPT = ["title", "description", "nullable", "minItems", "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum", "minProperties", "maxProperties", "default", "example", "propertyOrdering"];
+const KEPT = [
+  "title",
+  "description",
+  "nullable",
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minProperties",
+  "maxProperties",
+  "default",
+  "example",
+  "propertyOrdering",
+];
 /** Removed without a warning: annotations that constrain nothing Gemini would do differently. */
 const SILENT = new Set(["$schema", "$id", "$comment", "$defs", "definitions", "examples", "strict", "readOnly", "writeOnly"]);
 /** Formats Gemini documents per type; others are removed. */

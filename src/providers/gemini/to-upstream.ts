@@ -11,8 +11,26 @@ import type { GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiRequest }
 
 /** Parameters read below (or deliberately not forwarded: `user` is the gateway's, streams always report usage). */
 const HANDLED = new Set([
-  "model", "messages", "stream", "stream_options", "user", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n", "stop",
-  "presence_penalty", "frequency_penalty", "seed", "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort",
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "user",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "top_k",
+  "n",
+  "stop",
+  "presence_penalty",
+  "frequency_penalty",
+  "seed",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "reasoning_effort",
 ]);
 
 /** reasoning_effort → Gemini 2.x thinkingBudget (Google's own OpenAI-compatibility mapping for low/medium/high). */

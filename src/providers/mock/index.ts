@@ -113,9 +113,13 @@ export function createMockProvider(id = "mock"): Provider {
 function sleep(ms: number, signal?: CancelSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(new GatewayError("client_disconnected", "client closed the request"));
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(new GatewayError("client_disconnected", "client closed the request"));
+      },
+      { once: true },
+    );
   });
 }

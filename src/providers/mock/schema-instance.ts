@@ -24,7 +24,7 @@ function instance(schema: Schema, root: Schema, depth: number): unknown {
   const s = resolve(schema, root);
   if ("const" in s) return s.const;
   if (isList(s.enum) && s.enum.length) return s.enum[0];
-  const branches = (s.anyOf ?? s.oneOf);
+  const branches = s.anyOf ?? s.oneOf;
   if (isList(branches) && branches.length) {
     // Prefer a branch that is not `null` so the answer carries content; past the depth bound,
     // the `null` branch when there is one, so a recursive schema ends.

@@ -71,7 +71,11 @@ export class GoogleTokenSource {
   private pending: Promise<string> | null = null;
   readonly tokenUrl: string;
 
-  constructor(private readonly creds: GoogleCredentials, tokenUrl?: string, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly creds: GoogleCredentials,
+    tokenUrl?: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokenUrl = tokenUrl ?? creds.token_uri ?? GOOGLE_TOKEN_URL;
   }
 

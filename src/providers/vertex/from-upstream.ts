@@ -19,7 +19,7 @@ export function embeddingsResponse(body: unknown): EmbeddingsResponse {
     model: "",
   } as EmbeddingsResponse;
   if (counts.length > 0 && counts.every((c) => typeof c === "number")) {
-    const total = (counts).reduce((a, c) => a + c, 0);
+    const total = counts.reduce((a, c) => a + c, 0);
     out.usage = { prompt_tokens: total, total_tokens: total };
   }
   return out;

@@ -99,7 +99,7 @@ async function initdb(bins: PostgresBinaries, making: string, dir: string, runAs
       child.on("error", (err) => reject(new Error(`could not create the embedded PostgreSQL cluster in ${dir}: ${err.message}`)));
       child.on("close", (code, signal) => {
         if (code === 0) return resolve();
-        const why = signal === "SIGTERM" ? `no answer within ${INITDB_TIMEOUT_MS / 1000} s` : initdbError(output) ?? `initdb exited with ${code ?? signal}`;
+        const why = signal === "SIGTERM" ? `no answer within ${INITDB_TIMEOUT_MS / 1000} s` : (initdbError(output) ?? `initdb exited with ${code ?? signal}`);
         reject(new Error(`could not create the embedded PostgreSQL cluster in ${dir}: ${why}`));
       });
     });

@@ -93,7 +93,10 @@ export async function importFromPglite(store: Store, dataDir: string): Promise<P
   const fail = async (why: string) => {
     child.kill("SIGKILL");
     await exited;
-    const ours = stderr.split("\n").find((l) => l.startsWith(FAILED))?.slice(FAILED.length);
+    const ours = stderr
+      .split("\n")
+      .find((l) => l.startsWith(FAILED))
+      ?.slice(FAILED.length);
     return new Error(`could not move the PGlite database in ${source} to PostgreSQL: ${ours ?? why}`);
   };
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity })[Symbol.asyncIterator]();
@@ -103,7 +106,10 @@ export async function importFromPglite(store: Store, dataDir: string): Promise<P
   const rows: Record<string, number> = {};
   try {
     if ((await firstTableWithRows(store.db, header.tables)) === null) {
-      await migrate(store, MIGRATIONS.filter((m) => header.versions.includes(m.version)));
+      await migrate(
+        store,
+        MIGRATIONS.filter((m) => header.versions.includes(m.version)),
+      );
       await store.db.transaction().execute(async (trx) => {
         await sql`set local session_replication_role = replica`.execute(trx); // rows in any order despite foreign keys
         for (let next = await lines.next(); !next.done; next = await lines.next()) {

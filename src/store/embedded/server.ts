@@ -108,15 +108,7 @@ async function launch(dir: string, bins: PostgresBinaries, runAs: RunAs | null, 
   return child;
 }
 
-function serverHandle(
-  dir: string,
-  bins: PostgresBinaries,
-  child: ChildProcess,
-  socket: boolean,
-  port: number,
-  forget: () => void,
-  dataDir: string,
-): EmbeddedServer {
+function serverHandle(dir: string, bins: PostgresBinaries, child: ChildProcess, socket: boolean, port: number, forget: () => void, dataDir: string): EmbeddedServer {
   const pid = child.pid!;
   const watchdog = startWatchdog(pid, dir);
   let exit: string | undefined;
@@ -203,7 +195,10 @@ async function clearPrevious(dir: string, dataDir: string): Promise<void> {
   }
   const gone = () => !processAlive(pid) || Number(readPidFile(dir)?.[0]) !== pid;
   if (await until(gone, ORPHAN_GRACE_MS)) return;
-  for (const [signal, ms] of [["SIGINT", STOP_TIMEOUT_MS], ["SIGQUIT", 5_000]] as const) {
+  for (const [signal, ms] of [
+    ["SIGINT", STOP_TIMEOUT_MS],
+    ["SIGQUIT", 5_000],
+  ] as const) {
     try {
       process.kill(pid, signal);
     } catch {
@@ -239,7 +234,10 @@ async function writeOwner(dataDir: string): Promise<void> {
 
 async function openLog(dir: string, runAs: RunAs | null) {
   const file = join(dir, LOG_FILE);
-  const size = await stat(file).then((s) => s.size, () => 0);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (size > MAX_LOG_BYTES) await truncate(file, 0);
   const log = await open(file, "a", 0o600);
   if (runAs) await chown(file, runAs.uid, runAs.gid); // the next start, as that user, appends to it

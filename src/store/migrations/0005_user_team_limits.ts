@@ -9,13 +9,7 @@ export const migration0005UserTeamLimits: Migration = {
   name: "user_team_limits",
   async up(db) {
     for (const table of ["users", "teams"] as const) {
-      await db.schema
-        .alterTable(table)
-        .addColumn("rpm_limit", "integer")
-        .addColumn("tpm_limit", "integer")
-        .addColumn("rpd_limit", "integer")
-        .addColumn("max_parallel", "integer")
-        .execute();
+      await db.schema.alterTable(table).addColumn("rpm_limit", "integer").addColumn("tpm_limit", "integer").addColumn("rpd_limit", "integer").addColumn("max_parallel", "integer").execute();
     }
   },
 };

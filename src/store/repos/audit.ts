@@ -30,7 +30,10 @@ export interface AuditFilter {
 }
 
 export async function recordAudit(db: Kysely<Database>, event: NewAuditEvent): Promise<void> {
-  await db.insertInto("audit_events").values({ ...event, changes: json(event.changes) }).execute();
+  await db
+    .insertInto("audit_events")
+    .values({ ...event, changes: json(event.changes) })
+    .execute();
 }
 
 export async function listAudit(db: Kysely<Database>, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {
@@ -42,6 +45,15 @@ export async function listAudit(db: Kysely<Database>, filter: AuditFilter, page:
   if (filter.from !== undefined) q = q.where("at", ">=", filter.from);
   if (filter.to !== undefined) q = q.where("at", "<", filter.to);
   if (page.cursor) q = q.where(afterCursor("at", "id", page.cursor, "bigint"));
-  const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(page.limit + 1).execute();
-  return toPage(rows, page.limit, (r) => String(r.id), ({ cursor_ts: _, ...row }) => row);
+  const rows = await q
+    .orderBy("at", "desc")
+    .orderBy("id", "desc")
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(
+    rows,
+    page.limit,
+    (r) => String(r.id),
+    ({ cursor_ts: _, ...row }) => row,
+  );
 }

@@ -66,8 +66,17 @@ export async function deleteBudget(db: Kysely<Database>, budgetId: string): Prom
 export async function listBudgets(db: Kysely<Database>, page: PageRequest): Promise<Page<BudgetRow>> {
   let q = db.selectFrom("budgets").selectAll().select(cursorTs("created_at").as("cursor_ts"));
   if (page.cursor) q = q.where(afterCursor("created_at", "budget_id", page.cursor));
-  const rows = await q.orderBy("created_at", "desc").orderBy("budget_id", "desc").limit(page.limit + 1).execute();
-  return toPage(rows, page.limit, (r) => r.budget_id, ({ cursor_ts: _, ...row }) => row);
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("budget_id", "desc")
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(
+    rows,
+    page.limit,
+    (r) => r.budget_id,
+    ({ cursor_ts: _, ...row }) => row,
+  );
 }
 
 /** Every budget. */
@@ -83,13 +92,7 @@ export async function allAssignments(db: Kysely<Database>): Promise<AssignmentRo
 /** Every assignment of the given budgets, oldest first. */
 export async function assignmentsOf(db: Kysely<Database>, budgetIds: readonly string[]): Promise<AssignmentRow[]> {
   if (budgetIds.length === 0) return [];
-  return db
-    .selectFrom("budget_assignments")
-    .selectAll()
-    .where("budget_id", "in", budgetIds)
-    .orderBy("created_at")
-    .orderBy("id")
-    .execute();
+  return db.selectFrom("budget_assignments").selectAll().where("budget_id", "in", budgetIds).orderBy("created_at").orderBy("id").execute();
 }
 
 export async function findAssignment(db: Kysely<Database>, type: SubjectType, subjectId: string): Promise<AssignmentRow | undefined> {
@@ -148,7 +151,15 @@ export async function recordReset(
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto("budget_resets")
-      .values({ assignment_id: a.assignmentId, budget_id: a.budgetId, subject_type: a.subjectType, subject_id: a.subjectId, period_start: ended.start, period_end: ended.end, spend_micros: ended.spendMicros })
+      .values({
+        assignment_id: a.assignmentId,
+        budget_id: a.budgetId,
+        subject_type: a.subjectType,
+        subject_id: a.subjectId,
+        period_start: ended.start,
+        period_end: ended.end,
+        spend_micros: ended.spendMicros,
+      })
       .execute();
     await trx.updateTable("budget_assignments").set({ period_start: a.newPeriodStart, alerts_sent: "[]" }).where("id", "=", a.assignmentId).execute();
   });
@@ -156,5 +167,9 @@ export async function recordReset(
 
 /** The thresholds (percent) already alerted in the assignment's current period. */
 export async function setAlertsSent(db: Kysely<Database>, assignmentId: string, thresholds: readonly number[]): Promise<void> {
-  await db.updateTable("budget_assignments").set({ alerts_sent: JSON.stringify(thresholds) }).where("id", "=", assignmentId).execute();
+  await db
+    .updateTable("budget_assignments")
+    .set({ alerts_sent: JSON.stringify(thresholds) })
+    .where("id", "=", assignmentId)
+    .execute();
 }

@@ -91,22 +91,12 @@ export async function updateKey(db: Kysely<Database>, id: string, patch: Partial
 }
 
 export async function revokeKey(db: Kysely<Database>, id: string, now: Date): Promise<KeyRow> {
-  return db
-    .updateTable("api_keys")
-    .set({ revoked_at: now, is_active: false, updated_at: now })
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return db.updateTable("api_keys").set({ revoked_at: now, is_active: false, updated_at: now }).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Replaces the key's secret (hash and display prefix) in place. */
 export async function replaceSecret(db: Kysely<Database>, id: string, hash: string, prefix: string, now: Date): Promise<KeyRow> {
-  return db
-    .updateTable("api_keys")
-    .set({ key_hash: hash, key_prefix: prefix, updated_at: now })
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return db.updateTable("api_keys").set({ key_hash: hash, key_prefix: prefix, updated_at: now }).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Every key of a user (any status). */
@@ -119,12 +109,7 @@ export async function keysOfTeam(db: Kysely<Database>, teamId: string): Promise<
   return db
     .selectFrom("api_keys")
     .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb("team_id", "=", teamId),
-        eb("user_id", "in", eb.selectFrom("users").select("users.user_id").where("users.team_id", "=", teamId)),
-      ]),
-    )
+    .where((eb) => eb.or([eb("team_id", "=", teamId), eb("user_id", "in", eb.selectFrom("users").select("users.user_id").where("users.team_id", "=", teamId))]))
     .execute();
 }
 
@@ -155,6 +140,15 @@ export async function listKeys(db: Kysely<Database>, filter: KeyFilter, page: Pa
       break;
   }
   if (page.cursor) q = q.where(afterCursor("created_at", "id", page.cursor));
-  const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.limit + 1).execute();
-  return toPage(rows, page.limit, (r) => r.id, ({ cursor_ts: _, ...row }) => row);
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(
+    rows,
+    page.limit,
+    (r) => r.id,
+    ({ cursor_ts: _, ...row }) => row,
+  );
 }

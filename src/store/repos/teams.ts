@@ -56,6 +56,15 @@ export async function deleteTeam(db: Kysely<Database>, teamId: string): Promise<
 export async function listTeams(db: Kysely<Database>, page: PageRequest): Promise<Page<TeamRow>> {
   let q = db.selectFrom("teams").selectAll().select(cursorTs("created_at").as("cursor_ts"));
   if (page.cursor) q = q.where(afterCursor("created_at", "team_id", page.cursor));
-  const rows = await q.orderBy("created_at", "desc").orderBy("team_id", "desc").limit(page.limit + 1).execute();
-  return toPage(rows, page.limit, (r) => r.team_id, ({ cursor_ts: _, ...row }) => row);
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("team_id", "desc")
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(
+    rows,
+    page.limit,
+    (r) => r.team_id,
+    ({ cursor_ts: _, ...row }) => row,
+  );
 }

@@ -143,12 +143,18 @@ export async function listRequestLogs(db: Kysely<Database>, f: LogFilter, page: 
     .selectAll("u")
     .select((eb) => [
       cursorTs("u.created_at").as("cursor_ts"),
-      eb.selectFrom("usage as a").whereRef("a.request_id", "=", "u.request_id").select(sql<string>`count(*)`.as("n")).as("attempt_count"),
-      eb.selectFrom("usage as a").whereRef("a.request_id", "=", "u.request_id").select(sql<string>`coalesce(sum(a.cost_total_micros), 0)`.as("c")).as("cost_sum"),
+      eb
+        .selectFrom("usage as a")
+        .whereRef("a.request_id", "=", "u.request_id")
+        .select(sql<string>`count(*)`.as("n"))
+        .as("attempt_count"),
+      eb
+        .selectFrom("usage as a")
+        .whereRef("a.request_id", "=", "u.request_id")
+        .select(sql<string>`coalesce(sum(a.cost_total_micros), 0)`.as("c"))
+        .as("cost_sum"),
     ])
-    .where((eb) =>
-      eb.not(eb.exists(eb.selectFrom("usage as n").select("n.id").whereRef("n.request_id", "=", "u.request_id").whereRef("n.attempt", ">", "u.attempt"))),
-    );
+    .where((eb) => eb.not(eb.exists(eb.selectFrom("usage as n").select("n.id").whereRef("n.request_id", "=", "u.request_id").whereRef("n.attempt", ">", "u.attempt"))));
   if (f.from !== undefined) q = q.where("u.created_at", ">=", f.from);
   if (f.to !== undefined) q = q.where("u.created_at", "<", f.to);
   if (f.key_id !== undefined) q = q.where("u.key_id", "=", f.key_id);
@@ -162,7 +168,11 @@ export async function listRequestLogs(db: Kysely<Database>, f: LogFilter, page: 
   }
   if (f.status !== undefined) q = q.where("u.status", ">=", f.status.min).where("u.status", "<=", f.status.max);
   if (page.cursor) q = q.where(afterCursor("u.created_at", "u.id", page.cursor, "bigint"));
-  const rows = await q.orderBy("u.created_at", "desc").orderBy("u.id", "desc").limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy("u.created_at", "desc")
+    .orderBy("u.id", "desc")
+    .limit(page.limit + 1)
+    .execute();
   return toPage(
     rows,
     page.limit,

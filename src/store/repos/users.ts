@@ -69,6 +69,15 @@ export async function listUsers(db: Kysely<Database>, filter: { team_id?: string
   let q = db.selectFrom("users").selectAll().select(cursorTs("created_at").as("cursor_ts"));
   if (filter.team_id !== undefined) q = q.where("team_id", "=", filter.team_id);
   if (page.cursor) q = q.where(afterCursor("created_at", "user_id", page.cursor));
-  const rows = await q.orderBy("created_at", "desc").orderBy("user_id", "desc").limit(page.limit + 1).execute();
-  return toPage(rows, page.limit, (r) => r.user_id, ({ cursor_ts: _, ...row }) => row);
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("user_id", "desc")
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(
+    rows,
+    page.limit,
+    (r) => r.user_id,
+    ({ cursor_ts: _, ...row }) => row,
+  );
 }

@@ -7,7 +7,12 @@ import type { ConformanceTarget } from "../types.js";
 
 const enc = new TextEncoder();
 const sse = (events: unknown[]) => enc.encode(events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}\n\n`).join(""));
-const safe = { hate: { filtered: false, severity: "safe" }, self_harm: { filtered: false, severity: "safe" }, sexual: { filtered: false, severity: "safe" }, violence: { filtered: false, severity: "safe" } };
+const safe = {
+  hate: { filtered: false, severity: "safe" },
+  self_harm: { filtered: false, severity: "safe" },
+  sexual: { filtered: false, severity: "safe" },
+  violence: { filtered: false, severity: "safe" },
+};
 // Azure's first chunk only carries the prompt's content-filter results.
 const promptFilter = { choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [{ prompt_index: 0, content_filter_results: safe }] };
 const chunk = (delta: object, finish: string | null = null) => ({
@@ -37,7 +42,15 @@ export const azureTarget: ConformanceTarget = {
         chunk({ content: "Héllo" }),
         chunk({ content: " wörld ✓" }),
         chunk({}, "stop"),
-        { choices: [], created: 1727000000, id: "chatcmpl-AAzure1", model: "gpt-4o-2024-08-06", object: "chat.completion.chunk", system_fingerprint: "fp_5154047bf2", usage: { completion_tokens: 3, prompt_tokens: 7, total_tokens: 10, prompt_tokens_details: { cached_tokens: 0 } } },
+        {
+          choices: [],
+          created: 1727000000,
+          id: "chatcmpl-AAzure1",
+          model: "gpt-4o-2024-08-06",
+          object: "chat.completion.chunk",
+          system_fingerprint: "fp_5154047bf2",
+          usage: { completion_tokens: 3, prompt_tokens: 7, total_tokens: 10, prompt_tokens_details: { cached_tokens: 0 } },
+        },
         "[DONE]",
       ]),
       expect: { text: "Héllo wörld ✓", finish: "stop", usage: { prompt_tokens: 7, completion_tokens: 3 } },
@@ -55,6 +68,5 @@ export const azureTarget: ConformanceTarget = {
       expect: { text: "", toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }], finish: "tool_calls" },
     },
   ],
-  decodeStream: (chunks) =>
-    decodeChunks(azureWire("azure", [], { mode: "deployments", apiVersion: "2024-10-21", deployments: {}, streamUsage: true }), chunks, { clientWantsUsage: true, data: {} }),
+  decodeStream: (chunks) => decodeChunks(azureWire("azure", [], { mode: "deployments", apiVersion: "2024-10-21", deployments: {}, streamUsage: true }), chunks, { clientWantsUsage: true, data: {} }),
 };

@@ -32,7 +32,10 @@ export const cohereTarget: ConformanceTarget = {
         text(" wörld"),
         text(" ✓"),
         { type: "content-end", index: 0 },
-        { type: "message-end", delta: { finish_reason: "COMPLETE", usage: { billed_units: { input_tokens: 12, output_tokens: 3 }, tokens: { input_tokens: 507, output_tokens: 3 }, cached_tokens: 448 } } },
+        {
+          type: "message-end",
+          delta: { finish_reason: "COMPLETE", usage: { billed_units: { input_tokens: 12, output_tokens: 3 }, tokens: { input_tokens: 507, output_tokens: 3 }, cached_tokens: 448 } },
+        },
       ]),
       expect: { text: "Héllo wörld ✓", finish: "stop", usage: { prompt_tokens: 507, completion_tokens: 3 } },
     },
@@ -50,7 +53,10 @@ export const cohereTarget: ConformanceTarget = {
         args('": "'),
         args('Paris"}'),
         { type: "tool-call-end", index: 0 },
-        { type: "message-end", delta: { finish_reason: "TOOL_CALL", usage: { billed_units: { input_tokens: 119, output_tokens: 44 }, tokens: { input_tokens: 1549, output_tokens: 95 }, cached_tokens: 1504 } } },
+        {
+          type: "message-end",
+          delta: { finish_reason: "TOOL_CALL", usage: { billed_units: { input_tokens: 119, output_tokens: 44 }, tokens: { input_tokens: 1549, output_tokens: 95 }, cached_tokens: 1504 } },
+        },
       ]),
       expect: { text: "I will check the weather.", toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }], finish: "tool_calls", usage: { prompt_tokens: 1549, completion_tokens: 95 } },
     },

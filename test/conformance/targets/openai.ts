@@ -23,7 +23,14 @@ function toBehavior(s: Scenario): Behavior {
 
 const enc = new TextEncoder();
 const sse = (events: unknown[]) => enc.encode(events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}\n\n`).join(""));
-const chunk = (delta: object, finish: string | null = null, extra: object = {}) => ({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o", choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+const chunk = (delta: object, finish: string | null = null, extra: object = {}) => ({
+  id: "chatcmpl-1",
+  object: "chat.completion.chunk",
+  created: 1,
+  model: "gpt-4o",
+  choices: [{ index: 0, delta, finish_reason: finish }],
+  ...extra,
+});
 
 export const openaiTarget: ConformanceTarget = {
   type: "openai",
@@ -37,7 +44,14 @@ export const openaiTarget: ConformanceTarget = {
   streamFixtures: [
     {
       name: "text with usage chunk",
-      bytes: sse([chunk({ role: "assistant", content: "" }), chunk({ content: "Héllo" }), chunk({ content: " wörld ✓" }), chunk({}, "stop"), { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o", choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } }, "[DONE]"]),
+      bytes: sse([
+        chunk({ role: "assistant", content: "" }),
+        chunk({ content: "Héllo" }),
+        chunk({ content: " wörld ✓" }),
+        chunk({}, "stop"),
+        { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o", choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } },
+        "[DONE]",
+      ]),
       expect: { text: "Héllo wörld ✓", finish: "stop", usage: { prompt_tokens: 7, completion_tokens: 3 } },
     },
     {

@@ -26,6 +26,7 @@ export function toPolicy(r: BudgetRow): BudgetPolicy {
 export class BudgetService {
   readonly book: BudgetBook;
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly reloads = new Set<Promise<unknown>>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -47,8 +48,20 @@ export class BudgetService {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
+  /** Resolves when every reload of budgets and assignments started so far has finished (not alerts or resets). */
+  async reloaded(): Promise<void> {
+    while (this.reloads.size) await Promise.allSettled([...this.reloads]);
+  }
+
   close(): void {
     this.unsubscribe();
+  }
+
+  private reload(p: Promise<unknown>): void {
+    const r = p.finally(() => this.reloads.delete(r));
+    r.catch(() => {}); // reported by track()
+    this.reloads.add(r);
+    this.track(p);
   }
 
   private track(p: Promise<unknown>): void {
@@ -72,9 +85,9 @@ export class BudgetService {
   }
 
   private onChange(e: InvalidationEvent): void {
-    if (e.kind === "budget") this.track(this.reloadBudget(e.budgetId));
-    else if (e.kind === "assignment") this.track(this.reloadAssignment(e.subjectType, e.subjectId));
-    else if (e.kind === "all") this.track(this.reloadAll());
+    if (e.kind === "budget") this.reload(this.reloadBudget(e.budgetId));
+    else if (e.kind === "assignment") this.reload(this.reloadAssignment(e.subjectType, e.subjectId));
+    else if (e.kind === "all") this.reload(this.reloadAll());
   }
 
   /**

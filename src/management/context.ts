@@ -15,7 +15,7 @@ export interface ManagementDeps {
    * The gateway's budget engine (a `BudgetService`), for live spend and reset times in budget
    * objects. Absent (CLI tools, tests): spend is summed from the ledger instead.
    */
-  budgets?: { readonly book: Pick<BudgetBook, "get"> };
+  budgets?: { readonly book: Pick<BudgetBook, "get">; reloaded?(): Promise<void> };
 }
 
 export type ManagementEnv = {

@@ -38,6 +38,9 @@ export async function mutate<T>(deps: ManagementDeps, actor: Actor, work: (m: Mu
     throw fromConstraint(e);
   }
   for (const e of events.values()) deps.bus.publish(e);
+  // This instance's budget book reloads what a change names before the change is answered, so the
+  // next request here is judged by it (other instances follow within milliseconds).
+  if (deps.budgets?.reloaded && [...events.values()].some((e) => e.kind === "budget" || e.kind === "assignment" || e.kind === "all")) await deps.budgets.reloaded();
   return result;
 }
 

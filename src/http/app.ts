@@ -64,7 +64,10 @@ export function createApp(rt: Runtime, opts: AppOptions): { app: Hono<Env>; prel
  */
 function lazyManagement(rt: Runtime): MiddlewareHandler<Env> & { preload: () => void } {
   let app: Promise<{ fetch: (req: Request, env: Env["Bindings"]) => Response | Promise<Response> }> | undefined;
-  const load = () => (app ??= import("../management/index.js").then((m) => m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets })));
+  const load = () =>
+    (app ??= import("../management/index.js").then((m) =>
+      m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets, pricing: rt.pricing }),
+    ));
   const handler = async (c: Parameters<MiddlewareHandler<Env>>[0]) => (await load()).fetch(c.req.raw, c.env);
   return Object.assign(handler, { preload: () => void load() });
 }

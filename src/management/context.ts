@@ -16,6 +16,8 @@ export interface ManagementDeps {
    * objects. Absent (CLI tools, tests): spend is summed from the ledger instead.
    */
   budgets?: { readonly book: Pick<BudgetBook, "get">; reloaded?(): Promise<void> };
+  /** The gateway's prices, whose reload a price change waits for. */
+  pricing?: { reloaded(): Promise<void> };
 }
 
 export type ManagementEnv = {

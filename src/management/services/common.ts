@@ -38,9 +38,11 @@ export async function mutate<T>(deps: ManagementDeps, actor: Actor, work: (m: Mu
     throw fromConstraint(e);
   }
   for (const e of events.values()) deps.bus.publish(e);
-  // This instance's budget book reloads what a change names before the change is answered, so the
-  // next request here is judged by it (other instances follow within milliseconds).
-  if (deps.budgets?.reloaded && [...events.values()].some((e) => e.kind === "budget" || e.kind === "assignment" || e.kind === "all")) await deps.budgets.reloaded();
+  // This instance's budget book and prices reload what a change names before the change is
+  // answered, so the next request here is judged by it (other instances follow within milliseconds).
+  const kinds = new Set([...events.values()].map((e) => e.kind));
+  if (deps.budgets?.reloaded && (kinds.has("budget") || kinds.has("assignment") || kinds.has("all"))) await deps.budgets.reloaded();
+  if (deps.pricing && (kinds.has("prices") || kinds.has("all"))) await deps.pricing.reloaded();
   return result;
 }
 

@@ -163,6 +163,13 @@ export class BudgetBook {
     return min === null ? null : Math.max(0, min);
   }
 
+  /** An alert threshold crossed for the first time this period, as another book (Redis) decided. */
+  announceAlert(a: Assignment, threshold: number): void {
+    if (a.alertsSent.has(threshold)) return;
+    a.alertsSent.add(threshold);
+    this.events.alert(a, threshold);
+  }
+
   private details(a: Assignment): Record<string, unknown> {
     return { budget_id: a.budget.id, subject_type: a.subjectType, subject_id: a.subjectId, reset_at: a.periodEnd?.toISOString() ?? null };
   }

@@ -9,7 +9,8 @@ import { microsToUsd } from "../catalog/prices.js";
 import type { InvalidationBus, InvalidationEvent } from "../policy/invalidation.js";
 import type { Database } from "../store/schema.js";
 import { allAssignments, allBudgets, assignmentsOf, findAssignment, findBudget, ledgerSpend, recordReset, setAlertsSent, type AssignmentRow, type BudgetRow } from "../store/repos/budgets.js";
-import { BudgetBook, type Assignment, type BudgetPolicy, type SubjectType } from "./book.js";
+import { BudgetBook, type Assignment, type BudgetPolicy, type Reservation, type SubjectType } from "./book.js";
+import type { SharedBudgets } from "./shared.js";
 
 export function toPolicy(r: BudgetRow): BudgetPolicy {
   return {
@@ -36,6 +37,20 @@ export class BudgetService {
   ) {
     this.book = new BudgetBook({ alert: (a, t) => this.alert(a, t), reset: (a, prev) => this.reset(a, prev) });
     this.unsubscribe = bus.subscribe((e) => this.onChange(e));
+  }
+
+  /** With REDIS_URL: spend and reservations shared by every instance (shared.ts). */
+  shared?: SharedBudgets;
+
+  /** Reserves on every assignment: in this instance's book, or in Redis for all instances. */
+  reserve(list: Assignment[], micros: number): Reservation | Promise<Reservation> {
+    return this.shared ? this.shared.reserve(list, micros) : this.book.reserve(list, micros);
+  }
+
+  /** Settles a reservation to the actual cost; idempotent. */
+  settle(r: Reservation, actualMicros: number): void {
+    if (this.shared) this.shared.settle(r, actualMicros);
+    else this.book.settle(r, actualMicros);
   }
 
   async load(): Promise<void> {

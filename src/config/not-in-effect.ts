@@ -60,19 +60,17 @@ function disabledFeatureSettings(raw: Record<string, unknown>): string[] {
 
 /**
  * The settings in use that have no effect yet, as config paths grouped by section
- * (e.g. `models[0].strategy (round-robin)`, `routing.circuit_breaker`, `REDIS_URL`).
+ * (e.g. `models[0].strategy (round-robin)`, `routing.circuit_breaker`).
  */
-export function settingsNotInEffect(raw: unknown, env?: EnvSnapshot): string[] {
+export function settingsNotInEffect(raw: unknown, _env?: EnvSnapshot): string[] {
   if (!isPlainObject(raw)) return [];
   const out: string[] = [];
   out.push(...modelGroupSettings(raw.models));
   const routing = isPlainObject(raw.routing) ? raw.routing : {};
   if (isSet(routing.circuit_breaker)) out.push("routing.circuit_breaker");
-  // Redis shares rate limits and carries every change between instances; budget reservations and spend are not shared yet.
   const limits = isPlainObject(raw.limits) ? raw.limits : {};
   // The failure policy is about Redis: with no Redis there is nothing for it to do.
   if (isSet(limits.redis_failure) && !isSet(raw.redis_url)) out.push("limits.redis_failure (without redis_url)");
-  if (isSet(raw.redis_url)) out.push(`${env?.nonEmpty("REDIS_URL") !== undefined ? "REDIS_URL" : "redis_url"} (shared budgets)`);
   const logging = isPlainObject(raw.logging) ? raw.logging : {};
   if (isTrue(logging.store_content)) out.push("logging.store_content");
   if (isSet(logging.retention_days)) out.push("logging.retention_days");

@@ -25,6 +25,7 @@ import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { BudgetService } from "../budgets/service.js";
+import { SharedBudgets } from "../budgets/shared.js";
 import { LocalLimiter, type Limiter } from "../limits/limiter.js";
 import { RedisLimiter } from "../limits/redis-limiter.js";
 import { createMetrics } from "../observability/metrics.js";
@@ -143,6 +144,13 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     return budgets.idle();
   });
   await scope.step(budgets.load());
+  // With Redis, budget spend and reservations are shared by every instance.
+  const shared = config.redisUrl ? new SharedBudgets(config.redisUrl, store.db, budgets.book, { failure: config.limits.redisFailure, log }) : undefined;
+  if (shared) {
+    scope.defer(() => shared.close());
+    await scope.step(shared.start());
+    budgets.shared = shared;
+  }
   // With Redis, every instance counts rate limits in one place; otherwise this process does.
   let limiter: Limiter = new LocalLimiter();
   if (config.redisUrl) {
@@ -165,7 +173,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   };
 
   const drainMs = opts.drainMs ?? 10_000;
-  const redisDegraded = limiter instanceof RedisLimiter ? () => limiter.degraded : undefined;
+  const redisDegraded = limiter instanceof RedisLimiter ? () => limiter.degraded || shared?.degraded === true : undefined;
   const http = serveHttp(runtime, bound, {
     metrics: createMetrics(usage, { redisDegraded }),
     readiness: limiter instanceof RedisLimiter ? { redis: () => redisReadiness(limiter) } : {},
@@ -182,6 +190,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       await Promise.all([...providers.values()].map((p) => (p.close ? p.close() : Promise.resolve())));
       if (bus instanceof RedisInvalidationBus) bus.close();
       limiter.close?.();
+      shared?.close();
       await store.close();
       await lock.release();
     })());

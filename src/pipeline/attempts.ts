@@ -33,7 +33,7 @@ export async function withAttempts<T>(
   ctx: RequestContext,
   deployments: Deployment[],
   run: (info: AttemptInfo) => Promise<T>,
-  onFailure: (info: AttemptInfo, error: GatewayError) => void,
+  onFailure: (info: AttemptInfo, error: GatewayError) => void | Promise<void>,
 ): Promise<AttemptOutcome<T>> {
   let last: GatewayError | undefined;
   for (const deployment of deployments) {
@@ -53,7 +53,8 @@ export async function withAttempts<T>(
         const err = toGatewayError(e);
         if (err.unsent !== true) ctx.reached = true;
         ctx.externalMs += performance.now() - info.startedAt;
-        onFailure(info, err);
+        const noted = onFailure(info, err);
+        if (noted) await noted; // with Redis, growing the reservation is a round trip (and may refuse)
         last = err;
         if (err.code === "client_disconnected" || err.code === "invalid_request") throw err;
         if (!err.retryable) break;

@@ -20,7 +20,7 @@ import { findCatalogModel } from "../catalog/models.js";
 import { maxCostOf, type ModelPrice } from "../catalog/prices.js";
 import { GatewayError } from "../core/errors.js";
 import { countEmbeddingsTokens, embeddingsTokenBound, estimatePromptTokens, IMAGE_TOKEN_BOUND, promptMedia, promptTokenBound, tokenBound, type PromptMedia } from "../core/tokens.js";
-import type { Assignment } from "../budgets/book.js";
+import type { Assignment, Reservation } from "../budgets/book.js";
 import type { Deployment } from "../routing/resolve.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
 import type { RequestContext, Runtime } from "./context.js";
@@ -38,7 +38,9 @@ interface ChatBound {
 
 export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: Deployment[]): Promise<void> {
   const list = applicable(rt, ctx);
-  if (!list || trackOnly(rt, ctx, list)) return;
+  if (!list) return;
+  const tracked = trackOnly(rt, ctx, list);
+  if (tracked instanceof Promise ? await tracked : tracked) return;
   const explicit = maxOutputTokens(req);
   const perChoiceExtra = predictionBound(req);
   const choices = choicesOf(req);
@@ -136,7 +138,9 @@ function promptBounds(rt: Runtime, d: Deployment): Pick<ChatBound, "contextWindo
 
 export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {
   const list = applicable(rt, ctx);
-  if (!list || trackOnly(rt, ctx, list)) return;
+  if (!list) return;
+  const tracked = trackOnly(rt, ctx, list);
+  if (tracked instanceof Promise ? await tracked : tracked) return;
   const prices: ModelPrice[] = [];
   for (const d of deployments) {
     const price = rt.pricing.lookup(d.provider, d.model);
@@ -160,17 +164,25 @@ export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: E
  */
 async function reserve(rt: Runtime, ctx: RequestContext, list: Assignment[], maxCost: (promptTokens: number) => number, bound: () => number, estimate: () => Promise<number>): Promise<void> {
   try {
-    ctx.reservation = rt.budgets.book.reserve(list, maxCost(bound()));
+    const r = rt.budgets.reserve(list, maxCost(bound()));
+    ctx.reservation = r instanceof Promise ? await r : r; // in this instance at once; with Redis, one round trip
   } catch (e) {
     if (!(e instanceof GatewayError) || e.code !== "budget_exceeded") throw e;
-    ctx.reservation = rt.budgets.book.reserve(list, maxCost(await estimate()));
+    ctx.reservation = await rt.budgets.reserve(list, maxCost(await estimate()));
   }
 }
 
 /** Track-mode budgets only: nothing to bound, the (zero) reservation just records the spend later. */
-function trackOnly(rt: Runtime, ctx: RequestContext, list: Assignment[]): boolean {
+function trackOnly(rt: Runtime, ctx: RequestContext, list: Assignment[]): boolean | Promise<boolean> {
   if (list.some((a) => a.budget.mode === "enforce")) return false;
-  ctx.reservation = rt.budgets.book.reserve(list, 0);
+  const r = rt.budgets.reserve(list, 0);
+  if (r instanceof Promise) {
+    return r.then((reservation) => {
+      ctx.reservation = reservation;
+      return true;
+    });
+  }
+  ctx.reservation = r;
   return true;
 }
 
@@ -189,11 +201,14 @@ function applicable(rt: Runtime, ctx: RequestContext) {
  * grows by that cost, or the request stops with budget_exceeded. So retries never spend past
  * what the budget allows, however many attempts are cut.
  */
-export function reserveSpentAttempt(rt: Runtime, ctx: RequestContext, micros: number): void {
+export function reserveSpentAttempt(rt: Runtime, ctx: RequestContext, micros: number): void | Promise<void> {
   const r = ctx.reservation;
   if (!r || r.settled || micros <= 0 || !ctx.budgets) return;
-  const more = rt.budgets.book.reserve(ctx.budgets, micros);
-  for (let i = 0; i < r.entries.length; i++) r.entries[i].micros += more.entries[i].micros;
+  const merge = (more: Reservation) => {
+    for (let i = 0; i < r.entries.length; i++) r.entries[i].micros += more.entries[i].micros;
+  };
+  const more = rt.budgets.reserve(ctx.budgets, micros);
+  return more instanceof Promise ? more.then(merge) : merge(more);
 }
 
 /** Least money left across the request's budgets (after reservations), or null when none applies. */
@@ -203,5 +218,5 @@ export function budgetRemaining(rt: Runtime, ctx: RequestContext): number | null
 
 /** Books the actual cost; idempotent, so every exit path may call it. */
 export function settleBudget(rt: Runtime, ctx: RequestContext): void {
-  if (ctx.reservation) rt.budgets.book.settle(ctx.reservation, ctx.costMicros);
+  if (ctx.reservation) rt.budgets.settle(ctx.reservation, ctx.costMicros);
 }

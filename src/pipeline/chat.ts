@@ -47,7 +47,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   const onFailure = (info: AttemptInfo, err: GatewayError) => {
     const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: chatPromptTokenBound(rt, info.deployment, req), estimated: true } : NO_USAGE;
     const cost = recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage, streamed: req.stream === true });
-    if (err.retryable) reserveSpentAttempt(rt, ctx, cost.totalMicros);
+    if (err.retryable) return reserveSpentAttempt(rt, ctx, cost.totalMicros);
   };
 
   if (!req.stream) {

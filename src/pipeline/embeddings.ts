@@ -40,7 +40,7 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
     (info, err) => {
       const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: embeddingsTokenBound(req.input), estimated: true } : NO_USAGE;
       const cost = recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage, streamed: false });
-      if (err.retryable) reserveSpentAttempt(rt, ctx, cost.totalMicros);
+      if (err.retryable) return reserveSpentAttempt(rt, ctx, cost.totalMicros);
     },
   );
   const reported = value.usage?.prompt_tokens;

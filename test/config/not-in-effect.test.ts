@@ -33,7 +33,7 @@ const USING_THEM = lines(
 
 const EXPECTED_LINE =
   "warning: these settings are accepted but not in effect yet: models[0].strategy (round-robin), " +
-  "models[0].deployments[0].weight, models[0].fallbacks, routing.circuit_breaker, redis_url (shared budgets), " +
+  "models[0].deployments[0].weight, models[0].fallbacks, routing.circuit_breaker, " +
   'logging.store_content, logging.retention_days — see docs/configuration.md "Not in effect yet"';
 
 describe("settings not in effect yet", () => {
@@ -64,12 +64,12 @@ describe("settings not in effect yet", () => {
 
   it("names limits.redis_failure set without Redis", () => {
     expect(parseConfig({ limits: { redis_failure: "closed" } }, { env: {} }).notInEffect).toEqual(["limits.redis_failure (without redis_url)"]);
-    expect(parseConfig({ limits: { redis_failure: "closed" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } }).notInEffect).toEqual(["REDIS_URL (shared budgets)"]);
+    expect(parseConfig({ limits: { redis_failure: "closed" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } }).notInEffect ?? "none").toBe("none"); // nothing to name: the field is absent
   });
 
-  it("names REDIS_URL when the environment sets it, and logging.level", () => {
+  it("no longer names REDIS_URL (in effect), and names logging.level", () => {
     const config = parseConfig({ logging: { level: "debug" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } });
-    expect(config.notInEffect).toEqual(["REDIS_URL (shared budgets)", "logging.level"]);
+    expect(config.notInEffect).toEqual(["logging.level"]);
   });
 
   it("names the settings of the cache and the PII guardrail, which do not exist yet, but not enabled: false", () => {

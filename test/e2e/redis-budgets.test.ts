@@ -10,6 +10,7 @@ import { estimatePromptTokens } from "../../src/core/tokens.js";
 import { ledgerSpend } from "../../src/store/repos/budgets.js";
 import { withPostgres, type TestDatabase } from "../store/pg-helper.js";
 import { redisCommand, redisTestServer } from "../support/redis.js";
+import { ownRedis } from "../support/own-redis.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 
@@ -115,4 +116,44 @@ describe("a budget shared by three gateways through Redis", () => {
     fake.setDefault({});
     expect(fake.calls).toHaveLength(3);
   });
+});
+
+describe("a shared budget while Redis does not answer", () => {
+  for (const policy of ["open", "closed"] as const) {
+    it(`limits.redis_failure: ${policy}`, async (t) => {
+      if (!db) return t.skip();
+      const redis = await ownRedis();
+      if (!redis) {
+        if (process.env.CI === "true") throw new Error("redis-server is required in CI");
+        return t.skip();
+      }
+      await redis.start();
+      const gw = await startTestGateway(
+        {
+          redis_url: redis.url,
+          limits: { redis_failure: policy },
+          providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } },
+          pricing: { "up:gpt-4o": { input: 1, output: 1 } },
+          routing: { retries: 0 },
+        },
+        { databaseUrl: db.url },
+      );
+      try {
+        const b = await gw.post("/v1/budgets", { budget_id: `down-${policy}`, max_budget: 1 });
+        expect(b.status).toBe(201);
+        const { key } = (await (await gw.post("/v1/keys", { key_name: "down", budget_id: `down-${policy}` })).json()) as { key: string };
+        expect((await call(gw, key)).status).toBe(200);
+        await redis.stop();
+        const down = await call(gw, key);
+        if (policy === "open") expect(down.status).toBe(200);
+        else {
+          expect(down.status).toBe(503);
+          expect(((await down.json()) as { error: { message: string } }).error.message).toContain("budgets cannot be checked right now");
+        }
+      } finally {
+        await gw.stop();
+        await redis.stop();
+      }
+    }, 60_000);
+  }
 });

@@ -7,9 +7,9 @@ import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { estimatePromptTokens, promptTokenBound } from "../../src/core/tokens.js";
-import { newKeyId, generateKey } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { keyWithBudget as budgetKey, type BudgetKeyOptions } from "../support/budget-keys.js";
 
 let fake: FakeOpenAI;
 let gw: TestGateway;
@@ -48,34 +48,8 @@ beforeEach(() => {
 
 const messages = [{ role: "user" as const, content: "Count to ten, please." }];
 
-/** Creates a key with its own budget straight in the store and tells the gateway. */
-async function keyWithBudget(opts: { maxMicros: number; mode?: "enforce" | "track"; durationSec?: number; thresholds?: number[]; maxRequestMicros?: number }) {
-  const k = generateKey();
-  const id = newKeyId();
-  const budgetId = `b-${id}`;
-  await gw.store.db
-    .insertInto("budgets")
-    .values({
-      budget_id: budgetId,
-      max_budget_micros: opts.maxMicros,
-      duration_sec: opts.durationSec ?? null,
-      duration_months: null,
-      mode: opts.mode ?? "enforce",
-      alert_thresholds: JSON.stringify(opts.thresholds ?? []),
-      alert_webhook_url: hookUrl,
-      max_request_micros: opts.maxRequestMicros ?? null,
-      metadata: "{}",
-    })
-    .execute();
-  await gw.store.db
-    .insertInto("api_keys")
-    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
-    .execute();
-  await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
-  gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
-  await gw.runtime.budgets.idle();
-  return { key: k.key, id, budgetId };
-}
+/** A key with its own budget, its alerts sent to this file's hook. */
+const keyWithBudget = (opts: Omit<BudgetKeyOptions, "webhookUrl">) => budgetKey(gw, { ...opts, webhookUrl: hookUrl });
 
 const call = (key: string, body: Record<string, unknown>) => gw.post("/v1/chat/completions", { model: "up:gpt-4o", messages, ...body }, { authorization: `Bearer ${key}` });
 

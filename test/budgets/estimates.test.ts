@@ -10,6 +10,7 @@ import { countTokens, estimatePromptTokens, IMAGE_TOKEN_BOUND, promptTokenBound 
 import { generateKey, newKeyId } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { keyWithBudget as budgetKey } from "../support/budget-keys.js";
 
 let fake: FakeOpenAI;
 let gw: TestGateway;
@@ -29,33 +30,7 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-async function keyWithBudget(maxMicros: number) {
-  const k = generateKey();
-  const id = newKeyId();
-  const budgetId = `b-${id}`;
-  await gw.store.db
-    .insertInto("budgets")
-    .values({
-      budget_id: budgetId,
-      max_budget_micros: maxMicros,
-      duration_sec: null,
-      duration_months: null,
-      mode: "enforce",
-      alert_thresholds: "[]",
-      alert_webhook_url: null,
-      max_request_micros: null,
-      metadata: "{}",
-    })
-    .execute();
-  await gw.store.db
-    .insertInto("api_keys")
-    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
-    .execute();
-  await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
-  gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
-  await gw.runtime.budgets.idle();
-  return { key: k.key, id };
-}
+const keyWithBudget = (maxMicros: number) => budgetKey(gw, { maxMicros });
 
 const withImages = (n: number) => [
   {

@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { countTokens, estimatePromptTokens, IMAGE_TOKEN_BOUND } from "../../src/core/tokens.js";
-import { generateKey, newKeyId } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { keyWithBudget as budgetKey } from "../support/budget-keys.js";
 
 let fake: FakeOpenAI;
 let gw: TestGateway;
@@ -40,33 +40,7 @@ beforeEach(() => fake.reset());
 const messages = [{ role: "user" as const, content: "Count to ten, please." }];
 
 /** A key with its own enforcing budget of `maxMicros`, created straight in the store. */
-async function keyWithBudget(maxMicros: number) {
-  const k = generateKey();
-  const id = newKeyId();
-  const budgetId = `b-${id}`;
-  await gw.store.db
-    .insertInto("budgets")
-    .values({
-      budget_id: budgetId,
-      max_budget_micros: maxMicros,
-      duration_sec: null,
-      duration_months: null,
-      mode: "enforce",
-      alert_thresholds: "[]",
-      alert_webhook_url: null,
-      max_request_micros: null,
-      metadata: "{}",
-    })
-    .execute();
-  await gw.store.db
-    .insertInto("api_keys")
-    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
-    .execute();
-  await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
-  gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
-  await gw.runtime.budgets.idle();
-  return { key: k.key, id };
-}
+const keyWithBudget = (maxMicros: number) => budgetKey(gw, { maxMicros });
 
 const chat = (key: string, body: Record<string, unknown>) => gw.post("/v1/chat/completions", { model: "up:gpt-4o", messages, ...body }, { authorization: `Bearer ${key}` });
 

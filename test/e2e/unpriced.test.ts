@@ -5,9 +5,9 @@
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateKey, newKeyId } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { keyWithBudget as budgetKey } from "../support/budget-keys.js";
 
 let fake: FakeOpenAI;
 let open: TestGateway;
@@ -38,33 +38,7 @@ const messages = [{ role: "user", content: "hello" }];
 const UNPRICED = "no price is known for local:llama3: this request is recorded at $0 and no budget limits it (set a price under `pricing:` in the configuration or with POST /v1/pricing)";
 
 /** A key with an enforcing budget of `micros`, straight in the store. */
-async function keyWithBudget(gw: TestGateway, micros: number): Promise<{ key: string; id: string }> {
-  const k = generateKey();
-  const id = newKeyId();
-  const budgetId = `b-${id}`;
-  await gw.store.db
-    .insertInto("budgets")
-    .values({
-      budget_id: budgetId,
-      max_budget_micros: micros,
-      duration_sec: null,
-      duration_months: null,
-      mode: "enforce",
-      alert_thresholds: "[]",
-      alert_webhook_url: null,
-      max_request_micros: null,
-      metadata: "{}",
-    })
-    .execute();
-  await gw.store.db
-    .insertInto("api_keys")
-    .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
-    .execute();
-  await gw.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
-  gw.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
-  await gw.runtime.budgets.idle();
-  return { key: k.key, id };
-}
+const keyWithBudget = (gw: TestGateway, maxMicros: number) => budgetKey(gw, { maxMicros });
 
 async function ledgerRows(gw: TestGateway, provider: string): Promise<{ n: number; micros: number }> {
   await gw.usage.flush();

@@ -13,6 +13,7 @@ import { cutInFlight, estimateChatUsage, fromReported, NO_USAGE, recordAttempt, 
 import { withAttempts, type AttemptInfo } from "./attempts.js";
 import { chatPromptTokenBound, reserveChat, reserveSpentAttempt } from "./budget.js";
 import { overheadMs, type RequestContext, type Runtime } from "./context.js";
+import { admitAndReserve, admitChat } from "./limits.js";
 
 /**
  * Takes each relayed chunk; a returned promise makes the relay wait (the client is not keeping
@@ -43,7 +44,10 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, resolution.deployments);
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   const requested = req.model;
-  await reserveChat(rt, ctx, req, resolution.deployments);
+  await admitAndReserve(
+    () => admitChat(rt, ctx, req),
+    () => reserveChat(rt, ctx, req, resolution.deployments),
+  );
   const onFailure = (info: AttemptInfo, err: GatewayError) => {
     const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: chatPromptTokenBound(rt, info.deployment, req), estimated: true } : NO_USAGE;
     const cost = recordAttempt(rt, ctx, info, requested, { status: err.status, error: err, usage, streamed: req.stream === true });

@@ -9,6 +9,7 @@ import { withAttempts } from "./attempts.js";
 import { reserveEmbeddings, reserveSpentAttempt } from "./budget.js";
 import { callOptions, stripExtensions } from "./chat.js";
 import type { RequestContext, Runtime } from "./context.js";
+import { admitAndReserve, admitEmbeddings } from "./limits.js";
 
 export function parseEmbeddingsRequest(raw: Record<string, unknown>): EmbeddingsRequest {
   const parsed = embeddingsRequestSchema.safeParse(raw);
@@ -24,7 +25,10 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
   const resolution = rt.resolver.resolve(req.model);
   if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, resolution.deployments);
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
-  await reserveEmbeddings(rt, ctx, req, resolution.deployments);
+  await admitAndReserve(
+    () => admitEmbeddings(rt, ctx, req),
+    () => reserveEmbeddings(rt, ctx, req, resolution.deployments),
+  );
   const { value, info } = await withAttempts(
     rt,
     ctx,

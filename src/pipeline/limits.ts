@@ -48,6 +48,21 @@ function firstOf(input: unknown): unknown {
   return Array.isArray(input) ? (input as unknown[])[0] : undefined;
 }
 
+/**
+ * The rate-limit check and the budget reservation, started in the same turn: with Redis both
+ * scripts leave in one write, so the request waits for one round trip, not two. A refusal by
+ * either wins (the rate limit's first); what the other took is given back when the request ends
+ * (the reservation settles to nothing, the limits' count is taken back).
+ */
+export async function admitAndReserve(admit: () => void | Promise<void>, reserve: () => Promise<void>): Promise<void> {
+  const admitting = admit(); // in process: at once, and a refusal throws before anything is reserved
+  const reserving = reserve();
+  if (!admitting) return reserving;
+  const [limits, budget] = await Promise.allSettled([admitting, reserving]);
+  if (limits.status === "rejected") throw limits.reason;
+  if (budget.status === "rejected") throw budget.reason;
+}
+
 /** The most a model may answer with: the catalog's maximum output of its deployments, else the budgets' default. */
 function unboundedOutput(rt: Runtime, model: string): number {
   let most = 0;

@@ -1,7 +1,7 @@
 /**
  * One inference request through the pipeline, from its parsed JSON body to the answer: the
- * master key acting for a user, the request's own checks, the budget reservation (inside
- * `runChat` / `runEmbeddings`) after the rate limits (limits.ts), the attempts, the accounting,
+ * master key acting for a user, the request's own checks, the rate limits and the budget
+ * reservation together (inside `runChat` / `runEmbeddings`, limits.ts), the attempts, the accounting,
  * and, on every exit path (answered, failed, cut, disconnected), the settlement of the
  * reservation and the end of the request's count against its limits.
  */
@@ -10,7 +10,7 @@ import type { RequestContext, Runtime } from "./context.js";
 import { parseEmbeddingsRequest, runEmbeddings } from "./embeddings.js";
 import { extensionWarnings } from "./extensions.js";
 import { settleBudget } from "./budget.js";
-import { admitChat, admitEmbeddings, finishLimits } from "./limits.js";
+import { finishLimits } from "./limits.js";
 
 /** How the pipeline answers; the HTTP layer writes it. The budget is settled before `json` is called. */
 export interface Answer {
@@ -25,18 +25,12 @@ export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record
     // The master key may act for a user: refused like that user's own keys would be.
     if (ctx.principal?.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
     if (ctx.endpoint === "embeddings") {
-      const req = parseEmbeddingsRequest(raw);
-      const admitting = admitEmbeddings(rt, ctx, req);
-      if (admitting) await admitting;
-      const body = await runEmbeddings(rt, ctx, req);
+      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
       end(rt, ctx);
       answer.json(body);
       return;
     }
-    const req = parseChatRequest(raw);
-    const admitting = admitChat(rt, ctx, req); // at once in process; awaited only with Redis
-    if (admitting) await admitting;
-    const result = await runChat(rt, ctx, req);
+    const result = await runChat(rt, ctx, parseChatRequest(raw));
     if (result.kind === "json") {
       end(rt, ctx);
       answer.json(result.body);

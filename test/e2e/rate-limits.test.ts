@@ -235,12 +235,20 @@ describe("rate limits: the edges an abuser would try", () => {
     expect(fake.calls.length).toBe(0);
   });
 
-  it("a request taken back (no upstream reached) says so in its headers", async () => {
-    const key = await newKey({ rpm_limit: 2 });
-    const bad = await chat(key, { model: "up-nope:x" });
-    expect(bad.headers.get("x-ratelimit-remaining-requests")).toBe("2");
-    const ok = await chat(key);
-    expect(ok.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+  it("a request taken back (refused by its budget, no upstream reached) says so in its headers; one refused before its limits were checked has none", async () => {
+    const budget = await gw.post("/v1/budgets", { budget_id: "rl-tiny", max_budget: 0.000001 });
+    expect(budget.status).toBe(201);
+    await gw.post("/v1/pricing", { model: "up:gpt-4o", input_price_per_million: 1000, output_price_per_million: 1000 });
+    const key = await newKey({ rpm_limit: 2, budget_id: "rl-tiny" });
+    const refused = await chat(key);
+    expect(refused.status).toBe(402);
+    expect(refused.headers.get("x-ratelimit-remaining-requests")).toBe("2"); // counted, then given back
+    const unknown = await chat(key, { model: "up-nope:x" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("x-ratelimit-remaining-requests")).toBeNull(); // refused before the limits were checked
+    const cleared = await fetch(`${gw.url}/v1/pricing/up:gpt-4o`, { method: "DELETE", headers: { authorization: `Bearer ${gw.masterKey}` } });
+    expect(cleared.status).toBe(200);
+    expect(fake.calls).toHaveLength(0);
   });
 
   it("an upstream that refuses the connection was never reached: the request does not count", async () => {

@@ -45,7 +45,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
   const requested = req.model;
   await admitAndReserve(
-    () => admitChat(rt, ctx, req),
+    () => admitChat(rt, ctx, req, resolution.deployments),
     () => reserveChat(rt, ctx, req, resolution.deployments),
   );
   const onFailure = (info: AttemptInfo, err: GatewayError) => {

@@ -15,6 +15,7 @@ import { embeddingsTokenBound, promptTokenBound } from "../core/tokens.js";
 import { formatReset, type Admission, type LimitReport, type Refusal } from "../limits/limiter.js";
 import type { LimitSubject } from "../policy/limit-subjects.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
+import type { Deployment } from "../routing/resolve.js";
 import { choicesOf } from "./budget.js";
 import { findCatalogModel } from "../catalog/models.js";
 import type { RequestContext, Runtime } from "./context.js";
@@ -23,7 +24,7 @@ const BYTES_PER_TOKEN = 4;
 /** Output counted for a request without max_tokens when nothing else bounds it (as budgets do). */
 const FALLBACK_MAX_OUTPUT = 4096;
 
-export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): void | Promise<void> {
+export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: readonly Deployment[]): void | Promise<void> {
   const subjects = ctx.principal?.limits;
   if (!subjects?.length) return;
   return admit(rt, ctx, subjects, () => {
@@ -31,7 +32,7 @@ export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): v
     const out = Math.max(req.max_completion_tokens ?? 0, req.max_tokens ?? 0);
     const choices = choicesOf(req);
     // Without an output limit, the model's maximum output is counted as far as the window has room.
-    return out > 0 ? { tokens: prompt + out * choices } : { tokens: prompt, upTo: unboundedOutput(rt, req.model) * choices };
+    return out > 0 ? { tokens: prompt + out * choices } : { tokens: prompt, upTo: unboundedOutput(rt, deployments) * choices };
   });
 }
 
@@ -63,16 +64,10 @@ export async function admitAndReserve(admit: () => void | Promise<void>, reserve
   if (budget.status === "rejected") throw budget.reason;
 }
 
-/** The most a model may answer with: the catalog's maximum output of its deployments, else the budgets' default. */
-function unboundedOutput(rt: Runtime, model: string): number {
+/** The most the request's deployments may answer with: the catalog's maximum output, else the budgets' default. */
+function unboundedOutput(rt: Runtime, deployments: readonly Deployment[]): number {
   let most = 0;
-  try {
-    for (const d of rt.resolver.resolve(model).deployments) {
-      most = Math.max(most, findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model)?.maxOutputTokens ?? 0);
-    }
-  } catch {
-    // an unknown model is refused later, before any call; nothing to count for it
-  }
+  for (const d of deployments) most = Math.max(most, findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model)?.maxOutputTokens ?? 0);
   return most || (rt.config.budgets.defaultMaxTokens ?? FALLBACK_MAX_OUTPUT);
 }
 

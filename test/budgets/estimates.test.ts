@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { countTokens, estimatePromptTokens, IMAGE_TOKEN_BOUND, promptTokenBound } from "../../src/core/tokens.js";
-import { generateKey, newKeyId } from "../../src/policy/keys.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { keyWithBudget as budgetKey } from "../support/budget-keys.js";
@@ -154,31 +153,8 @@ describe("retries after attempts that cost money stay within the budget", () => 
   it("a request whose attempts the client's own timeout cuts is retried only while the budget covers the attempts already spent", async () => {
     const long = [{ role: "user" as const, content: "word ".repeat(2000) }];
     const bound = promptTokenBound(long);
-    const k = generateKey();
-    const id = newKeyId();
-    const budgetId = `b-${id}`;
     // Room for one attempt's reservation (prompt bound + 10 output tokens) and a little more: not for a second cut prompt.
-    await gw2.store.db
-      .insertInto("budgets")
-      .values({
-        budget_id: budgetId,
-        max_budget_micros: bound + 10 + 100,
-        duration_sec: null,
-        duration_months: null,
-        mode: "enforce",
-        alert_thresholds: "[]",
-        alert_webhook_url: null,
-        max_request_micros: null,
-        metadata: "{}",
-      })
-      .execute();
-    await gw2.store.db
-      .insertInto("api_keys")
-      .values({ id, key_hash: k.hash, key_prefix: k.prefix, metadata: "{}", budget_id: budgetId } as never)
-      .execute();
-    await gw2.store.db.insertInto("budget_assignments").values({ budget_id: budgetId, subject_type: "key", subject_id: id }).execute();
-    gw2.runtime.bus.publish({ kind: "assignment", subjectType: "key", subjectId: id });
-    await gw2.runtime.budgets.idle();
+    const k = await budgetKey(gw2, { maxMicros: bound + 10 + 100 });
 
     fake.setDefault({ text: "late", delayMs: 800 });
     try {
@@ -189,7 +165,7 @@ describe("retries after attempts that cost money stay within the budget", () => 
       fake.setDefault({});
     }
     expect(fake.calls).toHaveLength(1);
-    const book = gw2.runtime.budgets.book.get("key", id)!;
+    const book = gw2.runtime.budgets.book.get("key", k.id)!;
     expect([book.spendMicros, book.reservedMicros]).toEqual([bound, 0]);
   });
 });

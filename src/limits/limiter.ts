@@ -102,33 +102,25 @@ export class LocalLimiter implements Limiter {
     const now = this.now();
     if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     let waitMs = 0;
-    let reason = "";
+    let worst: { subject: LimitSubject; kind: LimitKind; inFlight: number } | undefined;
     const states: SubjectState[] = [];
     for (const subject of subjects) {
       const state = this.stateOf(subject);
       states.push(state);
       const { rpm, tpm, rpd, maxParallel } = subject.limits;
-      const who = `${subject.scope} ${subject.id}`;
-      const refuse = (ms: number, why: string) => {
+      // The reason is worded only for the limit that refuses, not for every check.
+      const refuse = (ms: number, kind: LimitKind) => {
         if (ms > waitMs) {
           waitMs = ms;
-          reason = why;
+          worst = { subject, kind, inFlight: state.inFlight };
         }
       };
-      if (maxParallel !== null && state.inFlight + 1 > maxParallel) refuse(1000, `${who} has ${state.inFlight} of ${maxParallel} concurrent requests (max_parallel) in flight`);
-      if (rpm !== null) refuse(state.minute!.waitFor(1, rpm, now), `${who} is at its limit of ${rpm} requests per minute (rpm_limit)`);
-      if (rpd !== null) refuse(state.day!.waitFor(1, rpd, now), `${who} is at its limit of ${rpd} requests per day (rpd_limit)`);
-      if (tpm !== null) {
-        const ms = state.tokens!.waitFor(tokens, tpm, now);
-        refuse(
-          ms,
-          ms === Infinity
-            ? `this request is estimated at ${tokens} tokens, more than the ${tpm} tokens per minute (tpm_limit) of ${who} allow; lower max_tokens`
-            : `${who} is at its limit of ${tpm} tokens per minute (tpm_limit)`,
-        );
-      }
+      if (maxParallel !== null && state.inFlight + 1 > maxParallel) refuse(1000, "parallel");
+      if (rpm !== null) refuse(state.minute!.waitFor(1, rpm, now), "rpm");
+      if (rpd !== null) refuse(state.day!.waitFor(1, rpd, now), "rpd");
+      if (tpm !== null) refuse(state.tokens!.waitFor(tokens, tpm, now), "tpm");
     }
-    if (waitMs > 0) return { refused: true, waitMs, reason, report: this.report(subjects, states, now) };
+    if (waitMs > 0 && worst) return { refused: true, waitMs, reason: refusalReason(worst.subject, worst.kind, tokens, worst.inFlight), report: this.report(subjects, states, now) };
     const entries: Entry[] = [];
     for (let i = 0; i < subjects.length; i++) {
       const subject = subjects[i];
@@ -232,4 +224,24 @@ export function formatReset(ms: number): string {
   if (h) return `${h}h${m}m${s}s`;
   if (m) return `${m}m${s}s`;
   return `${s}s`;
+}
+
+export type LimitKind = "rpm" | "rpd" | "tpm" | "parallel";
+
+/** Why a request is refused, in the words of the limit that refuses it (`inFlight`: the subject's requests in flight). */
+export function refusalReason(s: LimitSubject, kind: LimitKind, tokens: number, inFlight: number): string {
+  const who = `${s.scope} ${s.id}`;
+  const l = s.limits;
+  switch (kind) {
+    case "rpm":
+      return `${who} is at its limit of ${l.rpm} requests per minute (rpm_limit)`;
+    case "rpd":
+      return `${who} is at its limit of ${l.rpd} requests per day (rpd_limit)`;
+    case "parallel":
+      return `${who} has ${inFlight} of ${l.maxParallel} concurrent requests (max_parallel) in flight`;
+    case "tpm":
+      return tokens > (l.tpm ?? Infinity)
+        ? `this request is estimated at ${tokens} tokens, more than the ${l.tpm} tokens per minute (tpm_limit) of ${who} allow; lower max_tokens`
+        : `${who} is at its limit of ${l.tpm} tokens per minute (tpm_limit)`;
+  }
 }

@@ -16,7 +16,7 @@
 import { Redis } from "ioredis";
 import { GatewayError } from "../core/errors.js";
 import type { LimitSet, LimitSubject } from "../policy/limit-subjects.js";
-import { LocalLimiter, type Admission, type LimitReport, type LimitState, type Limiter, type Refusal } from "./limiter.js";
+import { LocalLimiter, refusalReason, type LimitKind, type Admission, type LimitReport, type LimitState, type Limiter, type Refusal } from "./limiter.js";
 
 const PREFIX = "switchboard:rl:";
 const INSTANCES_KEY = "switchboard:instances";
@@ -299,7 +299,7 @@ export class RedisLimiter implements Limiter {
     if (num(0) === 1) {
       const wait = num(1);
       const subject = subjects[num(2) - 1];
-      return { refused: true, waitMs: wait === -1 ? Infinity : wait, reason: reasonOf(subject, String(r[3]), tokens), report: reportOf(r, 4) };
+      return { refused: true, waitMs: wait === -1 ? Infinity : wait, reason: refusalReason(subject, String(r[3]) as LimitKind, tokens, subject.limits.maxParallel ?? 0), report: reportOf(r, 4) };
     }
     const debits = subjects.map((_, i) => num(9 + i));
     const admitted: RedisAdmission = { tokens: Math.max(tokens, ...debits), report: reportOf(r, 3), done: false, subjects, member, minuteStep: num(1), dayStep: num(2), debits };
@@ -355,23 +355,6 @@ export class RedisLimiter implements Limiter {
 function shareOf(l: LimitSet, n: number): LimitSet {
   const part = (v: number | null) => (v === null ? null : Math.max(1, Math.floor(v / n)));
   return { rpm: part(l.rpm), tpm: part(l.tpm), rpd: part(l.rpd), maxParallel: part(l.maxParallel) };
-}
-
-function reasonOf(s: LimitSubject, kind: string, tokens: number): string {
-  const who = `${s.scope} ${s.id}`;
-  const l = s.limits;
-  switch (kind) {
-    case "rpm":
-      return `${who} is at its limit of ${l.rpm} requests per minute (rpm_limit)`;
-    case "rpd":
-      return `${who} is at its limit of ${l.rpd} requests per day (rpd_limit)`;
-    case "parallel":
-      return `${who} has ${l.maxParallel} of ${l.maxParallel} concurrent requests (max_parallel) in flight`;
-    default:
-      return tokens > (l.tpm ?? Infinity)
-        ? `this request is estimated at ${tokens} tokens, more than the ${l.tpm} tokens per minute (tpm_limit) of ${who} allow; lower max_tokens`
-        : `${who} is at its limit of ${l.tpm} tokens per minute (tpm_limit)`;
-  }
 }
 
 function reportOf(r: Array<number | string>, at: number): LimitReport {

@@ -12,8 +12,9 @@ export const BENCH_USAGE = `Usage: switchboard bench [options]
   --connections <n>     wrk connections for saturation runs (default 32)
   --threads <n>         wrk threads (default 1)
   --database-url <url>  PostgreSQL for the gateway (default: DATABASE_URL, else embedded)
-  --redis-url <url>     check and count the key's rate limits in this Redis (default: in the
-                        gateway's process; REDIS_URL is not read); refused if it does not answer
+  --redis-url <url>     also measure a second gateway ("gateway-redis") that counts its key's
+                        limits and budget in this Redis, against the first in the same run
+                        (REDIS_URL is not read); refused if it does not answer
   --targets <list>      direct,passthrough,gateway
   --modes <list>        non-stream,stream
   --kinds <list>        saturation,fixed-rate

@@ -16,9 +16,9 @@ import type { ChildProcess } from "node:child_process";
 import { request } from "undici";
 import { readEnv, type EnvInput } from "../config/env.js";
 import type { FixedRateResult, FixedRateSpec } from "./fixed-rate.js";
-import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, ProcessGroup, unpinEmbeddedServer, waitForJsonLine } from "./procs.js";
+import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, pinProcess, ProcessGroup, unpinEmbeddedServer, waitForJsonLine } from "./procs.js";
 import { addDeltas, checkTargets, formatReport, type BenchReport, type Kind, type Mode, type ScenarioResult, type Target } from "./report.js";
-import { checkRedis, displayRedisUrl, expectCountsInRedis, expectNoCountsInRedis, gatewayRedisState } from "./redis.js";
+import { checkRedis, displayRedisUrl, expectCountsInRedis, expectNoCountsInRedis, gatewayRedisState, redisProcessId } from "./redis.js";
 import { sleep } from "./util.js";
 import { ensureWrk, runWrk, writeWrkScript } from "./wrk.js";
 
@@ -40,10 +40,10 @@ export interface BenchOptions {
   /** PostgreSQL for the gateway (default: DATABASE_URL from the environment, else the embedded store). */
   databaseUrl?: string;
   /**
-   * Redis for the gateway's rate limits (`redis_url`): every request's limits are then checked
-   * and counted in Redis, one round trip. Default: none, the limits are counted in the gateway's
-   * process (REDIS_URL from the environment is not passed on). Needs the virtual key and the
-   * gateway target.
+   * Redis for a second gateway ("gateway-redis", `redis_url`) measured beside the first: its
+   * key's limits and budget are counted in Redis, the first gateway's in its process, so the
+   * two are compared in the same run. Default: none (REDIS_URL from the environment is not
+   * passed on). Needs the virtual key and the gateway target.
    */
   redisUrl?: string;
   /** The gateway's CLI entry (default: dist/cli/main.js of this package). */
@@ -109,10 +109,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
 
   const onSignal = (sig: NodeJS.Signals) => {
     group.killAllNow();
+    restoreRedis?.();
     rmSync(tmp, { recursive: true, force: true });
     process.exit(sig === "SIGINT" ? 130 : 143);
   };
-  const onExit = () => group.killAllNow();
+  let restoreRedis: (() => void) | undefined;
+  const onExit = () => {
+    group.killAllNow();
+    restoreRedis?.();
+  };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   process.once("exit", onExit);
@@ -128,7 +133,17 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       );
     }
     if (redisUrl !== undefined && /^rediss?:\/\/(127\.|localhost|\[::1\])/.test(redisUrl)) {
-      notes.push("Redis runs on this machine, on any CPU (not pinned): it competes with the measured processes, and its CPU time is not in the gateway's per-request figure");
+      // A Redis on this machine is an outside service, as the upstream is: pinned with it to CPU 1 for the run.
+      const pid = group.pinning ? await redisProcessId(redisUrl) : undefined;
+      const restore = pid === undefined ? undefined : pinProcess(pid, 1);
+      if (restore) {
+        restoreRedis = restore;
+        notes.push(
+          `Redis runs on this machine: its server (pid ${pid}) was pinned to CPU 1 with the upstream and the load for the run, and given its CPUs back after; its CPU time is not in the gateway's per-request figure`,
+        );
+      } else {
+        notes.push("Redis runs on this machine, on any CPU (it could not be pinned): it competes with the gateway for CPU 0, and its CPU time is not in the gateway's per-request figure");
+      }
     }
     if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
     let targets = [...o.targets];
@@ -152,34 +167,52 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       pids.passthrough = pt.pid;
     }
     let auth: BenchReport["settings"]["auth"] = "master key";
-    let apiKey = masterKey;
+    const headers: Partial<Record<Target, Record<string, string>>> = {};
     let keyId: string | undefined;
     if (targets.includes("gateway")) {
-      const gw = await startGateway(group, { tmp, gatewayEntry, upstreamOrigin, masterKey, databaseUrl, redisUrl, baseEnv, log, httpEngine: o.httpEngine, transport: o.transport });
-      ports.gateway = gw.port;
-      pids.gateway = gw.child.pid;
-      if (group.pinning && !databaseUrl) unpinEmbeddedServer(gw.child.pid);
-      if (opts.virtualKey ?? true) {
-        const vk = await createVirtualKey(gw.port, masterKey);
-        if ("error" in vk) {
-          if (redisUrl !== undefined) throw new Error(`--redis-url: the virtual key, whose limits are checked in Redis, could not be created: ${vk.error}`);
-          notes.push(`gateway measured with the master key: ${vk.error}`);
-        } else {
-          apiKey = vk.key;
-          auth = "virtual key";
-          keyId = vk.id;
+      // With --redis-url a second gateway, the same but counting in Redis, is measured beside the first.
+      const gateways: Array<[Target, string | undefined]> = [["gateway", undefined], ...(redisUrl !== undefined ? [["gateway-redis", redisUrl] as [Target, string]] : [])];
+      for (const [target, redis] of gateways) {
+        const gw = await startGateway(group, {
+          tmp,
+          name: target,
+          gatewayEntry,
+          upstreamOrigin,
+          masterKey,
+          databaseUrl,
+          redisUrl: redis,
+          baseEnv,
+          log,
+          httpEngine: o.httpEngine,
+          transport: o.transport,
+        });
+        ports[target] = gw.port;
+        pids[target] = gw.child.pid;
+        if (group.pinning && !databaseUrl) unpinEmbeddedServer(gw.child.pid);
+        headers[target] = { authorization: `Bearer ${masterKey}` };
+        if (opts.virtualKey ?? true) {
+          // Each gateway creates its own key: it knows that key's budget from the start.
+          const vk = await createVirtualKey(gw.port, masterKey);
+          if ("error" in vk) {
+            if (redis !== undefined) throw new Error(`--redis-url: the virtual key, whose limits are checked in Redis, could not be created: ${vk.error}`);
+            notes.push(`gateway measured with the master key: ${vk.error}`);
+          } else {
+            headers[target] = { authorization: `Bearer ${vk.key}` };
+            auth = "virtual key";
+            if (redis !== undefined) keyId = vk.id;
+          }
         }
       }
+      if (redisUrl !== undefined) targets.splice(targets.indexOf("gateway") + 1, 0, "gateway-redis");
     }
 
     // --- Redis mode: the key is new, so Redis holds no counts of it from an earlier run
     if (redisUrl !== undefined && keyId !== undefined) await expectNoCountsInRedis(redisUrl, keyId);
 
     // --- sanity: one request per target and mode, so a broken target is reported instead of benchmarked
-    const headers = { authorization: `Bearer ${apiKey}` };
     for (const t of [...targets]) {
       for (const mode of o.modes) {
-        const problem = await sanityCheck(ports[t]!, mode, headers);
+        const problem = await sanityCheck(ports[t]!, mode, headers[t] ?? {});
         if (problem) {
           notes.push(`${t} not measured: ${mode} sanity request failed: ${problem}`);
           targets = targets.filter((x) => x !== t);
@@ -189,7 +222,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
 
     // --- Redis mode: the sanity requests were counted in Redis, under the key's id
-    if (redisUrl !== undefined && keyId !== undefined && targets.includes("gateway")) await expectCountsInRedis(redisUrl, keyId);
+    if (redisUrl !== undefined && keyId !== undefined && targets.includes("gateway-redis")) await expectCountsInRedis(redisUrl, keyId);
 
     // --- runs
     const scenarios: ScenarioResult[] = [];
@@ -201,16 +234,18 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           log(`${kind} · ${mode} · ${target}: ${o.warmupSec} s warm-up + ${o.durationSec} s`);
           const pid = pids[target];
           const core = target !== "direct" && group.pinning ? 0 : undefined;
-          const r = kind === "saturation" ? await saturation(group, { url, core, body, headers, tmp, pid, baseEnv, ...o }) : await fixedRate(group, { url, core, body, headers, pid, baseEnv, ...o });
+          const h = headers[target] ?? {};
+          const r =
+            kind === "saturation" ? await saturation(group, { url, core, body, headers: h, tmp, pid, baseEnv, ...o }) : await fixedRate(group, { url, core, body, headers: h, pid, baseEnv, ...o });
           // On the embedded store the gateway's figure includes its PostgreSQL server (PSS, sampled at the end of the run).
-          const serverMb = target === "gateway" && !databaseUrl ? embeddedServerPssMb(pid) : 0;
+          const serverMb = (target === "gateway" || target === "gateway-redis") && !databaseUrl ? embeddedServerPssMb(pid) : 0;
           scenarios.push({ kind, mode, target, ...r, peakRssMb: nan2null(peakRssMb(pid) + serverMb) });
         }
       }
     }
     addDeltas(scenarios);
-    if (redisUrl !== undefined && ports.gateway !== undefined) {
-      const redis = await gatewayRedisState(ports.gateway);
+    if (ports["gateway-redis"] !== undefined) {
+      const redis = await gatewayRedisState(ports["gateway-redis"]);
       if (redis !== "connected") notes.push(`Redis did not stay connected during the runs (${redis}): requests it did not answer in time were refused with 503 and count as errors`);
     }
     const report: BenchReport = {
@@ -249,6 +284,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     process.off("exit", onExit);
+    restoreRedis?.();
     await group.killAll();
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -270,6 +306,8 @@ function chatBody(mode: Mode): string {
 
 interface GatewayStart {
   tmp: string;
+  /** Names its config, data directory and log in `tmp`. */
+  name: string;
   gatewayEntry: string;
   upstreamOrigin: string;
   masterKey: string;
@@ -282,7 +320,7 @@ interface GatewayStart {
 }
 
 async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ port: number; child: ChildProcess }> {
-  const config = join(g.tmp, "switchboard.yaml");
+  const config = join(g.tmp, `${g.name}.yaml`);
   writeFileSync(
     config,
     [
@@ -303,11 +341,11 @@ async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ por
     ].join("\n"),
   );
   const port = await freePort();
-  const logFile = join(g.tmp, "gateway.log");
+  const logFile = join(g.tmp, `${g.name}.log`);
   const env: Record<string, string> = {
     ...g.baseEnv,
     SWITCHBOARD_MASTER_KEY: g.masterKey,
-    SWITCHBOARD_DATA_DIR: join(g.tmp, "data"),
+    SWITCHBOARD_DATA_DIR: join(g.tmp, `${g.name}-data`),
     ...(g.databaseUrl ? { DATABASE_URL: g.databaseUrl } : {}),
   };
   g.log(`starting the gateway on port ${port} (${g.databaseUrl ? "PostgreSQL" : "embedded store"}, limits ${g.redisUrl !== undefined ? "in Redis" : "in process"})`);

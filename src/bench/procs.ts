@@ -253,3 +253,18 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Pins the threads of a process on this machine (a local Redis server) to `cpu` with taskset,
+ * as the upstream and the load are: left on any CPU, the kernel wakes it on the gateway's core
+ * each time the gateway writes to it, and it takes that core from the process measured. Returns
+ * how to restore its previous CPUs, or undefined when it could not be pinned (not ours to change,
+ * taskset missing).
+ */
+export function pinProcess(pid: number, cpu: number): (() => void) | undefined {
+  const before = spawnSync("taskset", ["-p", "-c", String(pid)], { encoding: "utf8", timeout: 5000 });
+  const list = /list:\s*(\S+)/.exec(before.stdout ?? "")?.[1];
+  if (before.status !== 0 || !list) return undefined;
+  if (spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore", timeout: 5000 }).status !== 0) return undefined;
+  return () => void spawnSync("taskset", ["-a", "-p", "-c", list, String(pid)], { stdio: "ignore", timeout: 5000 });
+}

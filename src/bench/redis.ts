@@ -107,3 +107,14 @@ export async function gatewayRedisState(port: number): Promise<string> {
     return (e as Error).message;
   }
 }
+
+/** The process id of the Redis server at `url` (from INFO server), or undefined. */
+export async function redisProcessId(url: string): Promise<number | undefined> {
+  try {
+    const info = await withRedis(url, (r) => r.info("server"));
+    const pid = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

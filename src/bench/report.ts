@@ -1,6 +1,7 @@
 /** Results of the benchmark, the performance targets and the printed table. */
 
-export type Target = "direct" | "passthrough" | "gateway";
+/** "gateway-redis": the same gateway with its limits and budgets counted in Redis (`--redis-url`). */
+export type Target = "direct" | "passthrough" | "gateway" | "gateway-redis";
 export type Mode = "non-stream" | "stream";
 export type Kind = "saturation" | "fixed-rate";
 
@@ -61,9 +62,9 @@ export interface BenchReport {
     store: "postgres" | "embedded";
     auth: "virtual key" | "master key";
     /**
-     * Where the key's rate limits are checked and counted: in the gateway's process, in Redis
-     * (`--redis-url`, one round trip per request), or none (master key). Absent in reports from
-     * before the setting.
+     * Where the key's rate limits and budget are counted: in the gateway's process, in the
+     * gateway's process and, for the "gateway-redis" target measured beside it, in Redis
+     * (`--redis-url`), or none (master key). Absent in reports from before the setting.
      */
     limits?: "in process" | "redis" | "none";
     /** The Redis of `limits: "redis"`, without its password. */
@@ -112,6 +113,7 @@ export function checkTargets(scenarios: ScenarioResult[], postgres: boolean, rat
   const added = rateRun?.addedP50Ms;
   const addedTtfb = rateStreamRun?.addedTtfbP50Ms;
   return [
+    ...redisChecks(scenarios, rate),
     clean({ name: "non-stream req/s at saturation", goal: "≥ 8000", measured: sat ?? null, unit: "req/s", pass: atLeast(sat, 8000) }, satRun),
     clean({ name: "stream req/s at saturation", goal: "≥ 5000", measured: satStream ?? null, unit: "req/s", pass: atLeast(satStream, 5000) }, satStreamRun),
     clean({ name: `added p50 latency at ${rate} req/s`, goal: "≤ 0.4", measured: added ?? null, unit: "ms", pass: atMost(added, 0.4) }, rateRun),
@@ -125,6 +127,24 @@ export function checkTargets(scenarios: ScenarioResult[], postgres: boolean, rat
       pass: postgres ? atMost(rss, 150) : null,
       note: postgres ? undefined : "embedded store measured: the gateway's peak RSS plus its PostgreSQL server's PSS; the target applies to the gateway on PostgreSQL (--database-url)",
     },
+  ];
+}
+
+/**
+ * With `--redis-url`: the gateway counting in Redis against the same gateway counting in its
+ * process, measured in the same run (≥ 80 % of its non-stream throughput at saturation), and its
+ * added latency at the fixed rate (≤ 0.5 ms at p50).
+ */
+function redisChecks(scenarios: ScenarioResult[], rate: number): TargetCheck[] {
+  const redisSat = find(scenarios, "saturation", "non-stream", "gateway-redis");
+  const redisRate = find(scenarios, "fixed-rate", "non-stream", "gateway-redis");
+  if (!redisSat && !redisRate) return [];
+  const local = find(scenarios, "saturation", "non-stream", "gateway");
+  const share = redisSat && local && local.reqPerSec > 0 ? (100 * redisSat.reqPerSec) / local.reqPerSec : undefined;
+  const added = redisRate?.addedP50Ms;
+  return [
+    clean(clean({ name: "Redis: non-stream req/s at saturation, of in process", goal: "≥ 80", measured: share ?? null, unit: "%", pass: share === undefined ? null : share >= 80 }, redisSat), local),
+    clean({ name: `Redis: added p50 latency at ${rate} req/s`, goal: "≤ 0.5", measured: added ?? null, unit: "ms", pass: added === undefined || Number.isNaN(added) ? null : added <= 0.5 }, redisRate),
   ];
 }
 
@@ -146,7 +166,7 @@ function authText(auth: BenchReport["settings"]["auth"]): string {
 
 /** Where the rate-limit check runs, as the report's header says it. */
 function limitsText(s: BenchReport["settings"]): string {
-  if (s.limits === "redis") return `redis (${s.redisUrl ?? "URL not recorded"})`;
+  if (s.limits === "redis") return `in process ("gateway") and in Redis ("gateway-redis", ${s.redisUrl ?? "URL not recorded"})`;
   return s.limits === "none" ? "none (master key)" : "in process";
 }
 
@@ -186,10 +206,10 @@ export function formatReport(r: BenchReport): string {
       out.push(line([`  time to first byte · ${x.target}`, "", fmt(x.ttfbP50Ms, 3), fmt(x.ttfbP99Ms, 3), fmt(x.addedTtfbP50Ms, 3, true), fmt(x.addedTtfbP99Ms, 3, true), "", "", "", ""]));
     }
   }
-  out.push("", "Targets (gateway)");
+  out.push("", `Targets (${r.scenarios.some((x) => x.target === "gateway-redis") ? "gateway; gateway-redis against gateway" : "gateway"})`);
   for (const t of r.targets) {
     const mark = t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL";
-    const digits = t.unit === "req/s" ? 0 : t.unit === "MB" ? 1 : 3;
+    const digits = t.unit === "req/s" || t.unit === "%" ? 0 : t.unit === "MB" ? 1 : 3;
     out.push(`  ${mark}  ${pad(t.name, 52)} goal ${pad(`${t.goal} ${t.unit}`, 14)} measured ${fmt(t.measured, digits)} ${t.unit}${t.note ? `  (${t.note})` : ""}`);
   }
   if (r.notes.length) out.push("", ...r.notes.map((n) => `note: ${n}`));

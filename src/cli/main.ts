@@ -61,7 +61,7 @@ program
   .option("-d, --duration <seconds>", "seconds per measured run", Number)
   .option("--warmup <seconds>", "warm-up seconds before each measured run (default 3)", Number)
   .option("--database-url <url>", "run the gateway on this PostgreSQL database")
-  .option("--redis-url <url>", "check and count the key's rate limits in this Redis (default: in the gateway's process)")
+  .option("--redis-url <url>", 'also measure a gateway ("gateway-redis") counting its limits and budget in this Redis, beside the one counting in its process')
   .option("--json", "print results as JSON")
   .addOption(new Option("--http-engine <engine>", "the gateway's server.http_engine").choices(["fast", "node"]))
   .addOption(new Option("--transport <transport>", "the gateway's upstream.transport").choices(["fast", "undici"]))

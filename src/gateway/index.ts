@@ -25,9 +25,10 @@ import { assertSchemaNotNewer, migrate } from "../store/migrate.js";
 import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { BudgetService } from "../budgets/service.js";
-import { SharedBudgets } from "../budgets/shared.js";
+import { BUDGET_OPS, SharedBudgets } from "../budgets/shared.js";
+import { RedisLink } from "../redis/link.js";
 import { LocalLimiter, type Limiter } from "../limits/limiter.js";
-import { RedisLimiter } from "../limits/redis-limiter.js";
+import { LIMIT_OPS, RedisLimiter } from "../limits/redis-limiter.js";
 import { createMetrics } from "../observability/metrics.js";
 import { loadApiPrices } from "../pricing/store.js";
 import { bindServer } from "../http/listen.js";
@@ -144,20 +145,24 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     return budgets.idle();
   });
   await scope.step(budgets.load());
-  // With Redis, budget spend and reservations are shared by every instance.
-  const shared = config.redisUrl ? new SharedBudgets(config.redisUrl, store.db, budgets.book, { failure: config.limits.redisFailure, log }) : undefined;
-  if (shared) {
-    scope.defer(() => shared.close());
-    await scope.step(shared.start());
-    budgets.shared = shared;
-  }
-  // With Redis, every instance counts rate limits in one place; otherwise this process does.
+  // With Redis, every instance counts rate limits and spends budgets in one place (one link,
+  // whose calls of one event-loop turn leave together); otherwise this process does.
   let limiter: Limiter = new LocalLimiter();
+  let link: RedisLink | undefined;
   if (config.redisUrl) {
-    const shared = new RedisLimiter(config.redisUrl, { failure: config.limits.redisFailure, leaseMs: config.routing.timeouts.totalMs + 30_000, instanceId: randomUUID(), log });
-    scope.defer(() => shared.close());
-    await scope.step(shared.start());
-    limiter = shared;
+    const failure = config.limits.redisFailure;
+    const describeFallback = () =>
+      failure === "open"
+        ? `counting rate limits in this process (each limit shared among the ${limiter instanceof RedisLimiter ? limiter.instanceCount : 1} instance(s) last seen) and judging budgets by this instance's own book`
+        : "refusing limited and budgeted requests with 503 (limits.redis_failure: closed)";
+    const l = (link = new RedisLink(config.redisUrl, [LIMIT_OPS, BUDGET_OPS], { log, describeFallback }));
+    scope.defer(() => l.close());
+    await scope.step(l.start());
+    budgets.shared = new SharedBudgets(l, store.db, budgets.book, { failure });
+    const s = new RedisLimiter(l, { failure, leaseMs: config.routing.timeouts.totalMs + 30_000, instanceId: randomUUID() });
+    scope.defer(() => s.close());
+    await scope.step(s.start());
+    limiter = s;
   }
   const runtime: Runtime = {
     config,
@@ -173,7 +178,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   };
 
   const drainMs = opts.drainMs ?? 10_000;
-  const redisDegraded = limiter instanceof RedisLimiter ? () => limiter.degraded || shared?.degraded === true : undefined;
+  const redisDegraded = link ? () => link.degraded : undefined;
   const http = serveHttp(runtime, bound, {
     metrics: createMetrics(usage, { redisDegraded }),
     readiness: limiter instanceof RedisLimiter ? { redis: () => redisReadiness(limiter) } : {},
@@ -190,7 +195,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       await Promise.all([...providers.values()].map((p) => (p.close ? p.close() : Promise.resolve())));
       if (bus instanceof RedisInvalidationBus) bus.close();
       limiter.close?.();
-      shared?.close();
+      link?.close();
       await store.close();
       await lock.release();
     })());

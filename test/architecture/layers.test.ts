@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 export const LAYERS: string[][] = [
   ["core"],
   ["wire", "net", "catalog", "config"],
-  ["store", "providers", "routing"],
+  ["store", "providers", "routing", "redis"],
   ["usage", "policy", "pricing"],
   ["budgets", "limits", "observability"],
   ["pipeline", "management", "sdk"],

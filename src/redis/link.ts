@@ -1,0 +1,223 @@
+/**
+ * The gateway's connection to Redis for the state every instance shares: rate-limit windows,
+ * concurrency slots, budget spend and reservations. Each of those is a Lua operation (`RedisOp`)
+ * run atomically inside Redis; every operation asked for in one turn of the event loop leaves in
+ * one EVALSHA of one script, which runs them in the order they were asked for and answers all of
+ * them at once. So a request waits for one round trip whatever it needs (its limit check and its
+ * reservation travel together), and under load the cost of a call, in this process and in Redis,
+ * is shared by every request of the turn instead of paid per operation.
+ *
+ * A batch that Redis does not answer within 250 ms (or a connection that is down) fails every
+ * operation in it; their owners then follow `limits.redis_failure`. The link tracks whether Redis
+ * answers (`degraded`), logs each change once and recovers by itself as soon as Redis answers.
+ */
+import { Redis } from "ioredis";
+
+/**
+ * One operation: a Lua function body that sees `now` (ms), `k` (the index in KEYS of its first
+ * key) and `a` (its first argument is `ARGV[a + 1]`), and returns a table or a number. Offsets
+ * instead of tables of its own: Lua in Redis pays about a microsecond per table.
+ */
+export interface RedisOp {
+  name: string;
+  lua: string;
+}
+
+/** Operations and the Lua helpers they share, as one module (the limiter's, the budgets'). */
+export interface RedisOpSet {
+  /** Lua defined once before the operations (helper functions; may use `now`). */
+  prelude?: string;
+  ops: readonly RedisOp[];
+}
+
+/** A batch that has not been answered within this long counts as Redis not answering. */
+export const ANSWER_TIMEOUT_MS = 250;
+/** At most this many operations per batch; more leave in the next. */
+const MAX_OPS = 512;
+
+/**
+ * The script: ARGV[1] is the clock to use (-1: Redis's own, so every instance agrees), ARGV[2]
+ * the number of operations; then per operation its index, number of keys and number of
+ * arguments, followed by its arguments. The keys of all operations follow one another in KEYS.
+ * Each operation runs protected: an error answers {'err', message} for that operation alone.
+ */
+function script(sets: readonly RedisOpSet[]): string {
+  const ops = sets.flatMap((s) => s.ops);
+  const fns = ops.map((op, i) => `OPS[${i + 1}] = function(k, a)\n${op.lua}\nend`).join("\n");
+  return `
+local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+${sets.map((s) => s.prelude ?? "").join("\n")}
+local OPS = {}
+${fns}
+local out = {}
+local k, a = 1, 3
+for o = 1, tonumber(ARGV[2]) do
+  local op, nk, na = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local ok, r = pcall(OPS[op], k, a + 2)
+  if ok then out[o] = r else out[o] = { 'err', tostring(r) } end
+  k, a = k + nk, a + 3 + na
+end
+return out
+`;
+}
+
+type BatchRedis = Redis & { switchboardBatch(...args: Array<string | number>): Promise<unknown[]> };
+
+/** What one operation answered: a number, a string, or a list of them. */
+export type OpResult = unknown;
+
+interface Pending {
+  keys: string[];
+  args: Array<string | number>;
+  settle: Array<{ resolve: (r: OpResult) => void; reject: (e: Error) => void }>;
+}
+
+export class RedisLink {
+  private readonly redis: BatchRedis;
+  private readonly index = new Map<string, number>();
+  private pending: Pending | null = null;
+  private closing = false;
+  private readonly listeners: Array<(degraded: boolean) => void> = [];
+  private readonly flushers: Array<() => void> = [];
+  /** Redis did not answer the last batch in time, or its connection is down. */
+  degraded = false;
+
+  constructor(
+    url: string,
+    sets: readonly RedisOpSet[],
+    private readonly opts: { log: (line: string) => void; describeFallback: () => string; clock?: () => number },
+  ) {
+    sets.flatMap((s) => s.ops).forEach((op, i) => this.index.set(op.name, i + 1));
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(100 * n, 1000) });
+    redis.on("error", () => {});
+    redis.on("ready", () => this.up());
+    // A lost connection is known at once, not only when a request next finds it: /readyz and the gauge follow it.
+    redis.on("close", () => {
+      if (!this.closing) this.down(new Error("connection lost"));
+    });
+    redis.defineCommand("switchboardBatch", { lua: script(sets) });
+    this.redis = redis as BatchRedis;
+  }
+
+  /** Connects (at most 2 s; a Redis that does not answer is the failure policy's business). */
+  async start(): Promise<void> {
+    const connected = this.redis.connect().then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([connected, new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+    if (!ok) this.down(new Error("not reachable at start"));
+  }
+
+  /** Whether a call can be sent now (a call on a connection that is down fails at once). */
+  get ready(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  /** Told of every change of `degraded`. */
+  onChange(f: (degraded: boolean) => void): void {
+    this.listeners.push(f);
+  }
+
+  /**
+   * Runs operation `name` on `keys` with `args`, in the batch of this turn. Resolves with what the
+   * operation returned; rejects when Redis does not answer the batch in time, or the operation
+   * failed in Redis.
+   */
+  call(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<OpResult> {
+    const op = this.index.get(name);
+    if (op === undefined) return Promise.reject(new Error(`unknown Redis operation '${name}'`));
+    if (!this.ready) return Promise.reject(new Error(`connection ${this.redis.status}`));
+    let p = this.pending;
+    if (!p || p.settle.length >= MAX_OPS) p = this.open();
+    for (const k of keys) p.keys.push(k);
+    p.args.push(op, keys.length, args.length);
+    for (const v of args) p.args.push(v);
+    return new Promise((resolve, reject) => p.settle.push({ resolve, reject }));
+  }
+
+  /**
+   * Registers `f` to run just before each batch leaves, so that it may add operations it
+   * collected during the turn: the ends of several requests on the same counters, merged into one.
+   */
+  beforeSend(f: () => void): void {
+    this.flushers.push(f);
+  }
+
+  /** Makes sure a batch leaves at the end of this turn (for operations a `beforeSend` function will add). */
+  wake(): void {
+    if (!this.pending) this.open();
+  }
+
+  /** Runs a plain command outside the batches (rare paths: presence, seeding). */
+  get client(): Redis {
+    return this.redis;
+  }
+
+  close(): void {
+    this.closing = true;
+    this.redis.disconnect();
+  }
+
+  /** Marks Redis as not answering (logged once until it answers again). */
+  down(e: Error): void {
+    if (this.degraded) return;
+    this.degraded = true;
+    this.opts.log(`redis: not answering (${e.message}): ${this.opts.describeFallback()} until Redis answers`);
+    for (const f of this.listeners) f(true);
+  }
+
+  private up(): void {
+    if (!this.degraded) return;
+    this.degraded = false;
+    this.opts.log("redis: answering again: limits and budgets are shared through Redis again");
+    for (const f of this.listeners) f(false);
+  }
+
+  private open(): Pending {
+    const batch: Pending = (this.pending = { keys: [], args: [], settle: [] });
+    setImmediate(() => this.send(batch));
+    return batch;
+  }
+
+  private send(batch: Pending): void {
+    for (const f of this.flushers) f();
+    if (this.pending === batch) this.pending = null;
+    const { settle } = batch;
+    if (settle.length === 0) return;
+    const fail = (e: Error) => {
+      if (!this.closing) this.down(e);
+      for (const s of settle) s.reject(e);
+    };
+    if (!this.ready) return fail(new Error(`connection ${this.redis.status}`));
+    const now = this.opts.clock ? Math.floor(this.opts.clock()) : -1;
+    let answered = false;
+    const timer = setTimeout(() => {
+      answered = true;
+      fail(new Error(`no answer in ${ANSWER_TIMEOUT_MS} ms`));
+    }, ANSWER_TIMEOUT_MS);
+    this.redis.switchboardBatch(batch.keys.length, ...batch.keys, now, settle.length, ...batch.args).then(
+      (out) => {
+        clearTimeout(timer);
+        if (answered) return; // given up on: its operations already followed the failure policy
+        answered = true;
+        this.up();
+        for (let i = 0; i < settle.length; i++) {
+          const r = out[i];
+          if (Array.isArray(r) && r[0] === "err") settle[i].reject(new Error(`Redis operation failed: ${String(r[1])}`));
+          else settle[i].resolve(r);
+        }
+      },
+      (e: Error) => {
+        clearTimeout(timer);
+        if (answered) return;
+        answered = true;
+        fail(e);
+      },
+    );
+  }
+}

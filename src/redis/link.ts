@@ -180,13 +180,20 @@ export class RedisLink {
 
   private open(): Pending {
     const batch: Pending = (this.pending = { keys: [], args: [], settle: [] });
-    setImmediate(() => this.send(batch));
+    setImmediate(() => {
+      if (this.pending === batch) this.pending = null;
+      this.send(batch);
+    });
     return batch;
   }
 
-  private send(batch: Pending): void {
+  private send(queued: Pending): void {
+    // What the `beforeSend` functions add goes first: requests that ended in this turn are
+    // accounted before the requests that started in it are judged.
+    const front: Pending = (this.pending = { keys: [], args: [], settle: [] });
     for (const f of this.flushers) f();
-    if (this.pending === batch) this.pending = null;
+    if (this.pending === front) this.pending = null;
+    const batch = front.settle.length === 0 ? queued : { keys: front.keys.concat(queued.keys), args: front.args.concat(queued.args), settle: front.settle.concat(queued.settle) };
     const { settle } = batch;
     if (settle.length === 0) return;
     const fail = (e: Error) => {

@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
 import { formatReset, LocalLimiter, type Admission, type Refusal } from "../../src/limits/limiter.js";
+import { LIMIT_OPS, RedisLimiter } from "../../src/limits/redis-limiter.js";
+import { RedisLink } from "../../src/redis/link.js";
+import { redisTestServer } from "../support/redis.js";
 import { SlidingWindow } from "../../src/limits/window.js";
 import type { LimitSet, LimitSubject } from "../../src/policy/limit-subjects.js";
 
@@ -10,6 +14,53 @@ function clock(start = 1_000_000_000_000) {
   let t = start;
   return { now: () => t, advance: (ms: number) => void (t += ms), set: (ms: number) => void (t = ms) };
 }
+
+/** A limiter under test: the same scenarios run in process and in Redis (on the same fake clock). */
+interface UnderTest {
+  admit(subjects: LimitSubject[], tokens: number, requestId?: string, upTo?: number): Promise<Admission | Refusal>;
+  finish(a: Admission, actualTokens: number | null): void;
+}
+
+const redisUrl = await redisTestServer();
+const links: RedisLink[] = [];
+afterAll(() => links.forEach((l) => l.close()));
+
+const implementations: Array<{ name: string; make: (now: () => number) => Promise<UnderTest> }> = [
+  {
+    name: "in process",
+    make: (now) => {
+      const l = new LocalLimiter(now);
+      let n = 0;
+      return Promise.resolve({ admit: (s, t, id, upTo) => Promise.resolve(l.admit(s, t, id ?? `r${n++}`, upTo)), finish: (a, t) => l.finish(a, t) });
+    },
+  },
+  ...(redisUrl
+    ? [
+        {
+          name: "in Redis",
+          make: async (now: () => number) => {
+            // Redis's clock is replaced by the test's for every batch; each test counts under subject ids of its own.
+            const link = new RedisLink(redisUrl, [LIMIT_OPS], { log: () => {}, describeFallback: () => "", clock: now });
+            links.push(link);
+            await link.start();
+            const l = new RedisLimiter(link, { failure: "closed", leaseMs: 600_000, instanceId: randomUUID() });
+            const run = randomUUID().slice(0, 8);
+            let n = 0;
+            return {
+              admit: (s: LimitSubject[], t: number, id?: string, upTo?: number) =>
+                l.admit(
+                  s.map((x) => ({ ...x, id: `${x.id}-${run}` })),
+                  t,
+                  id ?? `r${n++}`,
+                  upTo,
+                ),
+              finish: (a: Admission, t: number | null) => l.finish(a, t),
+            } satisfies UnderTest;
+          },
+        },
+      ]
+    : []),
+];
 
 const admitted = (r: Admission | Refusal): Admission => {
   if (r.refused) throw new Error(`refused: ${r.reason}`);
@@ -57,36 +108,36 @@ describe("SlidingWindow", () => {
   });
 });
 
-describe("LocalLimiter", () => {
-  it("rpm: admits exactly the limit in a burst, refuses the next with the time until one leaves, admits again after it", () => {
+describe.each(implementations)("the same limits, counted $name", ({ make }) => {
+  it("rpm: admits exactly the limit in a burst, refuses the next with the time until one leaves, admits again after it", async () => {
     const c = clock();
-    const l = new LocalLimiter(c.now);
+    const l = await make(c.now);
     const s = [key({ rpm: 3 })];
     for (let i = 0; i < 3; i++) {
-      admitted(l.admit(s, 0));
+      admitted(await l.admit(s, 0));
       c.advance(5_000);
     }
-    const r = refused(l.admit(s, 0));
+    const r = refused(await l.admit(s, 0));
     expect(r.reason).toContain("3 requests per minute");
     expect(r.waitMs).toBe(45_000); // the first leaves 60 s after it was counted
     expect(r.report.requests).toEqual({ limit: 3, remaining: 0, resetMs: 55_000 });
     c.advance(44_999);
-    expect(l.admit(s, 0).refused).toBe(true);
+    expect((await l.admit(s, 0)).refused).toBe(true);
     c.advance(1);
-    expect(admitted(l.admit(s, 0)).report.requests?.remaining).toBe(0);
+    expect(admitted(await l.admit(s, 0)).report.requests?.remaining).toBe(0);
   });
 
-  it("rpd counts a day, rpm a minute, and the report names the tighter", () => {
+  it("rpd counts a day, rpm a minute, and the report names the tighter", async () => {
     const c = clock();
-    const l = new LocalLimiter(c.now);
+    const l = await make(c.now);
     const s = [key({ rpm: 10, rpd: 4 })];
-    expect(admitted(l.admit(s, 0)).report.requests).toMatchObject({ limit: 4, remaining: 3 });
+    expect(admitted(await l.admit(s, 0)).report.requests).toMatchObject({ limit: 4, remaining: 3 });
     for (let i = 0; i < 3; i++) {
       c.advance(61_000);
-      admitted(l.admit(s, 0));
+      admitted(await l.admit(s, 0));
     }
     c.advance(61_000);
-    const r = refused(l.admit(s, 0));
+    const r = refused(await l.admit(s, 0));
     expect(r.reason).toContain("4 requests per day");
     // The day is counted in 24-minute steps: the first request leaves 60 steps after the start of its step.
     const step = 86_400_000 / 60;
@@ -95,62 +146,77 @@ describe("LocalLimiter", () => {
     expect(r.waitMs).toBeGreaterThan(86_400_000 - step - 4 * 61_000);
   });
 
-  it("one check across key, user and team: refused by one, counted by none", () => {
+  it("one check across key, user and team: refused by one, counted by none", async () => {
     const c = clock();
-    const l = new LocalLimiter(c.now);
+    const l = await make(c.now);
     const k = key({ rpm: 100 });
     const team: LimitSubject = { scope: "team", id: "t1", limits: { ...none, rpm: 2 } };
-    admitted(l.admit([k, team], 0));
-    admitted(l.admit([k, team], 0));
-    const r = refused(l.admit([k, team], 0));
+    admitted(await l.admit([k, team], 0));
+    admitted(await l.admit([k, team], 0));
+    const r = refused(await l.admit([k, team], 0));
     expect(r.reason).toContain("team t1");
     // The key's own window was not charged by the refusal: 98 left after the two admitted.
-    expect(admitted(l.admit([k], 0)).report.requests).toMatchObject({ limit: 100, remaining: 97 });
+    expect(admitted(await l.admit([k], 0)).report.requests).toMatchObject({ limit: 100, remaining: 97 });
   });
 
-  it("max_parallel: a slot is taken per request in flight and given back once, however often finish is called", () => {
+  it("max_parallel: a slot is taken per request in flight and given back once, however often finish is called", async () => {
     const c = clock();
-    const l = new LocalLimiter(c.now);
+    const l = await make(c.now);
     const s = [key({ maxParallel: 2 })];
-    const a = admitted(l.admit(s, 0));
-    const b = admitted(l.admit(s, 0));
-    expect(refused(l.admit(s, 0)).reason).toContain("2 of 2 concurrent requests");
+    const a = admitted(await l.admit(s, 0));
+    const b = admitted(await l.admit(s, 0));
+    expect(refused(await l.admit(s, 0)).reason).toContain("2 of 2 concurrent requests");
     l.finish(a, 10);
     l.finish(a, 10);
-    admitted(l.admit(s, 0));
-    expect(l.admit(s, 0).refused).toBe(true);
+    admitted(await l.admit(s, 0));
+    expect((await l.admit(s, 0)).refused).toBe(true);
     l.finish(b, null);
-    admitted(l.admit(s, 0));
+    admitted(await l.admit(s, 0));
   });
 
-  it("tpm: counts the estimate up front, trues up to the actual count, refuses what can never fit", () => {
+  it("tpm: counts the estimate up front, trues up to the actual count, refuses what can never fit", async () => {
     const c = clock();
-    const l = new LocalLimiter(c.now);
+    const l = await make(c.now);
     const s = [key({ tpm: 1000 })];
-    const a = admitted(l.admit(s, 600));
+    const a = admitted(await l.admit(s, 600));
     expect(a.report.tokens).toMatchObject({ limit: 1000, remaining: 400 });
-    expect(refused(l.admit(s, 500)).reason).toContain("1000 tokens per minute");
+    expect(refused(await l.admit(s, 500)).reason).toContain("1000 tokens per minute");
     l.finish(a, 100); // used far less than estimated
-    const b = admitted(l.admit(s, 500));
+    const b = admitted(await l.admit(s, 500));
     expect(b.report.tokens?.remaining).toBe(400);
     l.finish(b, 900); // used more than estimated: the excess counts too
-    expect(refused(l.admit(s, 1)).report.tokens?.remaining).toBe(0);
-    const never = refused(l.admit(s, 1001));
+    expect(refused(await l.admit(s, 1)).report.tokens?.remaining).toBe(0);
+    const never = refused(await l.admit(s, 1001));
     expect(never.waitMs).toBe(Infinity);
     expect(never.reason).toContain("lower max_tokens");
   });
 
-  it("a request that never reached an upstream is taken back entirely", () => {
+  it("a request that never reached an upstream is taken back entirely", async () => {
     const c = clock();
-    const l = new LocalLimiter(c.now);
+    const l = await make(c.now);
     const s = [key({ rpm: 1, tpm: 100, rpd: 1 })];
-    const a = admitted(l.admit(s, 50));
+    const a = admitted(await l.admit(s, 50));
     l.finish(a, null);
-    const b = admitted(l.admit(s, 50));
+    const b = admitted(await l.admit(s, 50));
     expect(b.report.requests?.remaining).toBe(0);
     expect(b.report.tokens?.remaining).toBe(50);
   });
 
+  it("output nobody bounded (upTo) is counted as far as the window has room: concurrent unbounded requests cannot all start", async () => {
+    const l = await make(clock().now);
+    const s = [key({ tpm: 1000 })];
+    const a = admitted(await l.admit(s, 100, "r1", 4096));
+    expect(a.report.tokens?.remaining).toBe(0); // 100 + the 900 left
+    expect(refused(await l.admit(s, 100, "r2", 4096)).reason).toContain("tokens per minute");
+    l.finish(a, 150); // the true-up gives back what the output did not use
+    const b = admitted(await l.admit(s, 100, "r3", 4096));
+    expect(b.report.tokens?.remaining).toBe(0);
+    l.finish(b, 100);
+    expect(admitted(await l.admit(s, 50, "r4")).report.tokens?.remaining).toBe(1000 - 150 - 100 - 50);
+  });
+});
+
+describe("LocalLimiter, in process only", () => {
   it("forgets idle subjects, keeps those with requests in flight", () => {
     const c = clock();
     const l = new LocalLimiter(c.now);
@@ -163,28 +229,13 @@ describe("LocalLimiter", () => {
     l.finish(busy, 0);
     expect(refused(l.admit([key({ maxParallel: 0 }, "busy")], 0)).reason).toContain("0 of 0");
   });
-});
 
-describe("LocalLimiter, limits changed or unbounded", () => {
   it("a max_parallel set while requests are in flight counts them", () => {
     const l = new LocalLimiter(clock().now);
     const held = admitted(l.admit([key({ rpm: 100 })], 0)); // in flight before the limit exists
     expect(refused(l.admit([key({ rpm: 100, maxParallel: 1 })], 0)).reason).toContain("1 of 1 concurrent requests");
     l.finish(held, 0);
     admitted(l.admit([key({ rpm: 100, maxParallel: 1 })], 0));
-  });
-
-  it("output nobody bounded (upTo) is counted as far as the window has room: concurrent unbounded requests cannot all start", () => {
-    const l = new LocalLimiter(clock().now);
-    const s = [key({ tpm: 1000 })];
-    const a = admitted(l.admit(s, 100, "r1", 4096));
-    expect(a.report.tokens?.remaining).toBe(0); // 100 + the 900 left
-    expect(refused(l.admit(s, 100, "r2", 4096)).reason).toContain("tokens per minute");
-    l.finish(a, 150); // the true-up gives back what the output did not use
-    const b = admitted(l.admit(s, 100, "r3", 4096));
-    expect(b.report.tokens?.remaining).toBe(0);
-    l.finish(b, 100);
-    expect(admitted(l.admit(s, 50, "r4")).report.tokens?.remaining).toBe(1000 - 150 - 100 - 50);
   });
 
   it("the default clock is monotonic", () => {

@@ -11,6 +11,9 @@ export interface OwnRedis {
   start(): Promise<void>;
   /** SIGKILL: clients see the connection drop, as when a Redis host dies. */
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the connection stays up but nothing is answered meanwhile, as with a hung or unreachable host. */
+  pause(): void;
+  resume(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -56,11 +59,18 @@ export async function ownRedis(): Promise<OwnRedis | null> {
         });
       });
     },
+    pause() {
+      child?.kill("SIGSTOP");
+    },
+    resume() {
+      child?.kill("SIGCONT");
+    },
     async stop() {
       const c = child;
       if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const exited = new Promise((r) => c.once("exit", r));
       c.kill("SIGKILL");
+      c.kill("SIGCONT"); // a paused server dies only once it runs again
       await exited;
     },
   };

@@ -70,3 +70,23 @@ describe("bench target checks", () => {
     expect(text).toMatch(/FAIL {2}added p50 time to first streamed byte at 3000 req\/s/);
   });
 });
+
+describe("bench Redis targets (--redis-url)", () => {
+  const withRedis = (sat: number, p50: number, errors = 0) => {
+    const s = [...scenarios(), run("saturation", "non-stream", "gateway-redis", { reqPerSec: sat, errors }), run("fixed-rate", "non-stream", "gateway-redis", { reqPerSec: 3000, p50Ms: p50 })];
+    addDeltas(s);
+    return checkTargets(s, true, 3000);
+  };
+
+  it("judges the gateway counting in Redis against the same gateway counting in process, in the same run", () => {
+    expect(byName(withRedis(7_200, 0.5), "Redis: non-stream")).toMatchObject({ measured: 80, unit: "%", pass: true });
+    expect(byName(withRedis(7_100, 0.5), "Redis: non-stream").pass).toBe(false);
+    expect(byName(withRedis(7_200, 0.5), "Redis: added p50")).toMatchObject({ measured: 0.45, pass: true });
+    expect(byName(withRedis(7_200, 0.56), "Redis: added p50").pass).toBe(false);
+    expect(byName(withRedis(7_200, 0.5, 2), "Redis: non-stream")).toMatchObject({ pass: false, note: "2 errors or non-2xx answers in the run" });
+  });
+
+  it("has no Redis targets without a gateway-redis run", () => {
+    expect(checkTargets(scenarios(), true, 3000).some((c) => c.name.startsWith("Redis"))).toBe(false);
+  });
+});

@@ -9,7 +9,7 @@
  * never reached an upstream is taken back entirely.
  */
 import type { LimitSubject } from "../policy/limit-subjects.js";
-import { SlidingWindow } from "./window.js";
+import { SlidingWindow } from "../core/window.js";
 
 export interface LimitState {
   limit: number;

@@ -4,7 +4,7 @@ import { formatReset, LocalLimiter, type Admission, type Refusal } from "../../s
 import { LIMIT_OPS, RedisLimiter } from "../../src/limits/redis-limiter.js";
 import { RedisLink } from "../../src/redis/link.js";
 import { redisTestServer } from "../support/redis.js";
-import { SlidingWindow } from "../../src/limits/window.js";
+import { SlidingWindow } from "../../src/core/window.js";
 import type { LimitSet, LimitSubject } from "../../src/policy/limit-subjects.js";
 
 const none: LimitSet = { rpm: null, tpm: null, rpd: null, maxParallel: null };

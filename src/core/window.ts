@@ -48,6 +48,25 @@ export class SlidingWindow {
   }
 
   /**
+   * Takes `n` back from the newest steps in the window, as far as they hold it: a correction
+   * whose own step is not known. The total is right at once; the steps it is taken from may be
+   * newer than the one the counted request went into. Returns how much was taken.
+   */
+  takeBack(n: number, now: number): number {
+    const s = this.step(now);
+    this.advance(s);
+    let left = n;
+    for (let k = s; left > 0 && k > s - WINDOW_STEPS && k >= 0; k--) {
+      const slot = k % WINDOW_STEPS;
+      const take = Math.min(left, this.counts[slot]);
+      this.counts[slot] = this.counts[slot] - take;
+      this.sum -= take;
+      left -= take;
+    }
+    return n - left;
+  }
+
+  /**
    * Milliseconds from `now` until `cost` more fits under `limit` (0 when it fits now), or
    * Infinity when it never can (`cost > limit`).
    */

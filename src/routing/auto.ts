@@ -82,7 +82,7 @@ export interface Needs {
   vision: boolean;
   jsonMode: boolean;
   promptTokens: number;
-  /** The request's `max_tokens` (0 when it sets none): it must fit the context window beside the prompt. */
+  /** Output tokens to allow for (the request's `max_tokens`, or an estimate): they must fit the context window beside the prompt. */
   maxOutputTokens: number;
 }
 
@@ -179,7 +179,7 @@ function exclusionOf(c: AutoCandidate, quality: number | undefined, needs: Needs
     if (needs.promptTokens + needs.maxOutputTokens > context) {
       return {
         stage: "context",
-        reason: `prompt of ${numberFormat.format(needs.promptTokens)} tokens and max_tokens ${numberFormat.format(needs.maxOutputTokens)} do not fit its context of ${numberFormat.format(context)}`,
+        reason: `prompt of ${numberFormat.format(needs.promptTokens)} tokens and ${numberFormat.format(needs.maxOutputTokens)} output tokens do not fit its context of ${numberFormat.format(context)}`,
       };
     }
   }

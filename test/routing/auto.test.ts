@@ -164,7 +164,7 @@ describe("rankAuto filters", () => {
     expect(long.candidates[0].excluded).toBe("prompt of 130,000 tokens does not fit its context of 128,000");
     expect(long.winner.name).toBe("sonnet");
     const withOutput = rankAuto(list, { ...NO_NEEDS, promptTokens: 120_000, maxOutputTokens: 10_000 }, {});
-    expect(withOutput.candidates[0].excluded).toBe("prompt of 120,000 tokens and max_tokens 10,000 do not fit its context of 128,000");
+    expect(withOutput.candidates[0].excluded).toBe("prompt of 120,000 tokens and 10,000 output tokens do not fit its context of 128,000");
     expect(rankAuto(list, { ...NO_NEEDS, promptTokens: 120_000, maxOutputTokens: 8_000 }, {}).winner.name).toBe("mini");
   });
 

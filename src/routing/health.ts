@@ -257,9 +257,9 @@ export class DeploymentHealth {
     }
     if (probe && record.circuit === "half-open" && record.probeOut) {
       if (report.ok) {
+        // The failures before were cleared when the circuit opened, and none count while it is open.
         record.circuit = "closed";
         record.probeOut = false;
-        record.clearFailures();
       } else {
         record.open(now);
       }
@@ -322,7 +322,7 @@ export class DeploymentHealth {
     };
   }
 
-  /** Every deployment seen so far, sorted by key. */
+  /** Every deployment seen so far (but those forgotten as idle, see above), sorted by key. */
   snapshot(): DeploymentStats[] {
     return [...this.records.keys()].sort().map((key) => this.stats(key));
   }

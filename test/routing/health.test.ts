@@ -267,7 +267,7 @@ describe("stats", () => {
     expect(s.ttft_ms).toEqual({ p50: 50, p95: 96 });
   });
 
-  it("nearest rank on few samples: one sample is every percentile; of 1..10, p50 is 5 and p95 is 10", () => {
+  it("nearest rank on few samples: one sample is every percentile; of 1..10, p50 is 5 and p95 is 10; of 11, the ranks round up", () => {
     const one = setup();
     one.attempt(K, true, 42, 7);
     expect(one.health.stats(K)).toMatchObject({ total_ms: { p50: 42, p95: 42 }, ttft_ms: { p50: 7, p95: 7 } });
@@ -276,6 +276,11 @@ describe("stats", () => {
     for (const ms of [10, 3, 7, 1, 9, 2, 8, 4, 6, 5]) ten.attempt(K, true, ms);
     expect(ten.health.stats(K).total_ms).toEqual({ p50: 5, p95: 10 });
     expect(ten.health.stats(K).ttft_ms).toEqual({ p50: null, p95: null });
+
+    // 11 samples: p50 is rank ceil(5.5) = 6, p95 rank ceil(10.45) = 11 (rounding would give 10).
+    const eleven = setup();
+    for (let ms = 11; ms >= 1; ms--) eleven.attempt(K, true, ms * 10);
+    expect(eleven.health.stats(K).total_ms).toEqual({ p50: 60, p95: 110 });
   });
 
   it("cover the last five minutes only", () => {

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, notInEffectWarning, type SwitchboardConfig } from "../config/index.js";
 import { configWarnings } from "../gateway/warnings.js";
+import { routeProblems } from "../gateway/route-problems.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { knownProviderTypes, providerDefinition, providerSettingNames } from "../providers/registry.js";
 
@@ -36,7 +37,7 @@ export async function configCheckCommand(file: string | undefined): Promise<void
     process.exit(1);
   }
   const where = config.source ?? "defaults (no config file)";
-  const problems = await providerProblems(config);
+  const problems = [...(await providerProblems(config)), ...routeProblems(config)];
   if (problems.length > 0) {
     for (const p of problems) console.error(`${where}: ${p}`);
     process.exit(1);

@@ -21,23 +21,6 @@ function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== "";
 }
 
-/** Routing settings of the model groups: strategy, deployment weights, fallbacks. */
-function modelGroupSettings(models: unknown): string[] {
-  if (!Array.isArray(models)) return [];
-  const out: string[] = [];
-  models.forEach((group: unknown, i) => {
-    if (!isPlainObject(group)) return;
-    if (isSet(group.strategy)) out.push(`models[${i}].strategy (${String(group.strategy)})`);
-    if (Array.isArray(group.deployments)) {
-      group.deployments.forEach((d: unknown, j) => {
-        if (isPlainObject(d) && isSet(d.weight)) out.push(`models[${i}].deployments[${j}].weight`);
-      });
-    }
-    if (Array.isArray(group.fallbacks) && group.fallbacks.length > 0) out.push(`models[${i}].fallbacks`);
-  });
-  return out;
-}
-
 /**
  * Settings of a feature that does not exist yet (whose `enabled: true` is refused): the others
  * are accepted, and named, e.g. `cache.exact.ttl_seconds`, `guardrails.pii.action`.
@@ -60,14 +43,11 @@ function disabledFeatureSettings(raw: Record<string, unknown>): string[] {
 
 /**
  * The settings in use that have no effect yet, as config paths grouped by section
- * (e.g. `models[0].strategy (round-robin)`, `routing.circuit_breaker`).
+ * (e.g. `logging.retention_days`, `cache.exact.ttl_seconds`).
  */
 export function settingsNotInEffect(raw: unknown, _env?: EnvSnapshot): string[] {
   if (!isPlainObject(raw)) return [];
   const out: string[] = [];
-  out.push(...modelGroupSettings(raw.models));
-  const routing = isPlainObject(raw.routing) ? raw.routing : {};
-  if (isSet(routing.circuit_breaker)) out.push("routing.circuit_breaker");
   const limits = isPlainObject(raw.limits) ? raw.limits : {};
   // The failure policy is about Redis: with no Redis there is nothing for it to do.
   if (isSet(limits.redis_failure) && !isSet(raw.redis_url)) out.push("limits.redis_failure (without redis_url)");

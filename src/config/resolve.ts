@@ -127,7 +127,7 @@ export function resolveConfig(raw: RawConfig, env: EnvSnapshot, knownProviderTyp
     models: raw.models.map((m) => ({
       name: m.name,
       strategy: m.strategy,
-      deployments: m.deployments.map((d) => ({ model: d.model, weight: d.weight })),
+      deployments: m.deployments.map((d) => ({ model: d.model, weight: d.weight, rpm: d.rpm ?? null, tpm: d.tpm ?? null })),
       fallbacks: [...m.fallbacks],
     })),
     routing: {
@@ -143,6 +143,12 @@ export function resolveConfig(raw: RawConfig, env: EnvSnapshot, knownProviderTyp
         windowMs: raw.routing.circuit_breaker.window_ms,
         cooldownMs: raw.routing.circuit_breaker.cooldown_ms,
       },
+      defaultStrategy: raw.routing.default_strategy,
+      ...(raw.routing.health_checks
+        ? { healthChecks: { intervalMs: raw.routing.health_checks.interval_ms, ...(raw.routing.health_checks.model ? { model: raw.routing.health_checks.model } : {}) } }
+        : {}),
+      contentPolicyFallback: raw.routing.content_policy_fallback,
+      auto: { candidates: raw.routing.auto.candidates ?? null, quality: { ...raw.routing.auto.quality } },
     },
     upstream: {
       transport: raw.upstream.transport,

@@ -77,7 +77,7 @@ const timeoutsFields = {
   total_ms: positiveInt(),
 };
 
-export const STRATEGIES = ["weighted", "round-robin", "least-busy", "lowest-latency", "cheapest"] as const;
+export const STRATEGIES = ["weighted", "round-robin", "least-busy", "lowest-latency", "cheapest", "usage-based"] as const;
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export const PII_TYPES = ["email", "phone", "ssn", "credit_card", "iban", "api_key"] as const;
 export const PII_ACTIONS = ["redact", "mask", "block"] as const;
@@ -106,6 +106,9 @@ const deploymentSchema = z.preprocess(
   z.strictObject({
     model: text(),
     weight: num({ positive: true }).default(1),
+    /** The deployment's own requests and tokens per minute: routing keeps under them. */
+    rpm: positiveInt().optional(),
+    tpm: positiveInt().optional(),
   }),
 );
 
@@ -155,6 +158,18 @@ export const configSchema = z.strictObject({
           failures: positiveInt().default(5),
           window_ms: positiveInt().default(60_000),
           cooldown_ms: positiveInt().default(30_000),
+        })
+        .prefault({}),
+      /** The order of the providers serving a bare model name (`gpt-4o-mini` without a prefix). */
+      default_strategy: z.enum(STRATEGIES).default("cheapest"),
+      /** Probes open circuits every interval with a one-token request, so a recovered deployment closes without waiting for traffic. */
+      health_checks: z.strictObject({ interval_ms: positiveInt(), model: optText() }).optional(),
+      /** A provider's content-filter refusal tries the next candidate instead of answering it. */
+      content_policy_fallback: bool().default(false),
+      auto: z
+        .strictObject({
+          candidates: z.array(text()).min(1).optional(),
+          quality: z.record(z.string(), num({ min: 0, max: 1 })).default({}),
         })
         .prefault({}),
     })

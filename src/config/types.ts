@@ -41,11 +41,16 @@ export interface UpstreamConfig {
 export interface DeploymentConfig {
   model: string;
   weight: number;
+  /** The deployment's own requests and tokens per minute (null: none); routing keeps under them. */
+  rpm: number | null;
+  tpm: number | null;
 }
+
+export type RoutingStrategy = "weighted" | "round-robin" | "least-busy" | "lowest-latency" | "cheapest" | "usage-based";
 
 export interface ModelGroupConfig {
   name: string;
-  strategy: "weighted" | "round-robin" | "least-busy" | "lowest-latency" | "cheapest";
+  strategy: RoutingStrategy;
   deployments: DeploymentConfig[];
   fallbacks: string[];
 }
@@ -105,6 +110,14 @@ export interface SwitchboardConfig {
     retries: number;
     timeouts: TimeoutsConfig;
     circuitBreaker: { failures: number; windowMs: number; cooldownMs: number };
+    /** The order of the providers serving a bare model name. */
+    defaultStrategy: RoutingStrategy;
+    /** Active probes of open circuits (absent: none). `model`: the model to probe with instead of the deployment's own. */
+    healthChecks?: { intervalMs: number; model?: string };
+    /** A content-filter refusal moves on to the next candidate. */
+    contentPolicyFallback: boolean;
+    /** `model: "auto"`: the candidates (null: every configured alias and deployment) and quality overrides. */
+    auto: { candidates: string[] | null; quality: Record<string, number> };
   };
   upstream: UpstreamConfig;
   /** `pricing:` prices by `provider:model`. */

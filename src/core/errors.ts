@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   permission_denied: { status: 403, type: "permission_error", retryable: false },
   guardrail_blocked: { status: 403, type: "permission_error", retryable: false },
   model_not_found: { status: 404, type: "invalid_request_error", retryable: false },
+  /** The prompt does not fit the context window of any deployment the request may reach. */
+  context_length_exceeded: { status: 400, type: "invalid_request_error", retryable: false },
   not_found: { status: 404, type: "invalid_request_error", retryable: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retryable: false },
   conflict: { status: 409, type: "invalid_request_error", retryable: false },
@@ -45,6 +47,8 @@ export interface GatewayErrorOptions {
   details?: Record<string, unknown>;
   /** The request never reached the upstream (its connection could not be made): nothing was billed. */
   unsent?: boolean;
+  /** The provider refused the request by its content policy (a content filter). */
+  contentFilter?: boolean;
   cause?: unknown;
 }
 
@@ -58,6 +62,7 @@ export class GatewayError extends Error {
   readonly upstreamStatus?: number;
   readonly details?: Record<string, unknown>;
   readonly unsent?: boolean;
+  readonly contentFilter?: boolean;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -72,6 +77,7 @@ export class GatewayError extends Error {
     this.upstreamStatus = options.upstreamStatus;
     this.details = options.details;
     if (options.unsent) this.unsent = true;
+    if (options.contentFilter) this.contentFilter = true;
   }
 }
 

@@ -18,6 +18,9 @@ import type { Runtime } from "../pipeline/context.js";
 import { providerDefinition } from "../providers/registry.js";
 import type { Provider } from "../providers/types.js";
 import { ModelResolver } from "../routing/resolve.js";
+import { DeploymentHealth } from "../routing/health.js";
+import { Router } from "../routing/strategies.js";
+import { startHealthChecks } from "../pipeline/health-checks.js";
 import { openStore, type Store } from "../store/db.js";
 import { databaseStartError } from "../store/connect-errors.js";
 import { acquireDataDirLock } from "../store/data-dir-lock.js";
@@ -35,6 +38,7 @@ import { bindServer } from "../http/listen.js";
 import { serveHttp } from "../http/server.js";
 import { StartupScope } from "./startup-scope.js";
 import { configWarnings } from "./warnings.js";
+import { routeProblems } from "./route-problems.js";
 
 export interface StartOptions {
   /** Apply pending migrations on start (default true). */
@@ -69,6 +73,9 @@ export interface RunningGateway {
  * cancelled start undoes what it started; its error is one line (a `StartupError` where known).
  */
 export async function startGateway(config: SwitchboardConfig, opts: StartOptions = {}): Promise<RunningGateway> {
+  // Refused before anything starts: a name that leads nowhere would fail every request reaching it.
+  const unroutable = routeProblems(config);
+  if (unroutable.length) throw new Error(`the routing configuration names models that lead nowhere:\n${unroutable.join("\n")}`);
   const scope = new StartupScope(opts.signal);
   try {
     return await startInScope(config, opts, scope);
@@ -167,7 +174,12 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   const runtime: Runtime = {
     config,
     providers,
-    resolver: new ModelResolver(config.models, (id) => providers.has(id)),
+    resolver: new ModelResolver(
+      config.models,
+      (id) => providers.has(id),
+      Object.values(config.providers).map((p) => ({ id: p.id, type: p.type })),
+      config.routing.defaultStrategy,
+    ),
     auth: new Authenticator(master.key, keys, new UserCache(store.db, bus)),
     usage,
     bus,
@@ -175,7 +187,11 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     pricing,
     budgets,
     limiter,
+    health: new DeploymentHealth(config.routing.circuitBreaker),
+    router: new Router(),
   };
+  const stopHealthChecks = startHealthChecks(runtime);
+  scope.defer(() => stopHealthChecks());
 
   const drainMs = opts.drainMs ?? 10_000;
   const redisDegraded = link ? () => link.degraded : undefined;
@@ -187,6 +203,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
+      stopHealthChecks();
       await http.drain(drainMs);
       await usage.close();
       keys.close();

@@ -2,6 +2,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { GatewayError, openAIEnvelope, toGatewayError } from "../core/errors.js";
+import { deploymentStatuses } from "../pipeline/route.js";
 import type { Runtime } from "../pipeline/context.js";
 import type { Principal } from "../policy/auth.js";
 import { docsRoutes } from "./routes/docs.js";
@@ -66,7 +67,7 @@ function lazyManagement(rt: Runtime): MiddlewareHandler<Env> & { preload: () => 
   let app: Promise<{ fetch: (req: Request, env: Env["Bindings"]) => Response | Promise<Response> }> | undefined;
   const load = () =>
     (app ??= import("../management/index.js").then((m) =>
-      m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets, pricing: rt.pricing }),
+      m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets, pricing: rt.pricing, deployments: () => deploymentStatuses(rt) }),
     ));
   const handler = async (c: Parameters<MiddlewareHandler<Env>>[0]) => (await load()).fetch(c.req.raw, c.env);
   return Object.assign(handler, { preload: () => void load() });

@@ -18,6 +18,24 @@ export interface ManagementDeps {
   budgets?: { readonly book: Pick<BudgetBook, "get">; reloaded?(): Promise<void> };
   /** The gateway's prices, whose reload a price change waits for. */
   pricing?: { reloaded(): Promise<void> };
+  /** The deployments the gateway routes to, with their circuits and live figures (`GET /v1/providers`). */
+  deployments?: () => DeploymentStatus[];
+}
+
+/** One deployment in `GET /v1/providers`. */
+export interface DeploymentStatus {
+  deployment: string;
+  provider: string;
+  model: string;
+  state: "closed" | "open" | "half-open";
+  in_flight: number;
+  requests: number;
+  errors: number;
+  error_rate: number;
+  ttft_ms: { p50: number | null; p95: number | null };
+  total_ms: { p50: number | null; p95: number | null };
+  ewma_ttft_ms: number | null;
+  opened_at: string | null;
 }
 
 export type ManagementEnv = {

@@ -1,6 +1,6 @@
 /**
- * The management API: keys, users, teams, budgets, pricing, usage, logs and the audit
- * log under `/v1/`, master key
+ * The management API: keys, users, teams, budgets, pricing, usage, logs, the deployments'
+ * health and the audit log under `/v1/`, master key
  * only, plus the public `GET /openapi.json` generated from the same zod schemas that validate
  * the requests. Mount it on the gateway app with `app.route("/", createManagementApp(deps))`:
  * its middleware is registered on its own paths only, so inference routes are untouched.
@@ -15,6 +15,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { budgetRoutes } from "./routes/budgets.js";
 import { keyRoutes } from "./routes/keys.js";
 import { logRoutes } from "./routes/logs.js";
+import { providerRoutes } from "./routes/providers.js";
 import { pricingRoutes } from "./routes/pricing.js";
 import { usageRoutes } from "./routes/usage.js";
 import { teamRoutes, userRoutes } from "./routes/users.js";
@@ -41,6 +42,7 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
   pricingRoutes(app, deps);
   usageRoutes(app, deps);
   logRoutes(app, deps);
+  providerRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "masterKey", {
     type: "http",

@@ -82,7 +82,10 @@ export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInf
   const now = performance.now();
   const { cost, priceVersion } = attemptCost(rt, info, outcome.usage);
   ctx.costMicros += cost.totalMicros;
-  ctx.tokens += outcome.usage.promptTokens + outcome.usage.completionTokens;
+  const tokens = outcome.usage.promptTokens + outcome.usage.completionTokens;
+  ctx.tokens += tokens;
+  // The deployment's own tpm counts what the attempt used, not the estimate it was routed with.
+  if (tokens !== info.routedTokens) rt.router.trueUp(info.key, tokens - info.routedTokens);
   if (outcome.error) ctx.attemptErrors.push({ attempt: info.attempt, error_message: outcome.error.message });
   const u = outcome.usage;
   const total = round(now - ctx.receivedAt);

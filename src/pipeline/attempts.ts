@@ -1,8 +1,11 @@
 /**
- * Calling upstream with retries: each deployment in the order listed, each retried
- * `routing.retries` times for retryable errors (honouring Retry-After). A group's `fallbacks`
- * are not tried yet (docs/configuration.md, "Not in effect yet"). Retry logic reads
- * `GatewayError.retryable` and nothing else.
+ * Calling upstream along the request's route (route.ts): each deployment in order, each retried
+ * `routing.retries` times for retryable errors (honouring Retry-After), then the next one. A
+ * deployment whose circuit is open is skipped; a half-open one lets exactly one request through
+ * as its probe, which is not retried there. A content-filter refusal moves on to the next
+ * deployment when `routing.content_policy_fallback` is on. Every attempt is reported to the
+ * deployment's health (health.ts); a successful attempt's report waits for `endAttempt`, so a
+ * stream counts as in flight until it ends. Retry logic reads `GatewayError.retryable`.
  */
 import type { TimeoutsConfig } from "../config/types.js";
 import type { CancelSignal } from "../core/cancel.js";
@@ -11,6 +14,7 @@ import { warnIfUnpriced } from "../pricing/unpriced.js";
 import type { Provider, Timeouts } from "../providers/types.js";
 import type { Deployment } from "../routing/resolve.js";
 import type { RequestContext, Runtime } from "./context.js";
+import type { RouteStep } from "./route.js";
 
 export interface AttemptInfo {
   attempt: number;
@@ -18,6 +22,14 @@ export interface AttemptInfo {
   deployment: Deployment;
   timeouts: Timeouts;
   startedAt: number;
+  /** The deployment's identity in health and routing. */
+  key: string;
+  /** This attempt is the probe of a half-open circuit. */
+  probe: boolean;
+  /** Tokens counted for it against the deployment's own rpm/tpm (trued up when it ends). */
+  routedTokens: number;
+  /** Reported to the deployment's health already. */
+  ended?: boolean;
 }
 
 export interface AttemptOutcome<T> {
@@ -31,33 +43,48 @@ const MAX_RETRY_WAIT_MS = 10_000;
 export async function withAttempts<T>(
   rt: Runtime,
   ctx: RequestContext,
-  deployments: Deployment[],
+  steps: readonly RouteStep[],
   run: (info: AttemptInfo) => Promise<T>,
   onFailure: (info: AttemptInfo, error: GatewayError) => void | Promise<void>,
+  routedTokens = 0,
 ): Promise<AttemptOutcome<T>> {
   let last: GatewayError | undefined;
-  for (const deployment of deployments) {
+  let lastKey: string | undefined;
+  const skipped: Array<{ deployment: string; reason: string }> = [];
+  for (const step of steps) {
+    const { deployment } = step;
     const provider = rt.providers.get(deployment.provider);
     if (!provider) continue;
     warnIfUnpriced(rt.pricing, deployment, ctx.warnings);
     const timeouts = timeoutsFor(rt, ctx, deployment.provider);
     for (let retry = 0; retry <= rt.config.routing.retries; retry++) {
-      const info: AttemptInfo = { attempt: ++ctx.attempts, provider, deployment, timeouts, startedAt: performance.now() };
+      const gate = rt.health.acquire(step.key);
+      if (!gate.allowed) {
+        if (retry === 0) skipped.push({ deployment: step.key, reason: "circuit open" });
+        break;
+      }
+      rt.router.count(step.key, routedTokens);
+      const info: AttemptInfo = { attempt: ++ctx.attempts, provider, deployment, timeouts, startedAt: performance.now(), key: step.key, probe: gate.probe, routedTokens };
       ctx.provider = deployment.provider;
       ctx.model = deployment.model;
       try {
         const value = await run(info);
         ctx.reached = true;
+        noteRoute(ctx, step, steps, skipped, last, lastKey);
         return { value, info };
       } catch (e) {
         const err = toGatewayError(e);
         if (err.unsent !== true) ctx.reached = true;
         ctx.externalMs += performance.now() - info.startedAt;
+        endAttempt(rt, info, !countsAgainst(err));
         const noted = onFailure(info, err);
         if (noted) await noted; // with Redis, growing the reservation is a round trip (and may refuse)
         last = err;
-        if (err.code === "client_disconnected" || err.code === "invalid_request") throw err;
-        if (!err.retryable) break;
+        lastKey = step.key;
+        if (err.code === "client_disconnected") throw err;
+        if (err.contentFilter && rt.config.routing.contentPolicyFallback) break;
+        if (err.code === "invalid_request") throw err;
+        if (!err.retryable || info.probe) break;
         if (retry < rt.config.routing.retries) {
           const waitMs = backoffMs(err, retry);
           if (waitMs > MAX_RETRY_WAIT_MS) break;
@@ -67,7 +94,45 @@ export async function withAttempts<T>(
       }
     }
   }
-  throw finalError(last);
+  if (skipped.length && ctx.routing) ctx.routing.skipped = skipped;
+  throw finalError(last, skipped.length);
+}
+
+/**
+ * Reports an attempt's end to its deployment's health (once): `ok` false counts toward opening
+ * its circuit. `ttftMs`: when its first byte came (a stream), else the whole answer's time.
+ */
+export function endAttempt(rt: Runtime, info: AttemptInfo, ok: boolean, ttftMs?: number): void {
+  if (info.ended) return;
+  info.ended = true;
+  const totalMs = performance.now() - info.startedAt;
+  rt.health.end(info.key, info.probe, { ok, ttftMs: ttftMs ?? totalMs, totalMs });
+}
+
+/** Failures that say something about the deployment (not the client's request or the client leaving). */
+function countsAgainst(err: GatewayError): boolean {
+  if (err.contentFilter) return false;
+  return err.code !== "invalid_request" && err.code !== "client_disconnected" && err.code !== "context_length_exceeded";
+}
+
+/** The receipt's account of how the answering deployment was reached. */
+function noteRoute(
+  ctx: RequestContext,
+  step: RouteStep,
+  steps: readonly RouteStep[],
+  skipped: Array<{ deployment: string; reason: string }>,
+  last: GatewayError | undefined,
+  lastKey: string | undefined,
+): void {
+  if (!ctx.routing) return;
+  if (skipped.length) ctx.routing.skipped = skipped;
+  const index = steps.indexOf(step);
+  const answered: Record<string, unknown> = { deployment: step.key, via: step.via };
+  if (index > 0) {
+    answered.fallback = true;
+    answered.reason = last && lastKey ? `after ${last.code}${last.contentFilter ? " (content filter)" : ""} from ${lastKey}` : "the deployments before it had their circuits open";
+  }
+  ctx.routing.answered_by = answered;
 }
 
 function backoffMs(err: GatewayError, retry: number): number {
@@ -75,10 +140,12 @@ function backoffMs(err: GatewayError, retry: number): number {
   return Math.min(2000, 50 * 2 ** retry) * (0.5 + Math.random() / 2);
 }
 
-/** Once everything failed: 429 stays 429; timeouts are 504; other upstream failures 502. */
-function finalError(last: GatewayError | undefined): GatewayError {
-  if (!last) return new GatewayError("no_healthy_deployment", "no deployment is available for this model");
-  return last;
+/** Once everything failed: 429 stays 429; timeouts are 504; other upstream failures 502; nothing tried because every circuit was open is 503. */
+function finalError(last: GatewayError | undefined, skipped: number): GatewayError {
+  if (last) return last;
+  if (skipped > 0)
+    return new GatewayError("no_healthy_deployment", `every deployment this request may use has its circuit open (${skipped} skipped): try again after the cooldown`, { retryAfterSeconds: 1 });
+  return new GatewayError("no_healthy_deployment", "no deployment is available for this model");
 }
 
 /**

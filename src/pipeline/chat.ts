@@ -10,10 +10,11 @@ import { GatewayError, toGatewayError } from "../core/errors.js";
 import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
 import { cutInFlight, estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
-import { withAttempts, type AttemptInfo } from "./attempts.js";
+import { endAttempt, withAttempts, type AttemptInfo } from "./attempts.js";
 import { chatPromptTokenBound, reserveChat, reserveSpentAttempt } from "./budget.js";
 import { overheadMs, type RequestContext, type Runtime } from "./context.js";
 import { admitAndReserve, admitChat } from "./limits.js";
+import { routeChat, type RoutingExtensions } from "./route.js";
 
 /**
  * Takes each relayed chunk; a returned promise makes the relay wait (the client is not keeping
@@ -38,15 +39,15 @@ export function stripExtensions<T extends Record<string, unknown>>(body: T): T {
   return body;
 }
 
-export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest): Promise<ChatResult> {
-  if (ctx.principal) authorizeModel(ctx.principal, req.model);
-  const resolution = rt.resolver.resolve(req.model);
-  if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, resolution.deployments);
-  ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
+export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, ext: RoutingExtensions): Promise<ChatResult> {
+  // "auto" chooses among the candidates the key may use (route.ts), so it is not itself checked.
+  if (ctx.principal && req.model !== "auto") authorizeModel(ctx.principal, req.model);
+  const route = await routeChat(rt, ctx, req, ext);
+  if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, route.deployments);
   const requested = req.model;
   await admitAndReserve(
-    () => admitChat(rt, ctx, req, resolution.deployments),
-    () => reserveChat(rt, ctx, req, resolution.deployments),
+    () => admitChat(rt, ctx, req, route.deployments),
+    () => reserveChat(rt, ctx, req, route.deployments),
   );
   const onFailure = (info: AttemptInfo, err: GatewayError) => {
     const usage = cutInFlight(err) ? { ...NO_USAGE, promptTokens: chatPromptTokenBound(rt, info.deployment, req), estimated: true } : NO_USAGE;
@@ -58,14 +59,16 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
     const { value, info } = await withAttempts(
       rt,
       ctx,
-      resolution.deployments,
+      route.steps,
       async (info) => {
         const body = await info.provider.chat({ ...req, model: info.deployment.model }, callOptions(ctx, info));
         ctx.externalMs += performance.now() - info.startedAt;
         return body;
       },
       onFailure,
+      route.tokens,
     );
+    endAttempt(rt, info, true);
     const usage = value.usage ? fromReported(value.usage) : await estimateChatUsage(rt, info, req, completionText(value));
     recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false });
     return { kind: "json", body: value };
@@ -74,7 +77,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
   const { value, info } = await withAttempts(
     rt,
     ctx,
-    resolution.deployments,
+    route.steps,
     async (info) => {
       const stream = await info.provider.chatStream({ ...req, model: info.deployment.model }, callOptions(ctx, info));
       const it = stream[Symbol.asyncIterator]();
@@ -88,6 +91,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
       }
     },
     onFailure,
+    route.tokens,
   );
   return { kind: "stream", relay: (send) => relay(rt, ctx, req, info, value, send) };
 }
@@ -160,6 +164,8 @@ async function relay(
     const usage: AttemptUsage = reported ? fromReported(reported) : await estimateChatUsage(rt, info, req, text);
     if (reported && !completed) usage.estimated = false;
     const status = completed ? 200 : failure && failure.code !== "client_disconnected" ? failure.status : 499;
+    // A stream is in flight on its deployment until here; one cut by the upstream counts against it.
+    endAttempt(rt, info, status === 200 || status === 499, firstByteAt - info.startedAt);
     recordAttempt(rt, ctx, info, req.model, {
       status,
       error: completed ? undefined : (failure ?? new GatewayError("client_disconnected", "client closed the request")),

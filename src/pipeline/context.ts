@@ -13,6 +13,8 @@ import type { PriceResolver } from "../pricing/resolver.js";
 import type { BudgetService } from "../budgets/service.js";
 import type { Assignment, Reservation } from "../budgets/book.js";
 import type { Admission, Limiter } from "../limits/limiter.js";
+import type { DeploymentHealth } from "../routing/health.js";
+import type { Router } from "../routing/strategies.js";
 
 /** Long-lived services the pipeline uses; built once at start-up. */
 export interface Runtime {
@@ -27,6 +29,10 @@ export interface Runtime {
   pricing: PriceResolver;
   budgets: BudgetService;
   limiter: Limiter;
+  /** Each deployment's circuit and live figures (in this process). */
+  health: DeploymentHealth;
+  /** Orders a model's deployments by its strategy, and counts their own rpm/tpm. */
+  router: Router;
 }
 
 export interface RequestContext {

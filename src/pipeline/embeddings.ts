@@ -5,7 +5,8 @@ import { GatewayError } from "../core/errors.js";
 import { countEmbeddingsTokens, embeddingsTokenBound } from "../core/tokens.js";
 import { describeIssues, embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsResponse } from "../wire/openai.js";
 import { cutInFlight, NO_USAGE, recordAttempt } from "./account.js";
-import { withAttempts } from "./attempts.js";
+import { endAttempt, withAttempts } from "./attempts.js";
+import { routeEmbeddings, type RoutingExtensions } from "./route.js";
 import { reserveEmbeddings, reserveSpentAttempt } from "./budget.js";
 import { callOptions, stripExtensions } from "./chat.js";
 import type { RequestContext, Runtime } from "./context.js";
@@ -20,19 +21,18 @@ export function parseEmbeddingsRequest(raw: Record<string, unknown>): Embeddings
   return stripExtensions(parsed.data);
 }
 
-export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
+export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, ext: RoutingExtensions): Promise<EmbeddingsResponse> {
   if (ctx.principal) authorizeModel(ctx.principal, req.model);
-  const resolution = rt.resolver.resolve(req.model);
-  if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, resolution.deployments);
-  ctx.routing = { alias: resolution.alias ?? null, deployments: resolution.deployments.map((d) => `${d.provider}:${d.model}`) };
+  const route = routeEmbeddings(rt, ctx, req.model, ext, Math.ceil(embeddingsTokenBound(req.input) / 4));
+  if (rt.config.pricingRequired) refuseUnpriced(rt.pricing, req.model, route.deployments);
   await admitAndReserve(
     () => admitEmbeddings(rt, ctx, req),
-    () => reserveEmbeddings(rt, ctx, req, resolution.deployments),
+    () => reserveEmbeddings(rt, ctx, req, route.deployments),
   );
   const { value, info } = await withAttempts(
     rt,
     ctx,
-    resolution.deployments,
+    route.steps,
     async (info) => {
       if (!info.provider.embeddings || !info.provider.capabilities.embeddings) {
         throw new GatewayError("invalid_request", `provider '${info.deployment.provider}' does not offer embeddings`, { param: "model" });
@@ -46,7 +46,9 @@ export async function runEmbeddings(rt: Runtime, ctx: RequestContext, req: Embed
       const cost = recordAttempt(rt, ctx, info, req.model, { status: err.status, error: err, usage, streamed: false });
       if (err.retryable) return reserveSpentAttempt(rt, ctx, cost.totalMicros);
     },
+    route.tokens,
   );
+  endAttempt(rt, info, true);
   const reported = value.usage?.prompt_tokens;
   const promptTokens = reported ?? (await countEmbeddingsTokens(req.input));
   recordAttempt(rt, ctx, info, req.model, { status: 200, usage: { ...NO_USAGE, promptTokens, estimated: reported === undefined }, streamed: false });

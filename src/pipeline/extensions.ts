@@ -1,18 +1,14 @@
 /**
  * Gateway extension fields of a request body (`x-…`) never go upstream (see `stripExtensions`).
- * None of them has an effect in this version, so each one a request sends is named in a warning
- * (`x-switchboard-warnings`, and the receipt) instead of vanishing silently; so are the headers
- * `x-switchboard-fallbacks` and `x-switchboard-cache`.
+ * The routing ones (`x-fallback-chain`, `x-routing-hints`) are read by route.ts; any other a
+ * request sends is named in a warning (`x-switchboard-warnings`, and the receipt) instead of
+ * vanishing silently; so is the header `x-switchboard-cache`, whose feature is not built yet.
  */
 import type { IncomingHttpHeaders } from "node:http";
 
-/** Extensions whose feature is being built, and what that feature is. */
-const NOT_IN_EFFECT_YET: Readonly<Record<string, string>> = {
-  "x-fallback-chain": "per-request fallback chains are not available in this version",
-  "x-routing-hints": "routing hints (auto routing) are not available in this version",
-};
+/** Extensions the gateway reads (route.ts). */
+const ROUTING_FIELDS: ReadonlySet<string> = new Set(["x-fallback-chain", "x-routing-hints"]);
 
-export const FALLBACKS_HEADER = "x-switchboard-fallbacks";
 /** Asks the response cache to skip its read or write: there is no response cache yet. */
 export const CACHE_HEADER = "x-switchboard-cache";
 
@@ -26,18 +22,13 @@ function printable(name: string): string {
   return safe.length > MAX_NAME ? `${safe.slice(0, MAX_NAME)}…` : safe;
 }
 
-/** The warnings for the extension fields of `body` and the fallbacks header, in body order. */
+/** The warnings for the unknown extension fields of `body` and the cache header, in body order. */
 export function extensionWarnings(body: Record<string, unknown>, headers: IncomingHttpHeaders): string[] {
   const warnings: string[] = [];
   const unknown: string[] = [];
   for (const key of Object.keys(body)) {
     if (!key.startsWith("x-")) continue;
-    const why = Object.hasOwn(NOT_IN_EFFECT_YET, key) ? NOT_IN_EFFECT_YET[key] : undefined;
-    if (why !== undefined) warnings.push(`${key} is not in effect yet: ${why} (the field was removed before the request went upstream)`);
-    else unknown.push(key);
-  }
-  if (headers[FALLBACKS_HEADER] !== undefined) {
-    warnings.push(`${FALLBACKS_HEADER} is not in effect yet: ${NOT_IN_EFFECT_YET["x-fallback-chain"]} (the header was ignored)`);
+    if (!ROUTING_FIELDS.has(key)) unknown.push(key);
   }
   if (headers[CACHE_HEADER] !== undefined) {
     warnings.push(`${CACHE_HEADER} is not in effect yet: there is no response cache in this version (the header was ignored)`);

@@ -11,6 +11,7 @@ import { parseEmbeddingsRequest, runEmbeddings } from "./embeddings.js";
 import { extensionWarnings } from "./extensions.js";
 import { settleBudget } from "./budget.js";
 import { finishLimits } from "./limits.js";
+import { readRoutingExtensions } from "./route.js";
 
 /** How the pipeline answers; the HTTP layer writes it. The budget is settled before `json` is called. */
 export interface Answer {
@@ -24,13 +25,14 @@ export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record
     ctx.warnings.push(...extensionWarnings(raw, ctx.headers));
     // The master key may act for a user: refused like that user's own keys would be.
     if (ctx.principal?.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
+    const ext = readRoutingExtensions(raw, ctx.headers);
     if (ctx.endpoint === "embeddings") {
-      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw));
+      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw), ext);
       end(rt, ctx);
       answer.json(body);
       return;
     }
-    const result = await runChat(rt, ctx, parseChatRequest(raw));
+    const result = await runChat(rt, ctx, parseChatRequest(raw), ext);
     if (result.kind === "json") {
       end(rt, ctx);
       answer.json(result.body);

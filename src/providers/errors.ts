@@ -16,9 +16,9 @@ export function retryAfterSeconds(headers: Headers): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-export function upstreamError(provider: string, status: number, rawMessage: string, headers: Headers, secrets: ReadonlyArray<string | undefined> = []): GatewayError {
+export function upstreamError(provider: string, status: number, rawMessage: string, headers: Headers, secrets: ReadonlyArray<string | undefined> = [], contentFilter = false): GatewayError {
   const message = scrubSecrets(rawMessage || `upstream returned HTTP ${status}`, secrets);
-  const base = { upstreamStatus: status };
+  const base = contentFilter ? { upstreamStatus: status, contentFilter } : { upstreamStatus: status };
   if (status === 401 || status === 403) {
     return new GatewayError("upstream_auth_error", `${provider} rejected the gateway's credentials: ${message}`, base);
   }
@@ -29,6 +29,20 @@ export function upstreamError(provider: string, status: number, rawMessage: stri
     return new GatewayError("upstream_error", message, { ...base, retryAfterSeconds: retryAfterSeconds(headers) });
   }
   return new GatewayError("upstream_error", message, { ...base, retryable: false });
+}
+
+/**
+ * Whether an OpenAI-style error body is a content-policy refusal: `error.code` (or `type`)
+ * `content_filter` (Azure OpenAI) or `content_policy_violation` (OpenAI's safety system).
+ */
+export function isContentFilterBody(body: string): boolean {
+  if (!body.includes("content_")) return false;
+  try {
+    const e = (JSON.parse(body) as { error?: { code?: unknown; type?: unknown } }).error;
+    return [e?.code, e?.type].some((v) => v === "content_filter" || v === "content_policy_violation");
+  } catch {
+    return false;
+  }
 }
 
 /** Extracts `error.message` (OpenAI style) or `message`, else the raw text, shortened. */

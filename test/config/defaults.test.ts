@@ -17,6 +17,9 @@ describe("loadConfig defaults", () => {
         retries: 2,
         timeouts: { connectMs: 5000, firstTokenMs: 30000, idleMs: 30000, totalMs: 600000 },
         circuitBreaker: { failures: 5, windowMs: 60000, cooldownMs: 30000 },
+        defaultStrategy: "cheapest",
+        contentPolicyFallback: false,
+        auto: { candidates: null, quality: {} },
       },
       upstream: { transport: "fast", maxResponseBytes: 67108864, maxEventBytes: 8388608, proxy: {} },
       pricing: {},
@@ -133,12 +136,12 @@ describe("loadConfig defaults", () => {
         name: "fast",
         strategy: "weighted",
         deployments: [
-          { model: "openai:gpt-4o-mini", weight: 3 },
-          { model: "anthropic:claude-3-5-haiku-latest", weight: 1 },
+          { model: "openai:gpt-4o-mini", weight: 3, rpm: null, tpm: null },
+          { model: "anthropic:claude-3-5-haiku-latest", weight: 1, rpm: null, tpm: null },
         ],
         fallbacks: ["smart"],
       },
-      { name: "smart", strategy: "weighted", deployments: [{ model: "anthropic:claude-sonnet-4-5", weight: 1 }], fallbacks: [] },
+      { name: "smart", strategy: "weighted", deployments: [{ model: "anthropic:claude-sonnet-4-5", weight: 1, rpm: null, tpm: null }], fallbacks: [] },
     ]);
     expect(config.pricing).toEqual({ "openai:gpt-4o-mini": { input: 0.15, output: 0.6, cachedInput: 0.075 } });
   });

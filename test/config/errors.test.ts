@@ -33,7 +33,7 @@ describe("config errors", () => {
     );
     expect(problems(content)).toEqual([
       'switchboard.yaml:3: server.port: expected a number, got "abc"',
-      'switchboard.yaml:6: models[0].strategy: expected one of weighted, round-robin, least-busy, lowest-latency, cheapest, got "fastest"',
+      'switchboard.yaml:6: models[0].strategy: expected one of weighted, round-robin, least-busy, lowest-latency, cheapest, usage-based, got "fastest"',
       'switchboard.yaml:9: models[0].deployments[1].weight: expected a number, got "heavy"',
       "switchboard.yaml:10: models[1].deployments: required key is missing",
       "switchboard.yaml:12: routing.retries: must be at least 0, got -1",
@@ -141,7 +141,7 @@ describe("JSON config files", () => {
     const { path } = writeTemp("switchboard.json", JSON.stringify({ server: { port: 8200 }, providers: { mock: {} }, models: [{ name: "m", deployments: [{ model: "mock:echo" }] }] }));
     const config = loadConfig({ path, env: {} });
     expect(config.server.port).toBe(8200);
-    expect(config.models[0]?.deployments).toEqual([{ model: "mock:echo", weight: 1 }]);
+    expect(config.models[0]?.deployments).toEqual([{ model: "mock:echo", weight: 1, rpm: null, tpm: null }]);
   });
 
   it("reports JSON problems with lines", () => {

@@ -116,7 +116,7 @@ describe("interpolation in config files", () => {
     expect(config.providers.openai?.apiKey).toBe("sk-1");
     expect(config.providers.openai?.baseUrl).toBe("http://127.0.0.1:8001/v1");
     expect(config.providers.local?.headers).toEqual({ "x-literal": "${NOT_EXPANDED}", "x-list": "a, b" });
-    expect(config.models[0]?.deployments).toEqual([{ model: "mock:echo", weight: 1 }]);
+    expect(config.models[0]?.deployments).toEqual([{ model: "mock:echo", weight: 1, rpm: null, tpm: null }]);
   });
 
   it("shows the original reference in YAML syntax errors", () => {

@@ -14,7 +14,8 @@ beforeAll(async () => {
   gw = await startTestGateway({
     server: { port: 0, max_body_bytes: 2048 },
     providers: { up: { type: "openai", base_url: fake.url, api_key: UPSTREAM_KEY }, down: { type: "openai", base_url: "http://127.0.0.1:9/v1", api_key: "x" } },
-    routing: { retries: 2, timeouts: { connect_ms: 1000, first_token_ms: 400, idle_ms: 400, total_ms: 3000 } },
+    // Each test's failures would otherwise open the upstream's circuit for the next ones.
+    routing: { retries: 2, timeouts: { connect_ms: 1000, first_token_ms: 400, idle_ms: 400, total_ms: 3000 }, circuit_breaker: { failures: 1000 } },
   });
 });
 afterAll(async () => {

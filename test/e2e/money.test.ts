@@ -83,7 +83,7 @@ describe("money end to end", () => {
     expect(receipt.requested_model).toBe("up:gpt-4o");
     // Parts kept in the stored receipt (the rows hold only codes): each failed attempt's message, and the routing.
     for (const a of receipt.attempts) expect(a).toMatchObject({ error_code: "upstream_error", error_message: expect.stringMatching(/\S/) });
-    expect(receipt.routing).toEqual({ alias: null, deployments: ["up:gpt-4o"] });
+    expect(receipt.routing).toEqual({ requested: "up:gpt-4o", alias: null, strategy: "direct", candidates: ["up:gpt-4o"] });
     const good = (await admin("GET", `/v1/logs/${ok.headers.get("x-request-id")}`)).body;
     expect(good.attempts).toHaveLength(1);
     expect(good.cost.total_usd).toBe("0.000015");

@@ -92,7 +92,9 @@ describe("bench report header", () => {
     });
 
   it("names where the limits are counted", () => {
-    expect(report({ limits: "redis", redisUrl: displayRedisUrl("redis://:pw@10.0.0.5:6380/1") })).toContain('; limits: in process ("gateway") and in Redis ("gateway-redis", redis://:***@10.0.0.5:6380/1); ');
+    expect(report({ limits: "redis", redisUrl: displayRedisUrl("redis://:pw@10.0.0.5:6380/1") })).toContain(
+      '; limits: in process ("gateway") and in Redis ("gateway-redis", redis://:***@10.0.0.5:6380/1); ',
+    );
     expect(report({ limits: "redis", redisUrl: displayRedisUrl("redis://127.0.0.1:6379") })).toContain('; limits: in process ("gateway") and in Redis ("gateway-redis", redis://127.0.0.1:6379); ');
     expect(report({ limits: "in process" })).toContain("; limits: in process; ");
     expect(report({ limits: "none", auth: "master key" })).toContain("; limits: none (master key); ");

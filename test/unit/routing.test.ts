@@ -14,8 +14,11 @@ describe("model names", () => {
   });
 
   it("an alias wins over provider:model, and unknown providers are 404", () => {
-    const r = new ModelResolver([{ name: "openai/fast", strategy: "weighted", deployments: [{ model: "mock:mock-1", weight: 1 }], fallbacks: [] }], (id) => id === "mock" || id === "openai");
-    expect(r.resolve("openai/fast").deployments).toEqual([{ provider: "mock", model: "mock-1", weight: 1 }]);
+    const r = new ModelResolver(
+      [{ name: "openai/fast", strategy: "weighted", deployments: [{ model: "mock:mock-1", weight: 1, rpm: null, tpm: null }], fallbacks: [] }],
+      (id) => id === "mock" || id === "openai",
+    );
+    expect(r.resolve("openai/fast").deployments).toEqual([{ provider: "mock", model: "mock-1", weight: 1, rpm: null, tpm: null }]);
     expect(r.resolve("openai:gpt-4o").deployments[0]).toMatchObject({ provider: "openai", model: "gpt-4o" });
     expect(() => r.resolve("nosuch:x")).toThrow(expect.objectContaining({ code: "model_not_found", status: 404 }));
   });

@@ -1,5 +1,5 @@
 import type { GatewayError } from "../../core/errors.js";
-import { messageFromBody, upstreamError } from "../errors.js";
+import { isContentFilterBody, messageFromBody, upstreamError } from "../errors.js";
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -21,7 +21,7 @@ export function errorFromResponse(provider: string, status: number, body: string
   let message = messageFromBody(body);
   const filtered = contentFilterCategories(body);
   if (filtered.length > 0) message += ` (filtered: ${filtered.join(", ")})`;
-  return upstreamError(provider, status, message, headers, secrets);
+  return upstreamError(provider, status, message, headers, secrets, status === 400 && isContentFilterBody(body));
 }
 
 function contentFilterCategories(body: string): string[] {

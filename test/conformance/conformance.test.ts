@@ -64,7 +64,8 @@ describe.each(TARGETS)("conformance: $type", (target) => {
     gw = await startTestGateway({
       providers: { p: fake.providerConfig },
       pricing: { [model]: { input: 2, output: 8, cached_input: 1 } },
-      routing: { retries: 2, timeouts: { connect_ms: 2000, first_token_ms: 5000, idle_ms: 5000, total_ms: 10000 } },
+      // The error cases fail on purpose, many times: they must not open the provider's circuit for the cases after them.
+      routing: { retries: 2, timeouts: { connect_ms: 2000, first_token_ms: 5000, idle_ms: 5000, total_ms: 10000 }, circuit_breaker: { failures: 1000 } },
     });
   });
   afterAll(async () => {

@@ -292,3 +292,59 @@ describe("bare model names", () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe('model: "auto"', () => {
+  const autoConfig = () => ({
+    routing: { retries: 0, auto: { candidates: ["a:gpt-4o", "b:gpt-4o-mini", "c:gpt-4.1"], quality: { "a:gpt-4o": 0.9, "b:gpt-4o-mini": 0.5, "c:gpt-4.1": 0.8 } } },
+  });
+
+  it("picks by the request's priority and says why in x-switchboard-route-reason and the receipt", async () => {
+    const gw = await gateway(autoConfig());
+    const cheap = await chat(gw, { model: "auto" });
+    expect(cheap.status).toBe(200);
+    expect([a.calls.length, b.calls.length, c.calls.length]).toEqual([0, 1, 0]);
+    const reason = cheap.headers.get("x-switchboard-route-reason");
+    expect(reason).toMatch(/cheapest/);
+    const r = await receipt(gw, cheap);
+    expect(r.routing.strategy).toBe("auto");
+    expect(r.routing.auto).toMatchObject({ priority: "cost", winner: { name: "b:gpt-4o-mini" } });
+    expect(r.routing.auto.candidates).toHaveLength(3);
+    expect(r.routing.candidates[0]).toBe("b:gpt-4o-mini");
+    // The same request again: the winner is the same (its score moves with the latency now measured).
+    const again = await chat(gw, { model: "auto" });
+    expect(again.headers.get("x-switchboard-route-reason")).toMatch(/^cheapest among 3 candidates/);
+    expect(b.calls.length).toBe(2);
+    const quality = await chat(gw, { model: "auto", "x-routing-hints": { priority: "quality" } });
+    expect(quality.status).toBe(200);
+    expect(a.calls.length).toBe(1); // the highest quality score
+    expect(a.calls[0].body["x-routing-hints"]).toBeUndefined();
+  });
+
+  it("falls back to the next-ranked candidate, honours exclude_providers, and refuses hints that exclude everything", async () => {
+    const gw = await gateway(autoConfig());
+    b.setDefault({ status: 500 });
+    const res = await chat(gw, { model: "auto" });
+    expect(res.status).toBe(200);
+    expect(b.calls.length).toBe(1);
+    expect(a.calls.length + c.calls.length).toBe(1);
+    b.setDefault({});
+    await chat(gw, { model: "auto", "x-routing-hints": { exclude_providers: ["b"] } });
+    expect(b.calls.length).toBe(1);
+    const none = await chat(gw, { model: "auto", "x-routing-hints": { exclude_providers: ["a", "b", "c"] } });
+    expect(none.status).toBe(400);
+    const err = ((await none.json()) as any).error;
+    expect(err.message).toContain("exclude_providers");
+    expect(err.param).toBe("x-routing-hints");
+    const bad = await chat(gw, { model: "auto", "x-routing-hints": { priority: "speed" } });
+    expect(bad.status).toBe(400);
+    expect(a.calls.length + c.calls.length).toBe(2);
+  });
+
+  it("chooses only among the models a restricted key may use", async () => {
+    const gw = await gateway(autoConfig());
+    const key = (await admin(gw, "POST", "/v1/keys", { key_name: "only-c", allowed_models: ["c:*"] })).body.key;
+    const res = await chat(gw, { model: "auto" }, { authorization: `Bearer ${key}` });
+    expect(res.status).toBe(200);
+    expect([a.calls.length, b.calls.length, c.calls.length]).toEqual([0, 0, 1]);
+  });
+});

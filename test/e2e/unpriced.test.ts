@@ -18,7 +18,7 @@ const setup = (require: boolean) => ({
   // One token costs one micro-USD, in and out.
   pricing: { ...(require ? { require: true } : {}), "priced:llama3": { input: 1, output: 1 } },
   models: [
-    { name: "mixed", deployments: ["priced:llama3", "local:llama3"] },
+    { name: "mixed", strategy: "least-busy", deployments: ["priced:llama3", "local:llama3"] },
     { name: "paid", deployments: ["priced:llama3"] },
   ],
   routing: { retries: 0 },

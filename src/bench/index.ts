@@ -132,18 +132,17 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           "and runs on any CPU (not pinned with the gateway), as a PostgreSQL server elsewhere does; its CPU time is not in the gateway's per-request figure: measure a server elsewhere with --database-url (docs/performance.md)",
       );
     }
+    // A Redis on this machine is pinned to CPU 1 (with the upstream and the load) for the
+    // saturation runs: there CPU 0 has no idle time, and a Redis the kernel wakes on it takes the
+    // gateway's time. For the fixed-rate runs both CPUs have idle time and Redis runs where it
+    // can start soonest: pinned beside the load generator it would wait for that CPU instead.
+    const localRedisPid = redisUrl !== undefined && /^rediss?:\/\/(127\.|localhost|\[::1\])/.test(redisUrl) && group.pinning ? await redisProcessId(redisUrl) : undefined;
     if (redisUrl !== undefined && /^rediss?:\/\/(127\.|localhost|\[::1\])/.test(redisUrl)) {
-      // A Redis on this machine is an outside service, as the upstream is: pinned with it to CPU 1 for the run.
-      const pid = group.pinning ? await redisProcessId(redisUrl) : undefined;
-      const restore = pid === undefined ? undefined : pinProcess(pid, 1);
-      if (restore) {
-        restoreRedis = restore;
-        notes.push(
-          `Redis runs on this machine: its server (pid ${pid}) was pinned to CPU 1 with the upstream and the load for the run, and given its CPUs back after; its CPU time is not in the gateway's per-request figure`,
-        );
-      } else {
-        notes.push("Redis runs on this machine, on any CPU (it could not be pinned): it competes with the gateway for CPU 0, and its CPU time is not in the gateway's per-request figure");
-      }
+      notes.push(
+        localRedisPid !== undefined && o.kinds.includes("saturation")
+          ? `Redis runs on this machine: its server (pid ${localRedisPid}) was pinned to CPU 1 with the upstream and the load for the saturation runs and given its CPUs back after (on any CPU for the fixed-rate runs); its CPU time is not in the gateway's per-request figure`
+          : "Redis runs on this machine, on any CPU: it competes with the gateway for CPU 0, and its CPU time is not in the gateway's per-request figure",
+      );
     }
     if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
     let targets = [...o.targets];
@@ -227,6 +226,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     // --- runs
     const scenarios: ScenarioResult[] = [];
     for (const kind of o.kinds) {
+      restoreRedis?.();
+      restoreRedis = kind === "saturation" && localRedisPid !== undefined ? pinProcess(localRedisPid, 1) : undefined;
       for (const mode of o.modes) {
         const body = chatBody(mode);
         for (const target of targets) {

@@ -76,7 +76,7 @@ export async function withAttempts<T>(
         const err = toGatewayError(e);
         if (err.unsent !== true) ctx.reached = true;
         ctx.externalMs += performance.now() - info.startedAt;
-        endAttempt(rt, info, !countsAgainst(err));
+        endAttempt(rt, info, !countsAgainst(err, ctx));
         const noted = onFailure(info, err);
         if (noted) await noted; // with Redis, growing the reservation is a round trip (and may refuse)
         last = err;
@@ -109,9 +109,14 @@ export function endAttempt(rt: Runtime, info: AttemptInfo, ok: boolean, ttftMs?:
   rt.health.end(info.key, info.probe, { ok, ttftMs: ttftMs ?? totalMs, totalMs });
 }
 
-/** Failures that say something about the deployment (not the client's request or the client leaving). */
-function countsAgainst(err: GatewayError): boolean {
+/**
+ * Failures that say something about the deployment, not about the client: not its own bad
+ * request, not its leaving, and not a timeout it chose itself (`x-switchboard-timeout-ms` lower
+ * than the operator's), which would otherwise let one client open a circuit for everyone.
+ */
+function countsAgainst(err: GatewayError, ctx: RequestContext): boolean {
   if (err.contentFilter) return false;
+  if (err.code === "upstream_timeout" && ctx.totalTimeoutMs !== undefined) return false;
   return err.code !== "invalid_request" && err.code !== "client_disconnected" && err.code !== "context_length_exceeded";
 }
 

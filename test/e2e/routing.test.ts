@@ -348,3 +348,14 @@ describe('model: "auto"', () => {
     expect([a.calls.length, b.calls.length, c.calls.length]).toEqual([0, 0, 1]);
   });
 });
+
+describe("circuit breakers and the client's own choices", () => {
+  it("timeouts a client chose with x-switchboard-timeout-ms do not open the circuit for everyone", async () => {
+    const gw = await gateway({ routing: { retries: 0, circuit_breaker: { failures: 2, window_ms: 60_000, cooldown_ms: 60_000 } } });
+    a.setDefault({ delayMs: 300 });
+    for (let i = 0; i < 4; i++) expect((await chat(gw, { model: "a:gpt-4o-mini" }, { "x-switchboard-timeout-ms": "50" })).status).toBe(504);
+    a.setDefault({});
+    expect((await chat(gw, { model: "a:gpt-4o-mini" })).status).toBe(200);
+    expect((await admin(gw, "GET", "/v1/providers")).body.data.find((p: any) => p.deployment === "a:gpt-4o-mini")).toMatchObject({ state: "closed" });
+  });
+});

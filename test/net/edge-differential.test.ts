@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exchange, serveEngine, servePlain, splitAt, type TestServer } from "./edge-support.js";
 import { LAST, VECTORS } from "./desync-vectors.js";
+import { mulberry32 } from "../support/prng.js";
 
 interface Lane {
   fast: TestServer;
@@ -158,16 +159,4 @@ function mutate(rand: () => number): string {
   }
   text = lines.join("\r\n") + "\r\n\r\nhello";
   return text;
-}
-
-/** A small seeded PRNG (mulberry32), so a failing case reproduces from its seed and index. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

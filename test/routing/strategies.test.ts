@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DeploymentHealth } from "../../src/routing/health.js";
 import { EXPLORATION_RATE, Router, STRATEGY_NAMES, type Candidate, type OrderContext } from "../../src/routing/strategies.js";
-
-/** A small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../support/prng.js";
 
 const START = Date.parse("2026-03-01T12:00:00.000Z");
 

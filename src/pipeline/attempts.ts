@@ -76,7 +76,8 @@ export async function withAttempts<T>(
         const err = toGatewayError(e);
         if (err.unsent !== true) ctx.reached = true;
         ctx.externalMs += performance.now() - info.startedAt;
-        endAttempt(rt, info, !countsAgainst(err, ctx));
+        if (info.probe && saysNothing(rt, ctx, info, err)) releaseAttempt(rt, info);
+        else endAttempt(rt, info, !countsAgainst(rt, ctx, info, err));
         const noted = onFailure(info, err);
         if (noted) await noted; // with Redis, growing the reservation is a round trip (and may refuse)
         last = err;
@@ -109,15 +110,42 @@ export function endAttempt(rt: Runtime, info: AttemptInfo, ok: boolean, ttftMs?:
   rt.health.end(info.key, info.probe, { ok, ttftMs: ttftMs ?? totalMs, totalMs });
 }
 
+/** Ends an attempt without a verdict on its deployment (see DeploymentHealth.release), once. */
+function releaseAttempt(rt: Runtime, info: AttemptInfo): void {
+  if (info.ended) return;
+  info.ended = true;
+  rt.health.release(info.key, info.probe);
+}
+
 /**
  * Failures that say something about the deployment, not about the client: not its own bad
  * request, not its leaving, and not a timeout it chose itself (`x-switchboard-timeout-ms` lower
  * than the operator's), which would otherwise let one client open a circuit for everyone.
  */
-function countsAgainst(err: GatewayError, ctx: RequestContext): boolean {
+function countsAgainst(rt: Runtime, ctx: RequestContext, info: AttemptInfo, err: GatewayError): boolean {
   if (err.contentFilter) return false;
-  if (err.code === "upstream_timeout" && ctx.totalTimeoutMs !== undefined) return false;
+  if (err.code === "upstream_timeout" && clientTimedOut(rt, ctx, info)) return false;
   return err.code !== "invalid_request" && err.code !== "client_disconnected" && err.code !== "context_length_exceeded";
+}
+
+/**
+ * Outcomes that tell nothing about whether the deployment works: the client left, or its own
+ * timeout ran out first. A probe ending so must neither close the circuit nor open it again.
+ */
+function saysNothing(rt: Runtime, ctx: RequestContext, info: AttemptInfo, err: GatewayError): boolean {
+  return err.code === "client_disconnected" || (err.code === "upstream_timeout" && clientTimedOut(rt, ctx, info));
+}
+
+/**
+ * Whether the timeout that ended the attempt was the client's own: its total was lower than the
+ * operator's and the attempt lasted that long. A header above the operator's total (which has
+ * no effect), or the operator's first-token or idle timeout firing earlier, is the deployment's.
+ */
+function clientTimedOut(rt: Runtime, ctx: RequestContext, info: AttemptInfo): boolean {
+  const own = ctx.totalTimeoutMs;
+  if (own === undefined || own >= operatorTimeouts(rt, info.deployment.provider).totalMs) return false;
+  // Timers never fire early; the millisecond allows for the two clocks' rounding.
+  return performance.now() - info.startedAt >= own - 1;
 }
 
 /** The receipt's account of how the answering deployment was reached. */
@@ -159,11 +187,16 @@ function finalError(last: GatewayError | undefined, skipped: number): GatewayErr
  * below that (a caller cannot hold upstream calls open longer than the operator allows).
  */
 export function timeoutsFor(rt: Runtime, ctx: RequestContext, providerId: string): Timeouts {
-  const base: TimeoutsConfig = rt.config.routing.timeouts;
-  const p = rt.config.providers[providerId];
-  const t: Timeouts = { ...base, ...(p?.timeoutMs ? { totalMs: p.timeoutMs } : {}), ...(p?.timeouts ?? {}) };
+  const t = operatorTimeouts(rt, providerId);
   if (ctx.totalTimeoutMs !== undefined && ctx.totalTimeoutMs < t.totalMs) t.totalMs = ctx.totalTimeoutMs;
   return t;
+}
+
+/** The timeouts the operator configured for a provider: `routing.timeouts` with the provider's own over them. */
+function operatorTimeouts(rt: Runtime, providerId: string): Timeouts {
+  const base: TimeoutsConfig = rt.config.routing.timeouts;
+  const p = rt.config.providers[providerId];
+  return { ...base, ...(p?.timeoutMs ? { totalMs: p.timeoutMs } : {}), ...(p?.timeouts ?? {}) };
 }
 
 export const TIMEOUT_HEADER = "x-switchboard-timeout-ms";

@@ -30,6 +30,12 @@ import type { RequestContext, Runtime } from "./context.js";
 export const FALLBACKS_HEADER = "x-switchboard-fallbacks";
 /** At most this many fallback names per request (body and header together). */
 const MAX_FALLBACKS = 10;
+/**
+ * The longest model name a request may send (its model and each fallback). A name becomes a key
+ * of the deployment's health and usage, a receipt field and a response header; real names (a
+ * Bedrock inference-profile ARN is among the longest) stay well below this.
+ */
+export const MAX_MODEL_NAME_LENGTH = 256;
 /** Output tokens assumed for a request without max_tokens when comparing prices (`cheapest`). */
 const PRICE_OUTPUT_TOKENS = 500;
 /** Prompt text per token when estimating without the tokenizer. */
@@ -58,6 +64,7 @@ export interface RoutingExtensions {
 }
 
 export function readRoutingExtensions(raw: Record<string, unknown>, headers: IncomingHttpHeaders): RoutingExtensions {
+  if (typeof raw.model === "string") boundedName(raw.model, "model");
   const fallbacks: string[] = [];
   const chain = raw["x-fallback-chain"];
   if (chain !== undefined) {
@@ -79,8 +86,15 @@ export function readRoutingExtensions(raw: Record<string, unknown>, headers: Inc
       param: "x-fallback-chain",
     });
   }
+  for (const name of fallbacks) boundedName(name, "x-fallback-chain");
   const hints = raw["x-routing-hints"] === undefined ? undefined : parseRoutingHints(raw["x-routing-hints"]);
   return hints ? { fallbacks, hints } : { fallbacks };
+}
+
+function boundedName(name: string, param: string): void {
+  if (name.length > MAX_MODEL_NAME_LENGTH) {
+    throw new GatewayError("invalid_request", `model names are at most ${MAX_MODEL_NAME_LENGTH} characters, got one of ${name.length} ('${headerSafe(name.slice(0, 40))}…')`, { param });
+  }
 }
 
 /** The route of a chat request. */

@@ -268,6 +268,20 @@ export class DeploymentHealth {
     if (!report.ok && record.circuit === "closed" && record.failureOpens(now, this.windowMs)) record.open(now);
   }
 
+  /**
+   * Ends an attempt whose outcome says nothing about the deployment (the client left, or its
+   * own shorter timeout ran out): no longer in flight, nothing recorded. A probe ended this way
+   * decides nothing either: the circuit stays half-open and the next caller becomes its probe,
+   * so a client cannot close a circuit (nor hold it) by walking away from the probe.
+   */
+  release(key: string, probe: boolean): void {
+    const record = this.records.get(key);
+    if (!record) return;
+    record.lastActivity = this.now();
+    if (record.inFlight > 0) record.inFlight--;
+    if (probe && record.circuit === "half-open") record.probeOut = false;
+  }
+
   inFlight(key: string): number {
     return this.records.get(key)?.inFlight ?? 0;
   }

@@ -2,13 +2,18 @@
  * GET /v1/models and /v1/models/{id}: configured aliases, then each configured provider's models:
  * the catalog's, or, for an OpenAI-compatible server at its own base URL, the models the server
  * lists itself (kept for a minute; the catalog's, marked, when the server cannot be listed).
+ *
+ * Every provider model carries the price the gateway bills it at (the PriceResolver's answer:
+ * /v1/pricing over config over catalog, with its source) or null when unpriced, and what the
+ * capability catalog knows it can do, or null when it does not know the model. An alias carries
+ * neither (its deployments may differ); it names its deployments instead.
  */
 import { Hono } from "hono";
 import { catalogModels, findCatalogModel } from "../../catalog/models.js";
 import { GatewayError } from "../../core/errors.js";
 import type { Runtime } from "../../pipeline/context.js";
 import { ServerModelLists, type ServerModels } from "../../providers/model-list.js";
-import { providerDefinition } from "../../providers/registry.js";
+import { capabilitiesOf } from "../../catalog/capabilities.js";
 import { splitModelName } from "../../routing/resolve.js";
 import type { Principal } from "../../policy/auth.js";
 
@@ -20,10 +25,28 @@ interface ModelObject {
   mode?: string;
   context_window?: number;
   max_output_tokens?: number;
-  capabilities?: unknown;
+  /** Absent on aliases only. */
+  pricing?: ModelPricing | null;
+  /** Absent on aliases only. */
+  capabilities?: ModelCapabilities | null;
   deployments?: string[];
   /** Where a server-listed provider's entry came from; absent for aliases and catalog-listed providers. */
   switchboard?: { source: "upstream" } | { source: "catalog"; error: string };
+}
+
+/** USD per million tokens, as the gateway bills the model, and where that price was set. */
+interface ModelPricing {
+  input: number;
+  output: number;
+  cached_input?: number;
+  source: "api" | "config" | "catalog";
+}
+
+interface ModelCapabilities {
+  tools: boolean;
+  vision: boolean;
+  json_mode: boolean;
+  reasoning: boolean;
 }
 
 const CREATED = 1735689600; // 2025-01-01: models have no meaningful creation time here
@@ -49,7 +72,6 @@ export async function listModels(rt: Runtime, lists: ServerModelLists, only?: { 
   const server = await Promise.all(ids.map((id) => serverModels(rt, lists, id)));
   ids.forEach((id, i) => {
     const settings = rt.config.providers[id];
-    const capabilities = providerDefinition(settings.type)?.capabilities;
     const listed = server[i];
     if (listed?.source === "upstream") {
       out.serverListed.add(id);
@@ -63,7 +85,8 @@ export async function listModels(rt: Runtime, lists: ServerModelLists, only?: { 
           mode: known?.mode,
           context_window: m.contextWindow ?? known?.contextWindow,
           max_output_tokens: known?.maxOutputTokens,
-          capabilities,
+          pricing: pricingOf(rt, id, m.id),
+          capabilities: capabilitiesJson(settings.type, m.id),
           switchboard: { source: "upstream" },
         });
       }
@@ -79,11 +102,38 @@ export async function listModels(rt: Runtime, lists: ServerModelLists, only?: { 
         mode: m.mode,
         context_window: m.contextWindow,
         max_output_tokens: m.maxOutputTokens,
-        capabilities,
+        pricing: pricingOf(rt, id, m.id),
+        capabilities: capabilitiesJson(settings.type, m.id),
         ...(listed ? { switchboard: { source: "catalog" as const, error: listed.error } } : {}),
       });
     }
   });
+  return out;
+}
+
+/** The price that applies to a provider's model, or null when none does. */
+function pricingOf(rt: Runtime, providerId: string, model: string): ModelPricing | null {
+  const resolved = rt.pricing.lookup(providerId, model);
+  if (!resolved) return null;
+  const { input, output, cachedInput } = resolved.price;
+  return cachedInput === undefined ? { input, output, source: resolved.source } : { input, output, cached_input: cachedInput, source: resolved.source };
+}
+
+/** What the capability catalog knows of a provider type's model, or null when it does not know the model. */
+function capabilitiesJson(providerType: string, model: string): ModelCapabilities | null {
+  const c = capabilitiesOf(providerType, model);
+  return c ? { tools: c.tools, vision: c.vision, json_mode: c.jsonMode, reasoning: c.reasoning } : null;
+}
+
+/** A model of a configured provider that no list names (any model may be requested): what is known of it. */
+function unlistedModel(rt: Runtime, providerId: string, model: string): ModelObject {
+  const type = rt.config.providers[providerId].type;
+  const known = findCatalogModel(type, model);
+  const out: ModelObject = { id: `${providerId}:${model}`, object: "model", created: CREATED, owned_by: providerId };
+  if (known?.contextWindow !== undefined) out.context_window = known.contextWindow;
+  if (known?.maxOutputTokens !== undefined) out.max_output_tokens = known.maxOutputTokens;
+  out.pricing = pricingOf(rt, providerId, model);
+  out.capabilities = capabilitiesJson(type, model);
   return out;
 }
 
@@ -122,7 +172,7 @@ export function modelRoutes(rt: Runtime, lists = new ServerModelLists()): Hono<{
     if (found) return c.json(found);
     // Any model of a configured provider may be requested; a server's own list is complete, though.
     if (split && rt.config.providers[split.provider] && !listing.serverListed.has(split.provider) && !c.get("principal")?.key?.allowedModels) {
-      return c.json({ id: normalised, object: "model", created: CREATED, owned_by: split.provider });
+      return c.json(unlistedModel(rt, split.provider, split.model));
     }
     throw new GatewayError("model_not_found", `model '${id}' not found`, { param: "model" });
   });

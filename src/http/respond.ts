@@ -1,4 +1,4 @@
-/** Writing inference responses through a `Reply`: JSON, the error envelope, and SSE. */
+/** Writing inference responses through a `Reply`: JSON, the error envelope (OpenAI's, or another API's), and SSE. */
 import { type GatewayError, openAIEnvelope } from "../core/errors.js";
 import { RAW_JSON } from "../wire/raw.js";
 import type { HeaderBag, Reply } from "../net/reply.js";
@@ -11,7 +11,8 @@ export function sendJson(reply: Reply, status: number, body: object, headers: He
   reply.send(status, headers, RAW_JSON.get(body) ?? JSON.stringify(body));
 }
 
-export function sendError(reply: Reply, err: GatewayError, headers: HeaderBag): void {
+/** `envelope` renders the error in the client's API (OpenAI's unless told). */
+export function sendError(reply: Reply, err: GatewayError, headers: HeaderBag, envelope: (err: GatewayError) => object = openAIEnvelope): void {
   if (reply.headersSent) {
     reply.destroy();
     return;
@@ -19,7 +20,7 @@ export function sendError(reply: Reply, err: GatewayError, headers: HeaderBag): 
   if (err.retryAfterSeconds !== undefined && (err.status === 429 || err.status === 503)) {
     headers["retry-after"] = String(Math.ceil(err.retryAfterSeconds));
   }
-  sendJson(reply, err.status, openAIEnvelope(err), headers);
+  sendJson(reply, err.status, envelope(err), headers);
 }
 
 /**
@@ -53,6 +54,16 @@ export class SseWriter {
   /** Queues one `data:` event for the end of this turn; returns a promise while the client is not keeping up. */
   data(payload: string): Promise<void> | void {
     this.pending += `data: ${payload}\n\n`;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+    return this.blocked ?? undefined;
+  }
+
+  /** Queues one named event (`event:` then `data:`), as `data` does. */
+  event(name: string, payload: string): Promise<void> | void {
+    this.pending += `event: ${name}\ndata: ${payload}\n\n`;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);

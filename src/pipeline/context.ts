@@ -40,7 +40,8 @@ export interface RequestContext {
   requestId: string;
   /** The client's own x-request-id, when acceptable: echoed back and kept on the usage rows. */
   clientRequestId: string | null;
-  endpoint: "chat" | "embeddings";
+  /** The API the request came in on: the ledger's `endpoint` (count_tokens runs as "messages" and is never recorded). */
+  endpoint: "chat" | "embeddings" | "messages";
   /** performance.now() when the request arrived. */
   receivedAt: number;
   headers: IncomingHttpHeaders;

@@ -16,7 +16,7 @@ export interface UsageRecord {
   provider: string;
   /** The upstream model name actually called. */
   model: string;
-  endpoint: "chat" | "embeddings";
+  endpoint: "chat" | "embeddings" | "messages";
   /** HTTP-ish status of the attempt: 200 on success, the upstream/gateway status otherwise. */
   status: number;
   errorCode: string | null;

@@ -1,14 +1,16 @@
 /**
  * The inference endpoints (the hot path). The handler reads the request and writes the
  * response through `Inbound` / `Reply`, so the same code serves the gateway's own HTTP/1.1
- * connections and the connections Node's `http` server handles.
+ * connections and the connections Node's `http` server handles. Anthropic's Messages API
+ * (`messages`, `count_tokens`) answers errors in Anthropic's envelope and streams named events.
  */
 import { Cancellation } from "../../core/cancel.js";
 import { GatewayError, toGatewayError } from "../../core/errors.js";
 import { acceptableRequestId, newRequestId } from "../../core/ids.js";
 import type { ChunkSink } from "../../pipeline/chat.js";
 import { overheadMs, type RequestContext, type Runtime } from "../../pipeline/context.js";
-import { runInference } from "../../pipeline/run.js";
+import { runInference, runMessageTokenCount, type Answer } from "../../pipeline/run.js";
+import type { EventSink } from "../../pipeline/messages.js";
 import { parseJsonObject } from "../../net/body.js";
 import type { Inbound, Reply } from "../../net/reply.js";
 import { microsToUsd } from "../../catalog/prices.js";
@@ -16,8 +18,9 @@ import { budgetRemaining } from "../../pipeline/budget.js";
 import { requestedTotalTimeout } from "../../pipeline/attempts.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
 import { RAW_JSON } from "../../wire/raw.js";
+import { anthropicEnvelope } from "../../wire/anthropic.js";
 
-export type Endpoint = "chat" | "embeddings";
+export type Endpoint = "chat" | "embeddings" | "messages" | "count_tokens";
 
 /**
  * Serves one inference request. Never rejects: anything that escapes the handler (a bug) is
@@ -42,10 +45,13 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
   const headers: HeaderBag = { "x-request-id": clientRequestId ?? requestId, "x-switchboard-request-id": requestId };
   const cancellation = new Cancellation();
   res.onAbort(() => cancellation.cancel());
+  const anthropic = endpoint === "messages" || endpoint === "count_tokens";
+  // Anthropic's SDKs read the request id from `request-id`.
+  if (anthropic) headers["request-id"] = requestId;
   const ctx: RequestContext = {
     requestId,
     clientRequestId,
-    endpoint,
+    endpoint: endpoint === "count_tokens" ? "messages" : endpoint,
     receivedAt,
     headers: req.headers,
     signal: cancellation,
@@ -61,14 +67,17 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
     ctx.principal = await rt.auth.authenticate(req.headers, req.remoteAddress);
     ctx.totalTimeoutMs = requestedTotalTimeout(req.headers);
     const raw = parseJsonObject(await req.body(rt.config.server.maxBodyBytes));
-    await runInference(rt, ctx, raw, {
+    const answer: Answer = {
       json: (body) => {
         const h = finalHeaders(ctx, rt);
         h["x-switchboard-cost-usd"] = microsToUsd(ctx.costMicros);
         sendJson(res, 200, body, h);
       },
       stream: (relay) => writeStream(res, ctx, relay, finalHeaders(ctx, rt)),
-    });
+      events: (relay) => writeEvents(res, ctx, relay, finalHeaders(ctx, rt)),
+    };
+    if (endpoint === "count_tokens") await runMessageTokenCount(ctx, raw, answer);
+    else await runInference(rt, ctx, raw, answer);
   } catch (e) {
     const err = toGatewayError(e);
     if (err.code === "client_disconnected") {
@@ -76,7 +85,7 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
       return;
     }
     if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", request_id: requestId, error: String((err.cause as Error)?.stack ?? err.cause) }));
-    sendError(res, err, finalHeaders(ctx, rt));
+    sendError(res, err, finalHeaders(ctx, rt), anthropic ? (e) => anthropicEnvelope(e, requestId) : undefined);
   }
 }
 
@@ -111,6 +120,30 @@ async function writeStream(res: Reply, ctx: RequestContext, relay: (send: ChunkS
       return;
     }
     await sse.data(JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } }));
+    sse.end();
+  }
+}
+
+/**
+ * Writes Anthropic's named events as SSE. A failure after the first byte ends the stream with an
+ * `error` event in Anthropic's envelope, as Anthropic's own API does (its SDKs raise it).
+ */
+async function writeEvents(res: Reply, ctx: RequestContext, relay: (send: EventSink) => Promise<void>, headers: HeaderBag): Promise<void> {
+  const sse = new SseWriter(res);
+  sse.start(headers);
+  try {
+    await relay((event, data) => {
+      if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
+      return sse.event(event, JSON.stringify(data));
+    });
+    sse.end();
+  } catch (e) {
+    const err = toGatewayError(e);
+    if (err.code === "client_disconnected" || sse.closed) {
+      res.destroy();
+      return;
+    }
+    await sse.event("error", JSON.stringify(anthropicEnvelope(err, ctx.requestId)));
     sse.end();
   }
 }

@@ -8,7 +8,12 @@
  * is shared by every request of the turn instead of paid per operation.
  *
  * A batch that Redis does not answer within 250 ms (or a connection that is down) fails every
- * operation in it; their owners then follow `limits.redis_failure`. The link tracks whether Redis
+ * operation in it; their owners then follow `limits.redis_failure`. The ends of requests (what
+ * the `beforeSend` functions add) are the exception while the connection is down: they were never
+ * sent, so nothing of them ran, and they wait (up to 4,096 operations) to lead the first batch
+ * once Redis is back. Otherwise a request that ended during a dropped connection would keep its
+ * budget reservation in Redis and its cost would never count there. An end that was sent but not
+ * answered is not sent again: Redis may have run it. The link tracks whether Redis
  * answers (`degraded`), logs each change once and recovers by itself as soon as Redis answers.
  */
 import { Redis } from "ioredis";
@@ -36,6 +41,8 @@ export const ANSWER_TIMEOUT_MS = 250;
 const WAKE_MS = 2;
 /** At most this many operations per batch; more leave in the next. */
 const MAX_OPS = 512;
+/** At most this many ends of requests wait for a connection that is down; later ones are lost. */
+const MAX_CARRIED_OPS = 4096;
 
 /**
  * The script: ARGV[1] is the clock to use (-1: Redis's own, so every instance agrees), ARGV[2]
@@ -86,6 +93,10 @@ export class RedisLink {
   private readonly listeners: Array<(degraded: boolean) => void> = [];
   private readonly flushers: Array<() => void> = [];
   private waking: NodeJS.Timeout | undefined;
+  /** Ends of requests that could not leave while the connection was down, sent first once it is up. */
+  private carried: Pending | null = null;
+  /** The `beforeSend` functions are adding their operations (accepted even while the connection is down). */
+  private flushing = false;
   /** Redis did not answer the last batch in time, or its connection is down. */
   degraded = false;
 
@@ -97,7 +108,10 @@ export class RedisLink {
     sets.flatMap((s) => s.ops).forEach((op, i) => this.index.set(op.name, i + 1));
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(100 * n, 1000) });
     redis.on("error", () => {});
-    redis.on("ready", () => this.up());
+    redis.on("ready", () => {
+      this.up();
+      if (this.carried) this.wake();
+    });
     // A lost connection is known at once, not only when a request next finds it: /readyz and the gauge follow it.
     redis.on("close", () => {
       if (!this.closing) this.down(new Error("connection lost"));
@@ -134,7 +148,7 @@ export class RedisLink {
   call(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<OpResult> {
     const op = this.index.get(name);
     if (op === undefined) return Promise.reject(new Error(`unknown Redis operation '${name}'`));
-    if (!this.ready) return Promise.reject(new Error(`connection ${this.redis.status}`));
+    if (!this.ready && !this.flushing) return Promise.reject(new Error(`connection ${this.redis.status}`));
     let p = this.pending;
     if (!p || p.settle.length >= MAX_OPS) p = this.open();
     for (const k of keys) p.keys.push(k);
@@ -157,7 +171,7 @@ export class RedisLink {
    * starts of the next ones instead of costing a call of their own.
    */
   wake(): void {
-    if (this.pending || this.waking) return;
+    if (this.pending || this.waking || this.closing) return;
     this.waking = setTimeout(() => {
       this.waking = undefined;
       if (!this.pending) this.open();
@@ -200,20 +214,43 @@ export class RedisLink {
     return batch;
   }
 
+  /** Keeps ends of requests for the first batch after the connection is back, up to MAX_CARRIED_OPS; fails the rest. */
+  private carry(ends: Pending, e: Error): void {
+    if (ends.settle.length === 0) return;
+    if (this.closing || (this.carried?.settle.length ?? 0) + ends.settle.length > MAX_CARRIED_OPS) {
+      for (const s of ends.settle) s.reject(e);
+      return;
+    }
+    this.carried = this.carried ? joined(this.carried, ends) : ends;
+  }
+
   private send(queued: Pending): void {
     // What the `beforeSend` functions add goes first: requests that ended in this turn are
     // accounted before the requests that started in it are judged.
     const front: Pending = (this.pending = { keys: [], args: [], settle: [] });
-    for (const f of this.flushers) f();
+    this.flushing = true;
+    try {
+      for (const f of this.flushers) f();
+    } finally {
+      this.flushing = false;
+    }
     if (this.pending === front) this.pending = null;
-    const batch = front.settle.length === 0 ? queued : { keys: front.keys.concat(queued.keys), args: front.args.concat(queued.args), settle: front.settle.concat(queued.settle) };
+    if (!this.ready) {
+      const e = new Error(`connection ${this.redis.status}`);
+      this.carry(front, e);
+      if (!this.closing) this.down(e);
+      for (const s of queued.settle) s.reject(e);
+      return;
+    }
+    const ends = this.carried ? joined(this.carried, front) : front;
+    this.carried = null;
+    const batch = joined(ends, queued);
     const { settle } = batch;
     if (settle.length === 0) return;
     const fail = (e: Error) => {
       if (!this.closing) this.down(e);
       for (const s of settle) s.reject(e);
     };
-    if (!this.ready) return fail(new Error(`connection ${this.redis.status}`));
     const now = this.opts.clock ? Math.floor(this.opts.clock()) : -1;
     let answered = false;
     const timer = setTimeout(() => {
@@ -240,4 +277,11 @@ export class RedisLink {
       },
     );
   }
+}
+
+/** `first`'s operations, then `then`'s, as one batch (either itself when the other is empty). */
+function joined(first: Pending, then: Pending): Pending {
+  if (first.settle.length === 0) return then;
+  if (then.settle.length === 0) return first;
+  return { keys: first.keys.concat(then.keys), args: first.args.concat(then.args), settle: first.settle.concat(then.settle) };
 }

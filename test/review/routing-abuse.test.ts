@@ -90,6 +90,21 @@ describe("a half-open probe the client cuts short decides nothing", () => {
   });
 });
 
+describe("a stream the client's own timeout cuts", () => {
+  // Open: the stream's end is reported from the relay (src/pipeline/chat.ts), which counts every
+  // cut but the client's leaving against the deployment. `it.fails` passes while that holds.
+  it.fails("does not count against the deployment, so streaming clients with a short x-switchboard-timeout-ms cannot open its circuit", async () => {
+    const gw = await gateway({ routing: { retries: 0, circuit_breaker: { failures: 2, window_ms: 60_000, cooldown_ms: 60_000 } } });
+    a.setDefault({ chunks: 20, chunkDelayMs: 40 });
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(gw, { model: "a:gpt-4o-mini", stream: true }, { "x-switchboard-timeout-ms": "150" });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("error");
+    }
+    expect((await stateOf(gw, "a:gpt-4o-mini"))?.state).toBe("closed");
+  });
+});
+
 describe("client-chosen model names", () => {
   it("a model name too long to be a routing key is refused before any call, as the model or as a fallback, and leaves nothing in the health map", async () => {
     const gw = await gateway({});

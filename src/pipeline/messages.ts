@@ -18,7 +18,9 @@ import type { ChatChunk, ChatCompletion, ChatMessage, ChatRequest, Usage } from 
 import { describeIssues } from "../wire/openai.js";
 import {
   ANTHROPIC_API_VERSION,
+  ANTHROPIC_API_VERSIONS,
   countTokensRequestSchema,
+  REMOVED_IN_2026_10_21,
   messagesRequestSchema,
   unknownTopLevelFields,
   type ContentBlockParam,
@@ -40,15 +42,24 @@ export type EventSink = (event: string, data: object) => Promise<void> | void;
 
 const invalid = (message: string, param: string | null = null) => new GatewayError("invalid_request", message, { param });
 
-/** `anthropic-version`: 2023-06-01, or absent (taken as 2023-06-01); anything else is refused. */
-export function checkApiVersion(headers: IncomingHttpHeaders): void {
+/** `anthropic-version`: one the gateway speaks, or absent (taken as 2023-06-01); anything else is refused. */
+export function checkApiVersion(headers: IncomingHttpHeaders): string {
   const v = headers["anthropic-version"];
-  if (v === undefined || v === ANTHROPIC_API_VERSION) return;
-  throw invalid(`anthropic-version ${JSON.stringify(v)} is not supported; this gateway speaks ${ANTHROPIC_API_VERSION}`, "anthropic-version");
+  if (v === undefined) return ANTHROPIC_API_VERSION;
+  if (typeof v === "string" && ANTHROPIC_API_VERSIONS.includes(v)) return v;
+  throw invalid(`anthropic-version ${JSON.stringify(v)} is not supported; this gateway speaks ${ANTHROPIC_API_VERSIONS.join(" and ")}`, "anthropic-version");
 }
 
-export function parseMessagesRequest(raw: Record<string, unknown>): MessagesRequest {
+export function parseMessagesRequest(raw: Record<string, unknown>, version: string = ANTHROPIC_API_VERSION): MessagesRequest {
   refuseUnknown(raw, unknownTopLevelFields(raw, messagesRequestSchema));
+  if (version !== ANTHROPIC_API_VERSION) {
+    const removed = REMOVED_IN_2026_10_21.filter((k) => raw[k] !== undefined);
+    if (removed.length)
+      throw invalid(
+        `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} not accepted with anthropic-version ${version}; send anthropic-version ${ANTHROPIC_API_VERSION} to use sampling parameters`,
+        removed[0],
+      );
+  }
   const parsed = messagesRequestSchema.safeParse(raw);
   if (!parsed.success) {
     const { message, param } = describeIssues(parsed.error);
@@ -147,6 +158,8 @@ function toolResultContent(content: Extract<ContentBlockParam, { type: "tool_res
 function userPart(b: ContentBlockParam, at: string): Record<string, unknown> & { type: string } {
   switch (b.type) {
     case "text":
+      // Citations point into documents only Anthropic holds; another provider could not honour them.
+      if (Array.isArray(b.citations) && b.citations.length) throw invalid(`${at}.citations: citations on user text blocks are not available through this gateway`, `${at}.citations`);
       return textPart(b.text, b.cache_control);
     case "image": {
       const url = b.source.type === "base64" ? `data:${String(b.source.media_type)};base64,${String(b.source.data)}` : String(b.source.url);
@@ -459,7 +472,7 @@ export function messagesRelay(relay: (send: ChunkSink) => Promise<void>, ctx: Re
 
 /** count_tokens: the prompt as the canonical request would carry it, counted with the gateway's tokenizer. */
 export async function countMessageTokens(ctx: RequestContext, raw: Record<string, unknown>): Promise<{ input_tokens: number }> {
-  checkApiVersion(ctx.headers);
+  checkApiVersion(ctx.headers); // count_tokens takes no sampling parameters in any version
   const req = parseCountTokensRequest(raw);
   if (ctx.principal && req.model !== "auto") authorizeModel(ctx.principal, req.model);
   const chat: ChatRequest = { model: req.model, messages: chatMessages(req, ctx.warnings) };

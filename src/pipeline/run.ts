@@ -57,8 +57,7 @@ export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record
  * Code fill it with their own session identifiers, which are not the gateway's users.
  */
 async function runMessages(rt: Runtime, ctx: RequestContext, raw: Record<string, unknown>, answer: Answer): Promise<void> {
-  checkApiVersion(ctx.headers);
-  const req = parseMessagesRequest(raw);
+  const req = parseMessagesRequest(raw, checkApiVersion(ctx.headers));
   const ext = readRoutingExtensions(raw, ctx.headers);
   const result = await runChat(rt, ctx, toChatRequest(req, ctx.warnings), ext);
   if (result.kind === "json") {

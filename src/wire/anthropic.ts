@@ -10,8 +10,16 @@
 import { z } from "zod";
 import type { ErrorCode, GatewayError } from "../core/errors.js";
 
-/** The only API version the gateway speaks; a request without the header gets it too. */
+/** The API version a request without the `anthropic-version` header gets. */
 export const ANTHROPIC_API_VERSION = "2023-06-01";
+/**
+ * The versions the gateway speaks. 2026-10-21 (what Anthropic's current SDKs send) removes
+ * temperature, top_p and top_k and refuses citations on user text blocks; the gateway applies
+ * the same rules to requests that name it.
+ */
+export const ANTHROPIC_API_VERSIONS: readonly string[] = [ANTHROPIC_API_VERSION, "2026-10-21"];
+/** Request fields the 2026-10-21 version removed. */
+export const REMOVED_IN_2026_10_21: readonly string[] = ["temperature", "top_p", "top_k"];
 
 const cacheControl = z.looseObject({ type: z.literal("ephemeral"), ttl: z.enum(["5m", "1h"]).optional() });
 

@@ -10,6 +10,7 @@ import type { InvalidationBus, InvalidationEvent } from "../policy/invalidation.
 import type { Database } from "../store/schema.js";
 import { allAssignments, allBudgets, assignmentsOf, findAssignment, findBudget, ledgerSpend, recordReset, setAlertsSent, type AssignmentRow, type BudgetRow } from "../store/repos/budgets.js";
 import { BudgetBook, type Assignment, type BudgetPolicy, type Reservation, type SubjectType } from "./book.js";
+import { BUDGET_SCOPES, type ScopedPrincipal } from "../store/scopes.js";
 import type { SharedBudgets } from "./shared.js";
 
 export function toPolicy(r: BudgetRow): BudgetPolicy {
@@ -41,6 +42,32 @@ export class BudgetService {
 
   /** With REDIS_URL: spend and reservations shared by every instance (shared.ts). */
   shared?: SharedBudgets;
+
+  /**
+   * With several instances: the subjects (`key:<id>`, …) whose assignment this instance has read
+   * from the database itself since it last heard of a change to them. A key created, or a budget
+   * assigned, through another instance may be used here before the news of it arrives.
+   */
+  private readonly confirmed = new Set<string>();
+
+  /**
+   * Makes sure the book knows the assignments of the principal's key, user and team before a
+   * request is judged by them: with Redis, the first request of each subject on this instance
+   * reads its assignment from the database (once; a change announced later drops the mark).
+   * Answers at once on one instance, and for subjects already read.
+   */
+  ensureKnown(p: ScopedPrincipal): void | Promise<void> {
+    if (!this.shared) return;
+    let todo: Array<Promise<void>> | undefined;
+    for (const scope of BUDGET_SCOPES) {
+      const id = p[scope.principal];
+      if (!id) continue;
+      const mark = `${scope.type}:${id}`;
+      if (this.confirmed.has(mark)) continue;
+      (todo ??= []).push(this.reloadAssignment(scope.type, id).then(() => void this.confirmed.add(mark)));
+    }
+    if (todo) return Promise.all(todo).then(() => {});
+  }
 
   /** Reserves on every assignment: in this instance's book, or in Redis for all instances. */
   reserve(list: Assignment[], micros: number): Reservation | Promise<Reservation> {
@@ -101,8 +128,13 @@ export class BudgetService {
 
   private onChange(e: InvalidationEvent): void {
     if (e.kind === "budget") this.reload(this.reloadBudget(e.budgetId));
-    else if (e.kind === "assignment") this.reload(this.reloadAssignment(e.subjectType, e.subjectId));
-    else if (e.kind === "all") this.reload(this.reloadAll());
+    else if (e.kind === "assignment") {
+      this.confirmed.delete(`${e.subjectType}:${e.subjectId}`);
+      this.reload(this.reloadAssignment(e.subjectType, e.subjectId));
+    } else if (e.kind === "all") {
+      this.confirmed.clear();
+      this.reload(this.reloadAll());
+    }
   }
 
   /**

@@ -9,7 +9,8 @@
  * its data) is seeded with the assignment's spend summed from the usage ledger before use.
  * The local book keeps the last values Redis returned, for the remaining-budget header and for
  * alerts. When Redis does not answer, `limits.redis_failure` decides, as for rate limits: `open`
- * judges by this instance's book, `closed` refuses with 503.
+ * judges by this instance's book, each instance counting each request as many times as there
+ * are instances (a share of what is left each), `closed` refuses with 503.
  */
 import type { Kysely } from "kysely";
 import { GatewayError } from "../core/errors.js";
@@ -93,7 +94,7 @@ export class SharedBudgets {
     private readonly link: RedisLink,
     private readonly db: Kysely<Database>,
     private readonly book: BudgetBook,
-    private readonly opts: { failure: "open" | "closed" },
+    private readonly opts: { failure: "open" | "closed"; instances?: () => number },
   ) {
     link.beforeSend(() => this.sendSettlements());
   }
@@ -187,7 +188,9 @@ export class SharedBudgets {
     if (this.opts.failure === "closed") {
       throw new GatewayError("not_ready", "budgets cannot be checked right now: Redis is unavailable (limits.redis_failure: closed)", { retryAfterSeconds: 1 });
     }
-    const r: SharedReservation = { ...this.book.reserve(list, micros), shared: false };
+    // Each instance judges alone meanwhile: each holds a share of what is left, as rate limits
+    // do, by reserving the request's cost once for every instance last seen alive.
+    const r: SharedReservation = { ...this.book.reserve(list, micros * Math.max(1, this.opts.instances?.() ?? 1)), shared: false };
     return r;
   }
 }

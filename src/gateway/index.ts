@@ -160,12 +160,12 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     const failure = config.limits.redisFailure;
     const describeFallback = () =>
       failure === "open"
-        ? `counting rate limits in this process (each limit shared among the ${limiter instanceof RedisLimiter ? limiter.instanceCount : 1} instance(s) last seen) and judging budgets by this instance's own book`
+        ? `counting rate limits and budgets in this process, each shared among the ${limiter instanceof RedisLimiter ? limiter.instanceCount : 1} instance(s) last seen`
         : "refusing limited and budgeted requests with 503 (limits.redis_failure: closed)";
     const l = (link = new RedisLink(config.redisUrl, [LIMIT_OPS, BUDGET_OPS], { log, describeFallback }));
     scope.defer(() => l.close());
     await scope.step(l.start());
-    budgets.shared = new SharedBudgets(l, store.db, budgets.book, { failure });
+    budgets.shared = new SharedBudgets(l, store.db, budgets.book, { failure, instances: () => (limiter instanceof RedisLimiter ? limiter.instanceCount : 1) });
     const s = new RedisLimiter(l, { failure, leaseMs: config.routing.timeouts.totalMs + 30_000, instanceId: randomUUID() });
     scope.defer(() => s.close());
     await scope.step(s.start());

@@ -67,7 +67,16 @@ function lazyManagement(rt: Runtime): MiddlewareHandler<Env> & { preload: () => 
   let app: Promise<{ fetch: (req: Request, env: Env["Bindings"]) => Response | Promise<Response> }> | undefined;
   const load = () =>
     (app ??= import("../management/index.js").then((m) =>
-      m.createManagementApp({ db: rt.store.db, bus: rt.bus, isMasterKey: (k) => rt.auth.isMasterKey(k), budgets: rt.budgets, pricing: rt.pricing, deployments: () => deploymentStatuses(rt) }),
+      m.createManagementApp({
+        db: rt.store.db,
+        bus: rt.bus,
+        isMasterKey: (k) => rt.auth.isMasterKey(k),
+        // With Redis this instance's book holds only what it last heard from Redis: budgets then
+        // show the spend summed from the ledger, the same on every instance.
+        budgets: rt.budgets.shared ? { book: { get: () => undefined }, reloaded: () => rt.budgets.reloaded() } : rt.budgets,
+        pricing: rt.pricing,
+        deployments: () => deploymentStatuses(rt),
+      }),
     ));
   const handler = async (c: Parameters<MiddlewareHandler<Env>>[0]) => (await load()).fetch(c.req.raw, c.env);
   return Object.assign(handler, { preload: () => void load() });

@@ -37,6 +37,8 @@ interface ChatBound {
 }
 
 export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: Deployment[]): Promise<void> {
+  const known = ctx.principal && rt.budgets.ensureKnown(ctx.principal);
+  if (known) await known; // with Redis, a key first seen here: its assignment read from the database
   const list = applicable(rt, ctx);
   if (!list) return;
   const tracked = trackOnly(rt, ctx, list);
@@ -137,6 +139,8 @@ function promptBounds(rt: Runtime, d: Deployment): Pick<ChatBound, "contextWindo
 }
 
 export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {
+  const known = ctx.principal && rt.budgets.ensureKnown(ctx.principal);
+  if (known) await known;
   const list = applicable(rt, ctx);
   if (!list) return;
   const tracked = trackOnly(rt, ctx, list);

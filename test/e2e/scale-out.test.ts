@@ -13,6 +13,7 @@ import { redisTestServer } from "../support/redis.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { killAll, requireBuiltCli, startGatewayProcess, terminate, type GatewayProcess } from "../support/gateway-processes.js";
 import { ownRedis, type OwnRedis } from "../support/own-redis.js";
+import { estimatePromptTokens } from "../../src/core/tokens.js";
 
 const MASTER_KEY = "sb-master-scale-out-0123456789abcdef";
 
@@ -162,6 +163,46 @@ describe("three gateway processes on one PostgreSQL and one Redis", () => {
       expect(Number(r.headers.get("retry-after"))).toBeLessThanOrEqual(60);
     }
     expect(reached("rpm")).toBe(30);
+  });
+
+  it("a budget that fits 20 requests: of 200 concurrent requests spread over three processes at most 20 (exactly 20 while Redis answers) reach the upstream, and every process reports the same spend", async (t) => {
+    if (!redisUrl || !db) return t.skip();
+    const [a] = procs as [GatewayProcess, GatewayProcess, GatewayProcess];
+    // $1 per million tokens: a request costs one micro-USD per token.
+    expect((await admin(a, "POST", "/v1/pricing", { model: "up:gpt-4o", input_price_per_million: 1, output_price_per_million: 1 })).status).toBe(201);
+    const messages = [{ role: "user", content: "budget" }];
+    const prompt = await estimatePromptTokens(messages);
+    const perRequest = prompt + 10;
+    const budget = await admin(a, "POST", "/v1/budgets", { max_budget: (20 * perRequest) / 1e6, budget_duration: "1d" });
+    expect(budget.status).toBe(201);
+    const budgetId = ((await budget.json()) as { budget_id: string }).budget_id;
+    const key = ((await (await admin(a, "POST", "/v1/keys", { key_name: "shared-budget", budget_id: budgetId })).json()) as { key: string }).key;
+    fake.setDefault({ delayMs: 30, usage: { prompt_tokens: prompt, completion_tokens: 10 } });
+    let spent = 0;
+    try {
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => settle(chat(procs[i % 3], key, "budget"))));
+      const served = results.filter((r) => r.status === 200).length;
+      // Never more than the budget. Exactly the budget unless Redis missed its 250 ms somewhere
+      // (a loaded machine): then an instance judged alone, on its share, and may have served fewer.
+      expect(served).toBeLessThanOrEqual(20);
+      expect(reached("budget")).toBe(served);
+      const degraded = procs.some((p) => p.output().includes("redis: not answering"));
+      if (!degraded) {
+        expect(served).toBe(20);
+        expect(results.filter((r) => r.status === 402)).toHaveLength(180);
+      }
+      spent = served * perRequest;
+    } finally {
+      fake.setDefault({});
+    }
+    // Every process reads the same spend: the budget, to the micro-dollar (after the ledger's flush).
+    expect(
+      await eventually(5000, async () =>
+        (
+          await Promise.all(procs.map(async (p) => ((await (await admin(p, "GET", `/v1/budgets/${budgetId}`)).json()) as { assignments: Array<{ spend_usd: string }> }).assignments[0]?.spend_usd))
+        ).every((v) => Number(v) === (20 * perRequest) / 1e6),
+      ),
+    ).toBe(true);
   });
 
   it("tpm_limit 1000: the tokens the upstream reports through one process are what the others count (the estimate is trued up)", async (t) => {

@@ -120,12 +120,15 @@ function releaseAttempt(rt: Runtime, info: AttemptInfo): void {
 /**
  * Failures that say something about the deployment, not about the client: not its own bad
  * request, not its leaving, and not a timeout it chose itself (`x-switchboard-timeout-ms` lower
- * than the operator's), which would otherwise let one client open a circuit for everyone.
+ * than the operator's), which would otherwise let one client open a circuit for everyone. Nor a
+ * model the provider does not know (404): the name is wrong, not the deployment down, and a
+ * client could otherwise open circuits on names of its own choosing, which are never forgotten
+ * and which active health checks would probe upstream, all of them, at every interval.
  */
 function countsAgainst(rt: Runtime, ctx: RequestContext, info: AttemptInfo, err: GatewayError): boolean {
   if (err.contentFilter) return false;
   if (err.code === "upstream_timeout" && clientTimedOut(rt, ctx, info)) return false;
-  return err.code !== "invalid_request" && err.code !== "client_disconnected" && err.code !== "context_length_exceeded";
+  return err.code !== "invalid_request" && err.code !== "client_disconnected" && err.code !== "context_length_exceeded" && err.code !== "model_not_found";
 }
 
 /**

@@ -90,6 +90,18 @@ describe("a half-open probe the client cuts short decides nothing", () => {
   });
 });
 
+describe("circuits on model names a client makes up", () => {
+  it("a model the provider does not know (404) opens no circuit, so active health checks never probe names a client chose", async () => {
+    const gw = await gateway({ routing: { retries: 0, circuit_breaker: { failures: 1, window_ms: 60_000, cooldown_ms: 50 }, health_checks: { interval_ms: 50 } } });
+    a.setDefault({ status: 404, error: { message: "The model does not exist", type: "invalid_request_error", code: "model_not_found" } });
+    for (let i = 0; i < 5; i++) expect((await chat(gw, { model: `a:made-up-${i}` })).status).toBe(404);
+    await sleep(400);
+    // Only the five requests reached the provider: no probes of the made-up names.
+    expect(a.calls.length).toBe(5);
+    for (let i = 0; i < 5; i++) expect((await stateOf(gw, `a:made-up-${i}`))?.state).toBe("closed");
+  });
+});
+
 describe("a stream the client's own timeout cuts", () => {
   // Open: the stream's end is reported from the relay (src/pipeline/chat.ts), which counts every
   // cut but the client's leaving against the deployment. `it.fails` passes while that holds.

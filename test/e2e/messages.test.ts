@@ -7,10 +7,12 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { estimatePromptTokens } from "../../src/core/tokens.js";
+import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 
 let fake: FakeOpenAI;
+let claudeUp: FakeAnthropic;
 let gw: TestGateway;
 let client: Anthropic;
 
@@ -45,14 +47,21 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  gw = await startTestGateway({ providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } } });
+  claudeUp = await startFakeAnthropic();
+  gw = await startTestGateway({
+    providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" }, claude: { type: "anthropic", base_url: claudeUp.url, api_key: claudeUp.apiKey } },
+  });
   client = sdk(await newKey());
 });
 afterAll(async () => {
   await gw?.stop();
   await fake?.close();
+  await claudeUp?.close();
 });
-beforeEach(() => fake.reset());
+beforeEach(() => {
+  fake.reset();
+  claudeUp.reset();
+});
 
 describe("POST /v1/messages with the official Anthropic SDK", () => {
   it("non-stream text: a Message with msg_ id, text block, end_turn and Anthropic's usage split", async () => {
@@ -425,5 +434,63 @@ describe("POST /v1/messages/count_tokens", () => {
     const extra = await post("/v1/messages/count_tokens", { model: MODEL, max_tokens: 5, messages: [{ role: "user", content: "x" }] });
     expect(extra.status).toBe(400);
     expect(((await extra.json()) as any).error.message).toContain('"max_tokens"');
+  });
+});
+
+describe("through the canonical pipeline to an Anthropic upstream", () => {
+  const CLAUDE = "claude:claude-sonnet-4-5";
+
+  it("thinking: the request's thinking reaches Claude; signed thinking blocks come back, and go back upstream on the next turn", async () => {
+    claudeUp.enqueue({ reasoning: "Let me think.", text: "42" });
+    const first = await client.messages.create({ model: CLAUDE, max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "answer?" }] });
+    expect(claudeUp.calls[0].body.thinking).toEqual({ type: "enabled", budget_tokens: 1024 });
+    expect(first.content).toEqual([
+      { type: "thinking", thinking: "Let me think.", signature: expect.stringMatching(/^sig_/) },
+      { type: "text", text: "42" },
+    ]);
+    claudeUp.enqueue({ text: "yes" });
+    await client.messages.create({
+      model: CLAUDE,
+      max_tokens: 4096,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      messages: [
+        { role: "user", content: "answer?" },
+        { role: "assistant", content: first.content },
+        { role: "user", content: "sure?" },
+      ],
+    });
+    const sent = claudeUp.calls[1].body.messages[1];
+    expect(sent.role).toBe("assistant");
+    expect(sent.content[0]).toEqual({ type: "thinking", thinking: "Let me think.", signature: (first.content[0] as { signature: string }).signature });
+  });
+
+  it("streamed thinking: a thinking block with thinking_delta and signature_delta, then the text block", async () => {
+    claudeUp.enqueue({ reasoning: "abcd", text: "done" });
+    const events: any[] = [];
+    const s = client.messages.stream({ model: CLAUDE, max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "go" }] });
+    s.on("streamEvent", (e) => void events.push(e));
+    const final = await s.finalMessage();
+    expect(final.content).toEqual([
+      { type: "thinking", thinking: "abcd", signature: expect.stringMatching(/^sig_/) },
+      { type: "text", text: "done" },
+    ]);
+    const deltas = events.filter((e) => e.type === "content_block_delta").map((e) => `${e.index}:${e.delta.type}`);
+    expect(deltas[0]).toBe("0:thinking_delta");
+    expect(deltas).toContain("0:signature_delta");
+    expect(deltas.at(-1)).toBe("1:text_delta");
+    expect(events.filter((e) => e.type === "content_block_start").map((e) => e.content_block.type)).toEqual(["thinking", "text"]);
+  });
+
+  it("cache_control on a user block and a tool reaches Claude where Anthropic expects it", async () => {
+    claudeUp.enqueue({ text: "ok" });
+    await client.messages.create({
+      model: CLAUDE,
+      max_tokens: 64,
+      tools: [{ ...WEATHER_TOOL, cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: [{ type: "text", text: "long context", cache_control: { type: "ephemeral", ttl: "1h" } }] }],
+    });
+    const body = claudeUp.calls[0].body;
+    expect(body.tools[0]).toMatchObject({ name: "get_weather", cache_control: { type: "ephemeral" } });
+    expect(body.messages[0].content).toEqual([{ type: "text", text: "long context", cache_control: { type: "ephemeral", ttl: "1h" } }]);
   });
 });

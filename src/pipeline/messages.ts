@@ -101,7 +101,8 @@ export function toChatRequest(req: MessagesRequest, warnings: string[]): ChatReq
   if (req.stop_sequences?.length) chat.stop = req.stop_sequences;
   if (req.metadata?.user_id) chat.user = req.metadata.user_id;
   if (req.service_tier) chat.service_tier = req.service_tier === "standard_only" ? "default" : "auto";
-  if (req.thinking) chat.thinking = req.thinking;
+  // "disabled" is thinking's default everywhere: left out, so no provider is asked about a field it may not know.
+  if (req.thinking && req.thinking.type !== "disabled") chat.thinking = req.thinking;
   addTools(chat, req.tools, req.tool_choice);
   return chat;
 }

@@ -107,7 +107,7 @@ export function toChatRequest(req: MessagesRequest, warnings: string[]): ChatReq
   return chat;
 }
 
-/** The prompt side only (count_tokens): messages and tools, as the canonical request would carry them. */
+/** `system` and `messages` as canonical messages (shared by /v1/messages and count_tokens). */
 function chatMessages(req: Pick<MessagesRequest, "system" | "messages">, warnings: string[]): ChatMessage[] {
   const out: ChatMessage[] = [];
   if (typeof req.system === "string") {

@@ -57,10 +57,14 @@ return out
  * The settlements of one assignment's requests that ended in the same turn, merged. KEYS from k:
  * the assignment's hash. ARGV from a: the actual cost, the micros reserved, the limit, keep ms
  * (0: the expiry set at seeding holds), the number of thresholds, the thresholds. Returns the
- * spend, then the thresholds this settlement crossed first (across all instances).
+ * spend, then the thresholds this settlement crossed first (across all instances); {-1} when the
+ * hash is gone.
  */
 const SETTLE_LUA = `
 local key = KEYS[k]
+-- A hash that is gone (Redis lost its data, or the period's hash expired) is not recreated with
+-- this settlement alone: the next reservation seeds it from the ledger, which has this cost.
+if redis.call('EXISTS', key) == 0 then return { -1 } end
 local actual, micros, limit, keep, c = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
 if micros > 0 and redis.call('HINCRBY', key, 'reserved', -micros) < 0 then redis.call('HSET', key, 'reserved', 0) end
 local spend = redis.call('HINCRBY', key, 'spend', actual)
@@ -107,7 +111,7 @@ export class SharedBudgets {
     for (let attempt = 0; attempt < 3; attempt++) {
       let r: number[];
       try {
-        r = (await this.link.call("budgets.reserve", keys, args)) as number[];
+        r = (await this.link.call("budgets.reserve", keys, args, (late) => this.releaseLate(list, micros, late as number[]))) as number[];
       } catch (e) {
         return this.locally(list, micros, e as Error);
       }
@@ -167,6 +171,7 @@ export class SharedBudgets {
       this.link.call("budgets.settle", [key], args).then(
         (answer) => {
           const out = answer as number[];
+          if (Number(out[0]) === -1) return; // the hash was gone: seeded from the ledger next time
           a.spendMicros = Number(out[0]);
           for (let j = 1; j < out.length; j++) this.book.announceAlert(a, Number(out[j]));
         },
@@ -174,6 +179,18 @@ export class SharedBudgets {
       );
     }
     this.settling.clear();
+  }
+
+  /**
+   * A reservation Redis made after this instance had stopped waiting for it (the request went on
+   * without it): given back at once, or it would hold part of the budget for the whole period.
+   */
+  private releaseLate(list: Assignment[], micros: number, answer: number[]): void {
+    if (Number(answer[0]) !== 0 || micros <= 0) return;
+    for (const a of list) {
+      if (a.budget.mode !== "enforce") continue;
+      this.link.call("budgets.settle", [keyOf(a)], [0, micros, a.budget.limitMicros, 0, 0]).catch(() => {});
+    }
   }
 
   /** Seeds an assignment's hash with its spend summed from the ledger (only if no other instance did meanwhile). */

@@ -313,7 +313,12 @@ export class RedisLimiter implements Limiter {
       const l = s.limits;
       args.push(l.rpm ?? -1, l.tpm ?? -1, l.rpd ?? -1, l.maxParallel ?? -1);
     }
-    return this.link.call("limits.admit", keys, args).then(
+    // Counted by Redis after this instance gave up waiting (it counted in its own process): taken back.
+    const late = (r: unknown) => {
+      const a = this.fromScript(r as Array<number | string>, subjects, tokens, requestId);
+      if (!a.refused) this.finish(a, null);
+    };
+    return this.link.call("limits.admit", keys, args, late).then(
       (r) => this.fromScript(r as Array<number | string>, subjects, tokens, requestId),
       (e: Error) => this.degradedAdmit(subjects, tokens, requestId, upTo, e),
     );

@@ -76,8 +76,7 @@ export async function withAttempts<T>(
         const err = toGatewayError(e);
         if (err.unsent !== true) ctx.reached = true;
         ctx.externalMs += performance.now() - info.startedAt;
-        if (info.probe && saysNothing(rt, ctx, info, err)) releaseAttempt(rt, info);
-        else endAttempt(rt, info, !countsAgainst(rt, ctx, info, err));
+        concludeAttempt(rt, ctx, info, err);
         const noted = onFailure(info, err);
         if (noted) await noted; // with Redis, growing the reservation is a round trip (and may refuse)
         last = err;
@@ -108,6 +107,16 @@ export function endAttempt(rt: Runtime, info: AttemptInfo, ok: boolean, ttftMs?:
   info.ended = true;
   const totalMs = performance.now() - info.startedAt;
   rt.health.end(info.key, info.probe, { ok, ttftMs: ttftMs ?? totalMs, totalMs });
+}
+
+/**
+ * Reports how an attempt ended: answered (no error), failed for a reason that counts against
+ * its deployment, or ended by the client (a probe so ended is released without a verdict).
+ */
+export function concludeAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInfo, err: GatewayError | undefined, ttftMs?: number): void {
+  if (!err) return endAttempt(rt, info, true, ttftMs);
+  if (info.probe && saysNothing(rt, ctx, info, err)) return releaseAttempt(rt, info);
+  endAttempt(rt, info, !countsAgainst(rt, ctx, info, err), ttftMs);
 }
 
 /** Ends an attempt without a verdict on its deployment (see DeploymentHealth.release), once. */

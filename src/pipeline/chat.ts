@@ -10,7 +10,7 @@ import { GatewayError, toGatewayError } from "../core/errors.js";
 import type { CallOptions, ChunkStream } from "../providers/types.js";
 import { chatRequestSchema, describeIssues, type ChatChunk, type ChatCompletion, type ChatRequest, type Usage } from "../wire/openai.js";
 import { cutInFlight, estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
-import { endAttempt, withAttempts, type AttemptInfo } from "./attempts.js";
+import { concludeAttempt, endAttempt, withAttempts, type AttemptInfo } from "./attempts.js";
 import { chatPromptTokenBound, reserveChat, reserveSpentAttempt } from "./budget.js";
 import { overheadMs, type RequestContext, type Runtime } from "./context.js";
 import { admitAndReserve, admitChat } from "./limits.js";
@@ -164,8 +164,10 @@ async function relay(
     const usage: AttemptUsage = reported ? fromReported(reported) : await estimateChatUsage(rt, info, req, text);
     if (reported && !completed) usage.estimated = false;
     const status = completed ? 200 : failure && failure.code !== "client_disconnected" ? failure.status : 499;
-    // A stream is in flight on its deployment until here; one cut by the upstream counts against it.
-    endAttempt(rt, info, status === 200 || status === 499, firstByteAt - info.startedAt);
+    // A stream is in flight on its deployment until here; one cut by the upstream counts against
+    // it, one the client ended (leaving, or its own timeout) does not.
+    const ended = completed ? undefined : (failure ?? new GatewayError("client_disconnected", "client closed the request"));
+    concludeAttempt(rt, ctx, info, ended, firstByteAt - info.startedAt);
     recordAttempt(rt, ctx, info, req.model, {
       status,
       error: completed ? undefined : (failure ?? new GatewayError("client_disconnected", "client closed the request")),

@@ -1,6 +1,6 @@
 /**
- * Active health checks (`routing.health_checks`): every `interval_ms`, each deployment whose
- * circuit is open and whose cooldown is over gets one probe, a one-token chat request (to the
+ * Active health checks (`routing.health_checks`): every `interval_ms`, each configured deployment
+ * whose circuit is open and whose cooldown is over gets one probe, a one-token chat request (to the
  * configured `model` instead of its own when set), so a deployment that recovered closes its
  * circuit without waiting for a user's request to take the risk. A probe is an attempt like any
  * other for the circuit, and what it costs is written to the usage ledger (no key, requested
@@ -10,6 +10,7 @@ import { Cancellation } from "../core/cancel.js";
 import { newRequestId } from "../core/ids.js";
 import { toGatewayError } from "../core/errors.js";
 import { splitModelName } from "../routing/resolve.js";
+import { configuredDeployments } from "./route.js";
 import { fromReported, NO_USAGE, recordAttempt } from "./account.js";
 import { endAttempt, timeoutsFor, type AttemptInfo } from "./attempts.js";
 import type { RequestContext, Runtime } from "./context.js";
@@ -30,9 +31,20 @@ export function startHealthChecks(rt: Runtime): () => void {
   return () => clearInterval(timer);
 }
 
-/** One round: a probe for each unhealthy deployment whose circuit lets one through now. */
+/**
+ * One round: a probe for each unhealthy deployment the configuration names (an alias's, or a
+ * candidate of `auto`) whose circuit lets one through now. A `provider:model` a client named
+ * itself is not probed: it recovers on the traffic that reaches it, and clients cannot make
+ * the gateway call upstream on names of their choosing.
+ */
 export async function probeAll(rt: Runtime, model?: string): Promise<void> {
-  await Promise.all(rt.health.unhealthy().map((key) => probe(rt, key, model)));
+  const configured = configuredDeployments(rt);
+  await Promise.all(
+    rt.health
+      .unhealthy()
+      .filter((key) => configured.has(key))
+      .map((key) => probe(rt, key, model)),
+  );
 }
 
 async function probe(rt: Runtime, key: string, probeModel: string | undefined): Promise<void> {

@@ -277,13 +277,20 @@ function headerSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 300);
 }
 
+/** The deployments the configuration names: its aliases' and the candidates of `auto`. */
+export function configuredDeployments(rt: Runtime): Set<string> {
+  const keys = new Set<string>();
+  for (const g of rt.resolver.aliases()) for (const d of rt.resolver.resolve(g.name).deployments) keys.add(keyOf(d));
+  for (const name of rt.config.routing.auto.candidates ?? []) for (const d of rt.resolver.resolve(name).deployments) keys.add(keyOf(d));
+  return keys;
+}
+
 /**
  * Every deployment this instance may route to (those of the configured aliases, and any other
  * it has sent requests to), with its circuit and live figures, for `GET /v1/providers`.
  */
 export function deploymentStatuses(rt: Runtime): Array<DeploymentStats & { provider: string; model: string }> {
-  const keys = new Set<string>();
-  for (const g of rt.resolver.aliases()) for (const d of rt.resolver.resolve(g.name).deployments) keys.add(keyOf(d));
+  const keys = configuredDeployments(rt);
   for (const s of rt.health.snapshot()) keys.add(s.deployment);
   return [...keys].sort().map((key) => {
     const split = splitModelName(key)!;

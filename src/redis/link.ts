@@ -82,7 +82,7 @@ export type OpResult = unknown;
 interface Pending {
   keys: string[];
   args: Array<string | number>;
-  settle: Array<{ resolve: (r: OpResult) => void; reject: (e: Error) => void }>;
+  settle: Array<{ resolve: (r: OpResult) => void; reject: (e: Error) => void; late?: (r: OpResult) => void }>;
 }
 
 export class RedisLink {
@@ -143,9 +143,10 @@ export class RedisLink {
   /**
    * Runs operation `name` on `keys` with `args`, in the batch of this turn. Resolves with what the
    * operation returned; rejects when Redis does not answer the batch in time, or the operation
-   * failed in Redis.
+   * failed in Redis. `late` hears what Redis answered after the link gave up on the batch: the
+   * operation ran although its caller went on without it, and may need undoing.
    */
-  call(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<OpResult> {
+  call(name: string, keys: readonly string[], args: ReadonlyArray<string | number>, late?: (r: OpResult) => void): Promise<OpResult> {
     const op = this.index.get(name);
     if (op === undefined) return Promise.reject(new Error(`unknown Redis operation '${name}'`));
     if (!this.ready && !this.flushing) return Promise.reject(new Error(`connection ${this.redis.status}`));
@@ -154,7 +155,7 @@ export class RedisLink {
     for (const k of keys) p.keys.push(k);
     p.args.push(op, keys.length, args.length);
     for (const v of args) p.args.push(v);
-    return new Promise((resolve, reject) => p.settle.push({ resolve, reject }));
+    return new Promise((resolve, reject) => p.settle.push(late ? { resolve, reject, late } : { resolve, reject }));
   }
 
   /**
@@ -260,7 +261,14 @@ export class RedisLink {
     this.redis.switchboardBatch(batch.keys.length, ...batch.keys, now, settle.length, ...batch.args).then(
       (out) => {
         clearTimeout(timer);
-        if (answered) return; // given up on: its operations already followed the failure policy
+        if (answered) {
+          // Given up on: its callers already followed the failure policy; what ran is undone by those that asked.
+          for (let i = 0; i < settle.length; i++) {
+            const r = out[i];
+            if (!(Array.isArray(r) && r[0] === "err")) settle[i].late?.(r);
+          }
+          return;
+        }
         answered = true;
         this.up();
         for (let i = 0; i < settle.length; i++) {

@@ -13,8 +13,9 @@
  * from a ring of attempts per deployment that grows up to 1,000 entries and no further: memory
  * is bounded per deployment and nothing is kept per request. A deployment is named by
  * `provider:model` (deploymentKey). Deployments that are merely remembered (idle for the whole
- * window, circuit closed, nothing in flight) are forgotten once more than 10,000 are tracked,
- * so model names chosen by clients cannot grow this without bound.
+ * window, nothing in flight) are forgotten once more than 10,000 are tracked, so model names
+ * chosen by clients cannot grow this without bound; an open circuit forgotten so is closed again,
+ * and its next failures open it again.
  */
 
 export type CircuitState = "closed" | "open" | "half-open";
@@ -364,15 +365,16 @@ export class DeploymentHealth {
   }
 
   /**
-   * Forgets deployments with nothing worth keeping: circuit closed, nothing in flight, and no
-   * activity within the statistics window nor the failure window (so no stats and no failures
-   * that still count are lost; only an EWMA that has gone stale).
+   * Forgets deployments with nothing in flight and no activity within the statistics window nor
+   * the failure window (so no stats and no failures that still count are lost; only an EWMA that
+   * has gone stale, or a circuit nobody has tried for that long, which its next failures would
+   * open again).
    */
   private forgetIdle(now: number): void {
     this.lastSweep = now;
     const idleSince = now - Math.max(STATS_WINDOW_MS, this.windowMs);
     for (const [key, record] of this.records) {
-      if (record.circuit === "closed" && record.inFlight === 0 && record.lastActivity <= idleSince) this.records.delete(key);
+      if (record.inFlight === 0 && record.lastActivity <= idleSince) this.records.delete(key);
     }
   }
 }

@@ -255,9 +255,14 @@ describe("circuit breakers", () => {
   });
 
   it("active health checks close a recovered deployment without user traffic, and its probes are in the ledger", async () => {
-    const gw = await gateway({ routing: { retries: 0, circuit_breaker: { failures: 1, window_ms: 60_000, cooldown_ms: 100 }, health_checks: { interval_ms: 50 } } });
+    const gw = await gateway({
+      routing: { retries: 0, circuit_breaker: { failures: 1, window_ms: 60_000, cooldown_ms: 100 }, health_checks: { interval_ms: 50 } },
+      models: [{ name: "h", deployments: ["a:gpt-4o-mini"] }],
+    });
     a.setDefault({ status: 500 });
-    expect((await chat(gw, { model: "a:gpt-4o-mini" })).status).toBe(502);
+    expect((await chat(gw, { model: "h" })).status).toBe(502);
+    // A deployment a client named itself, not the configuration, is not probed: it recovers on its own traffic.
+    expect((await chat(gw, { model: "b:gpt-4o" }, { "x-switchboard-fallbacks": "a:gpt-4o-mini" })).status).toBe(200);
     a.setDefault({});
     let state = "open";
     for (let i = 0; i < 100 && state !== "closed"; i++) {

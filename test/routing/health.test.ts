@@ -348,7 +348,7 @@ describe("stats", () => {
 });
 
 describe("memory", () => {
-  it("past the tracked maximum, forgets idle closed deployments but keeps open and busy ones", () => {
+  it("past the tracked maximum, forgets idle deployments (an idle open circuit too: it closes) but keeps busy ones", () => {
     const { health, clock, attempt } = setup({ failures: 1, windowMs: 1000 });
     attempt("open:1", false);
     health.acquire("busy:1");
@@ -356,8 +356,8 @@ describe("memory", () => {
     expect(health.snapshot().length).toBe(MAX_TRACKED_DEPLOYMENTS + 2);
     clock.advance(STATS_WINDOW_MS);
     attempt("new:1", true);
-    expect(health.snapshot().map((s) => s.deployment)).toEqual(["busy:1", "new:1", "open:1"]);
-    expect(health.state("open:1")).toBe("open");
+    expect(health.snapshot().map((s) => s.deployment)).toEqual(["busy:1", "new:1"]);
+    expect(health.state("open:1")).toBe("closed");
     expect(health.inFlight("busy:1")).toBe(1);
   });
 

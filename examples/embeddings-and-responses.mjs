@@ -7,7 +7,7 @@ console.log(`${e.data.length} vectors of ${e.data[0].embedding.length} dimension
 const resp = await responses({ model: "mock:mock-1", input: "Summarise this in one line." });
 console.log(resp.output_text);
 
-console.log(listModels("mock").map((m) => m.id).join(", "));
+console.log((await listModels("mock")).map((m) => m.id).join(", "));
 
 try {
   createProvider("anthropic", { apiKey: undefined });

@@ -12,7 +12,7 @@ import {
   type EmbeddingsRequest,
   type EmbeddingsResponse,
 } from "../wire/openai.js";
-import { toLibraryError, UnsupportedParameterError } from "./errors.js";
+import { InvalidRequestError, toLibraryError, UnsupportedParameterError } from "./errors.js";
 import { buildProvider, splitModel, type ProviderOptions } from "./providers.js";
 import { normaliseTools, runTool, type ToolsInput } from "./tools.js";
 
@@ -20,7 +20,11 @@ export interface RequestOptions {
   /** Provider settings for this call (apiKey, baseUrl, …); otherwise the provider's env var is used. */
   apiKey?: string;
   baseUrl?: string;
-  provider?: ProviderOptions;
+  /**
+   * The provider: its name (`"openai"`, with the model its own name: `model: "gpt-4o-mini"`), or
+   * settings for the provider the model names (apiKey, baseUrl, type, …, as for createProvider).
+   */
+  provider?: string | ProviderOptions;
   signal?: AbortSignal;
   timeouts?: Partial<Timeouts>;
   /** Retries for retryable failures before the first byte (default 2). */
@@ -48,11 +52,20 @@ function split<T extends Record<string, unknown>>(params: T): { body: Record<str
 }
 
 export function resolveTarget(model: string, opts: RequestOptions) {
-  const { provider: id, model: upstreamModel } = splitModel(model);
-  const built = buildProvider(id, { ...opts.provider, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
+  const { named, settings } = providerOption(opts.provider);
+  const { provider: id, model: upstreamModel } = splitModel(model, named);
+  const built = buildProvider(id, { ...settings, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) });
   const timeouts: Timeouts = { ...built.timeouts, ...opts.timeouts };
   const call: CallOptions = { signal: opts.signal, timeouts, warn: opts.onWarning };
   return { provider: built.provider, upstreamModel, call };
+}
+
+/** `provider` as a name or as settings; anything else is the caller's mistake. */
+function providerOption(p: RequestOptions["provider"]): { named?: string; settings?: ProviderOptions } {
+  if (p === undefined || p === null) return {};
+  if (typeof p === "string") return { named: p };
+  if (typeof p === "object" && !Array.isArray(p)) return { settings: p };
+  throw new InvalidRequestError("provider must be a provider name or an object of provider settings", "provider");
 }
 
 async function withRetries<T>(maxRetries: number, run: () => Promise<T>): Promise<T> {

@@ -32,8 +32,8 @@ export class UnsupportedProviderError extends SwitchboardError {
 
 /**
  * The call itself is wrong before any provider is asked: a model without its provider prefix
- * (`gpt-4o` instead of `openai:gpt-4o`), or parameters that do not validate. `param` names
- * the offending field when there is one.
+ * (`gpt-4o` instead of `openai:gpt-4o`), a `provider` that disagrees with the model's prefix, or
+ * parameters that do not validate. `param` names the offending field when there is one.
  */
 export class InvalidRequestError extends SwitchboardError {
   readonly code = "invalid_request";
@@ -71,6 +71,9 @@ export class ProviderError extends SwitchboardError {
   }
 }
 
+/** The provider does not know the model (its 404): a misspelt or retired model, or one the key may not use. */
+export class ModelNotFoundError extends ProviderError {}
+
 /** The provider rejected the credentials. */
 export class AuthenticationError extends ProviderError {}
 
@@ -88,6 +91,7 @@ export function toLibraryError(e: unknown): unknown {
   if (e.code === "invalid_request" && e.upstreamStatus === undefined) return new InvalidRequestError(e.message, e.param, { cause: e });
   const o = { status: e.upstreamStatus ?? e.status, retryable: e.retryable, code: e.code, cause: e };
   if (e.code === "upstream_auth_error") return new AuthenticationError(e.message, o);
+  if (e.code === "model_not_found") return new ModelNotFoundError(e.message, o);
   if (e.code === "rate_limit_exceeded") {
     const r = new RateLimitError(e.message, o);
     r.retryAfterSeconds = e.retryAfterSeconds;

@@ -2,17 +2,20 @@
  * Switchboard as a library: one typed interface to every provider, in-process, no server.
  *
  *   import { completion, embedding, responses, listModels, createProvider, tool } from "switchboard";
+ *
+ * The exports are the API: the functions below, the typed errors (all SwitchboardErrors), and the
+ * OpenAI-shaped request and response types.
  */
-import { catalogModels } from "../catalog/models.js";
 import { toLibraryError, UnsupportedParameterError } from "./errors.js";
 import { completion, embedding, type CompletionParams, type EmbeddingParams, type RequestOptions } from "./completion.js";
-import { buildProvider, definitionFor, type ProviderMetadata, type ProviderOptions } from "./providers.js";
+import { listModels, type ListModelsOptions, type ModelInfo } from "./models.js";
+import { buildProvider, type ProviderMetadata, type ProviderOptions } from "./providers.js";
 import { fromChatCompletion, toChatRequest, toResponseEvents, type ResponseObject, type ResponsesRequest } from "../wire/responses.js";
-import { knownProviderTypes } from "../providers/registry.js";
 import type { ChatCompletion, EmbeddingsResponse } from "../wire/openai.js";
 import type { ChatStream } from "./completion.js";
 
-export { completion, embedding };
+export { completion, embedding, listModels };
+export type { ListModelsOptions, ModelInfo };
 export { tool, type ExecutableTool, type OpenAITool, type ToolsInput } from "./tools.js";
 export * from "./errors.js";
 export type { CompletionParams, EmbeddingParams, RequestOptions, ChatStream, ProviderOptions, ProviderMetadata, ResponsesRequest, ResponseObject };
@@ -44,26 +47,13 @@ export async function responses(params: ResponsesRequest & RequestOptions): Prom
   return fromChatCompletion(await completion({ ...chat, ...opts, stream: false } as CompletionParams & { stream: false }));
 }
 
-export interface ModelInfo {
-  id: string;
-  provider: string;
-  mode: "chat" | "embedding";
-  contextWindow?: number;
-  maxOutputTokens?: number;
-}
-
-/** Known models: for one provider (UnsupportedProviderError when there is no such provider), or for every provider type in the registry. */
-export function listModels(provider?: string): ModelInfo[] {
-  const types = provider ? [definitionFor(provider).type] : knownProviderTypes();
-  return types.flatMap((t) => catalogModels(t).map((m) => ({ id: `${t}:${m.id}`, provider: t, mode: m.mode, contextWindow: m.contextWindow, maxOutputTokens: m.maxOutputTokens })));
-}
-
 export interface LibraryProvider {
   readonly metadata: ProviderMetadata;
   completion(params: CompletionParams & { stream: true }): Promise<ChatStream>;
   completion(params: CompletionParams & { stream?: false | null }): Promise<ChatCompletion>;
   embedding(params: EmbeddingParams): Promise<EmbeddingsResponse>;
-  listModels(): ModelInfo[];
+  /** The provider's models, from its own models endpoint where it has one (see `listModels`). */
+  listModels(options?: Pick<ListModelsOptions, "signal" | "onWarning">): Promise<ModelInfo[]>;
 }
 
 /**
@@ -80,6 +70,6 @@ export function createProvider(id: string, options: ProviderOptions = {}): Libra
       if (!metadata.capabilities.embeddings) return Promise.reject(new UnsupportedParameterError("embedding", id, "this provider has no embeddings endpoint"));
       return embedding({ ...params, model: bind(params.model), provider: { ...options } });
     },
-    listModels: () => listModels(metadata.type),
+    listModels: (call) => listModels(id, { ...options, ...(call?.signal ? { signal: call.signal } : {}), ...(call?.onWarning ? { onWarning: call.onWarning } : {}) }),
   };
 }

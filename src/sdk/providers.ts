@@ -4,9 +4,10 @@
  */
 import { detectProviders, PROVIDER_API_KEY_ENV, proxyFromEnv, readEnv } from "../config/env.js";
 import type { ProviderSettings } from "../config/types.js";
-import { DEFAULT_UPSTREAM } from "../providers/http.js";
+import { DEFAULT_UPSTREAM, type ProviderDefaults } from "../providers/http.js";
 import { knownProviderTypes, providerDefinition, type ProviderDefinition } from "../providers/registry.js";
 import type { Capabilities, Provider, Timeouts } from "../providers/types.js";
+import { providersServing } from "../routing/bare-names.js";
 import { splitModelName } from "../routing/resolve.js";
 import { InvalidRequestError, MissingApiKeyError, UnsupportedProviderError } from "./errors.js";
 
@@ -40,8 +41,20 @@ export function definitionFor(id: string, type?: string): ProviderDefinition {
   return def;
 }
 
-/** Builds a callable provider; the API key falls back to the provider's standard env var. */
-export function buildProvider(id: string, options: ProviderOptions = {}): { provider: Provider; metadata: ProviderMetadata; timeouts: Timeouts } {
+/** A provider's definition and settings, as `buildProvider` creates it from. */
+export interface ResolvedProvider {
+  def: ProviderDefinition;
+  settings: ProviderSettings;
+  timeouts: Timeouts;
+  /** The HTTP defaults the provider is created with (connect timeout, transport, egress proxy). */
+  defaults: ProviderDefaults;
+}
+
+/**
+ * The settings of a provider from explicit options over its environment variables; every option
+ * is checked against what the type reads, and a missing key is a MissingApiKeyError.
+ */
+export function resolveProvider(id: string, options: ProviderOptions = {}): ResolvedProvider {
   const def = definitionFor(id, options.type);
   const detected = options.type && options.type !== id ? undefined : detectProviders(readEnv()).find((d) => d.id === id);
   const extra: Record<string, unknown> = { ...(detected?.extra ?? {}) };
@@ -62,10 +75,16 @@ export function buildProvider(id: string, options: ProviderOptions = {}): { prov
   }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const settings: ProviderSettings = { id, type: def.type, apiKey, baseUrl: options.baseUrl, headers: options.headers ?? {}, timeouts, extra };
+  // The library honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY as the gateway does.
+  return { def, settings, timeouts, defaults: { connectTimeoutMs: timeouts.connectMs, upstream: { ...DEFAULT_UPSTREAM, proxy: proxyFromEnv(readEnv()) } } };
+}
+
+/** Builds a callable provider; the API key falls back to the provider's standard env var. */
+export function buildProvider(id: string, options: ProviderOptions = {}): { provider: Provider; metadata: ProviderMetadata; timeouts: Timeouts } {
+  const { def, settings, timeouts, defaults } = resolveProvider(id, options);
   let provider: Provider;
   try {
-    // The library honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY as the gateway does.
-    provider = def.create(settings, { connectTimeoutMs: timeouts.connectMs, upstream: { ...DEFAULT_UPSTREAM, proxy: proxyFromEnv(readEnv()) } });
+    provider = def.create(settings, defaults);
   } catch (e) {
     // A setting the provider refuses (e.g. azure without its resource): the caller's to fix.
     throw new InvalidRequestError((e as Error).message, null, { cause: e });
@@ -73,9 +92,41 @@ export function buildProvider(id: string, options: ProviderOptions = {}): { prov
   return { provider, metadata: { id, type: def.type, name: def.name, capabilities: def.capabilities, defaultBaseUrl: def.defaultBaseUrl }, timeouts };
 }
 
-/** Splits "provider:model" / "provider/model"; a bare name is a usage error in the library. */
-export function splitModel(model: string): { provider: string; model: string } {
+/**
+ * The provider and the provider's own model name of a call. The model names its provider
+ * (`provider:model` or `provider/model`), or `provider` is given and the model is the provider's
+ * own name. Given both, they must agree: a model prefixed with that provider is the same model,
+ * and one prefixed `other:` with another provider type is an InvalidRequestError; any other name
+ * is the provider's own, as written (`qwen2.5:7b`, `meta-llama/Llama-3.3-70B`, `openai/gpt-oss-120b`).
+ * A bare name without `provider` is an InvalidRequestError naming the providers whose catalogs know it.
+ */
+export function splitModel(model: string, provider?: string): { provider: string; model: string } {
+  if (provider !== undefined) return ownModelOf(model, provider);
   const split = splitModelName(model);
-  if (!split) throw new InvalidRequestError(`model '${model}' must name its provider: 'provider:model' (e.g. 'openai:gpt-4o-mini')`, "model");
+  if (!split) throw new InvalidRequestError(bareNameMessage(model), "model");
   return split;
+}
+
+function ownModelOf(model: string, provider: string): { provider: string; model: string } {
+  if (!provider) throw new InvalidRequestError("provider must not be empty", "provider");
+  for (const sep of [":", "/"]) {
+    const prefix = provider + sep;
+    if (model.startsWith(prefix) && model.length > prefix.length) return { provider, model: model.slice(prefix.length) };
+  }
+  const split = splitModelName(model);
+  if (split && model[split.provider.length] === ":" && providerDefinition(split.provider)) {
+    throw new InvalidRequestError(`model '${model}' names provider '${split.provider}' but provider is '${provider}': give one of them, or both alike`, "provider");
+  }
+  return { provider, model };
+}
+
+function bareNameMessage(model: string): string {
+  const base = `model '${model}' must name its provider: 'provider:model' (e.g. 'openai:gpt-4o-mini'), or pass provider`;
+  if (!model) return base;
+  const types = knownProviderTypes();
+  const serving = providersServing(
+    model,
+    types.map((type) => ({ id: type, type })),
+  );
+  return serving.length ? `${base}; the catalog knows '${model}' as ${serving.map((p) => `'${p}:${model}'`).join(", ")}` : base;
 }

@@ -7,7 +7,7 @@ import { completion, createProvider, embedding, InvalidRequestError, listModels,
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 
 const messages = [{ role: "user" as const, content: "Hi" }];
-const bare = (model: string) => `model '${model}' must name its provider: 'provider:model' (e.g. 'openai:gpt-4o-mini')`;
+const bare = (model: string, known = "") => `model '${model}' must name its provider: 'provider:model' (e.g. 'openai:gpt-4o-mini'), or pass provider${known}`;
 const UNKNOWN_NOSUCH = /^unknown provider 'nosuch' \(known: (?:[a-z0-9-]+, )+[a-z0-9-]+\)$/;
 
 async function caught(run: () => unknown): Promise<unknown> {
@@ -29,7 +29,7 @@ describe("a model without its provider", () => {
     const e = await caught(run);
     expect(e).toBeInstanceOf(InvalidRequestError);
     expect(e).toBeInstanceOf(SwitchboardError);
-    expect(e).toMatchObject({ name: "InvalidRequestError", message: bare("gpt-4o"), code: "invalid_request", param: "model" });
+    expect(e).toMatchObject({ name: "InvalidRequestError", message: bare("gpt-4o", "; the catalog knows 'gpt-4o' as 'openai:gpt-4o'"), code: "invalid_request", param: "model" });
   });
 
   it("also when the prefix is empty", async () => {

@@ -41,7 +41,7 @@ const r = await completion({ model: "mock:mock-1", messages: [{ role: "user", co
 const e = await embedding({ model: "mock:mock-embedding-1", input: "x" });
 let typed = false;
 try { await completion({ model: "no-prefix", messages: [{ role: "user", content: "x" }] }); } catch (err) { typed = err instanceof SwitchboardError; }
-console.log(JSON.stringify({ text: r.choices[0].message.content, dims: e.data[0].embedding.length, models: listModels("mock").map((m) => m.id), typed }));
+console.log(JSON.stringify({ text: r.choices[0].message.content, dims: e.data[0].embedding.length, models: (await listModels("mock")).map((m) => m.id), typed }));
 `,
     );
     const out = JSON.parse(execFileSync(process.execPath, ["check.mjs"], { cwd: app, encoding: "utf8", timeout: 60_000 }).trim());

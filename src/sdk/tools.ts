@@ -241,10 +241,13 @@ function jsDoc(src: string, bodyStart: number): { description?: string; params: 
     } else if (!inTags) text.push(line.trim());
     else if (last && line.trim()) last.description = last.description ? `${last.description} ${line.trim()}` : line.trim();
   }
+  // Lines of a paragraph join with spaces; paragraphs keep their blank line.
   const description = text
     .join("\n")
     .trim()
-    .replace(/\n(?!\n)/g, " ");
+    .split(/\n{2,}/)
+    .map((para) => para.replace(/\n/g, " "))
+    .join("\n\n");
   return { ...(description ? { description } : {}), params };
 }
 

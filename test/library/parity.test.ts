@@ -337,6 +337,20 @@ describe("plain functions as tools", () => {
     expect(weatherCalls).toEqual([{ city: "Oslo", unit: "fahrenheit", days: undefined }]);
   });
 
+  it("a description over several lines is one paragraph; a blank line starts another", () => {
+    function save_note(text: string) {
+      /**
+       * Saves a note
+       * for later.
+       *
+       * Notes are private.
+       * @param {string} text
+       */
+      return text;
+    }
+    expect(normaliseTools({ save_note }).wire![0].function.description).toBe("Saves a note for later.\n\nNotes are private.");
+  });
+
   it("a function without JSDoc still works, its parameters accepting any value", () => {
     const add = (a: number, b: number) => a + b;
     const { wire } = normaliseTools([add]);

@@ -97,9 +97,9 @@ const readyz = async (p: GatewayProcess) => {
 
 /**
  * Requests of a key without limits, round-robin over `targets`, one at a time, until stopped
- * (bounded: at most `max` requests). Resolves with every status seen.
+ * (bounded: at most `max` requests, more than a test waits for at any speed). Resolves with every status seen.
  */
-function backgroundLoad(targets: GatewayProcess[], key: string, max = 2000) {
+function backgroundLoad(targets: GatewayProcess[], key: string, max = 20_000) {
   let stopped = false;
   const statuses: number[] = [];
   const done = (async () => {
@@ -170,6 +170,9 @@ describe("three gateway processes on one PostgreSQL and one Redis", () => {
     const [a] = procs as [GatewayProcess, GatewayProcess, GatewayProcess];
     // $1 per million tokens: a request costs one micro-USD per token.
     expect((await admin(a, "POST", "/v1/pricing", { model: "up:gpt-4o", input_price_per_million: 1, output_price_per_million: 1 })).status).toBe(201);
+    // The other processes hear of the price through Redis within milliseconds: wait until each bills at it.
+    const billsAtApiPrice = async (p: GatewayProcess) => ((await (await admin(p, "GET", "/v1/models/up:gpt-4o")).json()) as { pricing?: { source?: string } }).pricing?.source === "api";
+    expect(await eventually(5000, async () => (await Promise.all(procs.map(billsAtApiPrice))).every(Boolean))).toBe(true);
     const messages = [{ role: "user", content: "budget" }];
     const prompt = await estimatePromptTokens(messages);
     const perRequest = prompt + 10;

@@ -32,7 +32,7 @@ describe.each(backends)("user and team limits migration on $kind", (backend) => 
     await sql`insert into teams (team_id, name, metadata, blocked) values ('old-team', 'Old', '{"cc":"7"}'::jsonb, true)`.execute(db);
     await sql`insert into users (user_id, alias, team_id, metadata) values ('old-user', 'Olga', 'old-team', '{"tier":2}'::jsonb)`.execute(db);
 
-    expect(await schemaStatus(t.store)).toMatchObject({ current: 4, pending: [5] });
+    expect(await schemaStatus(t.store)).toMatchObject({ current: 4, pending: MIGRATIONS.filter((m) => m.version > 4).map((m) => m.version) });
     const result = await migrate(t.store);
     expect(result.applied).toContain(5);
     expect(result.current).toBe(LATEST_SCHEMA_VERSION);

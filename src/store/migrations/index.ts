@@ -7,8 +7,9 @@ import { migration0002Access } from "./0002_access.js";
 import { migration0003Money } from "./0003_money.js";
 import { migration0004ClientRequestId } from "./0004_client_request_id.js";
 import { migration0005UserTeamLimits } from "./0005_user_team_limits.js";
+import { migration0006BudgetResetsOnce } from "./0006_budget_resets_once.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Usage, migration0002Access, migration0003Money, migration0004ClientRequestId, migration0005UserTeamLimits];
+export const MIGRATIONS: readonly Migration[] = [migration0001Usage, migration0002Access, migration0003Money, migration0004ClientRequestId, migration0005UserTeamLimits, migration0006BudgetResetsOnce];

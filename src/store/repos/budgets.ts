@@ -160,6 +160,8 @@ export async function recordReset(
         period_end: ended.end,
         spend_micros: ended.spendMicros,
       })
+      // Every instance rolls the period over; the first to write the reset stands.
+      .onConflict((oc) => oc.columns(["assignment_id", "period_start"]).doNothing())
       .execute();
     await trx.updateTable("budget_assignments").set({ period_start: a.newPeriodStart, alerts_sent: "[]" }).where("id", "=", a.assignmentId).execute();
   });

@@ -77,7 +77,7 @@ export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatReq
     ctx,
     list,
     maxCost,
-    () => promptTokenBound(req.messages, extras),
+    () => chatPromptBytes(req),
     () => estimatePromptTokens(req.messages, extras),
   );
 }
@@ -98,6 +98,22 @@ function maxOutputTokens(req: ChatRequest): number | undefined {
 function predictionBound(req: ChatRequest): number {
   const p = (req as { prediction?: unknown }).prediction;
   return p && typeof p === "object" && "content" in p ? tokenBound(JSON.stringify(p.content) ?? "") : 0;
+}
+
+const promptBytesOf = new WeakMap<ChatRequest, number>();
+
+/**
+ * A chat request's prompt text bounded by its UTF-8 bytes (a token is at least one byte):
+ * messages, tools, functions and the response format's schema. Measured once per request; the
+ * route, the rate-limit estimate and the budget reservation all read it.
+ */
+export function chatPromptBytes(req: ChatRequest): number {
+  let n = promptBytesOf.get(req);
+  if (n === undefined) {
+    n = promptTokenBound(req.messages, promptExtras(req));
+    promptBytesOf.set(req, n);
+  }
+  return n;
 }
 
 /** Prompt-side request fields besides the messages that the provider turns into prompt tokens. */
@@ -130,7 +146,7 @@ export async function estimateChatPromptTokens(rt: Runtime, d: Deployment, req: 
  * failure path never tokenizes.
  */
 export function chatPromptTokenBound(rt: Runtime, d: Deployment, req: ChatRequest): number {
-  return promptTokens(promptBounds(rt, d), promptTokenBound(req.messages, promptExtras(req)), promptMedia(req.messages));
+  return promptTokens(promptBounds(rt, d), chatPromptBytes(req), promptMedia(req.messages));
 }
 
 function promptBounds(rt: Runtime, d: Deployment): Pick<ChatBound, "contextWindow" | "imageTokens"> {

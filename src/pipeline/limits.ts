@@ -11,12 +11,12 @@
  * actual count of every attempt replaces the estimate when the request ends.
  */
 import { GatewayError } from "../core/errors.js";
-import { embeddingsTokenBound, promptTokenBound } from "../core/tokens.js";
+import { embeddingsTokenBound } from "../core/tokens.js";
 import { formatReset, type Admission, type LimitReport, type Refusal } from "../limits/limiter.js";
 import type { LimitSubject } from "../policy/limit-subjects.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
 import type { Deployment } from "../routing/resolve.js";
-import { choicesOf } from "./budget.js";
+import { chatPromptBytes, choicesOf } from "./budget.js";
 import { findCatalogModel } from "../catalog/models.js";
 import type { RequestContext, Runtime } from "./context.js";
 
@@ -28,7 +28,7 @@ export function admitChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, de
   const subjects = ctx.principal?.limits;
   if (!subjects?.length) return;
   return admit(rt, ctx, subjects, () => {
-    const prompt = Math.ceil(promptTokenBound(req.messages, req.tools) / BYTES_PER_TOKEN);
+    const prompt = Math.ceil(chatPromptBytes(req) / BYTES_PER_TOKEN);
     const out = Math.max(req.max_completion_tokens ?? 0, req.max_tokens ?? 0);
     const choices = choicesOf(req);
     // Without an output limit, the model's maximum output is counted as far as the window has room.

@@ -18,7 +18,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import { findCatalogModel } from "../catalog/models.js";
 import { maxCostOf } from "../catalog/prices.js";
 import { GatewayError } from "../core/errors.js";
-import { estimatePromptTokens, promptMedia, promptTokenBound } from "../core/tokens.js";
+import { estimatePromptTokens, promptMedia } from "../core/tokens.js";
+import { chatPromptBytes } from "./budget.js";
 import { authorizeModel } from "../policy/auth.js";
 import { parseRoutingHints, rankAuto, type AutoCandidate, type RoutingHints } from "../routing/auto.js";
 import type { DeploymentStats } from "../routing/health.js";
@@ -233,7 +234,7 @@ function needsOf(req: ChatRequest, promptTokens: number, maxOutputTokens: number
  */
 async function fitting(rt: Runtime, req: ChatRequest, steps: RouteStep[], receipt: Record<string, unknown>): Promise<RouteStep[]> {
   const windows = steps.map((s) => findCatalogModel(rt.config.providers[s.deployment.provider]?.type ?? s.deployment.provider, s.deployment.model)?.contextWindow);
-  const bound = promptTokenBound(req.messages, req.tools);
+  const bound = chatPromptBytes(req);
   if (windows.every((w) => w === undefined || w >= bound)) return steps;
   const tokens = await estimatePromptTokens(req.messages, req.tools);
   const kept: RouteStep[] = [];
@@ -254,7 +255,7 @@ async function fitting(rt: Runtime, req: ChatRequest, steps: RouteStep[], receip
 }
 
 function estimatedPromptTokens(req: ChatRequest): number {
-  return Math.ceil(promptTokenBound(req.messages, req.tools) / BYTES_PER_TOKEN);
+  return Math.ceil(chatPromptBytes(req) / BYTES_PER_TOKEN);
 }
 
 function outputTokens(req: ChatRequest): number {

@@ -12,7 +12,8 @@ import { parseEmbeddingsRequest, runEmbeddings } from "./embeddings.js";
 import { extensionWarnings } from "./extensions.js";
 import { settleBudget } from "./budget.js";
 import { finishLimits } from "./limits.js";
-import { checkApiVersion, countMessageTokens, messagesRelay, parseMessagesRequest, toChatRequest, toMessagesResponse, type EventSink } from "./messages.js";
+import { checkApiVersion, countMessageTokens, parseMessagesRequest, toChatRequest, type EventSink } from "./messages.js";
+import { messagesRelay, toMessagesResponse } from "./messages-answer.js";
 import { readRoutingExtensions } from "./route.js";
 
 /** How the pipeline answers; the HTTP layer writes it. The budget is settled before `json` is called. */

@@ -103,39 +103,52 @@ function finalHeaders(ctx: RequestContext, rt: Runtime): HeaderBag {
 }
 
 /** Writes the chunks as SSE; a failure after the first byte ends the stream with an error event and no [DONE]. */
-async function writeStream(res: Reply, ctx: RequestContext, relay: (send: ChunkSink) => Promise<void>, headers: HeaderBag): Promise<void> {
-  const sse = new SseWriter(res);
-  sse.start(headers);
-  try {
-    await relay((chunk) => {
-      if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
-      return sse.data(RAW_JSON.get(chunk) ?? JSON.stringify(chunk));
-    });
-    await sse.data("[DONE]");
-    sse.end();
-  } catch (e) {
-    const err = toGatewayError(e);
-    if (err.code === "client_disconnected" || sse.closed) {
-      res.destroy();
-      return;
-    }
-    await sse.data(JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } }));
-    sse.end();
-  }
+function writeStream(res: Reply, ctx: RequestContext, relay: (send: ChunkSink) => Promise<void>, headers: HeaderBag): Promise<void> {
+  return writeSse(
+    res,
+    ctx,
+    headers,
+    async (sse) => {
+      await relay((chunk) => {
+        if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
+        return sse.data(RAW_JSON.get(chunk) ?? JSON.stringify(chunk));
+      });
+      await sse.data("[DONE]");
+    },
+    (sse, err) => sse.data(JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } })),
+  );
 }
 
 /**
  * Writes Anthropic's named events as SSE. A failure after the first byte ends the stream with an
  * `error` event in Anthropic's envelope, as Anthropic's own API does (its SDKs raise it).
  */
-async function writeEvents(res: Reply, ctx: RequestContext, relay: (send: EventSink) => Promise<void>, headers: HeaderBag): Promise<void> {
+function writeEvents(res: Reply, ctx: RequestContext, relay: (send: EventSink) => Promise<void>, headers: HeaderBag): Promise<void> {
+  return writeSse(
+    res,
+    ctx,
+    headers,
+    (sse) =>
+      relay((event, data) => {
+        if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
+        return sse.event(event, JSON.stringify(data));
+      }),
+    (sse, err) => sse.event("error", JSON.stringify(anthropicEnvelope(err, ctx.requestId))),
+  );
+}
+
+/** One SSE answer: `body` writes it; a failure after the first byte is written by `failed` (the client gone: the socket is dropped). */
+async function writeSse(
+  res: Reply,
+  ctx: RequestContext,
+  headers: HeaderBag,
+  body: (sse: SseWriter) => Promise<void>,
+  failed: (sse: SseWriter, err: GatewayError) => void | Promise<void>,
+): Promise<void> {
   const sse = new SseWriter(res);
   sse.start(headers);
   try {
-    await relay((event, data) => {
-      if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
-      return sse.event(event, JSON.stringify(data));
-    });
+    await body(sse);
     sse.end();
   } catch (e) {
     const err = toGatewayError(e);
@@ -143,7 +156,7 @@ async function writeEvents(res: Reply, ctx: RequestContext, relay: (send: EventS
       res.destroy();
       return;
     }
-    await sse.event("error", JSON.stringify(anthropicEnvelope(err, ctx.requestId)));
+    await failed(sse, err);
     sse.end();
   }
 }

@@ -4,8 +4,9 @@
  * shared code (./http.ts); a provider folder only holds pure translation functions.
  */
 import type { CancelSignal } from "../core/cancel.js";
+import type { NativeBatchApi } from "./batch.js";
 import type { GatewayError } from "../core/errors.js";
-import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
+import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../wire/openai.js";
 
 export interface Capabilities {
   chat: boolean;
@@ -58,6 +59,10 @@ export interface Provider {
    * OpenAI-compatible server at its own base URL). `maxBytes` bounds the response body.
    */
   listModels?(opts: CallOptions, maxBytes: number): Promise<UpstreamModel[]>;
+  /** The client APIs this provider speaks itself (native pass-through, ./native-http.ts). */
+  native?: NativeCalls;
+  /** The provider's own batch API (OpenAI Batch, Anthropic Message Batches), when it has one. */
+  batch?: NativeBatchApi;
   close?(): Promise<void>;
 }
 
@@ -111,6 +116,8 @@ export interface WireAdapter {
   authorize?(req: SignableRequest): Promise<void>;
   /** How the stream body is framed: Server-Sent Events (default) or AWS's binary event stream. */
   streamFormat?: "sse" | "aws-eventstream";
+  /** The client APIs this wire format carries without translation, one NativeWire each. */
+  native?: Partial<Record<NativeApi, NativeWire>>;
 }
 
 export interface SignableRequest {
@@ -126,4 +133,76 @@ export interface StreamState {
   clientWantsUsage: boolean;
   /** Adapter-private scratch space. */
   data: Record<string, unknown>;
+}
+
+/**
+ * A client API a provider may speak itself, so a request in it can go upstream unchanged:
+ * Anthropic's Messages API (`/v1/messages`), OpenAI's Responses API (`/v1/responses`).
+ */
+export type NativeApi = "messages" | "responses";
+
+/** A client's request in a native API: its own body, as parsed (never changed by the provider). */
+export interface NativeRequest {
+  body: Record<string, unknown>;
+  /** The deployment's upstream model: replaces the body's `model`. */
+  model: string;
+  stream: boolean;
+  /** Anthropic's `anthropic-beta` flags the client sent (Messages only). */
+  betas?: readonly string[];
+}
+
+/** One event of a native stream, to be relayed as it is: its name and its JSON text. */
+export interface NativeEvent {
+  event?: string;
+  data: string;
+}
+
+/** Per-stream state of a native stream: its usage so far, and adapter-private scratch space. */
+export interface NativeStreamState {
+  usage?: Usage;
+  data: Record<string, unknown>;
+}
+
+/** How one wire format carries one client API natively (see docs/architecture.md, "Native pass-through"). */
+export interface NativeWire {
+  /** Whether a model of this provider speaks the API (Bedrock: Anthropic models only). */
+  accepts(model: string): boolean;
+  /** The upstream call built from the client's own body. */
+  request(req: NativeRequest): UpstreamRequest;
+  /** The usage of a native answer's body (undefined when it reports none). */
+  usage(body: unknown): Usage | undefined;
+  /**
+   * One upstream stream event → the event to relay (null: nothing to relay), with its usage folded
+   * into `state.usage`. "done" ends the stream (the last event was relayed before it). An error
+   * event throws its GatewayError.
+   */
+  streamEvent(event: { event?: string; data: string }, state: NativeStreamState): NativeEvent | null | "done";
+  /** Whether a stream that ended after these events ended properly. */
+  streamComplete(state: NativeStreamState): boolean;
+  /** Maps an upstream error response; the adapter's `error` when absent. */
+  error?(status: number, body: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+  /** How the stream body is framed; the adapter's `streamFormat` when absent. */
+  streamFormat?: "sse" | "aws-eventstream";
+}
+
+/** A native answer: the upstream's body text (relayed byte for byte) and its usage. */
+export interface NativeAnswer {
+  text: string;
+  body: unknown;
+  usage?: Usage;
+}
+
+/** A native stream's events; `state.usage` is filled as they are read. */
+export interface NativeStream extends AsyncIterable<NativeEvent> {
+  readonly state: NativeStreamState;
+  /** Cancels the upstream call; safe to call more than once. */
+  cancel(): void;
+}
+
+/** `Provider.native`: the calls of the client APIs a provider speaks itself. */
+export interface NativeCalls {
+  speaks(api: NativeApi, model: string): boolean;
+  call(api: NativeApi, req: NativeRequest, opts: CallOptions): Promise<NativeAnswer>;
+  /** Resolves once the upstream accepted the request (2xx), like `chatStream`. */
+  stream(api: NativeApi, req: NativeRequest, opts: CallOptions): Promise<NativeStream>;
 }

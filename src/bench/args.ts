@@ -15,7 +15,8 @@ export const BENCH_USAGE = `Usage: switchboard bench [options]
   --redis-url <url>     also measure a second gateway ("gateway-redis") that counts its key's
                         limits and budget in this Redis, against the first in the same run
                         (REDIS_URL is not read); refused if it does not answer
-  --targets <list>      direct,passthrough,gateway
+  --targets <list>      direct,passthrough,gateway,messages (messages: the gateway's
+                        /v1/messages, Anthropic's API, to the same upstream; needs gateway)
   --modes <list>        non-stream,stream
   --kinds <list>        saturation,fixed-rate
   --gateway-entry <js>  gateway CLI entry (default dist/cli/main.js)
@@ -75,7 +76,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       }
       case "--targets":
-        o.targets = list<Target>(flag, value() ?? "", ["direct", "passthrough", "gateway"]);
+        o.targets = list<Target>(flag, value() ?? "", ["direct", "passthrough", "gateway", "messages"]);
         break;
       case "--modes":
         o.modes = list<Mode>(flag, value() ?? "", ["non-stream", "stream"]);

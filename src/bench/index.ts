@@ -8,18 +8,17 @@
  * Every child is killed at the end, on error and on SIGINT/SIGTERM; all traffic is 127.0.0.1.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ChildProcess } from "node:child_process";
-import { request } from "undici";
 import { readEnv, type EnvInput } from "../config/env.js";
 import type { FixedRateResult, FixedRateSpec } from "./fixed-rate.js";
-import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, freePort, peakRssMb, pinProcess, ProcessGroup, unpinEmbeddedServer, waitForJsonLine } from "./procs.js";
+import { createVirtualKey, startGateway } from "./gateway.js";
+import { cpuBusyMs, cpuTimeMs, embeddedServerPssMb, peakRssMb, pinProcess, ProcessGroup, unpinEmbeddedServer, waitForJsonLine } from "./procs.js";
 import { addDeltas, checkTargets, formatReport, type BenchReport, type Kind, type Mode, type ScenarioResult, type Target } from "./report.js";
 import { checkRedis, displayRedisUrl, expectCountsInRedis, expectNoCountsInRedis, gatewayRedisState, redisProcessId } from "./redis.js";
-import { sleep } from "./util.js";
+import { requestBody, sanityCheck, targetHeaders, targetPath } from "./requests.js";
 import { ensureWrk, runWrk, writeWrkScript } from "./wrk.js";
 
 export type { BenchReport, ScenarioResult, TargetCheck } from "./report.js";
@@ -69,7 +68,6 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-const MODEL = "bench:gpt-4o-mini";
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
@@ -81,7 +79,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     rate: opts.rate ?? 3000,
     httpEngine: opts.httpEngine ?? "fast",
     transport: opts.transport ?? "fast",
-    targets: opts.targets ?? (["direct", "passthrough", "gateway"] as Target[]),
+    targets: opts.targets ?? (["direct", "passthrough", "gateway", "messages"] as Target[]),
     modes: opts.modes ?? (["non-stream", "stream"] as Mode[]),
     kinds: opts.kinds ?? (["saturation", "fixed-rate"] as Kind[]),
   };
@@ -144,11 +142,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           : "Redis runs on this machine, on any CPU: it competes with the gateway for CPU 0, and its CPU time is not in the gateway's per-request figure",
       );
     }
+    // `messages` is the gateway's /v1/messages: it is measured on the gateway's process.
+    if (o.targets.includes("messages") && !o.targets.includes("gateway")) throw new Error("--targets messages measures the gateway's /v1/messages: add gateway");
     if (o.kinds.includes("saturation")) await ensureWrk(group, baseEnv, log);
     let targets = [...o.targets];
     if (targets.includes("gateway") && !existsSync(gatewayEntry)) {
       notes.push(`gateway not measured: ${gatewayEntry} does not exist (run npm run build)`);
-      targets = targets.filter((t) => t !== "gateway");
+      targets = targets.filter((t) => t !== "gateway" && t !== "messages");
     }
 
     // --- processes
@@ -203,6 +203,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         }
       }
       if (redisUrl !== undefined) targets.splice(targets.indexOf("gateway") + 1, 0, "gateway-redis");
+      ports.messages = ports.gateway;
+      pids.messages = pids.gateway;
+      headers.messages = headers.gateway;
     }
 
     // --- Redis mode: the key is new, so Redis holds no counts of it from an earlier run
@@ -211,7 +214,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     // --- sanity: one request per target and mode, so a broken target is reported instead of benchmarked
     for (const t of [...targets]) {
       for (const mode of o.modes) {
-        const problem = await sanityCheck(ports[t]!, mode, headers[t] ?? {});
+        const problem = await sanityCheck(ports[t]!, t, mode, headers[t] ?? {});
         if (problem) {
           notes.push(`${t} not measured: ${mode} sanity request failed: ${problem}`);
           targets = targets.filter((x) => x !== t);
@@ -229,17 +232,17 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       restoreRedis?.();
       restoreRedis = kind === "saturation" && localRedisPid !== undefined ? pinProcess(localRedisPid, 1) : undefined;
       for (const mode of o.modes) {
-        const body = chatBody(mode);
         for (const target of targets) {
-          const url = `http://127.0.0.1:${ports[target]}/v1/chat/completions`;
+          const body = requestBody(target, mode);
+          const url = `http://127.0.0.1:${ports[target]}${targetPath(target)}`;
           log(`${kind} · ${mode} · ${target}: ${o.warmupSec} s warm-up + ${o.durationSec} s`);
           const pid = pids[target];
           const core = target !== "direct" && group.pinning ? 0 : undefined;
-          const h = headers[target] ?? {};
+          const h = { ...headers[target], ...targetHeaders(target) };
           const r =
             kind === "saturation" ? await saturation(group, { url, core, body, headers: h, tmp, pid, baseEnv, ...o }) : await fixedRate(group, { url, core, body, headers: h, pid, baseEnv, ...o });
           // On the embedded store the gateway's figure includes its PostgreSQL server (PSS, sampled at the end of the run).
-          const serverMb = (target === "gateway" || target === "gateway-redis") && !databaseUrl ? embeddedServerPssMb(pid) : 0;
+          const serverMb = (target === "gateway" || target === "gateway-redis" || target === "messages") && !databaseUrl ? embeddedServerPssMb(pid) : 0;
           scenarios.push({ kind, mode, target, ...r, peakRssMb: nan2null(peakRssMb(pid) + serverMb) });
         }
       }
@@ -292,133 +295,6 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
 }
 
 const nan2null = (v: number) => (Number.isNaN(v) ? null : v);
-
-function chatBody(mode: Mode): string {
-  return JSON.stringify({
-    model: MODEL,
-    messages: [
-      { role: "system", content: "You are a helpful assistant." },
-      { role: "user", content: "Say hello to the benchmark." },
-    ],
-    max_tokens: 64,
-    ...(mode === "stream" ? { stream: true } : {}),
-  });
-}
-
-interface GatewayStart {
-  tmp: string;
-  /** Names its config, data directory and log in `tmp`. */
-  name: string;
-  gatewayEntry: string;
-  upstreamOrigin: string;
-  masterKey: string;
-  databaseUrl?: string;
-  redisUrl?: string;
-  baseEnv: Record<string, string>;
-  log: (l: string) => void;
-  httpEngine: "fast" | "node";
-  transport: "fast" | "undici";
-}
-
-async function startGateway(group: ProcessGroup, g: GatewayStart): Promise<{ port: number; child: ChildProcess }> {
-  const config = join(g.tmp, `${g.name}.yaml`);
-  writeFileSync(
-    config,
-    [
-      "server:",
-      `  http_engine: ${g.httpEngine}`,
-      "upstream:",
-      `  transport: ${g.transport}`,
-      "providers:",
-      "  bench:",
-      "    type: openai",
-      `    base_url: ${g.upstreamOrigin}/v1`,
-      "    api_key: x",
-      "pricing:",
-      `  "${MODEL}": { input: 0.15, output: 0.6 }`,
-      // A Redis that stops answering refuses requests (errors in the report) instead of quietly counting in process.
-      ...(g.redisUrl !== undefined ? [`redis_url: ${JSON.stringify(g.redisUrl)}`, "limits:", "  redis_failure: closed"] : []),
-      "",
-    ].join("\n"),
-  );
-  const port = await freePort();
-  const logFile = join(g.tmp, `${g.name}.log`);
-  const env: Record<string, string> = {
-    ...g.baseEnv,
-    SWITCHBOARD_MASTER_KEY: g.masterKey,
-    SWITCHBOARD_DATA_DIR: join(g.tmp, `${g.name}-data`),
-    ...(g.databaseUrl ? { DATABASE_URL: g.databaseUrl } : {}),
-  };
-  g.log(`starting the gateway on port ${port} (${g.databaseUrl ? "PostgreSQL" : "embedded store"}, limits ${g.redisUrl !== undefined ? "in Redis" : "in process"})`);
-  const child = group.spawn(process.execPath, [g.gatewayEntry, "serve", "--config", config, "--port", String(port)], { env, cpu: 0, logFile });
-  const deadline = Date.now() + 60_000;
-  const tail = () => (existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n") : "");
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the gateway exited (${child.signalCode ?? child.exitCode}) during start-up:\n${tail()}`);
-    }
-    try {
-      const r = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 1000, bodyTimeout: 1000 });
-      await r.body.dump();
-      if (r.statusCode === 200) return { port, child };
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`the gateway did not answer GET /healthz with 200 within 60 s:\n${tail()}`);
-}
-
-/**
- * A key with a budget, so authentication and the budget reservation are on the measured path.
- * It also carries rate limits, too high to refuse a request, so the rate-limit check is on the
- * measured path too.
- */
-async function createVirtualKey(port: number, masterKey: string): Promise<{ key: string; id: string } | { error: string }> {
-  const post = async (path: string, body: unknown) => {
-    const r = await request(`http://127.0.0.1:${port}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${masterKey}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
-    });
-    const text = await r.body.text();
-    if (r.statusCode >= 300) throw new Error(`POST ${path} → ${r.statusCode} ${text.slice(0, 200)}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
-  try {
-    const budget = await post("/v1/budgets", { max_budget: 1_000_000, budget_duration: "1d" });
-    const key = await post("/v1/keys", {
-      key_name: "bench",
-      budget_id: budget.budget_id,
-      rpm_limit: 100_000_000,
-      tpm_limit: 2_000_000_000,
-    });
-    return typeof key.key === "string" && typeof key.id === "string" ? { key: key.key, id: key.id } : { error: "POST /v1/keys returned no key or id" };
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-}
-
-async function sanityCheck(port: number, mode: Mode, headers: Record<string, string>): Promise<string | undefined> {
-  try {
-    const r = await request(`http://127.0.0.1:${port}/v1/chat/completions`, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json" },
-      body: chatBody(mode),
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
-    });
-    const text = await r.body.text();
-    if (r.statusCode !== 200) return `HTTP ${r.statusCode}: ${text.slice(0, 300)}`;
-    if (mode === "stream") return text.endsWith("data: [DONE]\n\n") ? undefined : `stream did not end with [DONE]: ${text.slice(-200)}`;
-    const j = JSON.parse(text) as { choices?: unknown[] };
-    return Array.isArray(j.choices) && j.choices.length > 0 ? undefined : `no choices in ${text.slice(0, 200)}`;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 /**
  * CPU used by the measured process over a run, and — when it has a core of its own — how much

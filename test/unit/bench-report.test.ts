@@ -46,6 +46,33 @@ describe("bench target checks", () => {
     expect(byName(checkTargets(onlyRate, true, 3000), "gateway CPU")).toMatchObject({ measured: null, pass: null });
   });
 
+  it("judges /v1/messages against chat completions on the same gateway in the same run", () => {
+    const withMessages = (cpu: number, p50: number, ttfb: number) => {
+      const s = scenarios().concat([
+        run("saturation", "non-stream", "messages", { reqPerSec: 8_500, cpuMsPerReq: cpu }),
+        run("fixed-rate", "non-stream", "messages", { reqPerSec: 3000, p50Ms: p50 }),
+        run("fixed-rate", "stream", "messages", { reqPerSec: 3000, p50Ms: 0.4, ttfbP50Ms: ttfb }),
+      ]);
+      addDeltas(s);
+      return checkTargets(s, true, 3000);
+    };
+    const ok = withMessages(0.105, 0.32, 0.62);
+    expect(byName(ok, "/v1/messages: non-stream CPU")).toMatchObject({ pass: true });
+    expect(byName(ok, "/v1/messages: non-stream CPU").measured).toBeCloseTo(105);
+    expect(byName(ok, "/v1/messages: added p50 latency").measured).toBeCloseTo(0.02);
+    expect(byName(ok, "/v1/messages: added p50 time to first byte").measured).toBeCloseTo(0.02);
+    const slow = withMessages(0.111, 0.36, 0.66);
+    expect(byName(slow, "/v1/messages: non-stream CPU").pass).toBe(false);
+    expect(byName(slow, "/v1/messages: added p50 latency").pass).toBe(false);
+    expect(byName(slow, "/v1/messages: added p50 time to first byte").pass).toBe(false);
+    // A run that could not keep the rate is not judged.
+    const s = scenarios().concat([run("fixed-rate", "non-stream", "messages", { reqPerSec: 2000, p50Ms: 0.1 })]);
+    addDeltas(s);
+    expect(byName(checkTargets(s, true, 3000), "/v1/messages: added p50 latency")).toMatchObject({ pass: null });
+    // Not measured: no check.
+    expect(checkTargets(scenarios(), true, 3000).some((c) => c.name.startsWith("/v1/messages"))).toBe(false);
+  });
+
   it("judges the other targets on their own runs", () => {
     const checks = checkTargets(scenarios({ gatewaySat: 7_999, rss: 151 }), true, 3000);
     expect(byName(checks, "non-stream req/s")).toMatchObject({ measured: 7_999, pass: false });

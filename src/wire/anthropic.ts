@@ -180,8 +180,15 @@ export function anthropicErrorType(code: ErrorCode): string {
   return ANTHROPIC_TYPES[code];
 }
 
+/**
+ * The error type and message an Anthropic-speaking upstream gave (native pass-through), kept with
+ * the GatewayError made of it so that the client's envelope carries them unchanged.
+ */
+export const UPSTREAM_ERROR = new WeakMap<GatewayError, { type: string; message: string }>();
+
 export function anthropicEnvelope(e: GatewayError, requestId?: string): AnthropicErrorEnvelope {
-  const body: AnthropicErrorEnvelope = { type: "error", error: { type: anthropicErrorType(e.code), message: e.message } };
+  const upstream = UPSTREAM_ERROR.get(e);
+  const body: AnthropicErrorEnvelope = { type: "error", error: upstream ? { type: upstream.type, message: upstream.message } : { type: anthropicErrorType(e.code), message: e.message } };
   if (requestId) body.request_id = requestId;
   return body;
 }

@@ -1,4 +1,5 @@
-import type { GatewayError } from "../../core/errors.js";
+import { scrubSecrets, type GatewayError } from "../../core/errors.js";
+import { UPSTREAM_ERROR } from "../../wire/anthropic.js";
 import { messageFromBody, upstreamError } from "../errors.js";
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -35,4 +36,23 @@ export function streamError(provider: string, data: unknown, secrets: string[]):
   const type = err?.type ?? "api_error";
   const status = STATUS_OF_TYPE[type] ?? 500;
   return upstreamError(provider, status, `${type}: ${err?.message ?? "stream error"}`, {}, secrets);
+}
+
+/**
+ * Keeps the error type and message of an Anthropic error body (`{"type":"error","error":{…}}`)
+ * with `err`, for the client of a native pass-through (secrets scrubbed); other bodies leave it as is.
+ */
+export function keepAnthropicError(err: GatewayError, data: unknown, secrets: readonly string[]): GatewayError {
+  const e = (data as { type?: unknown; error?: { type?: unknown; message?: unknown } } | null)?.error;
+  if (typeof e?.type === "string" && typeof e.message === "string") UPSTREAM_ERROR.set(err, { type: e.type, message: scrubSecrets(e.message, secrets) });
+  return err;
+}
+
+/** An error response of a native call: mapped as usual, Anthropic's type and message kept. */
+export function nativeErrorFromResponse(err: GatewayError, body: string, secrets: readonly string[]): GatewayError {
+  try {
+    return keepAnthropicError(err, JSON.parse(body), secrets);
+  } catch {
+    return err;
+  }
 }

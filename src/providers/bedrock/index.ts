@@ -17,6 +17,7 @@ import { floatsToBase64 } from "../embeddings.js";
 import { errorFromResponse } from "./errors.js";
 import { chatResponse } from "./from-upstream.js";
 import { DEFAULT_REGION, defaultBaseUrl } from "./native.js";
+import { bedrockNativeMessages } from "./native-messages.js";
 import { streamEventFor } from "./stream.js";
 import { chatRequest } from "./to-upstream.js";
 
@@ -37,6 +38,7 @@ export function bedrockWire(provider: string, auth: BedrockAuth): WireAdapter {
     embeddingsResponse,
     error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
     authorize: authorizer(provider, auth),
+    native: { messages: bedrockNativeMessages(provider, secrets) },
   };
 }
 

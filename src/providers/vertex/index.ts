@@ -15,6 +15,7 @@ import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { GoogleTokenSource, loadCredentials } from "./auth.js";
 import { embeddingsResponse } from "./from-upstream.js";
+import { vertexNativeMessages } from "./native-messages.js";
 import { modelPath, predictEmbeddingsBody, vertexBaseUrl, type VertexLocation } from "./to-upstream.js";
 
 export const VERTEX_CAPABILITIES: Capabilities = GEMINI_CAPABILITIES;
@@ -40,6 +41,7 @@ export function vertexWire(provider: string, loc: VertexLocation, tokens: { get(
     async authorize(r) {
       r.headers.authorization = `Bearer ${await tokens.get()}`;
     },
+    native: { messages: vertexNativeMessages(provider, loc) },
   };
 }
 

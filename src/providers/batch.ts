@@ -30,9 +30,15 @@ export interface NativeBatchState {
   endedAt?: number;
   /** Metadata given at submission, as the provider returns it. */
   metadata?: Record<string, string>;
+  /** The one endpoint every line of the batch addresses, when the provider says. */
+  endpoint?: BatchEndpoint;
 }
 
-/** One result of an ended batch: a canonical response (with usage) or the line's error. */
+/**
+ * One result of a finished batch: a canonical response (with usage) or the line's error.
+ * `status` is the HTTP status the line was answered with, 0 when it never ran (the batch was
+ * cancelled or expired first; `error.code` is then "batch_cancelled" or "batch_expired").
+ */
 export type NativeBatchResult =
   { custom_id: string; ok: true; response: ChatCompletion | EmbeddingsResponse } | { custom_id: string; ok: false; status: number; error: { message: string; type?: string; code?: string } };
 
@@ -49,8 +55,41 @@ export interface NativeBatchApi {
   submit(lines: BatchLine[], opts: BatchSubmitOptions): Promise<NativeBatchState>;
   retrieve(id: string, opts: CallOptions): Promise<NativeBatchState>;
   cancel(id: string, opts: CallOptions): Promise<NativeBatchState>;
-  /** The results, streamed (bounded memory), once the state is "ended". */
+  /**
+   * The results, streamed (bounded memory, in the provider's order), once the batch has
+   * finished: "ended", and also "cancelled" or "expired" (the lines that ran before are billed
+   * and reported; the others come with status 0). Earlier, it throws an invalid_request error.
+   */
   results(id: string, opts: CallOptions): AsyncIterable<NativeBatchResult>;
   /** Batches, newest first. */
   list?(opts: BatchListOptions): Promise<NativeBatchState[]>;
+}
+
+/** One HTTP call of a batch API, relative to the provider's base URL (`path`) or absolute (`url`). */
+export interface BatchHttpRequest {
+  method: "GET" | "POST";
+  path?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  /** A JSON value (serialised, content-type application/json) or a body already serialised. */
+  json?: unknown;
+  raw?: { body: string; contentType: string };
+}
+
+/**
+ * What the shared HTTP layer (./http.ts) gives a provider's batch implementation: its transport,
+ * timers, cancellation, credentials and error mapping, with bounded bodies.
+ */
+export interface BatchHttp {
+  /** The provider's configured id (for messages). */
+  readonly id: string;
+  /** The origin of the provider's base URL: absolute URLs elsewhere are refused (credentials stay home). */
+  readonly origin: string;
+  /** Calls and parses a JSON answer (at most `upstream.max_response_bytes`); errors as GatewayErrors. */
+  json(req: BatchHttpRequest, opts: CallOptions): Promise<unknown>;
+  /**
+   * Calls and hands out the answer's lines as they arrive (JSONL), blank lines skipped; a line
+   * longer than `upstream.max_response_bytes` fails the read. Only a window of the body is held.
+   */
+  lines(req: BatchHttpRequest, opts: CallOptions): AsyncIterable<string>;
 }

@@ -13,7 +13,9 @@ import { Cancellation } from "../core/cancel.js";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from "../wire/openai.js";
 import { RAW_JSON } from "../wire/raw.js";
+import { batchHttp } from "./batch-http.js";
 import { completeEmbeddings } from "./embeddings.js";
+import { nativeCalls } from "./native-http.js";
 import { AwsEventReader } from "./streams/aws-eventstream.js";
 import { DEFAULT_MAX_EVENT_BYTES, SseReader, type WireEvent } from "./streams/sse.js";
 import type { CallOptions, Capabilities, ChunkStream, Provider, SignableRequest, StreamState, UpstreamModel, UpstreamRequest, WireAdapter } from "./types.js";
@@ -103,8 +105,27 @@ export function createHttpProvider(adapter: WireAdapter, o: HttpProviderOptions)
         }
       : undefined;
 
+  const native = adapter.native ? nativeCalls(adapter, { id: o.id, newCall: (opts, streaming) => new CallControl(opts, streaming), send, maxEventBytes }) : undefined;
+
+  const batch = adapter.batch?.(
+    batchHttp({
+      id: o.id,
+      base,
+      maxBodyBytes: o.upstream.maxResponseBytes,
+      newCall: (opts) => new CallControl(opts),
+      async send(req, opts, call) {
+        req.headers = { ...o.headers, ...opts.headers, ...req.headers };
+        if (adapter.authorize) await adapter.authorize(req);
+        return dispatcher.request(req, call, opts);
+      },
+      error: (status, body, headers) => adapter.error(status, body, headers),
+    }),
+  );
+
   return {
     ...(listModels ? { listModels } : {}),
+    ...(batch ? { batch } : {}),
+    ...(native ? { native } : {}),
     id: o.id,
     type: adapter.type,
     capabilities: o.capabilities,

@@ -9,6 +9,7 @@ import { bedrockDefinition } from "./bedrock/index.js";
 import { geminiDefinition } from "./gemini/index.js";
 import { createHttpProvider, httpOptions, type ProviderDefaults } from "./http.js";
 import { createMockProvider, MOCK_CAPABILITIES } from "./mock/index.js";
+import { withOpenAIBatch } from "./openai/batch.js";
 import { bearerAuth, openAIWire } from "./openai/index.js";
 import { withModelList } from "./openai/models.js";
 import { listsServerModels } from "./openai-compatible/model-list.js";
@@ -25,6 +26,8 @@ export interface ProviderDefinition {
   keyAlternatives?: readonly string[];
   /** Answers any model name (the mock): configured models are not checked against the catalog. */
   anyModel?: boolean;
+  /** Its providers have the provider's own batch API (`Provider.batch`). */
+  nativeBatch?: boolean;
   defaultBaseUrl?: string;
   /**
    * The keys of a provider entry this type reads beyond the common ones (`type`, `api_key`,
@@ -42,10 +45,12 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
     capabilities: preset.capabilities,
     requiresKey: preset.requiresKey,
     defaultBaseUrl: preset.baseUrl,
+    ...(preset.nativeBatch ? { nativeBatch: true } : {}),
     settings: ["stream_usage"],
     create(s, defaults) {
       const secrets = s.apiKey ? [s.apiKey] : [];
-      const wire = openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage });
+      let wire = openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage });
+      if (preset.nativeBatch) wire = withOpenAIBatch(wire);
       return createHttpProvider(
         listsServerModels(s, preset) ? withModelList(wire) : wire,
         httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }),

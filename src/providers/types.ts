@@ -4,7 +4,7 @@
  * shared code (./http.ts); a provider folder only holds pure translation functions.
  */
 import type { CancelSignal } from "../core/cancel.js";
-import type { NativeBatchApi } from "./batch.js";
+import type { BatchHttp, NativeBatchApi } from "./batch.js";
 import type { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../wire/openai.js";
 
@@ -116,6 +116,8 @@ export interface WireAdapter {
   authorize?(req: SignableRequest): Promise<void>;
   /** How the stream body is framed: Server-Sent Events (default) or AWS's binary event stream. */
   streamFormat?: "sse" | "aws-eventstream";
+  /** The provider's own batch API over the shared HTTP layer; gives the Provider `batch`. */
+  batch?(http: BatchHttp): NativeBatchApi;
   /** The client APIs this wire format carries without translation, one NativeWire each. */
   native?: Partial<Record<NativeApi, NativeWire>>;
 }

@@ -14,7 +14,9 @@ import type { ProviderDefinition } from "../registry.js";
 import type { Capabilities, Provider, WireAdapter } from "../types.js";
 import { errorFromResponse } from "./errors.js";
 import { chatResponse } from "./from-upstream.js";
+import { anthropicBatch } from "./batch.js";
 import { ANTHROPIC_VERSION, MESSAGES_PATH } from "./native.js";
+import { anthropicNativeMessages, configuredBetas } from "./native-messages.js";
 import { makeStreamEvent } from "./stream.js";
 import { chatRequest, type AnthropicWireOptions } from "./to-upstream.js";
 
@@ -24,14 +26,17 @@ export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 export const ANTHROPIC_CAPABILITIES: Capabilities = { chat: true, stream: true, tools: true, vision: true, json: true, embeddings: false, reasoning: true };
 
-export function anthropicWire(provider: string, secrets: string[], options: Partial<AnthropicWireOptions> = {}): WireAdapter {
+/** `betas`: the configured `anthropic_beta` flags, merged with a native request's own. */
+export function anthropicWire(provider: string, secrets: string[], options: Partial<AnthropicWireOptions> = {}, betas: readonly string[] = []): WireAdapter {
   const o: AnthropicWireOptions = { path: MESSAGES_PATH, defaultMaxTokens: ANTHROPIC_DEFAULT_MAX_TOKENS, thinkingMode: "budget", ...options };
   return {
     type: "anthropic",
+    native: { messages: anthropicNativeMessages(provider, secrets, o.path, betas) },
     chatRequest: (req, stream) => chatRequest(req, stream, o),
     chatResponse,
     streamEvent: makeStreamEvent(provider, secrets),
     error: (status, body, headers) => errorFromResponse(provider, status, body, headers, secrets),
+    batch: (http) => anthropicBatch(http, o, secrets),
   };
 }
 
@@ -39,9 +44,8 @@ export function anthropicWire(provider: string, secrets: string[], options: Part
 export function anthropicHeaders(apiKey: string | undefined, extra: Record<string, unknown>): Record<string, string> {
   const h: Record<string, string> = { "anthropic-version": typeof extra.anthropic_version === "string" ? extra.anthropic_version : ANTHROPIC_VERSION };
   if (apiKey) h["x-api-key"] = apiKey;
-  const beta = extra.anthropic_beta;
-  if (typeof beta === "string" && beta) h["anthropic-beta"] = beta;
-  else if (Array.isArray(beta) && beta.length) h["anthropic-beta"] = beta.map(String).join(",");
+  const betas = configuredBetas(extra.anthropic_beta);
+  if (betas.length) h["anthropic-beta"] = betas.join(",");
   return h;
 }
 
@@ -68,11 +72,16 @@ export function createAnthropicProvider(s: ProviderSettings, defaults: ProviderD
   if (mode !== undefined && mode !== "budget" && mode !== "adaptive") {
     throw new Error(`providers.${s.id}.thinking_mode must be "budget" or "adaptive"`);
   }
-  const wire = anthropicWire(s.id, secrets, {
-    path,
-    defaultMaxTokens: positiveInt(s.extra.default_max_tokens, "default_max_tokens", s.id) ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    thinkingMode: mode ?? "budget",
-  });
+  const wire = anthropicWire(
+    s.id,
+    secrets,
+    {
+      path,
+      defaultMaxTokens: positiveInt(s.extra.default_max_tokens, "default_max_tokens", s.id) ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+      thinkingMode: mode ?? "budget",
+    },
+    configuredBetas(s.extra.anthropic_beta),
+  );
   return createHttpProvider(wire, httpOptions(s, defaults, { baseUrl, auth: anthropicHeaders(s.apiKey, s.extra), capabilities: ANTHROPIC_CAPABILITIES, secrets }));
 }
 
@@ -82,6 +91,7 @@ export const anthropicDefinition: ProviderDefinition = {
   name: "Anthropic",
   capabilities: ANTHROPIC_CAPABILITIES,
   requiresKey: true,
+  nativeBatch: true,
   settings: ["anthropic_version", "anthropic_beta", "default_max_tokens", "thinking_mode"],
   defaultBaseUrl: ANTHROPIC_DEFAULT_BASE_URL,
   create: createAnthropicProvider,

@@ -6,6 +6,9 @@
  * shapes, tool_use/tool_result pairing, tool definitions, tool_choice, thinking) and answers
  * with Anthropic's 400 / 401 error body, so tests prove the translation is right.
  *
+ * Message Batches are there too (fake-anthropic-batch.ts): `up.batches.setOptions(...)` controls
+ * how they run; each request gets the usual message (or its validation error, as "errored").
+ *
  *   const up = await startFakeAnthropic();   // up.url = "http://127.0.0.1:<port>" (host root)
  *   up.enqueue({ text: "héllo", splitBytes: true });
  *   ... up.calls[0].body.max_tokens ...
@@ -13,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { RecordedUpstreamCall, Scenario } from "../conformance/types.js";
+import { fakeAnthropicBatches, type FakeAnthropicBatches } from "./fake-anthropic-batch.js";
 import { sendJson, startFakeServer, writeSplit, type FakeRequest } from "./fake-server.js";
 
 export interface FakeAnthropicBehavior extends Scenario {
@@ -30,6 +34,8 @@ export interface FakeAnthropic {
   enqueue(b: FakeAnthropicBehavior): void;
   reset(): void;
   close(): Promise<void>;
+  /** Message Batches' controls (reset() clears the batches too). */
+  batches: FakeAnthropicBatches;
 }
 
 const ERROR_TYPE: Record<number, string> = {
@@ -57,12 +63,22 @@ export function anthropicErrorBody(status: number, message: string) {
 export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promise<FakeAnthropic> {
   const apiKey = opts.apiKey ?? "sk-ant-conformance-anthropic-key";
   const server = await startFakeServer<FakeAnthropicBehavior>({ handle });
+  const batchApi = fakeAnthropicBatches(
+    () => server.url,
+    (params) => {
+      const invalid = validateAnthropicRequest(params);
+      return invalid ? { invalid } : { message: buildMessage(params, {}) };
+    },
+    (res, status, body) => send(res, status, body),
+    anthropicErrorBody,
+  );
 
   async function handle(rec: RecordedUpstreamCall, res: ServerResponse, { parsed, next }: FakeRequest<FakeAnthropicBehavior>) {
     const key = rec.headers["x-api-key"];
     if (key !== apiKey) return send(res, 401, anthropicErrorBody(401, "invalid x-api-key"));
     if (!rec.headers["anthropic-version"]) return send(res, 400, anthropicErrorBody(400, "anthropic-version: header is required"));
     if (rec.headers["anthropic-version"] !== "2023-06-01") return send(res, 400, anthropicErrorBody(400, "anthropic-version: invalid version"));
+    if (await batchApi.handle(rec, res)) return;
     if (rec.method !== "POST" || rec.path.split("?")[0] !== "/v1/messages") return send(res, 404, anthropicErrorBody(404, "Not Found"));
     if (!String(rec.headers["content-type"] ?? "").startsWith("application/json") || !parsed) {
       return send(res, 400, anthropicErrorBody(400, "There was an error parsing the body of your request"));
@@ -113,8 +129,16 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
     res.end();
   }
 
-  const { url, calls, enqueue, reset, close } = server;
-  return { url, apiKey, calls, enqueue, reset, close };
+  const { url, calls, enqueue } = server;
+  return {
+    url,
+    apiKey,
+    calls,
+    enqueue,
+    batches: batchApi.control,
+    reset: () => (server.reset(), batchApi.reset()),
+    close: () => (batchApi.reset(), server.close()),
+  };
 }
 
 /** The `message` object for a scenario; a forced tool_choice (JSON mode) answers through that tool. */

@@ -11,11 +11,15 @@
  *
  * Behaviours are consumed one per matching request (FIFO); when the queue holds none that
  * match, the default behaviour (setDefault, initially `{}` = a normal reply) answers.
+ *
+ * The Files and Batch APIs are there too (fake-openai-batch.ts): `up.batches.setOptions(...)`
+ * controls how batches run; each line gets the usual answer to its request.
  */
 import { EventEmitter } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import { closeServer, listen, writeSplit } from "./fake-server.js";
+import { fakeOpenAIBatches, type FakeOpenAIBatches } from "./fake-openai-batch.js";
 
 export interface Usage {
   prompt_tokens: number;
@@ -105,6 +109,8 @@ export interface FakeOpenAI {
   close(): Promise<void>;
   enqueue(b: Behavior): void;
   setDefault(b: Behavior): void;
+  /** The Files and Batch APIs' controls (reset() clears their files and batches too). */
+  batches: FakeOpenAIBatches;
 }
 
 export const NON_ASCII_TEXT = "héllo wörld ✓ 你好";
@@ -293,14 +299,14 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
       } catch {
         rec.body = raw; // not JSON: keep the raw string
       }
-      handle(res, rec, state).catch((err) => {
+      handle(res, rec, state, new URLSearchParams((req.url ?? "").split("?")[1] ?? "")).catch((err) => {
         if (!res.headersSent) send(res, 500, errorEnvelope(500, { message: String(err) }));
         else res.destroy();
       });
     });
   });
 
-  async function handle(res: ServerResponse, rec: RecordedCall, state: { cut: boolean }) {
+  async function handle(res: ServerResponse, rec: RecordedCall, state: { cut: boolean }, query: URLSearchParams) {
     const b = take(rec.method, rec.path);
     if (b.silent) return;
     if (b.delayMs) await sleep(b.delayMs);
@@ -312,6 +318,7 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     if (status >= 400) return send(res, status, errorEnvelope(status, b.error), headers);
 
     const body: any = rec.body;
+    if (await batchApi.handle({ ...rec, query }, res)) return;
     if (rec.method === "GET" && rec.path === "/v1/models") {
       const data = ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"].map((id) => ({ id, object: "model", created: 1715367049, owned_by: "system" }));
       return send(res, 200, { object: "list", data }, headers);
@@ -336,6 +343,14 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     }
     return send(res, 404, errorEnvelope(404, { message: `Invalid URL (${rec.method} ${rec.path})`, code: null }), headers);
   }
+
+  /** What a batch line gets: the usual answer to its request (the default behaviour's). */
+  function lineAnswer(url: string, body: any) {
+    if (url === "/v1/embeddings") return embeddings(body, {});
+    const text = `Echo: ${lastUserText(body) ?? "hello"}`;
+    return chatCompletion({ model: String(body.model), text, usage: makeUsage(estimateTokens(JSON.stringify(body.messages ?? "")), estimateTokens(text)) });
+  }
+  const batchApi = fakeOpenAIBatches(lineAnswer, (res, status, body) => send(res, status, body));
 
   function embeddings(body: any, b: Behavior) {
     const input: unknown[] = typeof body.input === "string" || (Array.isArray(body.input) && typeof body.input[0] === "number") ? [body.input] : Array.isArray(body.input) ? body.input : [];
@@ -414,9 +429,11 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     closed: (n) => when("close", n, (c) => c.finishedAt !== undefined),
     enqueue: (b) => void queue.push(b),
     setDefault: (b) => void (fallback = b),
-    reset: () => void ((calls.length = 0), (queue = []), (fallback = {})),
+    batches: batchApi.control,
+    reset: () => void ((calls.length = 0), (queue = []), (fallback = {}), batchApi.reset()),
     close() {
       closing = true;
+      batchApi.reset();
       return closeServer(server);
     },
   };

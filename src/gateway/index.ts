@@ -21,6 +21,8 @@ import { ModelResolver } from "../routing/resolve.js";
 import { DeploymentHealth } from "../routing/health.js";
 import { Router } from "../routing/strategies.js";
 import { startHealthChecks } from "../pipeline/health-checks.js";
+import { deleteResponsesBefore } from "../store/repos/responses.js";
+import { RetentionJob } from "./retention.js";
 import { openStore, type Store } from "../store/db.js";
 import { databaseStartError } from "../store/connect-errors.js";
 import { acquireDataDirLock } from "../store/data-dir-lock.js";
@@ -32,10 +34,16 @@ import { BUDGET_OPS, SharedBudgets } from "../budgets/shared.js";
 import { RedisLink } from "../redis/link.js";
 import { LocalLimiter, type Limiter } from "../limits/limiter.js";
 import { LIMIT_OPS, RedisLimiter } from "../limits/redis-limiter.js";
-import { createMetrics } from "../observability/metrics.js";
+import { startObservability } from "../observability/setup.js";
+import { configuredDeployments } from "../pipeline/route.js";
+import { configSecrets, createGatewayLog, type GatewayLog } from "../observability/log.js";
+import { RefusalSampler } from "../usage/refusals.js";
+import { deleteContentBefore } from "../usage/query.js";
 import { loadApiPrices } from "../pricing/store.js";
 import { bindServer } from "../http/listen.js";
 import { serveHttp } from "../http/server.js";
+import { BatchRunner } from "../batches/runner.js";
+import { BatchService } from "../batches/service.js";
 import { StartupScope } from "./startup-scope.js";
 import { configWarnings } from "./warnings.js";
 import { routeProblems } from "./route-problems.js";
@@ -43,8 +51,13 @@ import { routeProblems } from "./route-problems.js";
 export interface StartOptions {
   /** Apply pending migrations on start (default true). */
   migrate?: boolean;
-  /** Where start-up messages go (default stderr). */
+  /**
+   * Where start-up messages and warnings go as plain lines (default: the gateway's log, at level
+   * warn). Given without `logStream`, the gateway's JSON log (access lines…) is not written.
+   */
   log?: (line: string) => void;
+  /** Where the gateway's JSON log lines go (default: standard error, written asynchronously). */
+  logStream?: { write(s: string): unknown };
   /** Longest time to wait for in-flight requests on close (default 10 s). */
   drainMs?: number;
   /** Cancels the start: what was started is undone and `startGateway` rejects with `StartCancelled`. */
@@ -55,6 +68,8 @@ export interface RunningGateway {
   url: string;
   port: number;
   masterKey: string;
+  /** The gateway's log (JSON lines at `logging.level`, secrets redacted). */
+  log: GatewayLog;
   store: Store;
   usage: UsageLedger;
   runtime: Runtime;
@@ -86,7 +101,14 @@ export async function startGateway(config: SwitchboardConfig, opts: StartOptions
 }
 
 async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope: StartupScope): Promise<RunningGateway> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const gatewayLog = createGatewayLog({
+    level: config.logging.level,
+    secrets: configSecrets(config),
+    ...(opts.logStream ? { stream: opts.logStream } : opts.log ? { stream: { write: () => true } } : {}),
+  });
+  scope.defer(() => gatewayLog.flush());
+  const given = opts.log;
+  const log = given ? (line: string) => given(gatewayLog.scrub(line)) : (line: string) => gatewayLog.logger.warn(line);
   const notInEffect = notInEffectWarning(config.notInEffect);
   if (notInEffect !== undefined) log(notInEffect);
   // The data directory holds the embedded store, the usage spool and the master key: one gateway at a time.
@@ -95,8 +117,12 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   const bound = await scope.step(bindServer(config.server), (b) => b.close());
   scope.defer(() => bound.close());
   const master = resolveMasterKey(config.masterKey, config.dataDir);
+  gatewayLog.addSecret(master.key);
   if (master.generated) {
-    log(`Generated a master key (saved to ${master.path}, mode 0600). It is shown only this once:\n\n    ${master.key}\n`);
+    // Shown once, to the operator, deliberately outside the log (where it would be redacted).
+    const shown = `Generated a master key (saved to ${master.path}, mode 0600). It is shown only this once:\n\n    ${master.key}\n`;
+    if (opts.log) opts.log(shown);
+    else process.stderr.write(shown + "\n");
   }
 
   const store = await scope.step(openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onError: (e) => log(`database: ${e.message}`), onNotice: log }), (s) => s.close());
@@ -189,22 +215,57 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
     limiter,
     health: new DeploymentHealth(config.routing.circuitBreaker),
     router: new Router(),
+    log: gatewayLog.logger,
+    refusals: new RefusalSampler((counts, total) =>
+      gatewayLog.logger.warn({ refused: Object.fromEntries(counts) }, `refused requests: ${total} in the last second past the ${"per-second"} bound were counted, not logged one by one`),
+    ),
   };
   const stopHealthChecks = startHealthChecks(runtime);
   scope.defer(() => stopHealthChecks());
+  const retention = new RetentionJob(
+    [
+      { name: "stored responses", purge: (cutoff) => deleteResponsesBefore(store.db, cutoff) },
+      { name: "stored request content", purge: (cutoff) => deleteContentBefore(store.db, cutoff) },
+    ],
+    { days: config.logging.retentionDays, log },
+  );
+  retention.start();
+  scope.defer(() => retention.stop());
 
   const drainMs = opts.drainMs ?? 10_000;
-  const redisDegraded = link ? () => link.degraded : undefined;
+  // Metrics and traces: the request path counts through runtime.observe; /metrics reads the rest when scraped.
+  const deployments = [...configuredDeployments(runtime)].sort();
+  const observability = await scope.step(
+    startObservability(config, {
+      ledger: usage,
+      models: [...config.models.map((g) => g.name), ...deployments, "auto"],
+      ...(link ? { redisDegraded: () => link.degraded } : {}),
+      circuits: { deployments, state: (key) => runtime.health.state(key) },
+      budgets: () => runtime.budgets.book.assignments(),
+    }),
+    (o) => o.close(),
+  );
+  scope.defer(() => observability.close());
+  if (observability.observe) runtime.observe = observability.observe;
+  // Batches: created through /v1/batches, run in the background (one instance per batch, by lease).
+  const batchRunner = new BatchRunner(runtime, log);
+  scope.defer(() => batchRunner.close());
   const http = serveHttp(runtime, bound, {
-    metrics: createMetrics(usage, { redisDegraded }),
+    batches: new BatchService(runtime, batchRunner),
+    metrics: observability.metrics,
     readiness: limiter instanceof RedisLimiter ? { redis: () => redisReadiness(limiter) } : {},
   });
+
+  batchRunner.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       stopHealthChecks();
+      await batchRunner.close();
+      await retention.stop();
       await http.drain(drainMs);
+      await observability.close();
       await usage.close();
       keys.close();
       budgets.close();
@@ -215,9 +276,11 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       link?.close();
       await store.close();
       await lock.release();
+      runtime.refusals.flush();
+      await gatewayLog.flush();
     })());
 
-  return { url: bound.url, port: bound.port, masterKey: master.key, store, usage, runtime, server: http.server, inFlight: () => http.inFlight(), drainMs, close };
+  return { url: bound.url, port: bound.port, masterKey: master.key, log: gatewayLog, store, usage, runtime, server: http.server, inFlight: () => http.inFlight(), drainMs, close };
 }
 
 function usageProblem(info: { rows: number; permanent: boolean; where: "database" | "spool" | "replay" }): string {

@@ -16,10 +16,15 @@ import { budgetRoutes } from "./routes/budgets.js";
 import { keyRoutes } from "./routes/keys.js";
 import { logRoutes } from "./routes/logs.js";
 import { providerRoutes } from "./routes/providers.js";
+import { responseDocs } from "./routes/responses-docs.js";
 import { pricingRoutes } from "./routes/pricing.js";
 import { usageRoutes } from "./routes/usage.js";
+import { usageSeriesRoutes } from "./routes/usage-series.js";
 import { teamRoutes, userRoutes } from "./routes/users.js";
 import { MANAGEMENT_PATHS } from "./paths.js";
+import { sessionRoutes } from "./session/routes.js";
+import { SessionService } from "./session/sessions.js";
+import { SignInLimiter } from "./session/sign-in-limiter.js";
 
 export type { ManagementDeps, ManagementEnv } from "./context.js";
 
@@ -31,8 +36,11 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
   const app = new OpenAPIHono<ManagementEnv>({ defaultHook: validationHook });
 
   app.use("/openapi.json", requestId());
+  const clock = deps.clock ?? (() => new Date());
+  const sessions = new SessionService(deps.db, clock);
   // Hono's `/x/*` also matches `/x` itself.
-  for (const path of MANAGEMENT_PATHS) app.use(`${path}/*`, requestId(), requireMasterKey(deps), limitBody());
+  for (const path of MANAGEMENT_PATHS) app.use(`${path}/*`, requestId(), requireMasterKey(deps, sessions), limitBody());
+  sessionRoutes(app, deps, sessions, new SignInLimiter(() => clock().getTime()));
 
   keyRoutes(app, deps);
   userRoutes(app, deps);
@@ -40,9 +48,11 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
   auditRoutes(app, deps);
   budgetRoutes(app, deps);
   pricingRoutes(app, deps);
+  usageSeriesRoutes(app, deps);
   usageRoutes(app, deps);
   logRoutes(app, deps);
   providerRoutes(app, deps);
+  responseDocs(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "masterKey", {
     type: "http",

@@ -15,6 +15,11 @@ import type { Assignment, Reservation } from "../budgets/book.js";
 import type { Admission, Limiter } from "../limits/limiter.js";
 import type { DeploymentHealth } from "../routing/health.js";
 import type { Router } from "../routing/strategies.js";
+import type { Observer } from "../observability/observer.js";
+import type { Observation } from "../observability/types.js";
+import type { Logger } from "../observability/log.js";
+import type { RefusalSampler } from "../usage/refusals.js";
+import type { ContentCapture } from "../usage/content.js";
 
 /** Long-lived services the pipeline uses; built once at start-up. */
 export interface Runtime {
@@ -33,6 +38,12 @@ export interface Runtime {
   health: DeploymentHealth;
   /** Orders a model's deployments by its strategy, and counts their own rpm/tpm. */
   router: Router;
+  /** Metrics and traces: where attempts start and end and requests end (none when both are off). */
+  observe?: Observer;
+  /** The gateway's log (JSON lines, secrets redacted): one access line per request, warnings, errors. */
+  log: Logger;
+  /** Which refused requests (401/402/403/429) are logged one by one, and the count of the others. */
+  refusals: RefusalSampler;
 }
 
 export interface RequestContext {
@@ -41,7 +52,7 @@ export interface RequestContext {
   /** The client's own x-request-id, when acceptable: echoed back and kept on the usage rows. */
   clientRequestId: string | null;
   /** The API the request came in on: the ledger's `endpoint` (count_tokens runs as "messages" and is never recorded). */
-  endpoint: "chat" | "embeddings" | "messages";
+  endpoint: "chat" | "embeddings" | "messages" | "responses";
   /** performance.now() when the request arrived. */
   receivedAt: number;
   headers: IncomingHttpHeaders;
@@ -75,6 +86,21 @@ export interface RequestContext {
   limits?: Admission;
   /** Prompt and completion tokens of every attempt so far. */
   tokens: number;
+  /** What metrics and traces keep of this request (set by their hooks). */
+  observation?: Observation;
+  /** The same, apart (for the access line). */
+  promptTokens?: number;
+  completionTokens?: number;
+  /** The model as the client asked for it, once known; the last recorded attempt's status, error code and time to first token. */
+  requestedModel?: string;
+  lastStatus?: number;
+  lastErrorCode?: string | null;
+  ttftMs?: number | null;
+  /** The request's tags (`x-switchboard-tags`) and metadata (the body's `metadata`), recorded with its rows. */
+  tags?: string[];
+  metadata?: Record<string, string>;
+  /** With `logging.store_content`: the prompt and completion, stored with the rows. */
+  content?: ContentCapture;
 }
 
 export function overheadMs(ctx: RequestContext, now = performance.now()): number {

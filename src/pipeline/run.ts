@@ -6,15 +6,20 @@
  * reservation and the end of the request's count against its limits. Anthropic's Messages API
  * (messages.ts) takes the same road as chat completions, translated on the way in and out.
  */
-import { parseChatRequest, runChat, type ChunkSink } from "./chat.js";
+import { parseChatRequest, runChat, stripExtensions, type ChunkSink } from "./chat.js";
 import type { RequestContext, Runtime } from "./context.js";
 import { parseEmbeddingsRequest, runEmbeddings } from "./embeddings.js";
 import { extensionWarnings } from "./extensions.js";
 import { settleBudget } from "./budget.js";
 import { finishLimits } from "./limits.js";
-import { checkApiVersion, countMessageTokens, parseMessagesRequest, toChatRequest, type EventSink } from "./messages.js";
-import { messagesRelay, toMessagesResponse } from "./messages-answer.js";
+import { betaFlags, betaWarning, checkApiVersion, countMessageTokens, prepareMessagesRequest, type EventSink } from "./messages.js";
+import { messagesRelay, toMessage } from "./messages-answer.js";
+import { runNativeOrChat } from "./native.js";
+import { RAW_JSON } from "../wire/raw.js";
 import { readRoutingExtensions } from "./route.js";
+import { runResponses } from "./responses.js";
+import { readMetadata, readTags } from "./tags.js";
+import { ContentCapture } from "../usage/content.js";
 
 /** How the pipeline answers; the HTTP layer writes it. The budget is settled before `json` is called. */
 export interface Answer {
@@ -28,20 +33,36 @@ export interface Answer {
 export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record<string, unknown>, answer: Answer): Promise<void> {
   try {
     ctx.warnings.push(...extensionWarnings(raw, ctx.headers));
+    ctx.tags = readTags(ctx.headers);
     if (ctx.endpoint === "messages") {
       await runMessages(rt, ctx, raw, answer);
       return;
     }
     // The master key may act for a user: refused like that user's own keys would be.
     if (ctx.principal?.kind === "master" && typeof raw.user === "string" && raw.user) ctx.principal = await rt.auth.actFor(raw.user);
+    if (ctx.endpoint === "responses") {
+      const result = await runResponses(rt, ctx, raw);
+      if (result.kind === "json") {
+        end(rt, ctx);
+        answer.json(result.body);
+        return;
+      }
+      await answer.events(result.relay);
+      return;
+    }
     const ext = readRoutingExtensions(raw, ctx.headers);
     if (ctx.endpoint === "embeddings") {
-      const body = await runEmbeddings(rt, ctx, parseEmbeddingsRequest(raw), ext);
+      const req = parseEmbeddingsRequest(raw);
+      if (rt.config.logging.storeContent) ctx.content = new ContentCapture({ input: req.input });
+      const body = await runEmbeddings(rt, ctx, req, ext);
       end(rt, ctx);
       answer.json(body);
       return;
     }
-    const result = await runChat(rt, ctx, parseChatRequest(raw), ext);
+    ctx.metadata = readMetadata(raw);
+    const req = parseChatRequest(raw);
+    if (rt.config.logging.storeContent) ctx.content = new ContentCapture({ messages: req.messages });
+    const result = await runChat(rt, ctx, req, ext);
     if (result.kind === "json") {
       end(rt, ctx);
       answer.json(result.body);
@@ -58,15 +79,31 @@ export async function runInference(rt: Runtime, ctx: RequestContext, raw: Record
  * Code fill it with their own session identifiers, which are not the gateway's users.
  */
 async function runMessages(rt: Runtime, ctx: RequestContext, raw: Record<string, unknown>, answer: Answer): Promise<void> {
-  const req = parseMessagesRequest(raw, checkApiVersion(ctx.headers));
+  const m = prepareMessagesRequest(raw, checkApiVersion(ctx.headers));
   const ext = readRoutingExtensions(raw, ctx.headers);
-  const result = await runChat(rt, ctx, toChatRequest(req, ctx.warnings), ext);
-  if (result.kind === "json") {
+  const chat = m.chat;
+  if (rt.config.logging.storeContent) ctx.content = new ContentCapture({ messages: chat.messages });
+  const betas = betaFlags(ctx.headers);
+  const result = await runNativeOrChat(rt, ctx, chat, ext, {
+    api: "messages",
+    body: stripExtensions({ ...raw }),
+    betas,
+    untranslatable: m.untranslatable,
+    translatedWarnings: (provider) => (betas.length ? [...m.translationWarnings, betaWarning(betas, provider)] : m.translationWarnings),
+  });
+  if (result.kind === "json" || result.kind === "native-json") {
     end(rt, ctx);
-    answer.json(toMessagesResponse(result.body, ctx, req));
+    answer.json(result.kind === "json" ? toMessage(result.body, ctx, m.req) : rawJson(result.text));
     return;
   }
-  await answer.events(messagesRelay(result.relay, ctx, req));
+  await answer.events(result.kind === "stream" ? messagesRelay(result.relay, ctx, m.req) : result.relay);
+}
+
+/** An object `sendJson` writes as this JSON text, unchanged. */
+function rawJson(text: string): object {
+  const holder = {};
+  RAW_JSON.set(holder, text);
+  return holder;
 }
 
 /** POST /v1/messages/count_tokens: counted here, no upstream call, nothing reserved or recorded. */

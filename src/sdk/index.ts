@@ -10,7 +10,8 @@ import { toLibraryError, UnsupportedParameterError } from "./errors.js";
 import { completion, embedding, type CompletionParams, type EmbeddingParams, type RequestOptions } from "./completion.js";
 import { listModels, type ListModelsOptions, type ModelInfo } from "./models.js";
 import { buildProvider, type ProviderMetadata, type ProviderOptions } from "./providers.js";
-import { fromChatCompletion, toChatRequest, toResponseEvents, type ResponseObject, type ResponsesRequest } from "../wire/responses.js";
+import { responseEcho, toChatRequest, type ResponsesRequest } from "../wire/responses.js";
+import { fromChatCompletion, idsFor, outputText, toResponseEvents, type ResponseObject } from "../wire/responses-answer.js";
 import type { ChatCompletion, EmbeddingsResponse } from "../wire/openai.js";
 import type { ChatStream } from "./completion.js";
 
@@ -18,6 +19,8 @@ export { completion, embedding, listModels };
 export type { ListModelsOptions, ModelInfo };
 export { tool, type ExecutableTool, type OpenAITool, type ToolsInput } from "./tools.js";
 export * from "./errors.js";
+export { batchProviders, cancelBatch, createBatch, listBatches, retrieveBatch, retrieveBatchResults, BatchInputError, BatchNotReadyError, BatchNotSupportedError } from "./batch.js";
+export type { Batch, BatchCallOptions, BatchEndpoint, BatchResult, CreateBatchParams } from "./batch.js";
 export type { CompletionParams, EmbeddingParams, RequestOptions, ChatStream, ProviderOptions, ProviderMetadata, ResponsesRequest, ResponseObject };
 export type { ChatChunk, ChatCompletion, ChatMessage, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../wire/openai.js";
 
@@ -42,9 +45,12 @@ export async function responses(params: ResponsesRequest & RequestOptions): Prom
   };
   if (chat.stream) {
     const stream = await completion({ ...chat, ...opts, stream: true } as CompletionParams & { stream: true });
-    return toResponseEvents(stream, params.model);
+    return toResponseEvents(stream, undefined, responseEcho(params, false));
   }
-  return fromChatCompletion(await completion({ ...chat, ...opts, stream: false } as CompletionParams & { stream: false }));
+  const c = await completion({ ...chat, ...opts, stream: false } as CompletionParams & { stream: false });
+  const r = fromChatCompletion(c, idsFor(c.id), responseEcho(params, false));
+  // `output_text` is what OpenAI's SDKs add to a Response: the library returns it too.
+  return { ...r, output_text: outputText(r) };
 }
 
 export interface LibraryProvider {

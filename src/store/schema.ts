@@ -58,6 +58,21 @@ export interface UsageTable {
   cost_total_micros: ColumnType<string, number | undefined, never>;
   price_version: AppendOnlyDefault<string | null>;
   receipt: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
+  /** The request's tags (`x-switchboard-tags`), a jsonb array of strings; null without any. */
+  tags: ColumnType<string[] | null, string | null | undefined, never>;
+  /** The request's metadata (the body's `metadata`), a jsonb object of strings; null without any. */
+  metadata: ColumnType<Record<string, string> | null, string | null | undefined, never>;
+}
+
+/**
+ * `request_content`: with `logging.store_content`, the prompt and completion of a ledger row
+ * (same request_id and attempt), written with it; deleted after `logging.retention_days`.
+ */
+export interface RequestContentTable {
+  request_id: ColumnType<string, string, never>;
+  attempt: ColumnType<number, number, never>;
+  created_at: ColumnType<Date, Date, never>;
+  content: ColumnType<Record<string, unknown>, string, never>;
 }
 
 /** `prices`: per-model price overrides set through /v1/pricing (USD per million tokens; numeric as strings). */
@@ -161,6 +176,16 @@ export interface ApiKeysTable {
   max_parallel: number | null;
 }
 
+/** `ui_sessions`: signed-in dashboard sessions, keyed by the SHA-256 (hex) of the session id. */
+export interface UiSessionsTable {
+  id_hash: string;
+  created_at: Date;
+  last_seen_at: Date;
+  /** The absolute end of the session, whatever its activity. */
+  expires_at: Date;
+  source_ip: string | null;
+}
+
 export interface AuditEventsTable {
   id: Generated<string>;
   at: ColumnType<Date, Date | undefined, never>;
@@ -173,17 +198,105 @@ export interface AuditEventsTable {
   changes: ColumnType<Record<string, unknown>, string, never>;
 }
 
+/** `files`: uploaded batch input files (content held here) and batch output/error files (content read from `batch_lines`). */
+export interface FilesTable {
+  id: string;
+  /** The key that owns the file; null for the master key. */
+  key_id: string | null;
+  purpose: string;
+  filename: string;
+  bytes: ColumnType<string, number, number>;
+  lines: ColumnType<number, number | undefined, number>;
+  content: ColumnType<Buffer | null, Buffer | null | undefined, never>;
+  /** For output and error files: the batch whose lines hold the content. */
+  batch_id: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date | null;
+}
+
+/** `batches`: one row per batch, with its lease (which instance runs it, until when). */
+export interface BatchesTable {
+  id: string;
+  key_id: string | null;
+  /** The owning key's hash, to authenticate each line as the key stands when it runs. */
+  key_hash: string | null;
+  endpoint: string;
+  input_file_id: string;
+  completion_window: string;
+  metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
+  status: string;
+  errors: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  total: ColumnType<number, number | undefined, number>;
+  completed: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  output_expires_seconds: number | null;
+  native: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+  in_progress_at: Date | null;
+  finalizing_at: Date | null;
+  completed_at: Date | null;
+  failed_at: Date | null;
+  expired_at: Date | null;
+  cancelling_at: Date | null;
+  cancelled_at: Date | null;
+  lease_owner: string | null;
+  lease_until: Date | null;
+}
+
+/** `batch_lines`: one row per request of a batch; `result` is its output (or error) line once done. */
+export interface BatchLinesTable {
+  batch_id: string;
+  idx: number;
+  custom_id: string;
+  body: ColumnType<Record<string, unknown>, string, never>;
+  /** pending, done (a 2xx answer) or failed. */
+  state: string;
+  /** Runs started so far; a run's ledger rows carry it in their request id. */
+  runs: ColumnType<number, number | undefined, number>;
+  /** The line of the output or error file, as written (JSON text). */
+  result: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/**
+ * `responses`: Responses API answers stored with `store: true` (migration 7). `history` is the
+ * conversation before the request (from `previous_response_id`), `input_items` the request's own
+ * input, `output_items` its output with reasoning signatures kept, `response` the object a
+ * client retrieves.
+ */
+export interface ResponsesTable {
+  id: ColumnType<string, string, never>;
+  key_id: ColumnType<string | null, string | null, never>;
+  user_id: ColumnType<string | null, string | null, never>;
+  created_at: ColumnType<Date, Date, never>;
+  model: ColumnType<string, string, never>;
+  previous_response_id: ColumnType<string | null, string | null, never>;
+  history: Json<unknown[]>;
+  input_items: Json<unknown[]>;
+  output_items: Json<unknown[]>;
+  response: Json<Record<string, unknown>>;
+}
+
 export interface Database {
   schema_migrations: SchemaMigrationsTable;
   usage: UsageTable;
+  request_content: RequestContentTable;
   teams: TeamsTable;
   users: UsersTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  ui_sessions: UiSessionsTable;
   prices: PricesTable;
   budgets: BudgetsTable;
   budget_assignments: BudgetAssignmentsTable;
   budget_resets: BudgetResetsTable;
+  files: FilesTable;
+  batches: BatchesTable;
+  batch_lines: BatchLinesTable;
+  responses: ResponsesTable;
 }
 
 export type UsageRow = Selectable<UsageTable>;

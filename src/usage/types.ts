@@ -16,7 +16,7 @@ export interface UsageRecord {
   provider: string;
   /** The upstream model name actually called. */
   model: string;
-  endpoint: "chat" | "embeddings" | "messages";
+  endpoint: "chat" | "embeddings" | "messages" | "responses";
   /** HTTP-ish status of the attempt: 200 on success, the upstream/gateway status otherwise. */
   status: number;
   errorCode: string | null;
@@ -45,6 +45,24 @@ export interface UsageRecord {
   priceVersion: string | null;
   /** The request's execution receipt (routing, attempts, timings), on the attempt that answered. */
   receipt: Record<string, unknown> | null;
+  /** The request's tags (`x-switchboard-tags`); absent or null without any. */
+  tags?: string[] | null;
+  /** The request's metadata (the body's `metadata`, strings only); absent or null without any. */
+  metadata?: Record<string, string> | null;
+  /**
+   * With `logging.store_content`: the prompt (on the request's first row) and the completion (on
+   * the row of the attempt that produced it), bounded. Stored apart from the row, deleted after
+   * `logging.retention_days`. Absent without content.
+   */
+  content?: StoredContent;
+}
+
+/** Content stored with a ledger row (see usage/content.ts). */
+export interface StoredContent {
+  /** The request's messages (chat, messages) or input (embeddings), as the pipeline read them. */
+  request?: { messages?: unknown; input?: unknown; truncated: boolean };
+  /** What the attempt answered: text of each choice and tool calls (a stream: assembled from its chunks). */
+  completion?: { choices: Array<{ index: number; text: string; tool_calls?: Array<{ id?: string; name?: string; arguments: string }> }>; truncated: boolean };
 }
 
 export interface CostBreakdown {

@@ -30,6 +30,9 @@ describe("/openapi.json", () => {
     expect(doc.paths["/v1/keys/{id}/rotate"].post.operationId).toBe("rotateKey");
     expect(doc.paths["/v1/users/{user_id}/usage"].get.operationId).toBe("getUserUsage");
     expect(doc.paths["/v1/logs/{request_id}"].get.operationId).toBe("getRequestReceipt");
+    expect(doc.paths["/v1/responses/{response_id}"].get.operationId).toBe("getResponse");
+    expect(doc.paths["/v1/responses/{response_id}"].delete.operationId).toBe("deleteResponse");
+    expect(doc.paths["/v1/responses/{response_id}/input_items"].get.operationId).toBe("listResponseInputItems");
   });
 
   it("derives names the same way for any route", () => {

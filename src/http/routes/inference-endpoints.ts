@@ -10,6 +10,8 @@ const INFERENCE: Record<string, Endpoint> = {
   "/chat/completions": "chat",
   "/v1/embeddings": "embeddings",
   "/embeddings": "embeddings",
+  "/v1/responses": "responses",
+  "/responses": "responses",
   "/v1/messages": "messages",
   "/v1/messages/count_tokens": "count_tokens",
 };

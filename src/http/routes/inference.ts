@@ -19,8 +19,10 @@ import { requestedTotalTimeout } from "../../pipeline/attempts.js";
 import { sendError, sendJson, SseWriter, type HeaderBag } from "../respond.js";
 import { RAW_JSON } from "../../wire/raw.js";
 import { anthropicEnvelope } from "../../wire/anthropic.js";
+import { requestEnded } from "../../pipeline/request-log.js";
+import { errorFields } from "../../observability/log.js";
 
-export type Endpoint = "chat" | "embeddings" | "messages" | "count_tokens";
+export type Endpoint = "chat" | "embeddings" | "messages" | "count_tokens" | "responses";
 
 /**
  * Serves one inference request. Never rejects: anything that escapes the handler (a bug) is
@@ -29,7 +31,7 @@ export type Endpoint = "chat" | "embeddings" | "messages" | "count_tokens";
  */
 export function serveInference(rt: Runtime, endpoint: Endpoint, req: Inbound, res: Reply): Promise<void> {
   return handleInference(rt, endpoint, req, res).catch((e: unknown) => {
-    console.error(JSON.stringify({ level: "error", msg: "inference handler failed", error: String((e as Error)?.stack ?? e) }));
+    rt.log.error(errorFields(e), "inference handler failed");
     res.destroy();
   });
 }
@@ -61,12 +63,15 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
     warnings: [],
     costMicros: 0,
     tokens: 0,
+    promptTokens: 0,
+    completionTokens: 0,
     attemptErrors: [],
   };
+  let raw: Record<string, unknown> | undefined;
   try {
     ctx.principal = await rt.auth.authenticate(req.headers, req.remoteAddress);
     ctx.totalTimeoutMs = requestedTotalTimeout(req.headers);
-    const raw = parseJsonObject(await req.body(rt.config.server.maxBodyBytes));
+    raw = parseJsonObject(await req.body(rt.config.server.maxBodyBytes));
     const answer: Answer = {
       json: (body) => {
         const h = finalHeaders(ctx, rt);
@@ -82,11 +87,16 @@ export async function handleInference(rt: Runtime, endpoint: Endpoint, req: Inbo
     const err = toGatewayError(e);
     if (err.code === "client_disconnected") {
       res.destroy();
+      requestEnded(rt, ctx, 499, err, raw);
       return;
     }
-    if (err.code === "internal_error") console.error(JSON.stringify({ level: "error", msg: "internal error", request_id: requestId, error: String((err.cause as Error)?.stack ?? err.cause) }));
+    if (err.code === "internal_error") rt.log.error({ request_id: requestId, ...errorFields(err.cause) }, "internal error");
     sendError(res, err, finalHeaders(ctx, rt), anthropic ? (e) => anthropicEnvelope(e, requestId) : undefined);
+    requestEnded(rt, ctx, err.status, err, raw);
+    return;
   }
+  // Answered: 200, or for a stream its last attempt's status (a stream cut after its first byte).
+  requestEnded(rt, ctx, ctx.lastStatus ?? 200, undefined, raw);
 }
 
 function finalHeaders(ctx: RequestContext, rt: Runtime): HeaderBag {
@@ -131,7 +141,7 @@ function writeEvents(res: Reply, ctx: RequestContext, relay: (send: EventSink) =
     (sse) =>
       relay((event, data) => {
         if (ctx.signal.aborted) throw new GatewayError("client_disconnected", "client closed the request");
-        return sse.event(event, JSON.stringify(data));
+        return sse.event(event, RAW_JSON.get(data) ?? JSON.stringify(data));
       }),
     (sse, err) => sse.event("error", JSON.stringify(anthropicEnvelope(err, ctx.requestId))),
   );

@@ -20,6 +20,8 @@ export interface ManagementDeps {
   pricing?: { reloaded(): Promise<void> };
   /** The deployments the gateway routes to, with their circuits and live figures (`GET /v1/providers`). */
   deployments?: () => DeploymentStatus[];
+  /** The clock of dashboard sessions and sign-in bounds (tests move it); default the system clock. */
+  clock?: () => Date;
 }
 
 /** One deployment in `GET /v1/providers`. */

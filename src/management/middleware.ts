@@ -4,6 +4,8 @@ import { GatewayError } from "../core/errors.js";
 import { acceptableRequestId, newRequestId } from "../core/ids.js";
 import { presentedKey } from "../policy/auth.js";
 import type { ManagementDeps, ManagementEnv } from "./context.js";
+import { sessionActor } from "./session/guard.js";
+import type { SessionService } from "./session/sessions.js";
 
 /** Takes `x-request-id` from the client when acceptable, else makes one; echoes it on every response. */
 export function requestId(): MiddlewareHandler<ManagementEnv> {
@@ -18,10 +20,18 @@ export function requestId(): MiddlewareHandler<ManagementEnv> {
 
 const VIRTUAL_KEY = /^sb-(live|test)-/;
 
-/** Only the master key may manage: missing or wrong → 401, a virtual key → 403. */
-export function requireMasterKey(deps: ManagementDeps): MiddlewareHandler<ManagementEnv> {
+/**
+ * Only the master key may manage: missing or wrong → 401, a virtual key → 403. Without a key
+ * header, a dashboard session cookie stands for the master key (see session/guard.ts).
+ */
+export function requireMasterKey(deps: ManagementDeps, sessions?: SessionService): MiddlewareHandler<ManagementEnv> {
   return async (c, next) => {
     const key = presentedKey(c.req.header());
+    const session = !key && sessions ? await sessionActor(sessions, c) : undefined;
+    if (session !== undefined) {
+      c.set("actor", session);
+      return next();
+    }
     if (!key) throw new GatewayError("invalid_api_key", "missing API key: send the master key as 'Authorization: Bearer <key>' or 'x-api-key'");
     if (!deps.isMasterKey(key)) {
       if (VIRTUAL_KEY.test(key)) throw new GatewayError("permission_denied", "the management API requires the master key");

@@ -3,3 +3,6 @@ export const MANAGEMENT_PATHS = ["/v1/keys", "/v1/users", "/v1/teams", "/v1/audi
 
 /** Paths the management app answers besides those prefixes. */
 export const MANAGEMENT_DOCUMENT = "/openapi.json";
+
+/** The dashboard's sign-in (session) endpoint, answered by the management app. */
+export const UI_SESSION_PATH = "/ui/api/session";

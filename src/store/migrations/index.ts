@@ -27,4 +27,4 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0008Batches,
   migration0009RequestLogging,
   migration0010UiSessions,
-, migration0010UiSessions];
+];

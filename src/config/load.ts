@@ -11,6 +11,7 @@ import { interpolateValue, isPlainObject, mapStrings, protectReferences, setOwn 
 import { ConfigError, formatPath, formatProblem, issueProblems, SourceLocator, sortProblems, type ConfigProblem, type PathSegment } from "./problems.js";
 import { checkSemantics, DEFAULT_PROVIDER_TYPES, resolveConfig } from "./resolve.js";
 import { settingsNotInEffect } from "./not-in-effect.js";
+import { applyOtelEnv } from "./otel-env.js";
 import { checkProviderSettings, type ProviderSettingsOf } from "./provider-settings.js";
 import { checkModelTargets } from "./model-targets.js";
 import { configSchema, knownKeysAt } from "./schema.js";
@@ -230,6 +231,7 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: EnvSnapshot, probl
     const server = section(raw, "server");
     if (server) server.host = host;
   }
+  applyOtelEnv(raw, env, problems);
   const portText = env.nonEmpty("SWITCHBOARD_PORT");
   if (portText !== undefined) {
     const port = parsePort(portText);

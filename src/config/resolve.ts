@@ -187,9 +187,22 @@ export function resolveConfig(raw: RawConfig, env: EnvSnapshot, knownProviderTyp
       maxQueue: raw.usage.max_queue,
       fsync: raw.usage.fsync,
     },
-    metrics: raw.metrics.bearer_token === undefined ? {} : { bearerToken: raw.metrics.bearer_token },
+    metrics: raw.metrics.bearer_token === undefined ? { enabled: raw.metrics.enabled } : { bearerToken: raw.metrics.bearer_token, enabled: raw.metrics.enabled },
+    observability: {
+      ...(raw.observability.otlp_endpoint === undefined ? {} : { otlpEndpoint: raw.observability.otlp_endpoint }),
+      otlpHeaders: { ...raw.observability.otlp_headers },
+      serviceName: raw.observability.service_name,
+    },
     budgets: raw.budgets.default_max_tokens === undefined ? {} : { defaultMaxTokens: raw.budgets.default_max_tokens },
     limits: { redisFailure: raw.limits.redis_failure },
+    batches: {
+      concurrency: raw.batches.concurrency,
+      maxFileBytes: raw.batches.max_file_bytes,
+      maxLines: raw.batches.max_lines,
+      maxLineBytes: raw.batches.max_line_bytes,
+      leaseMs: raw.batches.lease_ms,
+      pollIntervalMs: raw.batches.poll_interval_ms,
+    },
     env,
   };
   if (source !== undefined) config.source = source;

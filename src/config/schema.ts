@@ -230,9 +230,28 @@ export const configSchema = z.strictObject({
       fsync: bool().default(false),
     })
     .prefault({}),
-  metrics: z.strictObject({ bearer_token: optText() }).prefault({}),
+  /** `enabled: false` turns the request series off (no counting on the request path); /metrics still answers. */
+  metrics: z.strictObject({ enabled: bool().default(true), bearer_token: optText() }).prefault({}),
+  /** Traces over OTLP/HTTP when `otlp_endpoint` (or OTEL_EXPORTER_OTLP_ENDPOINT) is set; nothing loaded otherwise. */
+  observability: z
+    .strictObject({
+      otlp_endpoint: httpUrl(),
+      otlp_headers: z.record(z.string().min(1), z.preprocess(stringish, z.string())).optional(),
+      service_name: text().default("switchboard"),
+    })
+    .prefault({}),
   budgets: z.strictObject({ default_max_tokens: positiveInt().optional() }).prefault({}),
   limits: z.strictObject({ redis_failure: z.enum(["open", "closed"]).default("open") }).prefault({}),
+  batches: z
+    .strictObject({
+      concurrency: num({ int: true, min: 1, max: 256 }).default(4),
+      max_file_bytes: num({ int: true, min: 1024, max: 512 * 1024 * 1024 }).default(20 * 1024 * 1024),
+      max_lines: num({ int: true, min: 1, max: 100_000 }).default(10_000),
+      max_line_bytes: num({ int: true, min: 256, max: 16 * 1024 * 1024 }).default(1024 * 1024),
+      lease_ms: num({ int: true, min: 1000, max: 3_600_000 }).default(30_000),
+      poll_interval_ms: num({ int: true, min: 100, max: 3_600_000 }).default(1000),
+    })
+    .prefault({}),
 });
 
 /** The validated file, snake_case, defaults applied. */

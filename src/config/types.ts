@@ -130,11 +130,15 @@ export interface SwitchboardConfig {
   /** `fsync`: sync the usage spool to disk after each row (survives power loss; costs a disk flush per row). */
   usage: { batchSize: number; flushIntervalMs: number; maxQueue: number; fsync: boolean };
   /** `/metrics` is public unless a bearer token is configured. */
-  metrics: { bearerToken?: string };
+  metrics: { bearerToken?: string; enabled: boolean };
+  /** Traces: exported over OTLP/HTTP only when `otlpEndpoint` is set (the base URL; `/v1/traces` is appended). */
+  observability: { otlpEndpoint?: string; otlpHeaders: Record<string, string>; serviceName: string };
   /** `budgets.default_max_tokens` (reservation size). */
   budgets: { defaultMaxTokens?: number };
   /** `limits.redis_failure`: with REDIS_URL, what rate limits do while Redis does not answer. */
   limits: { redisFailure: "open" | "closed" };
+  /** `batches:` how `/v1/batches` runs: lines at once per instance, input bounds, lease and polling (docs/batches.md). */
+  batches: BatchesConfig;
   /** The environment snapshot this config was resolved with. */
   env: EnvSnapshot;
   /** Settings in use that are accepted but have no effect yet (named in one start-up warning). */
@@ -146,6 +150,18 @@ export interface SwitchboardConfig {
    * about settings; present when the config was loaded from a file. Not enumerable.
    */
   locate?: (path: ReadonlyArray<string | number>) => { file: string; line?: number };
+}
+
+export interface BatchesConfig {
+  /** Lines of gateway-run batches in flight at once on this instance (all batches together). */
+  concurrency: number;
+  maxFileBytes: number;
+  maxLines: number;
+  maxLineBytes: number;
+  /** How long a batch stays with the instance running it without a renewal; another takes over after. */
+  leaseMs: number;
+  /** How often an instance looks for batches to run (open, unleased or with an expired lease). */
+  pollIntervalMs: number;
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";

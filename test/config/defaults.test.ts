@@ -39,9 +39,11 @@ describe("loadConfig defaults", () => {
       },
       logging: { storeContent: false, retentionDays: 30, level: "info" },
       usage: { batchSize: 200, flushIntervalMs: 200, maxQueue: 100000, fsync: false },
-      metrics: {},
+      metrics: { enabled: true },
+      observability: { otlpHeaders: {}, serviceName: "switchboard" },
       budgets: {},
       limits: { redisFailure: "open" },
+      batches: { concurrency: 4, maxFileBytes: 20971520, maxLines: 10000, maxLineBytes: 1048576, leaseMs: 30000, pollIntervalMs: 1000 },
     });
     expect("masterKey" in config).toBe(false);
     expect("source" in config).toBe(false);
@@ -208,7 +210,7 @@ describe("loadConfig defaults", () => {
       ],
       responses: false,
     });
-    expect(config.metrics).toEqual({ bearerToken: "metrics-secret" });
+    expect(config.metrics).toEqual({ bearerToken: "metrics-secret", enabled: true });
     expect(config.budgets).toEqual({ defaultMaxTokens: 4096 });
   });
 

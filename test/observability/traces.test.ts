@@ -1,0 +1,167 @@
+/**
+ * Traces over OTLP/HTTP to a local receiver: one span per request continuing the client's
+ * `traceparent`, one child span per upstream attempt whose context reaches the upstream in
+ * `traceparent`, GenAI attributes, error status on failures; a receiver that is down never
+ * fails or holds a request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
+import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./otlp-receiver.js";
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CLIENT_SPAN = "00f067aa0ba902b7";
+const SERVER = 2;
+const CLIENT = 3;
+const ERROR = 2;
+
+let up: FakeOpenAI;
+let receiver: OtlpReceiver;
+
+beforeAll(async () => {
+  [up, receiver] = await Promise.all([startFakeOpenAI(), startOtlpReceiver()]);
+});
+afterAll(async () => {
+  await up?.close();
+  await receiver?.close();
+});
+
+const config = (endpoint: string) => ({
+  providers: { a: { type: "openai", base_url: up.url, api_key: "sk-a-000000" } },
+  models: [{ name: "smart", deployments: ["a:gpt-4o"] }],
+  pricing: { "a:gpt-4o": { input: 1, output: 2 } },
+  routing: { retries: 1 },
+  observability: { otlp_endpoint: endpoint, otlp_headers: { authorization: "Basic dGVzdA==" }, service_name: "sb-test" },
+});
+
+const chat = (gw: TestGateway, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  gw.post("/v1/chat/completions", { model: "smart", messages: [{ role: "user", content: "a secret prompt" }], ...body }, headers);
+
+describe("traces", () => {
+  let spans: ReceivedSpan[];
+  let ids: { retried: string; refused: string; streamed: string };
+
+  beforeAll(async () => {
+    const gw = await startTestGateway(config(receiver.url));
+    up.reset();
+    up.setDefault({ usage: { prompt_tokens: 11, completion_tokens: 7 }, model: "gpt-4o-2024-08-06" });
+    // A request retried once (500, then answered), continuing the client's trace.
+    up.enqueue({ status: 500 });
+    const retried = await chat(gw, {}, { traceparent: `00-${TRACE_ID}-${CLIENT_SPAN}-01` });
+    expect(retried.status).toBe(200);
+    // A request refused before any upstream call (unknown model): a span alone, with an error.
+    const refused = await chat(gw, { model: "no-such-model" });
+    expect(refused.status).toBe(404);
+    // A stream, with no traceparent: a new trace.
+    const streamed = await chat(gw, { stream: true });
+    await streamed.text();
+    ids = { retried: retried.headers.get("x-switchboard-request-id")!, refused: refused.headers.get("x-switchboard-request-id")!, streamed: streamed.headers.get("x-switchboard-request-id")! };
+    await gw.stop(); // sends what is left
+    spans = receiver.spans;
+  }, 60_000);
+
+  const requestSpan = (id: string) => spans.find((s) => s.attributes["switchboard.request_id"] === id)!;
+  const children = (parent: ReceivedSpan) =>
+    spans.filter((s) => s.parentSpanId === parent.spanId && s.traceId === parent.traceId).sort((x, y) => Number(x.attributes["switchboard.attempt"]) - Number(y.attributes["switchboard.attempt"]));
+
+  it("exports OTLP JSON with the configured headers and service name", () => {
+    expect(receiver.requests.length).toBeGreaterThan(0);
+    expect(receiver.requests[0].contentType).toMatch(/application\/json/);
+    expect(receiver.requests[0].headers.authorization).toBe("Basic dGVzdA==");
+    expect(spans.every((s) => s.resource["service.name"] === "sb-test")).toBe(true);
+  });
+
+  it("one span per request, the client's trace continued; one child span per attempt", () => {
+    const req = requestSpan(ids.retried);
+    expect(req.traceId).toBe(TRACE_ID);
+    expect(req.parentSpanId).toBe(CLIENT_SPAN);
+    expect(req.name).toBe("chat smart");
+    expect(req.kind).toBe(SERVER);
+    expect(req.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": "smart",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.response.model": "gpt-4o-2024-08-06",
+      "gen_ai.usage.input_tokens": 11,
+      "gen_ai.usage.output_tokens": 7,
+      "switchboard.cost_usd": 0.000025,
+      "switchboard.attempts": 2,
+      "switchboard.cache": "bypass",
+      "switchboard.fallback": false,
+      "http.response.status_code": 200,
+    });
+    const [first, second] = children(req);
+    expect(children(req)).toHaveLength(2);
+    expect(first.name).toBe("chat gpt-4o");
+    expect(first.kind).toBe(CLIENT);
+    expect(first.attributes).toMatchObject({
+      "switchboard.attempt": 1,
+      "switchboard.retry": 0,
+      "gen_ai.request.model": "gpt-4o",
+      "error.type": "upstream_error",
+      "http.response.status_code": 500,
+      "switchboard.status": 502,
+    });
+    expect(first.status.code).toBe(ERROR);
+    expect(second.attributes).toMatchObject({
+      "switchboard.attempt": 2,
+      "switchboard.retry": 1,
+      "switchboard.fallback": false,
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4o",
+      "gen_ai.response.model": "gpt-4o-2024-08-06",
+      "gen_ai.usage.input_tokens": 11,
+      "gen_ai.usage.output_tokens": 7,
+      "switchboard.cost_usd": 0.000025,
+    });
+    expect(second.status.code).not.toBe(ERROR);
+  });
+
+  it("each attempt's traceparent reaches the upstream with the attempt span's id", () => {
+    const req = requestSpan(ids.retried);
+    const [first, second] = children(req);
+    expect(up.calls[0].headers.traceparent).toBe(`00-${TRACE_ID}-${first.spanId}-01`);
+    expect(up.calls[1].headers.traceparent).toBe(`00-${TRACE_ID}-${second.spanId}-01`);
+  });
+
+  it("a request refused before any attempt has its span with the error, and no child", () => {
+    const req = requestSpan(ids.refused);
+    expect(req.name).toBe("chat");
+    expect(req.parentSpanId ?? "").toBe("");
+    expect(req.attributes).toMatchObject({ "error.type": "model_not_found", "http.response.status_code": 404, "switchboard.attempts": 0 });
+    expect(req.status.code).toBe(ERROR);
+    expect(children(req)).toHaveLength(0);
+  });
+
+  it("a stream without traceparent starts a new trace; the upstream still gets the attempt's context", () => {
+    const req = requestSpan(ids.streamed);
+    expect(req.traceId).not.toBe(TRACE_ID);
+    const [attempt] = children(req);
+    expect(attempt.attributes["switchboard.streamed"]).toBe(true);
+    expect(up.calls[2].headers.traceparent).toBe(`00-${req.traceId}-${attempt.spanId}-01`);
+  });
+
+  it("no prompt text in any span", () => {
+    expect(JSON.stringify(spans)).not.toContain("a secret prompt");
+  });
+});
+
+describe("a collector that is down", () => {
+  it("never fails or holds a request, and the gateway still stops promptly", async () => {
+    const dead = await startOtlpReceiver();
+    await dead.close(); // nothing listens on its port any more
+    const gw = await startTestGateway(config(dead.url));
+    for (let i = 0; i < 20; i++) expect((await chat(gw, {})).status).toBe(200);
+    const started = performance.now();
+    await gw.stop();
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it("an unconfigured gateway sends no traceparent upstream", async () => {
+    const gw = await startTestGateway({ providers: { a: { type: "openai", base_url: up.url, api_key: "sk-a-000000" } } });
+    up.reset();
+    expect((await gw.post("/v1/chat/completions", { model: "a:gpt-4o", messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+    expect(up.calls[0].headers.traceparent).toBeUndefined();
+    await gw.stop();
+  });
+});

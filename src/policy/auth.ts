@@ -68,6 +68,18 @@ export class Authenticator {
   }
 
   /**
+   * A virtual key by its hash, as it stands now: refused (401, 403) as a request with it would be
+   * (revoked, expired, blocked), without the address check. For work a key started earlier and
+   * the gateway carries on with (the lines of a batch).
+   */
+  authenticateHash(hash: string): Principal | Promise<Principal> {
+    if (!this.keys) throw new GatewayError("invalid_api_key", INVALID);
+    const found = this.keys.get(hash);
+    if (found instanceof Promise) return found.then((r) => checkKey(r, undefined, false), lookupFailed);
+    return checkKey(found, undefined, false);
+  }
+
+  /**
    * The master key acting for the user named in a request's `user` field: refused as that user's
    * own keys would be (the user blocked, or their team), and refused for a user that does not
    * exist. The request then counts against the user's and their team's budgets.
@@ -97,13 +109,13 @@ function lookupFailed(e: unknown): never {
   throw new GatewayError("not_ready", "cannot verify the API key right now: the database is unavailable", { cause: e, retryAfterSeconds: 1 });
 }
 
-function checkKey(r: KeyRecord | null, remoteIp: string | undefined): Principal {
+function checkKey(r: KeyRecord | null, remoteIp: string | undefined, checkAddress = true): Principal {
   if (!r || !r.isActive || r.revoked || (r.expiresAt !== null && r.expiresAt <= Date.now())) {
     throw new GatewayError("invalid_api_key", INVALID);
   }
   if (r.userBlocked) throw denied("this key's user is blocked");
   if (r.teamBlocked) throw denied("this key's team is blocked");
-  if (r.allowedIps && !r.allowedIps.allows(remoteIp)) throw denied(`requests from ${remoteIp ?? "this address"} are not allowed for this key`);
+  if (checkAddress && r.allowedIps && !r.allowedIps.allows(remoteIp)) throw denied(`requests from ${remoteIp ?? "this address"} are not allowed for this key`);
   return { kind: "key", keyId: r.id, userId: r.userId, teamId: r.teamId, key: r, limits: r.limitSubjects };
 }
 

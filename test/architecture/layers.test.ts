@@ -17,6 +17,7 @@ export const LAYERS: string[][] = [
   ["usage", "policy", "pricing"],
   ["budgets", "limits", "observability"],
   ["pipeline", "management", "sdk"],
+  ["batches"],
   ["http"],
   ["gateway", "bench"],
   ["cli"],

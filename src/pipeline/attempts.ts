@@ -15,6 +15,7 @@ import type { Provider, Timeouts } from "../providers/types.js";
 import type { Deployment } from "../routing/resolve.js";
 import type { RequestContext, Runtime } from "./context.js";
 import type { RouteStep } from "./route.js";
+import type { AttemptTrace } from "../observability/types.js";
 
 export interface AttemptInfo {
   attempt: number;
@@ -30,6 +31,8 @@ export interface AttemptInfo {
   routedTokens: number;
   /** Reported to the deployment's health already. */
   ended?: boolean;
+  /** The attempt's span when traces are on: its `traceparent` goes upstream. */
+  trace?: AttemptTrace;
 }
 
 export interface AttemptOutcome<T> {
@@ -67,6 +70,7 @@ export async function withAttempts<T>(
       const info: AttemptInfo = { attempt: ++ctx.attempts, provider, deployment, timeouts, startedAt: performance.now(), key: step.key, probe: gate.probe, routedTokens };
       ctx.provider = deployment.provider;
       ctx.model = deployment.model;
+      rt.observe?.attemptStart(ctx, info, retry);
       try {
         const value = await run(info);
         ctx.reached = true;

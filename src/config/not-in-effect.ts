@@ -13,10 +13,6 @@ import type { EnvSnapshot } from "./types.js";
 
 const DOC_POINTER = 'see docs/configuration.md "Not in effect yet"';
 
-function isTrue(v: unknown): boolean {
-  return v === true || (typeof v === "string" && v.trim().toLowerCase() === "true");
-}
-
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== "";
 }
@@ -43,7 +39,7 @@ function disabledFeatureSettings(raw: Record<string, unknown>): string[] {
 
 /**
  * The settings in use that have no effect yet, as config paths grouped by section
- * (e.g. `logging.retention_days`, `cache.exact.ttl_seconds`).
+ * (e.g. `cache.exact.ttl_seconds`, `guardrails.pii.action`).
  */
 export function settingsNotInEffect(raw: unknown, _env?: EnvSnapshot): string[] {
   if (!isPlainObject(raw)) return [];
@@ -51,10 +47,6 @@ export function settingsNotInEffect(raw: unknown, _env?: EnvSnapshot): string[] 
   const limits = isPlainObject(raw.limits) ? raw.limits : {};
   // The failure policy is about Redis: with no Redis there is nothing for it to do.
   if (isSet(limits.redis_failure) && !isSet(raw.redis_url)) out.push("limits.redis_failure (without redis_url)");
-  const logging = isPlainObject(raw.logging) ? raw.logging : {};
-  if (isTrue(logging.store_content)) out.push("logging.store_content");
-  if (isSet(logging.retention_days)) out.push("logging.retention_days");
-  if (isSet(logging.level)) out.push("logging.level");
   out.push(...disabledFeatureSettings(raw));
   return out;
 }

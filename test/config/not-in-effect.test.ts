@@ -29,10 +29,12 @@ const USING_THEM = lines(
   "logging:",
   "  store_content: true",
   "  retention_days: 7",
+  "cache:",
+  "  exact: { enabled: false, ttl_seconds: 60 }",
 );
 
 // Strategies, weights, fallbacks and the circuit breaker are in effect: not named.
-const EXPECTED_LINE = 'warning: these settings are accepted but not in effect yet: logging.store_content, logging.retention_days — see docs/configuration.md "Not in effect yet"';
+const EXPECTED_LINE = 'warning: these settings are accepted but not in effect yet: cache.exact.ttl_seconds — see docs/configuration.md "Not in effect yet"';
 
 describe("settings not in effect yet", () => {
   it("names each one the file uses, in one line", () => {
@@ -65,9 +67,9 @@ describe("settings not in effect yet", () => {
     expect(parseConfig({ limits: { redis_failure: "closed" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } }).notInEffect ?? "none").toBe("none"); // nothing to name: the field is absent
   });
 
-  it("no longer names REDIS_URL (in effect), and names logging.level", () => {
-    const config = parseConfig({ logging: { level: "debug" } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } });
-    expect(config.notInEffect).toEqual(["logging.level"]);
+  it("no longer names REDIS_URL, logging.level, logging.store_content or logging.retention_days (in effect)", () => {
+    const config = parseConfig({ logging: { level: "debug", store_content: true, retention_days: 7 } }, { env: { REDIS_URL: "redis://127.0.0.1:6379" } });
+    expect(config.notInEffect).toBeUndefined();
   });
 
   it("names the settings of the cache and the PII guardrail, which do not exist yet, but not enabled: false", () => {
@@ -82,8 +84,8 @@ describe("settings not in effect yet", () => {
   it("is logged once when the gateway starts, and not at all for a default config", async () => {
     for (const [raw, expected] of [
       [
-        { routing: { circuit_breaker: { cooldown_ms: 1000 } }, models: [{ name: "a", strategy: "cheapest", deployments: ["mock:mock-1"] }], logging: { retention_days: 3 } },
-        ['warning: these settings are accepted but not in effect yet: logging.retention_days — see docs/configuration.md "Not in effect yet"'],
+        { routing: { circuit_breaker: { cooldown_ms: 1000 } }, models: [{ name: "a", strategy: "cheapest", deployments: ["mock:mock-1"] }], cache: { exact: { enabled: false, ttl_seconds: 3 } } },
+        ['warning: these settings are accepted but not in effect yet: cache.exact.ttl_seconds — see docs/configuration.md "Not in effect yet"'],
       ],
       [{}, []],
     ] as const) {

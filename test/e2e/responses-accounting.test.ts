@@ -50,7 +50,7 @@ afterAll(async () => {
 beforeEach(() => fake.reset());
 
 describe("the ledger and the budgets, as on chat completions", () => {
-  it("records endpoint responses at the same usage and cost as the same exchange on /v1/chat/completions, shown by /v1/logs and /v1/usage", async () => {
+  it("records endpoint responses at the same usage and cost as the same exchange on /v1/chat/completions, shown by /v1/logs", async () => {
     const key = await newKey();
     const usage = { prompt_tokens: 1000, completion_tokens: 200, prompt_tokens_details: { cached_tokens: 0 } };
     fake.enqueue({ text: "same", usage });

@@ -93,7 +93,7 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
     onFailure,
     route.tokens,
   );
-  return { kind: "stream", relay: (send) => relay(rt, ctx, req, info, value, send) };
+  return { kind: "stream", relay: (send) => chatRelay(rt, ctx, req, info, value, send) };
 }
 
 export function callOptions(ctx: RequestContext, info: AttemptInfo): CallOptions {
@@ -114,7 +114,7 @@ export function callOptions(ctx: RequestContext, info: AttemptInfo): CallOptions
  * chunks to a callback rather than being an async generator itself: one async step less per
  * chunk.
  */
-async function relay(
+export async function chatRelay(
   rt: Runtime,
   ctx: RequestContext,
   req: ChatRequest,
@@ -179,7 +179,7 @@ async function relay(
   }
 }
 
-function completionText(c: ChatCompletion): string {
+export function completionText(c: ChatCompletion): string {
   let text = "";
   for (const ch of c.choices) {
     if (typeof ch.message?.content === "string") text += ch.message.content;

@@ -96,6 +96,21 @@ export const messagesRequestSchema = z.object({
   service_tier: z.enum(["auto", "standard_only"]).optional(),
 });
 
+/** Block types the gateway reads; others (server tool results, search results, …) pass through natively only. */
+const KNOWN_BLOCKS: ReadonlySet<string> = new Set(["text", "image", "document", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+const otherBlock = z.looseObject({ type: z.string().min(1) }).refine((b) => !KNOWN_BLOCKS.has(b.type), { message: "malformed content block" });
+
+/**
+ * A Messages request as native pass-through takes it: the top level open (fields newer than the
+ * gateway go upstream as they are), blocks of other types and server tools accepted; the blocks
+ * and fields the gateway reads still checked as in `messagesRequestSchema`.
+ */
+export const lenientMessagesRequestSchema = z.looseObject({
+  ...messagesRequestSchema.shape,
+  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(z.union([contentBlock, otherBlock]))]) })).min(1),
+  tools: z.array(z.union([tool, z.looseObject({ type: z.string().min(1), name: z.string().min(1) })])).optional(),
+});
+
 /** count_tokens takes the prompt side of a Messages request: no max_tokens, no sampling. */
 export const countTokensRequestSchema = z.object({ ...messagesFields, thinking: thinking.optional() });
 

@@ -24,6 +24,14 @@ export interface FakeAnthropicBehavior extends Scenario {
   midStreamError?: { type: string; message: string };
   /** Report usage the newer way: message_delta repeats the cumulative input-side counts. */
   cumulativeDeltaUsage?: boolean;
+  /** Answer with exactly this Message (non-stream). */
+  message?: Record<string, unknown>;
+  /** Stream exactly these events (name, data). */
+  events?: Array<[string, unknown]>;
+  /** Cut the connection after this many stream events (a stream that breaks mid-way). */
+  cutAfter?: number;
+  /** Cache write tokens to report (cache_creation_input_tokens, out of `usage.input`). */
+  cacheWrite?: number;
 }
 
 export interface FakeAnthropic {
@@ -88,45 +96,21 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
 
     const b = next();
     if (b.error) return send(res, b.error.status, anthropicErrorBody(b.error.status, b.error.message));
-    const msg = buildMessage(rec.body, b);
-    if (rec.body.stream === true) return stream(res, msg, b);
-    return send(res, 200, msg);
+    if (rec.body.stream === true) return stream(res, b.events ?? anthropicEvents(buildMessage(rec.body, b), b), b);
+    return send(res, 200, b.message ?? buildMessage(rec.body, b));
   }
 
   function send(res: ServerResponse, status: number, body: unknown) {
     sendJson(res, status, body, { "request-id": newId("req") });
   }
 
-  async function stream(res: ServerResponse, msg: ReturnType<typeof buildMessage>, b: FakeAnthropicBehavior) {
-    const events: Array<[string, unknown]> = [];
-    const { content, usage, stop_reason, ...rest } = msg;
-    events.push(["message_start", { type: "message_start", message: { ...rest, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }]);
-    content.forEach((block: any, index: number) => {
-      if (block.type === "text") {
-        events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
-        if (index === 0) events.push(["ping", { type: "ping" }]);
-        for (const part of pieces(block.text, 3)) events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: part } }]);
-        if (b.midStreamError) events.push(["error", { type: "error", error: b.midStreamError }]);
-      } else if (block.type === "thinking") {
-        events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "thinking", thinking: "" } }]);
-        for (const part of pieces(block.thinking, 2)) events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: part } }]);
-        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } }]);
-      } else {
-        events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
-        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: "" } }]);
-        for (const part of pieces(JSON.stringify(block.input), 3))
-          events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: part } }]);
-      }
-      events.push(["content_block_stop", { type: "content_block_stop", index }]);
-    });
-    const deltaUsage = b.cumulativeDeltaUsage ? usage : { output_tokens: usage.output_tokens };
-    events.push(["message_delta", { type: "message_delta", delta: { stop_reason, stop_sequence: null }, usage: deltaUsage }]);
-    events.push(["message_stop", { type: "message_stop" }]);
-
+  async function stream(res: ServerResponse, events: Array<[string, unknown]>, b: FakeAnthropicBehavior) {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": newId("req") });
-    const bytes = Buffer.from(events.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join(""), "utf8");
+    const sent = b.cutAfter === undefined ? events : events.slice(0, b.cutAfter);
+    const bytes = Buffer.from(sent.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join(""), "utf8");
     await writeSplit(res, bytes, b.splitBytes);
-    res.end();
+    if (b.cutAfter !== undefined) res.destroy();
+    else res.end();
   }
 
   const { url, calls, enqueue } = server;
@@ -141,8 +125,36 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
   };
 }
 
+/** Anthropic's stream events for a Message (as the API streams it), with a scenario's twists. */
+export function anthropicEvents(msg: ReturnType<typeof buildMessage>, b: FakeAnthropicBehavior): Array<[string, unknown]> {
+  const events: Array<[string, unknown]> = [];
+  const { content, usage, stop_reason, ...rest } = msg;
+  events.push(["message_start", { type: "message_start", message: { ...rest, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }]);
+  content.forEach((block: any, index: number) => {
+    if (block.type === "text") {
+      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
+      if (index === 0) events.push(["ping", { type: "ping" }]);
+      for (const part of pieces(block.text, 3)) events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: part } }]);
+      if (b.midStreamError) events.push(["error", { type: "error", error: b.midStreamError }]);
+    } else if (block.type === "thinking") {
+      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "thinking", thinking: "" } }]);
+      for (const part of pieces(block.thinking, 2)) events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: part } }]);
+      events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } }]);
+    } else {
+      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
+      events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: "" } }]);
+      for (const part of pieces(JSON.stringify(block.input), 3)) events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: part } }]);
+    }
+    events.push(["content_block_stop", { type: "content_block_stop", index }]);
+  });
+  const deltaUsage = b.cumulativeDeltaUsage ? usage : { output_tokens: usage.output_tokens };
+  events.push(["message_delta", { type: "message_delta", delta: { stop_reason, stop_sequence: null }, usage: deltaUsage }]);
+  events.push(["message_stop", { type: "message_stop" }]);
+  return events;
+}
+
 /** The `message` object for a scenario; a forced tool_choice (JSON mode) answers through that tool. */
-function buildMessage(req: any, b: FakeAnthropicBehavior) {
+export function buildMessage(req: any, b: FakeAnthropicBehavior) {
   const content: any[] = [];
   if (b.reasoning) content.push({ type: "thinking", thinking: b.reasoning, signature: `sig_${randomBytes(8).toString("hex")}` });
   const forced = req.tool_choice?.type === "tool" && !b.toolCalls ? String(req.tool_choice.name) : undefined;
@@ -162,6 +174,7 @@ function buildMessage(req: any, b: FakeAnthropicBehavior) {
   const hasTool = content.some((c) => c.type === "tool_use");
   const finish = b.finish ?? (hasTool ? "tool_calls" : "stop");
   const cached = b.usage?.cachedInput ?? 0;
+  const written = b.cacheWrite ?? 0;
   const input = b.usage?.input ?? tokens(JSON.stringify(req.messages));
   return {
     id: newId("msg"),
@@ -172,8 +185,8 @@ function buildMessage(req: any, b: FakeAnthropicBehavior) {
     stop_reason: STOP_REASON[finish] ?? "end_turn",
     stop_sequence: null,
     usage: {
-      input_tokens: input - cached,
-      cache_creation_input_tokens: 0,
+      input_tokens: input - cached - written,
+      cache_creation_input_tokens: written,
       cache_read_input_tokens: cached,
       output_tokens: b.usage?.output ?? tokens(JSON.stringify(content)),
       service_tier: "standard",

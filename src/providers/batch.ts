@@ -67,7 +67,7 @@ export interface NativeBatchApi {
 
 /** One HTTP call of a batch API, relative to the provider's base URL (`path`) or absolute (`url`). */
 export interface BatchHttpRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   path?: string;
   url?: string;
   headers?: Record<string, string>;

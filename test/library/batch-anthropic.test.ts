@@ -140,6 +140,15 @@ describe("Anthropic Message Batches through the library", () => {
     expect(fake.calls.at(-1)?.path).toBe(`/v1/messages/batches?limit=1&after_id=${second.id}`);
   });
 
+  it("refuses a custom_id Anthropic would refuse, before anything is sent", async () => {
+    const path = await input([line("q-1", ask("x")), line("q.2", ask("y"))]);
+    const e = await createBatch({ ...opts(), inputFilePath: path, endpoint: "/v1/chat/completions" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvalidRequestError);
+    expect((e as InvalidRequestError).message).toBe('custom_id "q.2" is not one anthropic takes: 1 to 64 letters, digits, "_" or "-"');
+    expect((e as InvalidRequestError).param).toBe("custom_id");
+    expect(fake.calls).toEqual([]);
+  });
+
   it("refuses embeddings before anything is sent: Anthropic batches chat only", async () => {
     const path = await input([JSON.stringify({ custom_id: "e", method: "POST", url: "/v1/embeddings", body: { model: "m", input: "x" } })]);
     const e = await createBatch({ ...opts(), inputFilePath: path, endpoint: "/v1/embeddings" }).catch((x: unknown) => x);

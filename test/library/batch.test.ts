@@ -159,6 +159,16 @@ describe("cancelBatch and listBatches", () => {
     await expect(listBatches({ ...opts(), limit: 0 })).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
+  it("a batch the provider refuses to create leaves no uploaded file behind", async () => {
+    fake.enqueue({ path: "/v1/batches", status: 500, error: { message: "The server had an error." } });
+    const e = await createBatch({ ...opts(), inputFilePath: await input([chatLine("a", "x")]), endpoint: "/v1/chat/completions" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ProviderError);
+    expect(e).toMatchObject({ status: 500, message: "The server had an error." });
+    const fileId = (fake.calls[1].body as { input_file_id: string }).input_file_id;
+    expect(fake.calls.map((c) => `${c.method} ${c.path}`)).toEqual(["POST /v1/files", "POST /v1/batches", `DELETE /v1/files/${fileId}`]);
+    expect(fake.batches.fileIds()).toEqual([]);
+  });
+
   it("an unknown batch is the provider's 404, a ProviderError with code not_found", async () => {
     const e = await retrieveBatch({ ...opts(), batchId: "batch_nope" }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ProviderError);

@@ -1,7 +1,7 @@
 /**
  * OpenAI's Files and Batch API for the fake OpenAI upstream (fake-openai.ts): `POST /v1/files`
  * (multipart, purpose "batch"), `GET /v1/files/{id}`, `GET /v1/files/{id}/content`,
- * `POST /v1/batches`, `GET /v1/batches/{id}`, `POST /v1/batches/{id}/cancel`, `GET /v1/batches`.
+ * `DELETE /v1/files/{id}`, `POST /v1/batches`, `GET /v1/batches/{id}`, `POST /v1/batches/{id}/cancel`, `GET /v1/batches`.
  * A batch is validated like OpenAI does (JSONL lines with custom_id, method POST, the batch's
  * url, a body; unique custom_ids) — an invalid file makes the batch "failed" with `errors` —
  * then run by FakeBatchRun, each line answered with the fake's usual answer. Output and error
@@ -52,6 +52,8 @@ export interface FakeOpenAIBatches {
   fileContent(id: string): string | undefined;
   /** Every batch id, oldest first. */
   ids(): string[];
+  /** The ids of the files held (uploaded, and output and error files). */
+  fileIds(): string[];
 }
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex")}`;
@@ -243,9 +245,10 @@ export function fakeOpenAIBatches(answer: LineAnswer, send: Send) {
     const m = rec.method;
     if (p === "/v1/files" && m === "POST") return (upload(rec, res), true);
     let match = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(p);
-    if (match && m === "GET") {
+    if (match && (m === "GET" || (m === "DELETE" && !match[2]))) {
       const f = files.get(decodeURIComponent(match[1]));
       if (!f) return (send(res, 404, error(404, `No such File object: ${match[1]}`, "id")), true);
+      if (m === "DELETE") return (files.delete(f.id), send(res, 200, { id: f.id, object: "file", deleted: true }), true);
       if (match[2]) await content(f, res);
       else send(res, 200, fileObject(f));
       return true;
@@ -271,6 +274,7 @@ export function fakeOpenAIBatches(answer: LineAnswer, send: Send) {
     setOptions: (o) => void (options = o),
     fileContent: (fid) => files.get(fid)?.content,
     ids: () => [...batches.keys()],
+    fileIds: () => [...files.keys()],
   };
   return {
     handle,

@@ -24,6 +24,9 @@ interface MessageBatch {
   results_url?: string | null;
 }
 
+/** Anthropic's rule for a request's custom_id. */
+const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+
 /** The HTTP status each of Anthropic's error types comes with (API reference, "Errors"). */
 const STATUS_OF_TYPE: Record<string, number> = {
   invalid_request_error: 400,
@@ -50,6 +53,9 @@ export function anthropicBatch(http: BatchHttp, o: AnthropicWireOptions, secrets
       if (lines.length === 0) throw new GatewayError("invalid_request", "a batch needs at least one request", { param: "input_file_id" });
       if (opts.metadata && Object.keys(opts.metadata).length) opts.warn?.("metadata is not supported by anthropic message batches; not sent");
       const requests = lines.map((l) => {
+        if (!CUSTOM_ID.test(l.custom_id)) {
+          throw new GatewayError("invalid_request", `custom_id "${l.custom_id}" is not one anthropic takes: 1 to 64 letters, digits, "_" or "-"`, { param: "custom_id" });
+        }
         if (l.url !== "/v1/chat/completions") throw new GatewayError("invalid_request", `anthropic batches chat completions only; line ${l.custom_id} is for ${l.url}`, { param: "url" });
         const up = chatRequest(l.body as ChatRequest, false, o);
         if (opts.warn) for (const w of up.warnings ?? []) opts.warn(`${l.custom_id}: ${w}`);

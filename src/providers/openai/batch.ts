@@ -58,12 +58,18 @@ export function openAIBatch(http: BatchHttp, wire: WireAdapter): NativeBatchApi 
     async submit(lines: BatchLine[], opts: BatchSubmitOptions): Promise<NativeBatchState> {
       const endpoint = oneEndpoint(lines);
       const jsonl = lines.map((l) => JSON.stringify({ custom_id: l.custom_id, method: "POST", url: l.url, body: lineBody(wire, l) })).join("\n") + "\n";
-      const form = multipart({ purpose: "batch" }, { name: "file", filename: "batch.jsonl", contentType: "application/jsonl", content: jsonl });
+      const form = multipart({ purpose: "batch" }, { name: "file", filename: "batch.jsonl", contentType: "application/octet-stream", content: jsonl });
       const file = (await http.json({ method: "POST", path: "/files", raw: form }, opts)) as { id?: unknown };
       if (typeof file?.id !== "string") throw new GatewayError("upstream_error", `${http.id} answered the file upload without a file id`, { retryable: false });
       const body: Record<string, unknown> = { input_file_id: file.id, endpoint, completion_window: "24h" };
       if (opts.metadata && Object.keys(opts.metadata).length) body.metadata = opts.metadata;
-      return stateOf(toOpenAIBatch(await http.json({ method: "POST", path: "/batches", json: body }, opts), http.id));
+      try {
+        return stateOf(toOpenAIBatch(await http.json({ method: "POST", path: "/batches", json: body }, opts), http.id));
+      } catch (e) {
+        // No batch uses the file: it is deleted rather than left in the account's storage.
+        await http.json({ method: "DELETE", path: `/files/${encodeURIComponent(file.id)}` }, opts).catch(() => undefined);
+        throw e;
+      }
     },
 
     retrieve: async (id, opts) => stateOf(await batch(id, opts)),

@@ -41,7 +41,7 @@ export function batchProviders(): string[] {
 }
 
 export interface BatchCallOptions {
-  /** The provider: its name ("openai", "anthropic"), or settings with `type` for one named otherwise. */
+  /** The provider's name ("openai", "anthropic"; another name with `providerOptions.type`). */
   provider: string;
   apiKey?: string;
   baseUrl?: string;

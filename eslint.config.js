@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".test-results/**", "examples/**", "scripts/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["dist/**", "node_modules/**", ".test-results/**", "test-artifacts/**", "examples/**", "scripts/**", "**/*.js", "**/*.mjs", "dashboard/vite.config.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

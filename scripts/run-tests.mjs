@@ -8,8 +8,10 @@ const out = ".test-results/vitest.json";
 mkdirSync(".test-results", { recursive: true });
 if (existsSync(out)) rmSync(out);
 // The CLI tests run the built gateway: build first so they never test stale output.
+// The dashboard tests drive the built dashboard (dist/ui): build it too.
 const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
-if (build.status !== 0) {
+const buildUi = build.status === 0 ? spawnSync("npm", ["run", "build:ui"], { stdio: "inherit" }) : build;
+if (build.status !== 0 || buildUi.status !== 0) {
   console.log("0 passed, 1 failed");
   process.exit(1);
 }

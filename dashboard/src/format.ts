@@ -1,0 +1,40 @@
+/** Display formats: money, durations, times, numbers. */
+
+export function usd(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return "—";
+  const n = Number(v);
+  if (n === 0) return "$0";
+  return n < 0.01 ? `$${n.toFixed(6)}` : `$${n.toFixed(n < 100 ? 4 : 2)}`;
+}
+
+export function ms(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "—";
+  return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+}
+
+export function when(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
+}
+
+export function num(v: number | null | undefined): string {
+  return v === null || v === undefined ? "—" : v.toLocaleString("en-US");
+}
+
+export function pct(v: number): string {
+  return `${(v * 100).toFixed(1)} %`;
+}
+
+/** "" → null; otherwise the number (NaN stays NaN for the API to refuse). */
+export function numberOrNull(s: string): number | null {
+  return s.trim() === "" ? null : Number(s);
+}
+
+export function listOrNull(s: string): string[] | null {
+  const items = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  return items.length ? items : null;
+}

@@ -1,0 +1,56 @@
+/** The audit log: every management action (who, what, when, from where), filterable. */
+import { useState, type FormEvent } from "react";
+import { query } from "../api";
+import { More } from "../components/More";
+import { Table } from "../components/Table";
+import { Field, ErrorNote, PageHeader } from "../components/ui";
+import { when } from "../format";
+import { usePaged } from "../paged";
+
+interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  source_ip: string | null;
+  changes: Record<string, unknown>;
+}
+
+export function Audit() {
+  const [draft, setDraft] = useState({ action: "", actor: "", target_type: "" });
+  const [filters, setFilters] = useState(draft);
+  const list = usePaged<AuditEvent>(`/v1/audit${query(filters)}`);
+  const set = (k: keyof typeof draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters({ ...draft });
+  };
+  return (
+    <>
+      <PageHeader title="Audit log" />
+      <form className="form inline" onSubmit={apply} aria-label="Filter the audit log">
+        <Field label="Action" hint="e.g. key.create" value={draft.action} onChange={set("action")} />
+        <Field label="Actor" value={draft.actor} onChange={set("actor")} />
+        <Field label="Target type" value={draft.target_type} onChange={set("target_type")} />
+        <button type="submit">Apply filters</button>
+      </form>
+      <ErrorNote error={list.error} />
+      <Table
+        caption="Management actions, newest first"
+        rows={list.items}
+        rowKey={(e) => e.id}
+        columns={[
+          { header: "Time", cell: (e) => when(e.at) },
+          { header: "Actor", cell: (e) => <code>{e.actor}</code> },
+          { header: "Action", cell: (e) => e.action },
+          { header: "Target", cell: (e) => `${e.target_type}${e.target_id ? ` ${e.target_id}` : ""}` },
+          { header: "From", cell: (e) => e.source_ip ?? "—" },
+          { header: "Changes", cell: (e) => <code className="changes">{JSON.stringify(e.changes)}</code> },
+        ]}
+      />
+      <More list={list} />
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+/** Creating a key, or editing one's name, owner, limits, budget and allowed models. */
+import { useState, type FormEvent } from "react";
+import { Field } from "../components/ui";
+import { listOrNull, numberOrNull } from "../format";
+
+export interface KeyObject {
+  id: string;
+  key_masked: string;
+  key_name: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  status: string;
+  is_active: boolean;
+  created_at: string;
+  expires_at: string | null;
+  allowed_models: string[] | null;
+  budget_id: string | null;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  rpd_limit: number | null;
+  max_parallel: number | null;
+}
+
+const text = (v: string | number | null | undefined) => (v === null || v === undefined ? "" : String(v));
+
+export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?: KeyObject; submitLabel: string; onSubmit: (body: Record<string, unknown>) => void; onCancel?: () => void }) {
+  const [f, setF] = useState({
+    key_name: text(initial?.key_name),
+    user_id: text(initial?.user_id),
+    team_id: text(initial?.team_id),
+    allowed_models: initial?.allowed_models?.join(", ") ?? "",
+    budget_id: text(initial?.budget_id),
+    rpm_limit: text(initial?.rpm_limit),
+    tpm_limit: text(initial?.tpm_limit),
+    rpd_limit: text(initial?.rpd_limit),
+    max_parallel: text(initial?.max_parallel),
+  });
+  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onSubmit({
+      key_name: f.key_name.trim() || null,
+      user_id: f.user_id.trim() || null,
+      team_id: f.team_id.trim() || null,
+      allowed_models: listOrNull(f.allowed_models),
+      budget_id: f.budget_id.trim() || null,
+      rpm_limit: numberOrNull(f.rpm_limit),
+      tpm_limit: numberOrNull(f.tpm_limit),
+      rpd_limit: numberOrNull(f.rpd_limit),
+      max_parallel: numberOrNull(f.max_parallel),
+    });
+  };
+  return (
+    <form className="form" onSubmit={submit} aria-label={submitLabel}>
+      <div className="grid">
+        <Field label="Name" value={f.key_name} onChange={set("key_name")} />
+        <Field label="User id" value={f.user_id} onChange={set("user_id")} />
+        <Field label="Team id" value={f.team_id} onChange={set("team_id")} />
+        <Field label="Budget id" value={f.budget_id} onChange={set("budget_id")} />
+        <Field label="Allowed models" hint="Comma-separated; empty allows every model" value={f.allowed_models} onChange={set("allowed_models")} />
+        <Field label="Requests per minute" inputMode="numeric" value={f.rpm_limit} onChange={set("rpm_limit")} />
+        <Field label="Tokens per minute" inputMode="numeric" value={f.tpm_limit} onChange={set("tpm_limit")} />
+        <Field label="Requests per day" inputMode="numeric" value={f.rpd_limit} onChange={set("rpd_limit")} />
+        <Field label="Concurrent requests" inputMode="numeric" value={f.max_parallel} onChange={set("max_parallel")} />
+      </div>
+      <div className="row">
+        <button type="submit">{submitLabel}</button>
+        {onCancel ? (
+          <button type="button" className="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

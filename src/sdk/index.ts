@@ -30,7 +30,9 @@ export function responses(params: ResponsesRequest & RequestOptions & { stream?:
 export async function responses(params: ResponsesRequest & RequestOptions): Promise<ResponseObject | AsyncIterable<Record<string, unknown>>> {
   let chat;
   try {
-    chat = toChatRequest(params);
+    const warnings: string[] = [];
+    chat = toChatRequest(params, { warnings });
+    for (const w of warnings) params.onWarning?.(w);
   } catch (e) {
     throw toLibraryError(e);
   }

@@ -93,3 +93,67 @@ for (const target of [anthropicTarget, geminiTarget, bedrockTarget] as Conforman
     });
   });
 }
+
+describe("/v1/responses reasoning in front of Anthropic: thinking as reasoning items, replayed by previous_response_id", () => {
+  let up: FakeProvider;
+  let gw: TestGateway;
+  let client: OpenAI;
+  const model = `up:${anthropicTarget.model}`;
+
+  beforeAll(async () => {
+    up = await anthropicTarget.startFake();
+    gw = await startTestGateway({ providers: { up: up.providerConfig } });
+    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.masterKey, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await up?.close();
+  });
+
+  it("non-stream: a reasoning item (encrypted_content only when included), and the signed thinking sent back on the next turn", async () => {
+    up.enqueue({ reasoning: "Six times seven…", text: "42", usage: { input: 10, output: 20 } });
+    const first = await client.responses.create({ model, input: "6*7?", reasoning: { effort: "low" }, max_output_tokens: 4096, include: ["reasoning.encrypted_content"] });
+    expect(up.calls[0].body.thinking).toMatchObject({ type: "enabled" });
+    const reasoning = first.output[0] as { type: string; content: Array<{ type: string; text: string }>; encrypted_content: string };
+    expect(reasoning).toMatchObject({ type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: "Six times seven…" }] });
+    expect(reasoning.encrypted_content).toMatch(/^sig_/);
+    expect(first.output[1]).toMatchObject({ type: "message", content: [{ type: "output_text", text: "42" }] });
+    // Without include, the signature is not shown, but it is kept for the next turn.
+    const plain = (await client.responses.retrieve(first.id)).output[0];
+    expect(plain).not.toHaveProperty("encrypted_content");
+
+    up.enqueue({ reasoning: "Again…", text: "Still 42" });
+    await client.responses.create({ model, previous_response_id: first.id, input: "Sure?", reasoning: { effort: "low" }, max_output_tokens: 4096 });
+    expect(up.calls[1].body.messages[1]).toEqual({
+      role: "assistant",
+      content: [
+        { type: "thinking", thinking: "Six times seven…", signature: reasoning.encrypted_content },
+        { type: "text", text: "42" },
+      ],
+    });
+  });
+
+  it("stream: the reasoning item's events come before the message's", async () => {
+    up.enqueue({ reasoning: "Thinking hard", text: "Done" });
+    const events: any[] = [];
+    for await (const ev of await client.responses.create({ model, input: "x", reasoning: { effort: "low" }, max_output_tokens: 4096, stream: true })) events.push(ev);
+    expect(collapse(events.map((e) => e.type))).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.reasoning_text.delta",
+      "response.reasoning_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      ...collapse(recorded).slice(2),
+    ]);
+    expect(events.at(-1).response.output.map((o: { type: string }) => o.type)).toEqual(["reasoning", "message"]);
+    expect(
+      events
+        .filter((e) => e.type === "response.reasoning_text.delta")
+        .map((e) => e.delta as string)
+        .join(""),
+    ).toBe("Thinking hard");
+  });
+});

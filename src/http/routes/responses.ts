@@ -24,9 +24,8 @@ export function responseRoutes(rt: Runtime): Hono<{ Variables: { principal: Prin
     if (q.get("stream") === "true") throw invalid("stream=true (replaying a stored response as events) is not available through this gateway", "stream");
     if (q.has("starting_after")) throw invalid("starting_after is only meaningful with stream=true, which is not available through this gateway", "starting_after");
     const row = await loadOwnResponse(rt, c.get("principal"), c.req.param("id"));
-    const encrypted = includesEncrypted(q);
-    const body = encrypted ? { ...row.response, output: visibleOutput(row.output_items as OutputItem[], true) } : row.response;
-    return c.json(body, 200);
+    // Signatures are shown when this request asks for them, whatever the creating request asked.
+    return c.json({ ...row.response, output: visibleOutput(row.output_items as OutputItem[], includesEncrypted(q)) }, 200);
   });
 
   app.delete("/v1/responses/:id", async (c) => {

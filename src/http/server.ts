@@ -12,6 +12,7 @@ import type { Runtime } from "../pipeline/context.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { BoundServer } from "./listen.js";
 import { createApp } from "./app.js";
+import type { BatchService } from "../batches/service.js";
 import type { ReadinessChecks } from "./routes/health.js";
 
 export interface HttpService {
@@ -22,12 +23,12 @@ export interface HttpService {
   drain(ms: number): Promise<void>;
 }
 
-export function serveHttp(runtime: Runtime, bound: BoundServer, opts: { metrics: Metrics; readiness?: ReadinessChecks }): HttpService {
+export function serveHttp(runtime: Runtime, bound: BoundServer, opts: { metrics?: Metrics; readiness?: ReadinessChecks; batches?: BatchService }): HttpService {
   const { config, store } = runtime;
   let draining = false;
   let inFlight = 0;
   const served = () => void inFlight--;
-  const { app, preload } = createApp(runtime, { readiness: { database: () => store.health(), ...opts.readiness }, isDraining: () => draining, metrics: opts.metrics });
+  const { app, preload } = createApp(runtime, { readiness: { database: () => store.health(), ...opts.readiness }, isDraining: () => draining, metrics: opts.metrics, batches: opts.batches });
   const server = bound.server;
   const edge = attachHttpEdge(server, {
     engine: config.server.httpEngine,

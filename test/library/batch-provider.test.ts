@@ -3,7 +3,9 @@ import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/errors.js";
 import { createAnthropicProvider } from "../../src/providers/anthropic/index.js";
+import { resultOf as anthropicResult, stateOf as anthropicState } from "../../src/providers/anthropic/batch.js";
 import { LineSplitter } from "../../src/providers/batch-http.js";
+import { resultOf as openAIResult, stateOf as openAIState } from "../../src/providers/openai/batch.js";
 import type { NativeBatchResult } from "../../src/providers/batch.js";
 import { DEFAULT_UPSTREAM } from "../../src/providers/http.js";
 import { PROVIDER_REGISTRY } from "../../src/providers/registry.js";
@@ -38,6 +40,75 @@ describe("which providers have a batch API", () => {
       void p.close?.();
     }
     expect(checked).toEqual(expect.arrayContaining(["openai", "anthropic", "groq", "gemini", "mock"]));
+  });
+});
+
+describe("states and results as each provider gives them", () => {
+  it("OpenAI's eight statuses", () => {
+    const st = (status: string) => openAIState({ id: "b", status, request_counts: { total: 3, completed: 1, failed: 1 } });
+    expect(["validating", "in_progress", "finalizing", "completed", "failed", "expired", "cancelling", "cancelled"].map((s) => st(s).status)).toEqual([
+      "in_progress",
+      "in_progress",
+      "in_progress",
+      "ended",
+      "failed",
+      "expired",
+      "cancelling",
+      "cancelled",
+    ]);
+    expect(() => st("paused")).toThrow(/unknown status "paused"/);
+    expect(openAIState({ id: "b", status: "failed", failed_at: 1700000000, errors: { data: [{ code: "invalid_json_line", message: "bad", line: 3 }] } })).toMatchObject({
+      status: "failed",
+      endedAt: 1700000000,
+      error: "line 3: bad",
+      counts: { total: 0, completed: 0, failed: 0 },
+    });
+  });
+
+  it("Anthropic's processing_status, with cancellation and expiry", () => {
+    const counts = { processing: 0, succeeded: 2, errored: 1, canceled: 0, expired: 0 };
+    expect(anthropicState({ id: "m", processing_status: "in_progress", request_counts: { ...counts, processing: 3 } })).toMatchObject({
+      status: "in_progress",
+      counts: { total: 6, completed: 2, failed: 1 },
+    });
+    expect(anthropicState({ id: "m", processing_status: "canceling" }).status).toBe("cancelling");
+    expect(anthropicState({ id: "m", processing_status: "ended", request_counts: counts, ended_at: "2026-12-06T10:00:00Z" })).toMatchObject({ status: "ended", endedAt: 1796551200 });
+    expect(anthropicState({ id: "m", processing_status: "ended", cancel_initiated_at: "2026-12-06T09:00:00Z", request_counts: { ...counts, canceled: 2 } }).status).toBe("cancelled");
+    expect(anthropicState({ id: "m", processing_status: "ended", request_counts: { ...counts, expired: 1 } })).toMatchObject({ status: "expired", counts: { total: 4, failed: 2 } });
+  });
+
+  it("OpenAI result lines: an answer, an HTTP error, and a request never run", () => {
+    const ok = openAIResult(
+      JSON.stringify({
+        id: "r1",
+        custom_id: "a",
+        response: { status_code: 200, body: { object: "list", data: [{ object: "embedding", index: 0, embedding: [1] }], model: "m", usage: { prompt_tokens: 1, total_tokens: 1 } } },
+        error: null,
+      }),
+      "openai",
+    );
+    expect(ok).toMatchObject({ custom_id: "a", ok: true, response: { object: "list", usage: { prompt_tokens: 1 } } });
+    const http = openAIResult(
+      JSON.stringify({ custom_id: "b", response: { status_code: 429, body: { error: { message: "slow down", type: "requests", code: "rate_limit_exceeded" } } }, error: null }),
+      "openai",
+    );
+    expect(http).toEqual({ custom_id: "b", ok: false, status: 429, error: { message: "slow down", type: "requests", code: "rate_limit_exceeded" } });
+    const never = openAIResult(JSON.stringify({ custom_id: "c", response: null, error: { code: "batch_expired", message: "too late" } }), "openai");
+    expect(never).toEqual({ custom_id: "c", ok: false, status: 0, error: { message: "too late", code: "batch_expired" } });
+    expect(() => openAIResult("{not json", "openai")).toThrow(/not JSON/);
+  });
+
+  it("Anthropic result lines: both error shapes, and the key scrubbed from a message", () => {
+    const nested = anthropicResult(
+      JSON.stringify({ custom_id: "a", result: { type: "errored", error: { type: "error", error: { type: "rate_limit_error", message: "key sk-ant-secret is limited" } } } }),
+      "anthropic",
+      ["sk-ant-secret"],
+    );
+    expect(nested).toMatchObject({ ok: false, status: 429, error: { type: "rate_limit_error" } });
+    expect((nested as { error: { message: string } }).error.message).not.toContain("sk-ant-secret");
+    const flat = anthropicResult(JSON.stringify({ custom_id: "b", result: { type: "errored", error: { type: "invalid_request_error", message: "bad" } } }), "anthropic", []);
+    expect(flat).toEqual({ custom_id: "b", ok: false, status: 400, error: { type: "invalid_request_error", message: "bad" } });
+    expect(() => anthropicResult(JSON.stringify({ custom_id: "c", result: { type: "paused" } }), "anthropic", [])).toThrow(/unknown type "paused"/);
   });
 });
 

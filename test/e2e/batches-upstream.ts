@@ -17,6 +17,8 @@ export interface UpstreamCall {
 export interface BatchUpstream {
   url: string;
   calls: UpstreamCall[];
+  /** Calls answered (the whole response written) since the last reset. */
+  answered: number;
   /** Most calls in progress at once since the last reset. */
   maxInFlight: number;
   /** Every call waits this long before answering. */
@@ -46,12 +48,14 @@ export async function startBatchUpstream(): Promise<BatchUpstream> {
   const up: BatchUpstream = {
     url: "",
     calls: [],
+    answered: 0,
     maxInFlight: 0,
     delayMs: 0,
     failWith: new Map(),
     rateLimit: new Map(),
     reset() {
       up.calls.length = 0;
+      up.answered = 0;
       up.maxInFlight = 0;
       up.delayMs = 0;
       up.failWith.clear();
@@ -72,7 +76,7 @@ export async function startBatchUpstream(): Promise<BatchUpstream> {
       if (up.delayMs) await new Promise((r) => setTimeout(r, up.delayMs));
       const json = (status: number, b: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { "content-type": "application/json", ...headers });
-        res.end(JSON.stringify(b));
+        res.end(JSON.stringify(b), () => void up.answered++);
       };
       const limited = up.rateLimit.get(tag);
       if (limited) {

@@ -47,7 +47,14 @@ export function Audit() {
           { header: "Action", cell: (e) => e.action },
           { header: "Target", cell: (e) => `${e.target_type}${e.target_id ? ` ${e.target_id}` : ""}` },
           { header: "From", cell: (e) => e.source_ip ?? "—" },
-          { header: "Changes", cell: (e) => <code className="changes">{JSON.stringify(e.changes)}</code> },
+          {
+            header: "Changes",
+            cell: (e) => (
+              <code className="changes" title={JSON.stringify(e.changes, null, 1)}>
+                {JSON.stringify(e.changes)}
+              </code>
+            ),
+          },
         ]}
       />
       <More list={list} />

@@ -24,7 +24,14 @@ export function Pricing() {
   const [filter, setFilter] = useState("");
   const [f, setF] = useState(EMPTY);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
-  const rows = useMemo(() => (prices.data?.data ?? []).filter((p) => p.model.toLowerCase().includes(filter.trim().toLowerCase())), [prices.data, filter]);
+  // Prices set here first, then the catalog's; each part by model name.
+  const rows = useMemo(
+    () =>
+      (prices.data?.data ?? [])
+        .filter((p) => p.model.toLowerCase().includes(filter.trim().toLowerCase()))
+        .sort((a, b) => (a.source === b.source ? a.model.localeCompare(b.model) : a.source === "api" ? -1 : 1)),
+    [prices.data, filter],
+  );
   const edit = (p: PriceObject) =>
     setF({
       model: p.model,

@@ -10,7 +10,7 @@
  * dropped): an exporter that is slow or down never delays or fails a request.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
-import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider } from "@opentelemetry/sdk-trace";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { TraceHooks } from "./observer.js";
@@ -44,7 +44,12 @@ export function startTracing(s: TracingSettings): TraceHooks {
     scheduledDelayMillis: s.scheduledDelayMs ?? 1000,
     exportTimeoutMillis: s.exportTimeoutMs ?? 10_000,
   });
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ "service.name": s.serviceName }), spanProcessors: [processor] });
+  // Every request is traced, unless the client's traceparent says its trace is not sampled.
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ "service.name": s.serviceName }),
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    spanProcessors: [processor],
+  });
   return new Tracing(provider.getTracer("switchboard"), provider, s.providerTypes);
 }
 

@@ -4,6 +4,7 @@
  * `traceparent`, GenAI attributes, error status on failures; a receiver that is down never
  * fails or holds a request.
  */
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
@@ -11,6 +12,7 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./otlp-
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CLIENT_SPAN = "00f067aa0ba902b7";
+const UNSAMPLED = "0af7651916cd43dd8448eb211c80319c";
 const SERVER = 2;
 const CLIENT = 3;
 const ERROR = 2;
@@ -55,6 +57,8 @@ describe("traces", () => {
     // A stream, with no traceparent: a new trace.
     const streamed = await chat(gw, { stream: true });
     await streamed.text();
+    // A client's trace that is not sampled: nothing exported, the flag passed on upstream.
+    expect((await chat(gw, {}, { traceparent: `00-${UNSAMPLED}-${CLIENT_SPAN}-00` })).status).toBe(200);
     ids = { retried: retried.headers.get("x-switchboard-request-id")!, refused: refused.headers.get("x-switchboard-request-id")!, streamed: streamed.headers.get("x-switchboard-request-id")! };
     await gw.stop(); // sends what is left
     spans = receiver.spans;
@@ -141,20 +145,40 @@ describe("traces", () => {
     expect(up.calls[2].headers.traceparent).toBe(`00-${req.traceId}-${attempt.spanId}-01`);
   });
 
+  it("a client's unsampled trace is not exported; upstream gets its trace id with the flag unset", () => {
+    expect(spans.filter((s) => s.traceId === UNSAMPLED)).toEqual([]);
+    expect(up.calls[3].headers.traceparent).toMatch(new RegExp(`^00-${UNSAMPLED}-[0-9a-f]{16}-00$`));
+    expect(up.calls[3].headers.traceparent).not.toContain(CLIENT_SPAN);
+  });
+
   it("no prompt text in any span", () => {
     expect(JSON.stringify(spans)).not.toContain("a secret prompt");
   });
 });
 
-describe("a collector that is down", () => {
-  it("never fails or holds a request, and the gateway still stops promptly", async () => {
+describe("a collector that is down or silent", () => {
+  it("a refused connection never fails a request", async () => {
     const dead = await startOtlpReceiver();
     await dead.close(); // nothing listens on its port any more
     const gw = await startTestGateway(config(dead.url));
     for (let i = 0; i < 20; i++) expect((await chat(gw, {})).status).toBe(200);
+    await gw.stop();
+  });
+
+  it("a collector that never answers holds no request, and shutdown waits for it at most 2 s", async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket)); // accepts, reads, never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const gw = await startTestGateway(config(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`));
+    for (let i = 0; i < 20; i++) expect((await chat(gw, {})).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1200)); // a batch has left and hangs on the collector
+    expect(held.length).toBeGreaterThan(0);
     const started = performance.now();
     await gw.stop();
-    expect(performance.now() - started).toBeLessThan(5000);
+    // The export timeout is 10 s: an unbounded wait would take that long.
+    expect(performance.now() - started).toBeLessThan(9000);
+    for (const s of held) s.destroy();
+    silent.close();
   });
 
   it("an unconfigured gateway sends no traceparent upstream", async () => {

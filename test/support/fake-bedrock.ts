@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { RecordedUpstreamCall, Scenario } from "../conformance/types.js";
+import { anthropicEvents, buildMessage, validateAnthropicRequest, type FakeAnthropicBehavior } from "./fake-anthropic.js";
 import { fakeEmbedding } from "./fake-openai.js";
 import { sendJson as baseSendJson, startFakeServer, writeSplit, type FakeRequest } from "./fake-server.js";
 
@@ -28,7 +29,8 @@ export interface FakeBedrock {
   url: string;
   options: Required<Omit<FakeBedrockOptions, "sessionToken">> & { sessionToken?: string };
   calls: RecordedUpstreamCall[];
-  enqueue(s: Scenario): void;
+  /** Converse scenarios; on Claude models (InvokeModel) Anthropic fake behaviours too. */
+  enqueue(s: FakeAnthropicBehavior): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -70,7 +72,7 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     apiKey: opts.apiKey ?? "conformance-bedrock-key-ABSKapikey0123",
     ...(opts.sessionToken ? { sessionToken: opts.sessionToken } : {}),
   };
-  const server = await startFakeServer<Scenario>({
+  const server = await startFakeServer<FakeAnthropicBehavior>({
     handle: (call, res, { req, raw, next }) => handle(req, res, raw, call.body, next),
     onError(e, res) {
       if (e instanceof Reject) return sendError(res, e.status, e.type, e.message);
@@ -79,12 +81,13 @@ export async function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<F
     },
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, body: unknown, next: FakeRequest<Scenario>["next"]) {
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, body: unknown, next: FakeRequest<FakeAnthropicBehavior>["next"]) {
     authenticate(req, raw, o);
-    const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec((req.url ?? "").split("?")[0]);
+    const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec((req.url ?? "").split("?")[0]);
     if (req.method !== "POST" || !m) throw new Reject(404, "UnknownOperationException", `Unknown operation ${req.method} ${req.url}`);
     const model = decodeURIComponent(m[1]);
     if (typeof body !== "object" || body === null) throw invalid("Malformed input request, please reformat your input and try again.");
+    if (/(^|[./:])anthropic\./.test(model) && m[2].startsWith("invoke")) return invokeClaude(res, model, body as Record<string, any>, m[2] !== "invoke", next());
     if (m[2] === "invoke") {
       const s = next();
       if (s.error) return sendError(res, s.error.status, ERROR_TYPES[s.error.status] ?? "InternalServerException", s.error.message);
@@ -317,6 +320,29 @@ export function streamEvents(r: Reply): Array<[string, Record<string, unknown>]>
   events.push(["messageStop", { stopReason: r.stopReason }]);
   events.push(["metadata", { usage: r.usage, metrics: { latencyMs: 42 } }]);
   return events.map(([name, payload]) => [name, { ...payload, p: "abcdefghijklmnopqrstuvwxyzABCDEFGH".slice(0, 4 + (name.length % 20)) }]);
+}
+
+/**
+ * InvokeModel / InvokeModelWithResponseStream on a Claude model: Anthropic's Messages body as
+ * Bedrock documents it (anthropic_version "bedrock-2023-05-31", no model, no stream); the answer
+ * is Anthropic's Message, the stream Anthropic's events, each the base64 `bytes` of a `chunk`.
+ */
+async function invokeClaude(res: ServerResponse, model: string, body: Record<string, any>, streaming: boolean, s: FakeAnthropicBehavior) {
+  if (body.anthropic_version !== "bedrock-2023-05-31") throw invalid("Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.");
+  for (const k of ["model", "stream"]) if (k in body) throw invalid(`Malformed input request: #: extraneous key [${k}] is not permitted, please reformat your input and try again.`);
+  const { anthropic_version: _v, anthropic_beta: _b, ...messages } = body;
+  const problem = validateAnthropicRequest({ ...messages, model });
+  if (problem) throw invalid(problem);
+  if (s.error) return sendError(res, s.error.status, ERROR_TYPES[s.error.status] ?? "InternalServerException", s.error.message);
+  const msg = s.message ?? buildMessage({ ...messages, model }, s);
+  if (!streaming) return sendJson(res, 200, msg);
+  res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": randomUUID() });
+  const events = s.events ?? anthropicEvents(buildMessage({ ...messages, model }, s), s);
+  for (const [, data] of s.cutAfter === undefined ? events : events.slice(0, s.cutAfter)) {
+    await writeSplit(res, Buffer.from(encodeEvent("chunk", { bytes: Buffer.from(JSON.stringify(data)).toString("base64") })), s.splitBytes === true);
+  }
+  if (s.cutAfter !== undefined) res.destroy();
+  else res.end();
 }
 
 /** One event-stream frame, as Bedrock sends it. */

@@ -9,6 +9,8 @@
  */
 import { createVerify, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RecordedUpstreamCall } from "../conformance/types.js";
+import { anthropicErrorBody, anthropicEvents, buildMessage, validateAnthropicRequest, type FakeAnthropicBehavior } from "./fake-anthropic.js";
 import { googleError, startFakeGoogle, type FakeGoogle, type ModelRoute } from "./fake-gemini.js";
 
 export const VERTEX_PROJECT = "fake-project";
@@ -25,6 +27,10 @@ export interface FakeVertex extends FakeGoogle {
   issued: string[];
   /** Makes the next token request fail with this OAuth error body. */
   failNextToken(status: number, error: string, description: string): void;
+  /** Calls to Claude models (`publishers/anthropic/models/…:rawPredict` / `:streamRawPredict`). */
+  claudeCalls: RecordedUpstreamCall[];
+  /** The next Claude call's behaviour (as the Anthropic fake's). */
+  enqueueClaude(b: FakeAnthropicBehavior): void;
 }
 
 export async function startFakeVertex(): Promise<FakeVertex> {
@@ -70,6 +76,46 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     return true;
   }
 
+  const claudeCalls: RecordedUpstreamCall[] = [];
+  const claudeQueue: FakeAnthropicBehavior[] = [];
+  const claudePrefix = `/v1/projects/${VERTEX_PROJECT}/locations/${VERTEX_REGION}/publishers/anthropic/models/`;
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  /** Claude on Vertex: Anthropic's Messages body with anthropic_version "vertex-2023-10-16" and no model; Anthropic's answers. */
+  function claude(req: IncomingMessage, res: ServerResponse, raw: string): boolean {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "POST" || !path.startsWith(claudePrefix)) return false;
+    const m = /^([^/:]+):(rawPredict|streamRawPredict)$/.exec(path.slice(claudePrefix.length));
+    let body: any;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    claudeCalls.push({ method: req.method, path: req.url ?? "", headers: req.headers, body });
+    if (!m) return (json(res, 404, googleError(404, `The requested URL ${path} was not found on this server.`)), true);
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
+    if (!bearer || !issued.includes(bearer)) return (json(res, 401, googleError(401, "Request had invalid authentication credentials.")), true);
+    if (typeof body !== "object" || body === null || body.anthropic_version !== "vertex-2023-10-16") return (json(res, 400, anthropicErrorBody(400, "anthropic_version: Field required")), true);
+    if ("model" in body) return (json(res, 400, anthropicErrorBody(400, "model: Extra inputs are not permitted")), true);
+    const { anthropic_version: _v, anthropic_beta: _b, ...messages } = body;
+    const model = decodeURIComponent(m[1]);
+    const problem = validateAnthropicRequest({ ...messages, model });
+    if (problem) return (json(res, 400, anthropicErrorBody(400, problem)), true);
+    const b = claudeQueue.shift() ?? {};
+    if (b.error) return (json(res, b.error.status, anthropicErrorBody(b.error.status, b.error.message)), true);
+    if (m[2] === "rawPredict") return (json(res, 200, b.message ?? buildMessage({ ...messages, model }, b)), true);
+    const events = b.events ?? anthropicEvents(buildMessage({ ...messages, model }, b), b);
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
+    res.end(events.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join(""));
+    return true;
+  }
+
   const prefix = `/v1/projects/${VERTEX_PROJECT}/locations/${VERTEX_REGION}/publishers/google/models/`;
   const fake = await startFakeGoogle({
     route(path): ModelRoute | null {
@@ -92,7 +138,7 @@ export async function startFakeVertex(): Promise<FakeVertex> {
       }
       return null;
     },
-    other: token,
+    other: (req, res, raw) => token(req, res, raw) || claude(req, res, raw),
   });
   tokenUrl = `${fake.url}/token`;
 
@@ -115,9 +161,13 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     failNextToken(status, error, description) {
       failure = { status, error, description };
     },
+    claudeCalls,
+    enqueueClaude: (b) => void claudeQueue.push(b),
     reset() {
       fake.reset();
       tokenCalls.length = 0;
+      claudeCalls.length = 0;
+      claudeQueue.length = 0;
     },
   };
 }

@@ -22,10 +22,11 @@ export interface SessionHarness {
   close(): Promise<void>;
 }
 
-export async function startSessionHarness(): Promise<SessionHarness> {
+/** On a copy of the embedded template, or on the PostgreSQL database at `databaseUrl` (several harnesses may share one). */
+export async function startSessionHarness(databaseUrl?: string): Promise<SessionHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-ui-session-"));
-  cpSync(inject("storeTemplate"), dataDir, { recursive: true });
-  const store = await openStore({ dataDir });
+  if (!databaseUrl) cpSync(inject("storeTemplate"), dataDir, { recursive: true });
+  const store = await openStore({ dataDir, databaseUrl });
   await migrate(store);
   let now = Date.now();
   const app = createManagementApp({ db: store.db, bus: new LocalInvalidationBus(), isMasterKey: (k) => k === MASTER, clock: () => new Date(now) });

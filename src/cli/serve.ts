@@ -1,6 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { startGateway, type RunningGateway } from "../gateway/index.js";
 import { loadConfigOrExit } from "./load.js";
+import { configSecrets, SecretScrubber } from "../observability/log.js";
 
 /**
  * How far V8 lets the old generation grow past the live data before the next full collection
@@ -16,8 +17,13 @@ function tuneHeap(): void {
   if (!given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
+/** Redacts the lines printed outside the gateway's log (set once the config is loaded). */
+let scrubber = new SecretScrubber([]);
+
 export async function serveCommand(opts: { config?: string; port?: number; host?: string; migrate: boolean }): Promise<void> {
   const config = loadConfigOrExit(opts.config, { port: opts.port, host: opts.host });
+  // The lines printed here, outside the gateway's log, are redacted the same way.
+  scrubber = new SecretScrubber(configSecrets(config));
   tuneHeap();
   // Signal handlers come first: a SIGTERM or Ctrl-C that arrives while starting cancels the
   // start (what was started is undone) and exits; one that arrives once the gateway runs drains it.
@@ -29,6 +35,7 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
       if (!gw) exitNow(`switchboard: ${signal} again: exiting without finishing the clean-up`, 1);
       // A second signal while draining: say what is cut, and stop now.
       const n = gw.inFlight();
+      gw.log.flushSync();
       exitNow(`switchboard: ${signal} again: stopping now, cutting ${n} in-flight request${n === 1 ? "" : "s"} (usage of completed responses is already in the spool)`, 1);
     }
     stopping = signal;
@@ -51,8 +58,8 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
     exitNow(`switchboard: could not start: ${oneLine(e)}`, 1);
   }
   const providers = Object.keys(config.providers).join(", ");
-  console.error(`store: ${gw.store.description}`);
-  console.error(`Switchboard listening on ${gw.url} (providers: ${providers})`);
+  gw.log.logger.info(`store: ${gw.store.description}`);
+  gw.log.logger.info({ url: gw.url }, `Switchboard listening on ${gw.url} (providers: ${providers})`);
   if (stopping) drain(gw, stopping);
 }
 
@@ -60,7 +67,7 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
 const CANCEL_EXIT_MS = 8000;
 
 function exitNow(line: string, code: number): never {
-  console.error(line);
+  console.error(scrubber.scrub(line));
   process.exit(code);
 }
 
@@ -72,11 +79,15 @@ function oneLine(e: unknown): string {
 
 function drain(gw: RunningGateway, signal: string): void {
   const n = gw.inFlight();
-  console.error(`${signal}: stopping: waiting up to ${Math.round(gw.drainMs / 1000)} s for ${n} in-flight request${n === 1 ? "" : "s"}, then flushing usage (send the signal again to stop at once)`);
+  gw.log.logger.info(
+    `${signal}: stopping: waiting up to ${Math.round(gw.drainMs / 1000)} s for ${n} in-flight request${n === 1 ? "" : "s"}, then flushing usage (send the signal again to stop at once)`,
+  );
+  // close() ends by flushing the log: every line of every request served is written before the exit.
   gw.close().then(
     () => process.exit(0),
     (e) => {
-      console.error(`switchboard: shutdown failed: ${(e as Error).message}`);
+      gw.log.logger.error(`switchboard: shutdown failed: ${(e as Error).message}`);
+      gw.log.flushSync();
       process.exit(1);
     },
   );

@@ -8,6 +8,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { GatewayError, openAIEnvelope, toGatewayError } from "../core/errors.js";
+import { defaultLog, errorFields } from "../observability/log.js";
 
 const WHERE: Record<string, string> = { json: "request body", query: "query parameter", param: "path parameter", header: "header" };
 
@@ -47,7 +48,7 @@ export function toManagementError(e: unknown): GatewayError {
 export function renderError(e: unknown, c: Context): Response {
   const err = toManagementError(e);
   if (err.code === "internal_error") {
-    console.error(JSON.stringify({ level: "error", msg: "internal error", path: c.req.path, error: String((e as Error)?.stack ?? e) }));
+    defaultLog().logger.error({ path: c.req.path, ...errorFields(e) }, "internal error");
   }
   return c.json(openAIEnvelope(err), err.status as ContentfulStatusCode);
 }

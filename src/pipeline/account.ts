@@ -74,6 +74,8 @@ export interface AttemptRecord {
   usage: AttemptUsage;
   streamed: boolean;
   ttftMs?: number | null;
+  /** The model the upstream's answer named (metrics and traces). */
+  responseModel?: string;
   overheadMs?: number;
 }
 
@@ -84,12 +86,19 @@ export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInf
   ctx.costMicros += cost.totalMicros;
   const tokens = outcome.usage.promptTokens + outcome.usage.completionTokens;
   ctx.tokens += tokens;
+  ctx.promptTokens = (ctx.promptTokens ?? 0) + outcome.usage.promptTokens;
+  ctx.completionTokens = (ctx.completionTokens ?? 0) + outcome.usage.completionTokens;
+  ctx.requestedModel = requestedModel;
+  ctx.lastStatus = outcome.status;
+  ctx.lastErrorCode = outcome.error?.code ?? null;
+  ctx.ttftMs = outcome.ttftMs ?? null;
   // The deployment's own tpm counts what the attempt used, not the estimate it was routed with.
   if (tokens !== info.routedTokens) rt.router.trueUp(info.key, tokens - info.routedTokens);
   if (outcome.error) ctx.attemptErrors.push({ attempt: info.attempt, error_message: outcome.error.message });
   const u = outcome.usage;
   const total = round(now - ctx.receivedAt);
   const overhead = round(outcome.overheadMs ?? overheadMs(ctx, now));
+  rt.observe?.attemptEnd(ctx, info, outcome, cost.totalMicros, overhead);
   const row: UsageRecord = {
     requestId: ctx.requestId,
     clientRequestId: ctx.clientRequestId,
@@ -120,6 +129,10 @@ export function recordAttempt(rt: Runtime, ctx: RequestContext, info: AttemptInf
     // What the ledger's columns do not hold; the row with the highest attempt number has it all.
     receipt: receipt(ctx),
   };
+  if (ctx.tags) row.tags = ctx.tags;
+  if (ctx.metadata) row.metadata = ctx.metadata;
+  const content = ctx.content?.take();
+  if (content) row.content = content;
   rt.usage.record(row);
   return cost;
 }

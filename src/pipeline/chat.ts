@@ -70,7 +70,8 @@ export async function runChat(rt: Runtime, ctx: RequestContext, req: ChatRequest
     );
     endAttempt(rt, info, true);
     const usage = value.usage ? fromReported(value.usage) : await estimateChatUsage(rt, info, req, completionText(value));
-    recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false });
+    ctx.content?.completed(value);
+    recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false, responseModel: value.model });
     return { kind: "json", body: value };
   }
 
@@ -100,7 +101,7 @@ export function callOptions(ctx: RequestContext, info: AttemptInfo): CallOptions
   return {
     signal: ctx.signal,
     timeouts: info.timeouts,
-    headers: { "x-request-id": ctx.requestId },
+    headers: info.trace ? { "x-request-id": ctx.requestId, traceparent: info.trace.traceparent } : { "x-request-id": ctx.requestId },
     warn: (w) => {
       if (!ctx.warnings.includes(w)) ctx.warnings.push(w);
     },
@@ -135,6 +136,7 @@ export async function chatRelay(
       const c = r.value;
       last = c;
       if (c.usage) reported = c.usage;
+      if (ctx.content) ctx.content.chunk(c);
       for (const ch of c.choices) {
         if (typeof ch.delta?.content === "string") text += ch.delta.content;
         for (const tc of ch.delta?.tool_calls ?? []) text += tc.function?.arguments ?? "";
@@ -174,6 +176,7 @@ export async function chatRelay(
       usage,
       streamed: true,
       ttftMs: firstByteAt - ctx.receivedAt,
+      responseModel: last?.model,
       overheadMs: headerOverhead,
     });
   }

@@ -56,10 +56,27 @@ const COLUMNS: ReadonlyArray<[column: string, expr: string]> = [
   ["price_version", "r->>'priceVersion'"],
   ["receipt", "nullif(r->'receipt', 'null'::jsonb)"],
   ["client_request_id", "r->>'clientRequestId'"],
+  ["tags", "nullif(r->'tags', 'null'::jsonb)"],
+  ["metadata", "nullif(r->'metadata', 'null'::jsonb)"],
 ];
 
 const INSERT_HEAD = sql.raw(`insert into usage (${COLUMNS.map((c) => c[0]).join(", ")}) select ${COLUMNS.map((c) => c[1]).join(", ")} from jsonb_array_elements(`);
 const INSERT_TAIL = sql.raw(`::jsonb) as r on conflict (request_id, attempt) do nothing`);
+
+/**
+ * The same insert for a batch that carries content (`logging.store_content`): the rows' content
+ * goes to `request_content` in the same statement, so it is as durable and idempotent as the row.
+ */
+const CONTENT_HEAD = sql.raw(`with b as (select r from jsonb_array_elements(`);
+const CONTENT_TAIL = sql.raw(
+  `::jsonb) as r), c as (insert into request_content (request_id, attempt, created_at, content) ` +
+    `select r->>'requestId', (r->>'attempt')::int, (r->>'createdAt')::timestamptz, r->'content' from b where jsonb_typeof(r->'content') = 'object' ` +
+    `on conflict (request_id, attempt) do nothing) ` +
+    `insert into usage (${COLUMNS.map((c) => c[0]).join(", ")}) select ${COLUMNS.map((c) => c[1]).join(", ")} from b on conflict (request_id, attempt) do nothing`,
+);
+
+/** A line that carries content: the key appears unquoted only as a member name (a string value's quotes are escaped). */
+const hasContent = (line: string) => line.includes('"content":{');
 
 /** Inserts `records` with one statement; returns how many were new (duplicates are skipped). */
 export async function insertUsageRecords(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<number> {
@@ -85,7 +102,8 @@ export async function insertUsageLines(db: Kysely<Database>, lines: readonly str
   if (lines.length > MAX_ROWS_PER_INSERT) {
     throw new RangeError(`at most ${MAX_ROWS_PER_INSERT} usage rows per insert, got ${lines.length}`);
   }
-  const result = await sql`${INSERT_HEAD}${`[${lines.join(",")}]`}${INSERT_TAIL}`.execute(db);
+  const batch = `[${lines.join(",")}]`;
+  const result = await (lines.some(hasContent) ? sql`${CONTENT_HEAD}${batch}${CONTENT_TAIL}` : sql`${INSERT_HEAD}${batch}${INSERT_TAIL}`).execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
@@ -132,6 +150,8 @@ export function toUsageRow(r: UsageRecord): NewUsageRow {
     price_version: r.priceVersion,
     receipt: r.receipt === null ? null : JSON.stringify(r.receipt),
     client_request_id: r.clientRequestId ?? null,
+    tags: r.tags ? JSON.stringify(r.tags) : null,
+    metadata: r.metadata ? JSON.stringify(r.metadata) : null,
   };
 }
 
@@ -171,6 +191,8 @@ export function fromUsageRow(row: UsageRow): StoredUsageRecord {
     },
     priceVersion: row.price_version,
     receipt: row.receipt,
+    tags: row.tags,
+    metadata: row.metadata,
   };
 }
 

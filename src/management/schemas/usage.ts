@@ -25,9 +25,17 @@ const range = {
   to: IsoDateTime.optional().openapi({ param: { name: "to", in: "query" }, description: "Exclusive; default now" }),
 };
 
+const TagQuery = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .openapi({ param: { name: "tag", in: "query" }, description: "Only requests carrying this tag (x-switchboard-tags)", example: "batch-job" });
+
 export const UsageQuerySchema = z.object({
   ...range,
   group_by: GroupBy,
+  tag: TagQuery,
   format: z
     .enum(["json", "csv"])
     .optional()
@@ -44,6 +52,7 @@ export const UsageRowSchema = z
     model: nullableText.openapi({ description: "The model as requested (alias or provider:model)" }),
     provider: nullableText,
     day: nullableText.openapi({ description: "UTC date, YYYY-MM-DD", example: "2025-01-31" }),
+    tag: nullableText.openapi({ description: "Grouped by tag: a request counts under each of its tags; null for requests without tags" }),
     requests: Count.openapi({ description: "Distinct request ids" }),
     attempts: Count.openapi({ description: "Upstream attempts (ledger rows)" }),
     prompt_tokens: Count,
@@ -93,6 +102,7 @@ export const LogListQuery = z.object({
     .regex(/^(?:[1-5]\d\d|[1-5]xx|error|success)$/, 'must be a status code ("200"), a class ("4xx"), "error" (≥ 400) or "success" (< 400)')
     .optional()
     .openapi({ param: { name: "status", in: "query" }, description: 'Final status: "200", "4xx", "error" (≥ 400) or "success"', example: "error" }),
+  tag: TagQuery,
   ...PageQuery,
 });
 
@@ -119,6 +129,8 @@ export const LogSchema = z
     total_ms: z.number(),
     ttft_ms: z.number().nullable(),
     overhead_ms: z.number(),
+    tags: z.array(z.string()).nullable().openapi({ description: "The request's x-switchboard-tags" }),
+    metadata: z.record(z.string(), z.string()).nullable().openapi({ description: "The request's metadata (the body's `metadata`)" }),
   })
   .openapi("RequestLog");
 
@@ -166,6 +178,28 @@ export const ReceiptSchema = z
     key_id: z.string().nullable(),
     user_id: z.string().nullable(),
     team_id: z.string().nullable(),
+    error_code: z.string().nullable().openapi({ description: "Of the final attempt, or why the request was refused" }),
+    refused: z.object({ error_message: z.string() }).nullable().openapi({ description: "A request refused before any upstream call (401, 402, 403, 429): why. It has no attempts and costs nothing" }),
+    tags: z.array(z.string()).nullable(),
+    metadata: z.record(z.string(), z.string()).nullable(),
+    content: z
+      .object({
+        request: z.object({ messages: z.unknown().optional(), input: z.unknown().optional(), truncated: z.boolean() }).nullable(),
+        completion: z
+          .object({
+            choices: z.array(
+              z.object({
+                index: z.number().int(),
+                text: z.string(),
+                tool_calls: z.array(z.object({ id: z.string().optional(), name: z.string().optional(), arguments: z.string() })).optional(),
+              }),
+            ),
+            truncated: z.boolean(),
+          })
+          .nullable(),
+      })
+      .nullable()
+      .openapi({ description: "With logging.store_content: the prompt and the completion (a stream's, assembled), bounded; null without content or after logging.retention_days" }),
   })
   .openapi("Receipt");
 

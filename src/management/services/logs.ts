@@ -3,7 +3,7 @@ import { GatewayError } from "../../core/errors.js";
 import { microsToUsd } from "../../catalog/prices.js";
 import { listRequestLogs, type LogFilter, type RequestLogRow } from "../../store/repos/usage.js";
 import type { Page } from "../../store/repos/page.js";
-import { listUsageByRequest } from "../../usage/query.js";
+import { listUsageByRequest, requestContent } from "../../usage/query.js";
 import type { StoredUsageRecord } from "../../usage/ledger.js";
 import type { CostBreakdown } from "../../usage/types.js";
 import type { ManagementDeps } from "../context.js";
@@ -44,12 +44,34 @@ function logObject(r: RequestLogRow): LogObject {
     total_ms: r.total_ms,
     ttft_ms: r.ttft_ms,
     overhead_ms: r.overhead_ms,
+    tags: r.tags ?? null,
+    metadata: r.metadata ?? null,
   };
 }
 
-export async function listLogPage(deps: ManagementDeps, q: LogListParams): Promise<Page<LogObject>> {
+/** Most `metadata.<key>` filters one listing takes. */
+const MAX_METADATA_FILTERS = 16;
+
+/** The `metadata.<key>=<value>` query parameters, bounded as metadata itself is (400 otherwise). */
+export function metadataFilter(query: Record<string, string>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [name, value] of Object.entries(query)) {
+    if (!name.startsWith("metadata.")) continue;
+    const key = name.slice("metadata.".length);
+    if (key.length === 0 || key.length > 64 || value.length > 512) {
+      throw new GatewayError("invalid_request", `invalid query parameter '${name.slice(0, 80)}': the key is 1 to 64 characters, the value at most 512`, { param: "metadata" });
+    }
+    if (++n > MAX_METADATA_FILTERS) throw new GatewayError("invalid_request", `at most ${MAX_METADATA_FILTERS} metadata.<key> filters`, { param: "metadata" });
+    out[key] = value;
+  }
+  return n ? out : undefined;
+}
+
+export async function listLogPage(deps: ManagementDeps, q: LogListParams, metadata?: Record<string, string>): Promise<Page<LogObject>> {
   const { from, to, status, limit, cursor, ...rest } = q;
   const filter: LogFilter = { ...rest };
+  if (metadata) filter.metadata = metadata;
   if (from !== undefined) filter.from = new Date(from);
   if (to !== undefined) filter.to = new Date(to);
   if (status !== undefined) filter.status = statusRange(status);
@@ -104,9 +126,12 @@ function attemptObject(r: StoredUsageRecord, messages: Map<number, string>): Rec
 
 /** The receipt of a request: every attempt from the ledger, routing and warnings from the last attempt's receipt. */
 export async function getReceipt(deps: ManagementDeps, requestId: string): Promise<ReceiptObject> {
-  const rows = await listUsageByRequest(deps.db, requestId);
-  const last = rows[rows.length - 1];
+  const [all, content] = await Promise.all([listUsageByRequest(deps.db, requestId), requestContent(deps.db, requestId)]);
+  const last = all[all.length - 1];
   if (!last) throw notFound("request", requestId, "request_id");
+  // Attempt 0 is the row of a request refused before any upstream call.
+  const rows = all.filter((r) => r.attempt > 0);
+  const refused = last.attempt === 0 && isRecord(last.receipt) && isRecord(last.receipt.refused) ? last.receipt.refused : null;
   const receipt = isRecord(last.receipt) ? last.receipt : {};
   const messages = errorMessages(receipt);
   const total: CostBreakdown = { inputMicros: 0, cachedMicros: 0, cacheWriteMicros: 0, outputMicros: 0, totalMicros: 0 };
@@ -132,5 +157,10 @@ export async function getReceipt(deps: ManagementDeps, requestId: string): Promi
     key_id: last.keyId,
     user_id: last.userId,
     team_id: last.teamId,
+    error_code: last.errorCode,
+    refused: refused ? { error_message: typeof refused.error_message === "string" ? refused.error_message : "" } : null,
+    tags: last.tags ?? null,
+    metadata: last.metadata ?? null,
+    content: content ? { request: content.request ?? null, completion: content.completion ?? null } : null,
   };
 }

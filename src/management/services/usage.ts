@@ -65,7 +65,7 @@ export async function usageReport(deps: ManagementDeps, q: UsageQueryParams, sub
   const groupBy = groupsOf(q.group_by);
   if (subject.userId !== undefined && !(await userExists(deps.db, subject.userId))) throw notFound("user", subject.userId, "user_id");
   if (subject.teamId !== undefined && !(await teamExists(deps.db, subject.teamId))) throw notFound("team", subject.teamId, "team_id");
-  const rows = await aggregateUsage(deps.db, { from, to, groupBy, ...subject });
+  const rows = await aggregateUsage(deps.db, { from, to, groupBy, ...subject, ...(q.tag !== undefined ? { tag: q.tag } : {}) });
   return { object: "list", data: rows.map(rowObject), next_cursor: null, from: from.toISOString(), to: to.toISOString(), group_by: groupBy };
 }
 

@@ -9,11 +9,11 @@ import type { Kysely, RawBuilder } from "kysely";
 import type { Database, UsageRow } from "../schema.js";
 import { afterCursor, cursorTs, toPage, type Page, type PageRequest } from "./page.js";
 
-export const USAGE_GROUPS = ["user", "key", "team", "model", "provider", "day"] as const;
+export const USAGE_GROUPS = ["user", "key", "team", "model", "provider", "day", "tag"] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
 
 /** The field each grouping adds to a row of totals. `model` is the model as requested. */
-export const GROUP_FIELD = { user: "user_id", key: "key_id", team: "team_id", model: "model", provider: "provider", day: "day" } as const satisfies Record<UsageGroup, string>;
+export const GROUP_FIELD = { user: "user_id", key: "key_id", team: "team_id", model: "model", provider: "provider", day: "day", tag: "tag" } as const satisfies Record<UsageGroup, string>;
 export type GroupField = (typeof GROUP_FIELD)[UsageGroup];
 
 const GROUP_EXPR: Record<UsageGroup, RawBuilder<string | null>> = {
@@ -23,6 +23,7 @@ const GROUP_EXPR: Record<UsageGroup, RawBuilder<string | null>> = {
   model: sql`requested_model`,
   provider: sql`provider`,
   day: sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`,
+  tag: sql`t.tag`,
 };
 
 export interface UsageQuery {
@@ -33,6 +34,8 @@ export interface UsageQuery {
   groupBy: readonly UsageGroup[];
   userId?: string;
   teamId?: string;
+  /** Only requests carrying this tag. */
+  tag?: string;
 }
 
 export interface UsageTotals {
@@ -69,9 +72,13 @@ export function safeInt(v: unknown): number {
  */
 export async function aggregateUsage(db: Kysely<Database>, q: UsageQuery): Promise<UsageGroupRow[]> {
   const groups = q.groupBy.map((g, i) => sql`${GROUP_EXPR[g]} as ${sql.id(`g${i}`)}`);
-  const where = [sql`created_at >= ${q.from}`, sql`created_at < ${q.to}`];
+  // Attempt 0 is a refused request's log row: no usage.
+  const where = [sql`created_at >= ${q.from}`, sql`created_at < ${q.to}`, sql`attempt > 0`];
   if (q.userId !== undefined) where.push(sql`user_id = ${q.userId}`);
   if (q.teamId !== undefined) where.push(sql`team_id = ${q.teamId}`);
+  if (q.tag !== undefined) where.push(sql`tags @> ${JSON.stringify([q.tag])}::jsonb`);
+  // Grouped by tag, a row counts once under each of its tags (and under null without any).
+  const from = q.groupBy.includes("tag") ? sql`usage left join lateral jsonb_array_elements_text(usage.tags) as t(tag) on true` : sql`usage`;
   const ordinals = sql.raw(q.groupBy.map((_, i) => String(i + 1)).join(", "));
   const grouping = q.groupBy.length ? sql`group by ${ordinals} order by ${ordinals}` : sql``;
   const result = await sql<Record<string, unknown>>`
@@ -87,7 +94,7 @@ export async function aggregateUsage(db: Kysely<Database>, q: UsageQuery): Promi
       sql`coalesce(sum(cost_total_micros), 0) as cost_micros`,
       sql`count(*) filter (where status >= 400) as errors`,
     ])}
-    from usage
+    from ${from}
     where ${sql.join(where, sql` and `)}
     ${grouping}`.execute(db);
   return result.rows.map((r) => {
@@ -125,6 +132,10 @@ export interface LogFilter {
   client_request_id?: string;
   /** Inclusive range of the final attempt's status. */
   status?: { min: number; max: number };
+  /** Requests carrying this tag. */
+  tag?: string;
+  /** Requests whose metadata holds each of these pairs. */
+  metadata?: Record<string, string>;
 }
 
 /** A request in the log: its highest attempt, with the number of attempts and their summed cost. */
@@ -146,7 +157,7 @@ export async function listRequestLogs(db: Kysely<Database>, f: LogFilter, page: 
       eb
         .selectFrom("usage as a")
         .whereRef("a.request_id", "=", "u.request_id")
-        .select(sql<string>`count(*)`.as("n"))
+        .select(sql<string>`count(*) filter (where a.attempt > 0)`.as("n"))
         .as("attempt_count"),
       eb
         .selectFrom("usage as a")
@@ -167,6 +178,8 @@ export async function listRequestLogs(db: Kysely<Database>, f: LogFilter, page: 
     q = q.where((eb) => eb.or([eb("u.requested_model", "=", model), eb("u.model", "=", model)]));
   }
   if (f.status !== undefined) q = q.where("u.status", ">=", f.status.min).where("u.status", "<=", f.status.max);
+  if (f.tag !== undefined) q = q.where(sql<boolean>`u.tags @> ${JSON.stringify([f.tag])}::jsonb`);
+  if (f.metadata !== undefined) q = q.where(sql<boolean>`u.metadata @> ${JSON.stringify(f.metadata)}::jsonb`);
   if (page.cursor) q = q.where(afterCursor("u.created_at", "u.id", page.cursor, "bigint"));
   const rows = await q
     .orderBy("u.created_at", "desc")

@@ -223,3 +223,75 @@ describe("batches run by the gateway", () => {
     expect(out[0].response.body.data[0].embedding).toEqual([0.1, 0.2, 0.3]);
   });
 });
+
+describe("batch input checks", () => {
+  const upload = (body: string | Buffer, fields: Record<string, string> = { purpose: "batch" }, key = gw.masterKey) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append("file", new Blob([body]), "in.jsonl");
+    return fetch(`${gw.url}/v1/files`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form });
+  };
+  const error = async (res: Response) => ({ status: res.status, error: ((await res.json()) as any).error });
+
+  it("refuses a file that is not batch JSONL, naming the line", async () => {
+    expect(await error(await upload("not json\n"))).toMatchObject({ status: 400, error: { code: "invalid_request", message: "line 1 of the file is not valid JSON", param: "file" } });
+    const bad = JSON.stringify({ custom_id: "a", method: "GET", url: "/v1/chat/completions", body: { model: "m" } });
+    expect(await error(await upload(chatLines(["a"]) + bad + "\n"))).toMatchObject({ status: 400, error: { message: 'line 2 of the file needs method "POST"' } });
+    const url = JSON.stringify({ custom_id: "a", method: "POST", url: "/v1/completions", body: { model: "m" } });
+    expect((await error(await upload(url))).error.message).toContain("needs url");
+    expect((await error(await upload("\n\n"))).error.message).toContain("has no requests");
+    expect((await error(await upload(chatLines(["a"]), { purpose: "fine-tune" }))).error).toMatchObject({ param: "purpose" });
+    expect((await error(await upload(chatLines(["a"]), { purpose: "batch", extra: "1" }))).error).toMatchObject({ param: "extra" });
+    expect((await error(await upload(chatLines(["a"]), { purpose: "batch", "expires_after[anchor]": "created_at", "expires_after[seconds]": "60" }))).status).toBe(400);
+  });
+
+  it("bounds the file (413), its lines (400) and each line (413) by the batches settings", async () => {
+    const small = await startTestGateway({ batches: { max_file_bytes: 2048, max_lines: 3, max_line_bytes: 512 } });
+    try {
+      const send = (body: string) => {
+        const form = new FormData();
+        form.append("purpose", "batch");
+        form.append("file", new Blob([body]), "in.jsonl");
+        return fetch(`${small.url}/v1/files`, { method: "POST", headers: { authorization: `Bearer ${small.masterKey}` }, body: form });
+      };
+      expect((await send(chatLines(["a", "b", "c"]))).status).toBe(200);
+      expect(await error(await send(chatLines(["a", "b", "c", "d"])))).toMatchObject({ status: 400, error: { message: expect.stringContaining("at most 3 (batches.max_lines)") } });
+      const long = JSON.stringify({ custom_id: "a", method: "POST", url: "/v1/chat/completions", body: { model: "m", messages: [{ role: "user", content: "x".repeat(600) }] } });
+      expect(await error(await send(long))).toMatchObject({ status: 413, error: { code: "request_too_large", message: expect.stringContaining("line 1 of the file has") } });
+      expect(await error(await send(chatLines(Array.from({ length: 30 }, (_, i) => `t-${i}`))))).toMatchObject({ status: 413, error: { code: "request_too_large" } });
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it("a batch whose lines do not match its endpoint, or repeat a custom_id, is failed with the problems and their lines", async () => {
+    const file = await gw.client.files.create({ file: await toFile(Buffer.from(chatLines(["a", "b", "a"])), "in.jsonl"), purpose: "batch" });
+    const b = await gw.client.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" });
+    expect(b.status).toBe("failed");
+    expect(typeof b.failed_at).toBe("number");
+    expect(b.errors!.data!.filter((e) => e.code === "mismatched_endpoint").map((e) => e.line)).toEqual([1, 2, 3]);
+    expect(b.errors!.data!.find((e) => e.code === "duplicate_custom_id")).toMatchObject({ line: 3, param: "custom_id" });
+    await expect(gw.client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "48h" as "24h" })).rejects.toMatchObject({ status: 400 });
+    await expect(gw.client.batches.create({ input_file_id: "file-nope", endpoint: "/v1/chat/completions", completion_window: "24h" })).rejects.toMatchObject({ status: 404 });
+    await expect(gw.client.batches.retrieve("batch_nope")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("/openapi.json describes the batch and file routes", async () => {
+    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as any;
+    for (const [path, method] of [
+      ["/v1/files", "post"],
+      ["/v1/files", "get"],
+      ["/v1/files/{file_id}", "get"],
+      ["/v1/files/{file_id}", "delete"],
+      ["/v1/files/{file_id}/content", "get"],
+      ["/v1/batches", "post"],
+      ["/v1/batches", "get"],
+      ["/v1/batches/{batch_id}", "get"],
+      ["/v1/batches/{batch_id}/cancel", "post"],
+    ])
+      expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    expect(doc.paths["/v1/keys"]).toBeDefined();
+    expect(doc.components.schemas.Batch).toBeDefined();
+    expect(doc.paths["/v1/batches/{batch_id}/cancel"].post.operationId).toBe("cancelBatch");
+  });
+});

@@ -10,6 +10,7 @@ import type { BatchService } from "../../batches/service.js";
 import type { Runtime } from "../../pipeline/context.js";
 import type { Principal } from "../../policy/auth.js";
 import { validationError } from "../../management/errors.js";
+import { addOperationIds } from "../../management/operation-ids.js";
 import { BatchSchema, CreateBatchSchema, IdParam, ListBatchesQuery, errors, list } from "./batches-schemas.js";
 import { fileRoutes, readLimited } from "./files.js";
 
@@ -82,7 +83,13 @@ export function batchRoutes(rt: Runtime, service: BatchService) {
   fileRoutes(app, rt, service);
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key (virtual key) or the master key" });
   let doc: OpenApiPart | undefined;
-  const document = (): OpenApiPart => (doc ??= app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "batches", version: "1" } }) as unknown as OpenApiPart);
+  const document = (): OpenApiPart => {
+    if (!doc) {
+      doc = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "batches", version: "1" } }) as unknown as OpenApiPart;
+      addOperationIds(doc as Parameters<typeof addOperationIds>[0]);
+    }
+    return doc;
+  };
   return { app, document };
 }
 

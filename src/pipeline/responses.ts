@@ -51,6 +51,8 @@ export async function loadOwnResponse(rt: Runtime, principal: Principal | undefi
 
 export async function runResponses(rt: Runtime, ctx: RequestContext, raw: Record<string, unknown>): Promise<ResponsesResult> {
   const req = parseResponsesRequest(raw);
+  // Kept on the response and recorded with the request's ledger rows; never sent upstream.
+  if (req.metadata && Object.keys(req.metadata).length) ctx.metadata = req.metadata;
   const conv: Conversation = { history: [], own: inputItems(req), store: req.store ?? true, previousId: req.previous_response_id ?? null };
   if (conv.previousId) {
     const prev = await loadOwnResponse(rt, ctx.principal, conv.previousId, "previous_response_id");

@@ -11,7 +11,10 @@ import { completion, embedding, type CompletionParams, type EmbeddingParams, typ
 import { listModels, type ListModelsOptions, type ModelInfo } from "./models.js";
 import { buildProvider, type ProviderMetadata, type ProviderOptions } from "./providers.js";
 import { responseEcho, toChatRequest, type ResponsesRequest } from "../wire/responses.js";
-import { fromChatCompletion, idsFor, outputText, toResponseEvents, type ResponseObject } from "../wire/responses-answer.js";
+import { fromChatCompletion, idsFor, outputText, toResponseEvents, type ResponseObject as WireResponseObject } from "../wire/responses-answer.js";
+
+/** A Response, with `output_text` (the text of its message items) as OpenAI's SDKs add it. */
+export type ResponseObject = WireResponseObject & { output_text: string };
 import type { ChatCompletion, EmbeddingsResponse } from "../wire/openai.js";
 import type { ChatStream } from "./completion.js";
 
@@ -19,9 +22,11 @@ export { completion, embedding, listModels };
 export type { ListModelsOptions, ModelInfo };
 export { tool, type ExecutableTool, type OpenAITool, type ToolsInput } from "./tools.js";
 export * from "./errors.js";
+export { messages, type MessagesParams, type MessageStreamEvent } from "./messages.js";
+export type { MessagesResponse } from "../wire/anthropic.js";
 export { batchProviders, cancelBatch, createBatch, listBatches, retrieveBatch, retrieveBatchResults, BatchInputError, BatchNotReadyError, BatchNotSupportedError } from "./batch.js";
 export type { Batch, BatchCallOptions, BatchEndpoint, BatchResult, CreateBatchParams } from "./batch.js";
-export type { CompletionParams, EmbeddingParams, RequestOptions, ChatStream, ProviderOptions, ProviderMetadata, ResponsesRequest, ResponseObject };
+export type { CompletionParams, EmbeddingParams, RequestOptions, ChatStream, ProviderOptions, ProviderMetadata, ResponsesRequest };
 export type { ChatChunk, ChatCompletion, ChatMessage, ChatRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from "../wire/openai.js";
 
 /** OpenAI's Responses API against any provider (translated over chat completions). */

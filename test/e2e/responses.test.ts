@@ -207,6 +207,31 @@ describe("POST /v1/responses with the official openai SDK", () => {
     await expect(client.responses.delete(kept.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
+  it("input_items: the response's own input with ids, paged by limit, order and after; unknown query parameters refused", async () => {
+    fake.enqueue({ text: "ok" });
+    const r = await client.responses.create({
+      model: MODEL,
+      input: [
+        { role: "user", content: "one" },
+        { role: "assistant", content: "two" },
+        { type: "message", id: "msg_mine", role: "user", content: [{ type: "input_text", text: "three" }] },
+      ],
+    });
+    const page = async (q: string) => (await fetch(`${gw.url}/v1/responses/${r.id}/input_items${q}`, { headers: { authorization: `Bearer ${key}` } })).json() as Promise<any>;
+    const all = await page("?order=asc");
+    expect(all.data.map((i: any) => i.content[0].text)).toEqual(["one", "two", "three"]);
+    expect(all.data[1]).toMatchObject({ type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "two" }] });
+    expect(all.data[2].id).toBe("msg_mine");
+    const first = await page("?order=asc&limit=2");
+    expect(first).toMatchObject({ object: "list", has_more: true, first_id: all.data[0].id, last_id: all.data[1].id });
+    const rest = await page(`?order=asc&limit=2&after=${first.last_id}`);
+    expect(rest).toMatchObject({ data: [{ id: "msg_mine" }], has_more: false });
+    expect((await page("")).data.map((i: any) => i.content[0].text)).toEqual(["three", "two", "one"]);
+    const bad = await fetch(`${gw.url}/v1/responses/${r.id}/input_items?cursor=x`, { headers: { authorization: `Bearer ${key}` } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error).toMatchObject({ code: "invalid_request", param: "cursor" });
+  });
+
   it("structured output: text.format json_schema becomes response_format; json_object too", async () => {
     const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
     fake.enqueue({ text: '{"answer":42}' });

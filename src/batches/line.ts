@@ -54,6 +54,7 @@ export async function runLine(rt: Runtime, l: LineInput, signal: Cancellation): 
   const lineRt: Runtime = { ...rt, usage: { record: (r) => rows.push(r) } };
   const ctx = lineContext(requestId, l.endpoint === "/v1/embeddings" ? "embeddings" : "chat", signal);
   let outcome: LineOutcome;
+  let failure: GatewayError | undefined;
   try {
     ctx.principal = await principalOf(rt, l);
   } catch (e) {
@@ -77,11 +78,12 @@ export async function runLine(rt: Runtime, l: LineInput, signal: Cancellation): 
     }
     outcome = { kind: "finished", state: "done", text: answeredLine(l.batchId, l.idx, l.customId, 200, requestId, body) };
   } catch (e) {
-    const err = toGatewayError(e);
+    const err = (failure = toGatewayError(e));
     // Refused by a rate limit (the gateway's or the provider's): waits, then runs again.
     outcome = err.status === 429 && err.code !== "budget_exceeded" ? { kind: "retry", afterMs: (err.retryAfterSeconds ?? 1) * 1000 } : finished(l, requestId, err);
   }
   for (const r of rows) r.receipt = { ...(r.receipt ?? {}), batch: { id: l.batchId, custom_id: l.customId } };
+  rt.observe?.requestEnd(ctx, failure ? failure.status : 200, failure); // metrics and traces count each run of a line as a request
   return { requestId, outcome, rows, ctx };
 }
 

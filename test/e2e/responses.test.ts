@@ -232,6 +232,42 @@ describe("POST /v1/responses with the official openai SDK", () => {
     expect(((await bad.json()) as any).error).toMatchObject({ code: "invalid_request", param: "cursor" });
   });
 
+  it("images, a three-turn chain, and a reasoning item that cannot be replayed named in x-switchboard-warnings", async () => {
+    fake.enqueue({ text: "a cat" });
+    const first = await client.responses.create({
+      model: MODEL,
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "What is this?" },
+            { type: "input_image", image_url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" },
+          ],
+        },
+      ],
+    });
+    expect(fake.calls[0].body.messages[0].content).toEqual([
+      { type: "text", text: "What is this?" },
+      { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } },
+    ]);
+    fake.enqueue({ text: "grey" });
+    const second = await client.responses.create({ model: MODEL, previous_response_id: first.id, input: "Colour?" });
+    fake.enqueue({ text: "yes" });
+    const { response } = await client.responses
+      .create({
+        model: MODEL,
+        previous_response_id: second.id,
+        input: [
+          { type: "reasoning", id: "rs_x", summary: [{ type: "summary_text", text: "thought" }] },
+          { role: "user", content: "Sure?" },
+        ],
+      })
+      .withResponse();
+    expect(fake.calls[2].body.messages.map((m: any) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user"]);
+    expect(fake.calls[2].body.messages[3]).toEqual({ role: "assistant", content: "grey" });
+    expect(response.headers.get("x-switchboard-warnings")).toContain("input[0]: a reasoning item without encrypted_content cannot be replayed to a model; it was left out");
+  });
+
   it("structured output: text.format json_schema becomes response_format; json_object too", async () => {
     const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
     fake.enqueue({ text: '{"answer":42}' });

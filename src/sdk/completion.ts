@@ -68,7 +68,7 @@ function providerOption(p: RequestOptions["provider"]): { named?: string; settin
   throw new InvalidRequestError("provider must be a provider name or an object of provider settings", "provider");
 }
 
-async function withRetries<T>(maxRetries: number, run: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(maxRetries: number, run: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();
@@ -104,7 +104,7 @@ export async function completion(params: CompletionParams): Promise<ChatCompleti
   return runToolLoop(provider, req, call, executors, maxRetries, opts.maxSteps ?? 5);
 }
 
-async function* errorsMapped(stream: AsyncIterable<ChatChunk>): AsyncGenerator<ChatChunk> {
+export async function* errorsMapped<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
   try {
     yield* stream;
   } catch (e) {

@@ -88,7 +88,7 @@ function finished(shell: ResponseObject, output: OutputItem[], finish: string | 
   return { ...shell, status: reason ? "incomplete" : "completed", incomplete_details: reason ? { reason } : null, output, usage: toResponseUsage(usage) };
 }
 
-export const messageItemId = (ids: ResponseIds) => `msg_${ids.base}`;
+export const messageItemId = (ids: ResponseIds, n = 0) => `msg_${ids.base}${n ? `_${n}` : ""}`;
 export const reasoningItemId = (ids: ResponseIds, n: number) => `rs_${ids.base}${n ? `_${n}` : ""}`;
 export const functionCallItemId = (callId: string) => `fc_${callId}`;
 
@@ -177,6 +177,7 @@ export class ResponseStreamTranslator {
   private usage: Usage | null | undefined;
   private shell: ResponseObject | undefined;
   private reasoningCount = 0;
+  private messageCount = 0;
   private wait: Promise<void> | undefined;
 
   constructor(
@@ -285,7 +286,7 @@ export class ResponseStreamTranslator {
   private text(part: "output_text" | "refusal", text: string): void {
     if (this.open?.kind !== "message" || this.open.part !== part) {
       this.close();
-      const id = messageItemId(this.ids);
+      const id = messageItemId(this.ids, this.messageCount++);
       this.open = { kind: "message", index: this.output.length, id, part, text: "" };
       this.output.push({ id, type: "message", status: "in_progress", role: "assistant", content: [] });
       this.emit({ type: "response.output_item.added", output_index: this.open.index, item: { id, type: "message", status: "in_progress", role: "assistant", content: [] } });

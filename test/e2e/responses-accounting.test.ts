@@ -82,6 +82,19 @@ describe("the ledger and the budgets, as on chat completions", () => {
     expect(rows[0]).toMatchObject({ endpoint: "responses", status: 200, promptTokens: 40, completionTokens: 3, streamed: true });
   });
 
+  it("the master key acting for a user: the row is the user's, and a blocked user is refused before any upstream call", async () => {
+    expect((await admin("POST", "/v1/users", { user_id: "resp-alice" })).status).toBe(201);
+    expect((await admin("POST", "/v1/users", { user_id: "resp-bob", blocked: true })).status).toBe(201);
+    fake.enqueue({ text: "for alice" });
+    const { response } = await gw.client.responses.create({ model: MODEL, input: "x", user: "resp-alice" }).withResponse();
+    const rows = await ledger(response.headers.get("x-switchboard-request-id")!);
+    expect(rows[0]).toMatchObject({ endpoint: "responses", userId: "resp-alice" });
+    const err = await gw.client.responses.create({ model: MODEL, input: "x", user: "resp-bob" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(403);
+    expect(fake.calls).toHaveLength(1);
+  });
+
   it("an exhausted budget is 402 before any upstream call, in OpenAI's envelope", async () => {
     await admin("POST", "/v1/pricing", { model: "up:gpt-4o-mini", input_price_per_million: 1, output_price_per_million: 1 });
     expect((await admin("POST", "/v1/budgets", { budget_id: "responses-cap", max_budget: 0.0001, budget_duration: "1d" })).status).toBe(201);

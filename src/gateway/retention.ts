@@ -1,8 +1,9 @@
 /**
  * Retention (`logging.retention_days`, default 30): a background job deletes what the gateway
- * keeps for a limited time once it is older than that many days — today, stored Responses API
- * answers (`responses`). It runs shortly after start-up and then every hour; each run deletes
- * by `created_at` against the clock it is given (tests pass their own "now").
+ * keeps for a limited time once it is older than that many days: stored Responses API answers
+ * (`responses`) and stored request content (`request_content`), one task each. It runs shortly
+ * after start-up and then every hour; each run deletes by `created_at` against the clock it is
+ * given (tests pass their own "now").
  */
 export interface RetentionTask {
   /** What is deleted, for the log line. */

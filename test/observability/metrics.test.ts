@@ -1,6 +1,7 @@
 /**
  * /metrics after real requests through the gateway against fake OpenAI upstreams: answered,
- * streamed, rate-limited (429), over budget (402), retried, fallen back, an open circuit, and a
+ * streamed, rate-limited (429), over budget (402), retried, fallen back, an open circuit, a
+ * stream the upstream cut after its first byte, and a
  * thousand model names the configuration does not know. Parsed with a Prometheus text-format
  * parser; counts, token sums and the cost sum are compared with what was sent and with the ledger.
  */
@@ -84,6 +85,11 @@ describe("request series", () => {
       expect((await chat({ model: `no-such-model-${i}` })).status).toBe(404);
       expect((await chat({ model: `b:made-up-${i}` })).status).toBe(200);
     }
+    // 9. a stream the upstream cuts after its first chunks: answered 200, counted with its attempt's status.
+    b.enqueue({ cutAfterChunks: 2 });
+    const cut = await chat({ model: "backup", stream: true });
+    expect(cut.status).toBe(200);
+    expect(await cut.text()).toContain('"error"');
     m = await scrape(gw.url);
   }, 120_000);
 
@@ -98,6 +104,7 @@ describe("request series", () => {
       "smart|b|200": 2,
       "other|none|404": 500,
       "other|b|200": 500,
+      "backup|b|502": 1,
     });
   });
 
@@ -110,22 +117,28 @@ describe("request series", () => {
   });
 
   it("tokens and cost are those of the ledger's rows, exactly", async () => {
-    // Answered attempts: 1, 2, 3, 5, 6, 7 (priced) and 500 to b:made-up-* (no price); failed attempts used none.
-    const answered = 6 + 500;
-    expect(value(m, "switchboard_tokens_total", { direction: "input" })).toBe(11 * answered);
-    expect(value(m, "switchboard_tokens_total", { direction: "output" })).toBe(7 * answered);
-    expect(value(m, "switchboard_cost_usd_total")).toBe((6 * PER_ATTEMPT_MICROS) / 1e6);
     await gw.usage.flush();
-    const row = await sql<{ p: string; c: string; cost: string }>`select sum(prompt_tokens) as p, sum(completion_tokens) as c, sum(cost_total_micros) as cost from usage where attempt > 0`.execute(
-      gw.store.db,
-    );
-    expect(Number(row.rows[0].p)).toBe(11 * answered);
-    expect(Number(row.rows[0].c)).toBe(7 * answered);
-    expect(Number(row.rows[0].cost)).toBe(6 * PER_ATTEMPT_MICROS);
+    const sum = async (where: string) =>
+      (
+        await sql<{
+          p: string;
+          c: string;
+          cost: string;
+        }>`select sum(prompt_tokens) as p, sum(completion_tokens) as c, sum(cost_total_micros) as cost from usage where attempt > 0 and ${sql.raw(where)}`.execute(gw.store.db)
+      ).rows[0];
+    const all = await sum("true");
+    expect(value(m, "switchboard_tokens_total", { direction: "input" })).toBe(Number(all.p));
+    expect(value(m, "switchboard_tokens_total", { direction: "output" })).toBe(Number(all.c));
+    expect(value(m, "switchboard_cost_usd_total")).toBe(Number(all.cost) / 1e6);
+    // Without the cut stream (estimated): answered attempts 1, 2, 3, 5, 6, 7 (priced) and 500 to b:made-up-* (no price); failed attempts used none.
+    const reported = await sum("usage_estimated = false");
+    const answered = 6 + 500;
+    expect([Number(reported.p), Number(reported.c), Number(reported.cost)]).toEqual([11 * answered, 7 * answered, 6 * PER_ATTEMPT_MICROS]);
+    expect(Number(all.cost)).toBeGreaterThan(6 * PER_ATTEMPT_MICROS); // the cut stream's estimate is billed too
   });
 
   it("histograms: every request's duration and overhead, the stream's time to first token", () => {
-    const total = 4 + 1 + 1 + 2 + 1000;
+    const total = 4 + 1 + 1 + 2 + 1000 + 1;
     const duration = histogram(m, "switchboard_request_duration_seconds");
     expect(duration.count).toBe(total);
     expect(duration.buckets["+Inf"]).toBe(total);
@@ -135,16 +148,16 @@ describe("request series", () => {
     expect(overhead.sum).toBeLessThan(duration.sum);
     expect(Object.keys(overhead.buckets)).toContain("0.0001");
     const ttft = histogram(m, "switchboard_time_to_first_token_seconds");
-    expect(ttft.count).toBe(1);
+    expect(ttft.count).toBe(2);
     expect(value(m, "switchboard_cache_requests_total", { result: "bypass" })).toBe(total);
     expect(value(m, "switchboard_cache_requests_total", { result: "hit" })).toBe(0);
   });
 
   it("label values stay bounded: a thousand unknown model names add no series", () => {
     const labels = family(m, "switchboard_requests_total").metrics.map((x) => x.labels!);
-    expect(new Set(labels.map((l) => l.model))).toEqual(new Set(["smart", "other"]));
+    expect(new Set(labels.map((l) => l.model))).toEqual(new Set(["smart", "backup", "other"]));
     expect(new Set(labels.map((l) => l.provider))).toEqual(new Set(["a", "b", "none"]));
-    expect(labels.length).toBe(6);
+    expect(labels.length).toBe(7);
   });
 
   it("keeps the ledger's series and adds the ledger queue and drops under their names", () => {

@@ -12,9 +12,12 @@ export function App() {
   const [, section, id] = path.split("/");
   const page = PAGES.find((p) => p.path === `/${section ?? ""}`) ?? PAGES[0];
 
+  // After a navigation (not on first load), focus moves to the new page's content.
+  const navigated = useRef(false);
   useEffect(() => {
     document.title = `${page.title} · Switchboard`;
-    main.current?.focus();
+    if (navigated.current) main.current?.focus();
+    navigated.current = true;
   }, [page]);
 
   if (session.status === "loading") return <p className="loading">Loading…</p>;

@@ -227,13 +227,14 @@ class DurableUsageLedger implements UsageLedger, WriterHooks<Segment | null> {
       }
       if (this.shutDown || this.ranges[0] !== r) return moved;
       for (const entry of lines) {
-        if (entry.line !== null && this.writer.room() === 0) return moved; // record() took the room meanwhile
-        reader.pos = entry.end;
         if (entry.line === null) {
+          reader.pos = entry.end;
           this.stats.tornLines++;
           continue;
         }
-        this.writer.enqueue(entry.line, r.seg);
+        // No room (record() took it meanwhile, or the queue's characters are at their bound): read it again later.
+        if (!this.writer.enqueue(entry.line, r.seg)) return moved;
+        reader.pos = entry.end;
         moved++;
         r.rowsRead++;
         if (!r.seg.leftover) this.stats.spooledRows--;

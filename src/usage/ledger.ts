@@ -191,8 +191,9 @@ export function fromUsageRow(row: UsageRow): StoredUsageRecord {
     },
     priceVersion: row.price_version,
     receipt: row.receipt,
-    tags: row.tags,
-    metadata: row.metadata,
+    // Present only when set, as on the record that was written.
+    ...(row.tags ? { tags: row.tags } : {}),
+    ...(row.metadata ? { metadata: row.metadata } : {}),
   };
 }
 

@@ -28,6 +28,12 @@ export interface UsageWriterOptions {
   flushIntervalMs?: number;
   /** Most rows held in memory, written or not; beyond that rows are dropped (default 100000). */
   maxQueue?: number;
+  /**
+   * Most characters of serialised rows held in memory (default 64 Mi): rows with stored content
+   * are up to ~64 KiB each, so the row count alone would not bound memory. Past it, as past
+   * `maxQueue`, `enqueue()` refuses (the durable ledger keeps the row on disk only).
+   */
+  maxQueueChars?: number;
   /** Upper bound of the retry backoff while the database fails (default 10000 ms). */
   maxRetryDelayMs?: number;
   /** Told about every failed write (`permanent`: a row was rejected and dropped). For logs. */
@@ -66,6 +72,8 @@ interface Batch<Tag> {
    * up to a flush interval, and a string is far cheaper for the garbage collector to keep.
    */
   rows: string[];
+  /** Characters of `rows`, in all. */
+  chars: number;
   /** Run-length tags of `rows`: `counts[i]` consecutive rows carry `tags[i]`. */
   tags: Tag[];
   counts: number[];
@@ -81,6 +89,9 @@ export class UsageWriter<Tag = null> implements UsageSink {
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
+  private readonly maxQueueChars: number;
+  /** Characters of the rows queued now. */
+  private queuedChars = 0;
   private readonly maxRetryDelayMs: number;
   private readonly onError: NonNullable<UsageWriterOptions["onError"]>;
   private readonly hooks: WriterHooks<Tag> | undefined;
@@ -114,6 +125,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
     }
     this.flushIntervalMs = positiveInt("flushIntervalMs", opts.flushIntervalMs ?? 200);
     this.maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 100_000);
+    this.maxQueueChars = positiveInt("maxQueueChars", opts.maxQueueChars ?? 64 * 1024 * 1024);
     this.maxRetryDelayMs = positiveInt("maxRetryDelayMs", opts.maxRetryDelayMs ?? 10_000);
     this.onError = opts.onError ?? (() => {});
     this.hooks = hooks;
@@ -134,9 +146,11 @@ export class UsageWriter<Tag = null> implements UsageSink {
   /** Queues one row, serialised as JSON, with its tag; false (nothing queued) when the queue is full. O(1). */
   enqueue(row: string, tag: Tag): boolean {
     const stats = this.stats;
-    if (stats.queued >= this.maxQueue) return false;
+    if (stats.queued >= this.maxQueue || (stats.queued > 0 && this.queuedChars + row.length > this.maxQueueChars)) return false;
     const tail = this.tail;
     tail.rows.push(row);
+    tail.chars += row.length;
+    this.queuedChars += row.length;
     const last = tail.tags.length - 1;
     if (last >= 0 && tail.tags[last] === tag) tail.counts[last]++;
     else {
@@ -152,8 +166,9 @@ export class UsageWriter<Tag = null> implements UsageSink {
     return true;
   }
 
-  /** Rows that fit in the queue now. */
+  /** Rows that fit in the queue now (none while its characters are at their bound). */
   room(): number {
+    if (this.stats.queued > 0 && this.queuedChars >= this.maxQueueChars) return 0;
     return Math.max(0, this.maxQueue - this.stats.queued);
   }
 
@@ -263,6 +278,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
       const inserted = await insertUsageLines(this.db, batch.rows);
       this.stats.written += inserted;
       this.stats.queued -= batch.rows.length;
+      this.queuedChars -= batch.chars;
       this.batches.shift();
       this.settleAll(batch);
     } catch (err) {
@@ -284,7 +300,9 @@ export class UsageWriter<Tag = null> implements UsageSink {
         this.stats.dropped++;
         this.report(err, 1, true);
       }
-      batch.rows.shift();
+      const gone = batch.rows.shift()!;
+      batch.chars -= gone.length;
+      this.queuedChars -= gone.length;
       this.stats.queued--;
       this.settleFirst(batch);
     }
@@ -325,7 +343,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
 }
 
 function newBatch<Tag>(): Batch<Tag> {
-  return { rows: [], tags: [], counts: [] };
+  return { rows: [], chars: 0, tags: [], counts: [] };
 }
 
 export function positiveInt(name: string, value: number): number {

@@ -104,9 +104,9 @@ describe("openapi", () => {
     expect(doc.components.schemas.BudgetCreate.additionalProperties).toBe(false);
     expect(Object.keys(doc.paths["/v1/usage"].get.responses["200"].content).sort()).toEqual(["application/json", "text/csv"]);
     const usageParams = doc.paths["/v1/usage"].get.parameters.map((p: { name: string }) => p.name).sort();
-    expect(usageParams).toEqual(["format", "from", "group_by", "to"]);
+    expect(usageParams).toEqual(["format", "from", "group_by", "tag", "to"]);
     const logParams = doc.paths["/v1/logs"].get.parameters.map((p: { name: string }) => p.name).sort();
-    expect(logParams).toEqual(["client_request_id", "cursor", "from", "key_id", "limit", "model", "provider", "status", "team_id", "to", "user_id"]);
+    expect(logParams).toEqual(["client_request_id", "cursor", "from", "key_id", "limit", "model", "provider", "status", "tag", "team_id", "to", "user_id"]);
   });
 });
 

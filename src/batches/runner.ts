@@ -9,6 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Cancellation } from "../core/cancel.js";
+import type { GatewayError } from "../core/errors.js";
 import type { Runtime } from "../pipeline/context.js";
 import { settleBudget } from "../pipeline/budget.js";
 import { finishLimits } from "../pipeline/limits.js";
@@ -27,6 +28,10 @@ interface Running {
   cancelling: boolean;
   /** The lease went to another instance. */
   lost: boolean;
+  /** The end of the completion window (ms), as last read. */
+  expiresAt: number;
+  /** The batch's key no longer authenticates: once the lines in flight end, the rest fail with this line's error. */
+  stop?: { error: GatewayError; requestId: string };
 }
 
 /** Something other than a batch's own lines: a batch handled natively by its provider (native.ts). */
@@ -89,7 +94,7 @@ export class BatchRunner {
     while (!this.closed && this.running.size < concurrency) {
       const b = await claimBatch(this.rt.store.db, this.owner, leaseMs, [...this.running.keys()]);
       if (!b) return;
-      const r: Running = { row: b, cancelling: b.status === "cancelling", lost: false };
+      const r: Running = { row: b, cancelling: b.status === "cancelling", lost: false, expiresAt: b.expires_at.getTime() };
       this.running.set(b.id, r);
       const p = this.runBatch(r)
         .catch((e) => this.log(`batches: batch ${b.id}: ${(e as Error).message}`))
@@ -119,11 +124,13 @@ export class BatchRunner {
         const now = await db.selectFrom("batches").select(["status", "expires_at"]).where("id", "=", r.row.id).executeTakeFirst();
         if (!now || !["in_progress", "finalizing", "cancelling"].includes(now.status)) return;
         if (now.status === "cancelling") r.cancelling = true;
-        const expired = now.expires_at.getTime() <= Date.now();
-        if (r.cancelling || expired || now.status === "finalizing") {
+        r.expiresAt = now.expires_at.getTime();
+        const expired = r.expiresAt <= Date.now();
+        if (r.cancelling || expired || r.stop || now.status === "finalizing") {
           await Promise.allSettled(lines);
           if (!live()) return;
           if (r.cancelling || expired) await failUnrun(db, r.row, r.cancelling ? "batch_cancelled" : "batch_expired");
+          else if (r.stop) await failStopped(db, r.row.id, r.stop);
           await finishBatch(db, r.row, r.cancelling ? "cancelled" : expired ? "expired" : "completed");
           return;
         }
@@ -142,7 +149,7 @@ export class BatchRunner {
         }
         for (const line of page) {
           await this.slots.acquire();
-          if (!live() || r.cancelling) {
+          if (!live() || r.cancelling || r.stop || r.expiresAt <= Date.now()) {
             this.slots.release();
             break;
           }
@@ -211,9 +218,10 @@ export class BatchRunner {
           .updateTable("batches")
           .set(state === "done" ? { completed: sql<number>`completed + 1` } : { failed: sql<number>`failed + 1` })
           .where("id", "=", line.batch_id)
-          .returning("status")
+          .returning(["status", "expires_at"])
           .executeTakeFirst();
         if (b?.status === "cancelling") r.cancelling = true;
+        if (b) r.expiresAt = b.expires_at.getTime();
         return true;
       });
     } catch (e) {
@@ -223,15 +231,17 @@ export class BatchRunner {
       }
     }
     release(this.rt, run, kept);
-    if (kept && o.kind === "stop") {
-      // The key no longer authenticates: the rest of the batch fails as this line did.
-      await failPendingLines(db, r.row.id, (idx, customId) => failedLine(r.row.id, idx, customId, run.requestId, o.error));
-    }
+    if (kept && o.kind === "stop") r.stop = { error: o.error, requestId: run.requestId };
     return kept;
   }
 }
 
 class Superseded extends Error {}
+
+/** The key no longer authenticates: the lines not run yet fail as the line that found it did. */
+function failStopped(db: Runtime["store"]["db"], batchId: string, stop: NonNullable<Running["stop"]>): Promise<number> {
+  return failPendingLines(db, batchId, (idx, customId) => failedLine(batchId, idx, customId, stop.requestId, stop.error));
+}
 
 /** Settles the run's reservation to what its written rows cost (nothing when none were written) and ends its limits' count. */
 function release(rt: Runtime, run: LineRun, written: boolean): void {

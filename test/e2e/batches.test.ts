@@ -211,6 +211,68 @@ describe("batches run by the gateway", () => {
     expect(b.request_counts!.failed).toBe(20 - b.request_counts!.completed);
     const errs = await jsonl(gw.client, b.error_file_id!);
     expect(errs.every((e) => e.response.status_code === 401)).toBe(true);
+    // The lines in flight when the key was found revoked finished, and were kept and billed: every upstream call is in the output and the ledger.
+    expect(b.request_counts!.completed).toBeGreaterThanOrEqual(3);
+    expect(up.calls).toHaveLength(b.request_counts!.completed);
+    expect((await ledger(b.id)).filter((r) => r.status === 200)).toHaveLength(b.request_counts!.completed);
+  });
+
+  it("a line refused by its budget (402) is an error line; the budget is never overspent and its spend is the ledger's", async () => {
+    up.reset();
+    const budget = `tiny-${Math.random().toString(36).slice(2)}`;
+    // 40 micro-USD: a few lines' reservations (max_tokens 20 at gpt-4o-mini's price), not all ten.
+    expect((await admin("POST", "/v1/budgets", { budget_id: budget, max_budget: 0.00004, budget_duration: null })).status).toBe(201);
+    const k = (await admin("POST", "/v1/keys", { key_name: "tiny", budget_id: budget })).body;
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: k.key, maxRetries: 0 });
+    const b = await finished(client, (await submit(client, chatLines(Array.from({ length: 10 }, (_, i) => `m-${i}`)))).id);
+    expect(b.status).toBe("completed");
+    expect(b.request_counts!.completed).toBeGreaterThan(0);
+    expect(b.request_counts!.failed).toBeGreaterThan(0);
+    const errs = await jsonl(client, b.error_file_id!);
+    expect(errs.every((e) => e.response.status_code === 402 && e.response.body.error.code === "budget_exceeded")).toBe(true);
+    expect(up.calls).toHaveLength(b.request_counts!.completed);
+    const rows = await ledger(b.id);
+    const sum = rows.reduce((s, r) => s + Number(r.cost_total_micros), 0);
+    expect(gw.runtime.budgets.book.get("key", k.id)!.spendMicros).toBe(sum);
+    expect(sum).toBeLessThanOrEqual(40);
+  });
+
+  it("a batch past its completion window expires: lines not run go to the error file as batch_expired", async () => {
+    up.reset();
+    up.delayMs = 300;
+    const { client } = await newKey();
+    const created = await submit(client, chatLines(Array.from({ length: 12 }, (_, i) => `w-${i}`)));
+    while (up.calls.length < 3) await new Promise((r) => setTimeout(r, 10));
+    await gw.store.db
+      .updateTable("batches")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where("id", "=", created.id)
+      .execute();
+    const b = await finished(client, created.id);
+    expect(b.status).toBe("expired");
+    expect(typeof b.expired_at).toBe("number");
+    expect(b.request_counts!.completed).toBe(up.calls.length);
+    const errs = await jsonl(client, b.error_file_id!);
+    expect(errs).toHaveLength(12 - up.calls.length);
+    expect(errs[0]).toMatchObject({ response: null, error: { code: "batch_expired" } });
+  });
+
+  it("expires_after on an upload and output_expires_after on a batch set the files' expires_at", async () => {
+    up.reset();
+    const { client } = await newKey();
+    const file = await client.files.create({ file: await toFile(Buffer.from(chatLines(["z"])), "in.jsonl"), purpose: "batch", expires_after: { anchor: "created_at", seconds: 7200 } });
+    expect(file.expires_at! - file.created_at).toBe(7200);
+    const created = await client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h", output_expires_after: { anchor: "created_at", seconds: 3600 } });
+    const b = await finished(client, created.id);
+    const out = await client.files.retrieve(b.output_file_id!);
+    expect(out.expires_at! - out.created_at).toBe(3600);
+    // Past its expiry a file is gone.
+    await gw.store.db
+      .updateTable("files")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where("id", "=", out.id)
+      .execute();
+    await expect(client.files.retrieve(out.id)).rejects.toMatchObject({ status: 404 });
   });
 
   it("embeddings batches", async () => {

@@ -24,6 +24,7 @@ export const BENCH_USAGE = `Usage: switchboard bench [options]
   --no-pin              do not pin processes to CPUs
   --http-engine <e>     the gateway's server.http_engine: fast (default) or node
   --transport <t>       the gateway's upstream.transport: fast (default) or undici
+  --metrics <on|off>    the gateway's metrics.enabled: on (default, as shipped) or off
   --json                print the results as JSON`;
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -103,6 +104,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         const v = value();
         if (v !== "fast" && v !== "node") throw new Error(`${flag} needs fast or node, got "${v ?? ""}"`);
         o.httpEngine = v;
+        break;
+      }
+      case "--metrics": {
+        const v = value();
+        if (v !== "on" && v !== "off") throw new Error(`${flag} needs on or off, got "${v ?? ""}"`);
+        o.metrics = v === "on";
         break;
       }
       case "--json":

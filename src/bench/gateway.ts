@@ -23,6 +23,7 @@ export interface GatewayStart {
   baseEnv: Record<string, string>;
   log: (l: string) => void;
   httpEngine: "fast" | "node";
+  metrics: boolean;
   transport: "fast" | "undici";
 }
 
@@ -33,6 +34,8 @@ export async function startGateway(group: ProcessGroup, g: GatewayStart): Promis
     [
       "server:",
       `  http_engine: ${g.httpEngine}`,
+      "metrics:",
+      `  enabled: ${g.metrics}`,
       "upstream:",
       `  transport: ${g.transport}`,
       "providers:",

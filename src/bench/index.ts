@@ -54,6 +54,8 @@ export interface BenchOptions {
   pin?: boolean;
   /** The gateway's `server.http_engine` (default `fast`). */
   httpEngine?: "fast" | "node";
+  /** The gateway's `metrics.enabled` (default true, as shipped). */
+  metrics?: boolean;
   /** The gateway's `upstream.transport` (default `fast`). */
   transport?: "fast" | "undici";
   /**
@@ -78,6 +80,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     connections: opts.connections ?? 32,
     rate: opts.rate ?? 3000,
     httpEngine: opts.httpEngine ?? "fast",
+    metrics: opts.metrics ?? true,
     transport: opts.transport ?? "fast",
     targets: opts.targets ?? (["direct", "passthrough", "gateway", "messages"] as Target[]),
     modes: opts.modes ?? (["non-stream", "stream"] as Mode[]),
@@ -183,6 +186,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           baseEnv,
           log,
           httpEngine: o.httpEngine,
+          metrics: o.metrics,
           transport: o.transport,
         });
         ports[target] = gw.port;
@@ -261,6 +265,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         rate: o.rate,
         httpEngine: o.httpEngine,
         transport: o.transport,
+        metrics: o.metrics,
         pinned: group.pinning,
         store: databaseUrl ? "postgres" : "embedded",
         auth,

@@ -60,6 +60,8 @@ export interface BenchReport {
     rate: number;
     /** The gateway's `server.http_engine` (absent in reports from before the setting). */
     httpEngine?: "fast" | "node";
+    /** The gateway's `metrics.enabled` (absent in reports from before the setting). */
+    metrics?: boolean;
     /** The gateway's `upstream.transport` (absent in reports from before the setting). */
     transport?: "fast" | "undici";
     pinned: boolean;
@@ -214,6 +216,7 @@ export function formatReport(r: BenchReport): string {
       `fixed rate: ${s.rate} req/s; store: ${s.store}; auth: ${authText(s.auth)}; ` +
       (s.limits ? `limits: ${limitsText(s)}; ` : "") +
       (s.httpEngine ? `HTTP engine: ${s.httpEngine}; ` : "") +
+      (s.metrics !== undefined ? `metrics: ${s.metrics ? "on" : "off"}; ` : "") +
       (s.transport ? `upstream transport: ${s.transport}; ` : "") +
       (s.pinned ? "gateway/passthrough on CPU 0, upstream and load on CPU 1" : "no CPU pinning"),
     "",

@@ -15,6 +15,16 @@ describe("bench flags", () => {
     expect(parseBenchArgs(["--json"])).toEqual({ json: true }); // no Redis unless asked for
   });
 
+  it("takes the /v1/messages target and the metrics switch", () => {
+    expect(parseBenchArgs(["--targets", "direct,gateway,messages", "--metrics", "off"])).toEqual({ targets: ["direct", "gateway", "messages"], metrics: false });
+    expect(parseBenchArgs(["--metrics=on"])).toEqual({ metrics: true });
+    expect(() => parseBenchArgs(["--metrics", "maybe"])).toThrow('--metrics needs on or off, got "maybe"');
+  });
+
+  it("refuses the /v1/messages target without the gateway it is measured on", async () => {
+    await expect(runBench({ targets: ["direct", "messages"], out: () => {}, log: () => {} })).rejects.toThrow("--targets messages measures the gateway's /v1/messages: add gateway");
+  });
+
   it("refuses --redis-url without a value", () => {
     expect(() => parseBenchArgs(["--redis-url"])).toThrow("--redis-url needs a redis:// URL");
     expect(() => parseBenchArgs(["--redis-url="])).toThrow("--redis-url needs a redis:// URL");

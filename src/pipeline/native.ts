@@ -116,6 +116,7 @@ export async function runNativeOrChat(rt: Runtime, ctx: RequestContext, req: Cha
     endAttempt(rt, info, true);
     const reported = value.kind === "native" ? value.answer.usage : value.body.usage;
     const usage = reported ? fromReported(reported) : await estimateChatUsage(rt, info, req, value.kind === "native" ? value.answer.text : completionText(value.body));
+    if (ctx.content) ctx.content.completed(value.kind === "native" ? value.answer.text : value.body);
     recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false });
     return value.kind === "native" ? { kind: "native-json", text: value.answer.text } : { kind: "json", body: value.body };
   }

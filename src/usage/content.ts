@@ -39,8 +39,12 @@ export class ContentCapture {
     this.requestBytes = clipped.bytes;
   }
 
-  /** The completion of a JSON answer (its choices' text and tool calls). */
-  completed(c: ChatCompletion): void {
+  /** The completion of a JSON answer (its choices' text and tool calls), or the text of a native answer. */
+  completed(c: ChatCompletion | string): void {
+    if (typeof c === "string") {
+      this.setCompletion([{ index: 0, text: c }], false);
+      return;
+    }
     const choices: Choice[] = [];
     for (const ch of c.choices) {
       const m = ch.message as { content?: unknown; tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }> } | undefined;

@@ -64,6 +64,23 @@ describe("content logging on", () => {
     expect(c.choices[0].tool_calls).toEqual([{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }]);
   });
 
+  it("the Messages API: the translated messages and the completion", async () => {
+    fake.enqueue({ text: "Bonjour." });
+    const res = await gw.call(
+      "POST",
+      "/v1/messages",
+      { model: "up:gpt-4o", max_tokens: 50, system: "be brief", messages: [{ role: "user", content: "say hello" }] },
+      { "anthropic-version": "2023-06-01" },
+    );
+    expect(res.status).toBe(200);
+    const r = await receiptOf(res);
+    expect(r.content.request.messages).toEqual([
+      { role: "system", content: "be brief" },
+      { role: "user", content: "say hello" },
+    ]);
+    expect(r.content.completion.choices[0].text).toBe("Bonjour.");
+  });
+
   it("a failed first attempt keeps the prompt; the answering attempt the completion", async () => {
     const retry = await startLoggedGateway({ logging: { store_content: true }, routing: { retries: 1 }, providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-x" } } });
     try {

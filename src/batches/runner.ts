@@ -183,7 +183,8 @@ export class BatchRunner {
         runs++;
         if (!kept || run.outcome.kind !== "retry") return;
         await sleep(run.outcome.afterMs);
-        if (r.cancelling) return;
+        // Ended meanwhile: the line stays pending, and the batch's end fails it as cancelled, expired or stopped.
+        if (r.cancelling || r.stop || r.expiresAt <= Date.now()) return;
       }
     } catch (e) {
       this.log(`batches: line ${line.idx} of ${r.row.id}: ${(e as Error).message}`);

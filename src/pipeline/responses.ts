@@ -15,7 +15,8 @@ import type { Principal } from "../policy/auth.js";
 import { findResponse, insertResponse, type StoredResponse } from "../store/repos/responses.js";
 import { INCLUDE_ENCRYPTED_REASONING, inputItems, parseResponsesRequest, responseEcho, toChatRequest, type InputItem, type ResponsesRequest } from "../wire/responses.js";
 import { fromChatCompletion, idsFor, ResponseStreamTranslator, visibleOutput, type ResponseIds, type ResponseObject } from "../wire/responses-answer.js";
-import { runChat } from "./chat.js";
+import { runNativeOrChat } from "./native.js";
+import { nativeResponse, nativeResponsesRelay, responsesSpec } from "./responses-native.js";
 import type { RequestContext, Runtime } from "./context.js";
 import type { EventSink } from "./messages.js";
 import { readRoutingExtensions } from "./route.js";
@@ -60,8 +61,6 @@ export async function runResponses(rt: Runtime, ctx: RequestContext, raw: Record
   }
   if (conv.history.length + conv.own.length > MAX_CONVERSATION_ITEMS)
     throw new GatewayError("invalid_request", `the conversation holds more than ${MAX_CONVERSATION_ITEMS} items; start a new one without previous_response_id`, { param: "previous_response_id" });
-  // A native pass-through (the chosen deployment speaking the Responses API itself) would branch
-  // here, before the translation; everything below is the translated path.
   return answerTranslated(rt, ctx, raw, req, conv);
 }
 
@@ -70,7 +69,11 @@ async function answerTranslated(rt: Runtime, ctx: RequestContext, raw: Record<st
   const chat = toChatRequest(req, { history: conv.history, warnings: ctx.warnings });
   // The final response carries usage: the pipeline must relay it (estimated if the provider sends none).
   if (chat.stream) chat.stream_options = { include_usage: true };
-  const result = await runChat(rt, ctx, chat, readRoutingExtensions(raw, ctx.headers));
+  // Deployments that speak the Responses API themselves (OpenAI) get the client's body (responses-native.ts).
+  const result = await runNativeOrChat(rt, ctx, chat, readRoutingExtensions(raw, ctx.headers), responsesSpec(raw, conv));
+  const keep = conv.store ? (full: ResponseObject) => save(rt, ctx, conv, full, full) : undefined;
+  if (result.kind === "native-json") return { kind: "json", body: await nativeResponse(result.text, keep) };
+  if (result.kind === "native-stream") return { kind: "stream", relay: nativeResponsesRelay(result.relay, keep) };
   const ids = responseIds(ctx);
   const echo = responseEcho(req, conv.store);
   const encrypted = req.include?.includes(INCLUDE_ENCRYPTED_REASONING) ?? false;

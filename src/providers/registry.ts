@@ -11,6 +11,7 @@ import { createHttpProvider, httpOptions, type ProviderDefaults } from "./http.j
 import { createMockProvider, MOCK_CAPABILITIES } from "./mock/index.js";
 import { withOpenAIBatch } from "./openai/batch.js";
 import { bearerAuth, openAIWire } from "./openai/index.js";
+import { withNativeResponses } from "./openai/native-responses.js";
 import { withModelList } from "./openai/models.js";
 import { listsServerModels } from "./openai-compatible/model-list.js";
 import { OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from "./openai-compatible/presets.js";
@@ -46,11 +47,15 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
     requiresKey: preset.requiresKey,
     defaultBaseUrl: preset.baseUrl,
     ...(preset.nativeBatch ? { nativeBatch: true } : {}),
-    settings: ["stream_usage"],
+    // native_responses: whether /v1/responses goes to the server's own Responses API (default true where the preset has one).
+    settings: preset.nativeResponses ? ["stream_usage", "native_responses"] : ["stream_usage"],
     create(s, defaults) {
       const secrets = s.apiKey ? [s.apiKey] : [];
       let wire = openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage });
       if (preset.nativeBatch) wire = withOpenAIBatch(wire);
+      const nativeResponses = s.extra.native_responses ?? preset.nativeResponses === true;
+      if (typeof nativeResponses !== "boolean") throw new Error(`providers.${s.id}.native_responses must be true or false`);
+      if (nativeResponses) wire = withNativeResponses(wire, s.id, secrets);
       return createHttpProvider(
         listsServerModels(s, preset) ? withModelList(wire) : wire,
         httpOptions(s, defaults, { baseUrl: s.baseUrl ?? preset.baseUrl, auth: bearerAuth(s.apiKey), capabilities: preset.capabilities, secrets }),

@@ -341,6 +341,21 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
       const toolText = b.toolCalls && b.text === undefined ? null : text;
       return send(res, 200, chatCompletion({ model, text: toolText, toolCalls: b.toolCalls, finishReason: b.finishReason, usage }, b.noUsage), headers);
     }
+    if (rec.method === "POST" && rec.path === "/v1/responses") {
+      if (typeof body !== "object" || body === null) return send(res, 400, errorEnvelope(400, { message: "We could not parse the JSON body of your request." }), headers);
+      if (typeof body.model !== "string" || body.input === undefined) return send(res, 400, errorEnvelope(400, { message: "Missing required parameter: 'input'.", param: "input" }), headers);
+      const text = b.text ?? "Hello from the fake";
+      const u = makeUsage(estimateTokens(JSON.stringify(body.input)), estimateTokens(text), b.usage);
+      const r = responseObject(String(body.model), text, u, body);
+      if (body.stream !== true) return send(res, 200, r, headers);
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", ...headers });
+      res.end(
+        responseEvents(r)
+          .map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`)
+          .join(""),
+      );
+      return;
+    }
     return send(res, 404, errorEnvelope(404, { message: `Invalid URL (${rec.method} ${rec.path})`, code: null }), headers);
   }
 
@@ -437,4 +452,61 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
       return closeServer(server);
     },
   };
+}
+
+/** A Response object (OpenAI's Responses API) with one output message. */
+function responseObject(model: string, text: string, u: Usage, req: any) {
+  const id = `resp_${Math.random().toString(36).slice(2, 14)}`;
+  const details = (u.prompt_tokens_details ?? {}) as { cached_tokens?: number };
+  return {
+    id,
+    object: "response",
+    created_at: 1741476542,
+    status: "completed",
+    error: null,
+    incomplete_details: null,
+    instructions: req.instructions ?? null,
+    max_output_tokens: req.max_output_tokens ?? null,
+    model,
+    output: [{ type: "message", id: `msg_${id.slice(5)}`, status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }],
+    parallel_tool_calls: true,
+    previous_response_id: req.previous_response_id ?? null,
+    store: req.store ?? true,
+    temperature: 1,
+    text: { format: { type: "text" } },
+    tool_choice: "auto",
+    tools: [],
+    top_p: 1,
+    truncation: "disabled",
+    usage: {
+      input_tokens: u.prompt_tokens,
+      input_tokens_details: { cached_tokens: details.cached_tokens ?? 0 },
+      output_tokens: u.completion_tokens,
+      output_tokens_details: { reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0 },
+      total_tokens: u.prompt_tokens + u.completion_tokens,
+    },
+    user: null,
+    metadata: {},
+  };
+}
+
+/** The Responses API's stream events for a Response, as OpenAI sends them. */
+function responseEvents(r: ReturnType<typeof responseObject>): Array<Record<string, unknown>> {
+  const item = r.output[0];
+  const text = item.content[0].text;
+  const open = { ...r, status: "in_progress", output: [], usage: null };
+  const events: Array<Record<string, unknown>> = [
+    { type: "response.created", response: open },
+    { type: "response.in_progress", response: open },
+    { type: "response.output_item.added", output_index: 0, item: { ...item, status: "in_progress", content: [] } },
+    { type: "response.content_part.added", item_id: item.id, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } },
+    ...[text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))]
+      .filter(Boolean)
+      .map((delta) => ({ type: "response.output_text.delta", item_id: item.id, output_index: 0, content_index: 0, delta })),
+    { type: "response.output_text.done", item_id: item.id, output_index: 0, content_index: 0, text },
+    { type: "response.content_part.done", item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },
+    { type: "response.output_item.done", output_index: 0, item },
+    { type: "response.completed", response: r },
+  ];
+  return events.map((e, i) => ({ ...e, sequence_number: i }));
 }

@@ -18,6 +18,8 @@ export interface OpenAICompatiblePreset {
   modelsFromServer?: boolean;
   /** The server has OpenAI's Batch API (files + batches): the provider gets `batch`. */
   nativeBatch?: boolean;
+  /** Speaks OpenAI's Responses API (`/responses`) itself: /v1/responses is passed through natively. */
+  nativeResponses?: boolean;
 }
 
 const full: Capabilities = { chat: true, stream: true, tools: true, vision: true, json: true, embeddings: true, reasoning: true };
@@ -25,7 +27,7 @@ const chatTools: Capabilities = { ...full, vision: false, embeddings: false, rea
 const local: Capabilities = { ...full, reasoning: false };
 
 export const OPENAI_COMPATIBLE_PRESETS = {
-  openai: { name: "OpenAI", baseUrl: "https://api.openai.com/v1", requiresKey: true, streamUsage: true, capabilities: full, nativeBatch: true },
+  openai: { name: "OpenAI", baseUrl: "https://api.openai.com/v1", requiresKey: true, streamUsage: true, capabilities: full, nativeBatch: true, nativeResponses: true },
   groq: { name: "Groq", baseUrl: "https://api.groq.com/openai/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, vision: true, reasoning: true } },
   together: { name: "Together AI", baseUrl: "https://api.together.xyz/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: true } },
   fireworks: { name: "Fireworks AI", baseUrl: "https://api.fireworks.ai/inference/v1", requiresKey: true, streamUsage: true, capabilities: full },

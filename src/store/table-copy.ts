@@ -4,7 +4,9 @@
  * and `switchboard import` (../cli/) and by the move of a PGlite database (./embedded/from-pglite.ts).
  *
  * Tables are found in the database itself, never listed here: every base table of the current
- * schema except `schema_migrations` (the schema version travels on its own). A row travels as the
+ * schema except `schema_migrations` (the schema version travels on its own) and `ui_sessions`
+ * (dashboard sessions stand for the master key of the gateway that made them: they never travel;
+ * sign in again after a move). A row travels as the
  * JSON text PostgreSQL makes of it (`row_to_json`) and is read back with `json_populate_recordset`,
  * so bigints, numerics and timestamps keep their exact text.
  */
@@ -19,7 +21,7 @@ export const TABLES_SQL = `
 with recursive
   tab as (
     select c.oid, c.relname::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname <> 'schema_migrations'),
+    where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname not in ('schema_migrations', 'ui_sessions')),
   fk as (select conrelid as child, confrelid as parent from pg_constraint where contype = 'f' and conrelid <> confrelid),
   depth(oid, d) as (
     select oid, 0 from tab

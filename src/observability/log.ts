@@ -38,8 +38,8 @@ const SHAPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
   // PEM private keys (a Vertex service account's), raw or inside a JSON string.
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],
-  // user:password@ in URLs (database and Redis URLs).
-  [/(\/\/[^/\s:@"]+:)[^@\s"/]+@/g, `$1${REDACTED}@`],
+  // user:password@ in URLs (database and Redis URLs); the placeholder of a usage example is kept.
+  [/(\/\/[^/\s:@"]+:)(?!password@)[^@\s"/]+@/g, `$1${REDACTED}@`],
 ];
 
 /** Values shorter than this are not looked for as such (they would match ordinary text); shapes still apply. */

@@ -65,6 +65,7 @@ describe("redaction", () => {
   });
 
   it("keeps ordinary text (short values, model names, ids) untouched", () => {
+    expect(new SecretScrubber([]).scrub("expected postgres://user:password@host:5432/database")).toBe("expected postgres://user:password@host:5432/database");
     const s = new SecretScrubber(["short", "sk-proj-CANARYopenai0123456789"]);
     expect(s.scrub('{"msg":"request","model":"openai:gpt-4o-mini","key_id":"key_abc123","status":200,"note":"short"}')).toBe(
       '{"msg":"request","model":"openai:gpt-4o-mini","key_id":"key_abc123","status":200,"note":"short"}',

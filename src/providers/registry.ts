@@ -47,13 +47,14 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
     requiresKey: preset.requiresKey,
     defaultBaseUrl: preset.baseUrl,
     ...(preset.nativeBatch ? { nativeBatch: true } : {}),
-    // native_responses: whether /v1/responses goes to the server's own Responses API (default true where the preset has one).
+    // native_responses: whether /v1/responses goes to the server's own Responses API (default: on OpenAI's own API).
     settings: preset.nativeResponses ? ["stream_usage", "native_responses"] : ["stream_usage"],
     create(s, defaults) {
       const secrets = s.apiKey ? [s.apiKey] : [];
       let wire = openAIWire(s.id, secrets, { streamUsage: (s.extra.stream_usage as boolean | undefined) ?? preset.streamUsage });
       if (preset.nativeBatch) wire = withOpenAIBatch(wire);
-      const nativeResponses = s.extra.native_responses ?? preset.nativeResponses === true;
+      // On by default for OpenAI's own API only: another server at a base_url of its own may not have /responses.
+      const nativeResponses = s.extra.native_responses ?? (preset.nativeResponses === true && (!s.baseUrl || /^https:\/\/api\.openai\.com(\/|$)/.test(s.baseUrl)));
       if (typeof nativeResponses !== "boolean") throw new Error(`providers.${s.id}.native_responses must be true or false`);
       if (nativeResponses) wire = withNativeResponses(wire, s.id, secrets);
       return createHttpProvider(

@@ -41,7 +41,7 @@ async function ledger(requestId: string) {
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  gw = await startTestGateway({ providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000", native_responses: false } } });
+  gw = await startTestGateway({ providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } } });
 });
 afterAll(async () => {
   await gw?.stop();

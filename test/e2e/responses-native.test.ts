@@ -21,7 +21,7 @@ async function receipt(id: string | null): Promise<any> {
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  gw = await startTestGateway({ providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } } });
+  gw = await startTestGateway({ providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000", native_responses: true } } });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.masterKey, maxRetries: 0 });
 });
 afterAll(async () => {

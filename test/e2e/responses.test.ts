@@ -52,7 +52,7 @@ function shape(a: unknown, at = ""): string[] {
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  gw = await startTestGateway({ providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000", native_responses: false } } });
+  gw = await startTestGateway({ providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-up-000000" } } });
   key = await newKey();
   client = sdk(key);
 });

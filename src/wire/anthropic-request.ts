@@ -115,7 +115,8 @@ export function chatMessages(req: Pick<MessagesRequest, "system" | "messages">, 
     out.push({ role: "system", content: req.system.map((b) => textPart(b.text, b.cache_control)) });
   }
   req.messages.forEach((m, i) => {
-    if (m.role === "user") userTurn(out, m, `messages[${i}]`, warnings);
+    if (m.role === "system") out.push({ role: "system", content: typeof m.content === "string" ? m.content : m.content.map((b) => textPart(b.text, b.cache_control)) });
+    else if (m.role === "user") userTurn(out, m, `messages[${i}]`, warnings);
     else out.push(assistantTurn(m, `messages[${i}]`));
   });
   return out;

@@ -49,10 +49,14 @@ const redactedThinkingBlock = z.looseObject({ type: z.literal("redacted_thinking
 
 const contentBlock = z.discriminatedUnion("type", [textBlock, imageBlock, documentBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock]);
 
-const message = z.object({
-  role: z.enum(["user", "assistant"]),
-  content: z.union([z.string(), z.array(contentBlock)]),
-});
+/**
+ * A `system` message inside `messages` (Anthropic's SDKs and Claude Code send them) carries text
+ * only; it stays where it is in the conversation.
+ */
+const message = z.union([
+  z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(contentBlock)]) }),
+  z.strictObject({ role: z.literal("system"), content: z.union([z.string(), z.array(textBlock)]) }),
+]);
 
 const tool = z.looseObject({
   name: z.string().min(1),

@@ -51,10 +51,9 @@ describe("Anthropic SDK for TypeScript", () => {
     expect(await ledger(b.gw, k.id)).toEqual([]);
   });
 
-  // Known gateway limitation, kept as a failing expectation (see claude-code.test.ts): Anthropic's
-  // SDKs and Claude Code send `role: "system"` messages inside `messages`; the gateway answers 400
-  // "messages[1].role: Invalid option". `it.fails` turns red once it answers them.
-  it.fails("a system-role message inside `messages` is answered", async () => {
+  // Anthropic's SDKs and Claude Code send `role: "system"` messages inside `messages`: translated,
+  // each stays a system message at its place in the conversation.
+  it("a system-role message inside `messages` is answered, kept at its place", async () => {
     const k = await newKey(b.gw, "anthropic-system-role");
     b.openai.enqueue({ text: "ok", usage: { prompt_tokens: 5, completion_tokens: 1 } });
     const res = await b.gw.post(
@@ -70,5 +69,9 @@ describe("Anthropic SDK for TypeScript", () => {
       { authorization: `Bearer ${k.key}`, "anthropic-version": "2023-06-01" },
     );
     expect(res.status, await res.clone().text()).toBe(200);
+    expect(b.openai.calls.at(-1)!.body.messages).toEqual([
+      { role: "user", content: "hi" },
+      { role: "system", content: "Answer briefly." },
+    ]);
   });
 });

@@ -158,12 +158,9 @@ describe("Claude Code", () => {
     expect(aliased.openai.calls.length).toBe(before);
   });
 
-  // Known gateway limitation, kept as a failing expectation: Claude Code sends `role: "system"`
-  // messages inside `messages` for models it does not know as Claude models (an alias such as
-  // `fast`). The gateway refuses them ("messages[1].role: Invalid option"), a wording Claude
-  // Code does not recognise, so it does not retry without them. `it.fails` turns red once the
-  // gateway answers: then drop `.fails` and document aliases in ANTHROPIC_MODEL.
-  it.fails("an alias in ANTHROPIC_MODEL (system-role messages inside `messages`) is answered", async () => {
+  // Claude Code sends `role: "system"` messages inside `messages` for models it does not know as
+  // Claude models (an alias such as `fast`); the gateway keeps them as system messages.
+  it("an alias in ANTHROPIC_MODEL (system-role messages inside `messages`) is answered", async () => {
     const k = await newKey(b.gw, "claude-code-system-role");
     b.openai.enqueue({ text: "Hello through the alias", usage: { prompt_tokens: 50, completion_tokens: 4 } });
     const r = await runClaude(b, k.key, ["export ANTHROPIC_MODEL=claude-sonnet-4-6", "export ANTHROPIC_MODEL=fast"]);

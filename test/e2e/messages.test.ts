@@ -437,7 +437,7 @@ describe("POST /v1/messages/count_tokens", () => {
   });
 });
 
-describe("through the canonical pipeline to an Anthropic upstream", () => {
+describe("passed through natively to an Anthropic upstream", () => {
   const CLAUDE = "claude:claude-sonnet-4-5";
 
   it("thinking: the request's thinking reaches Claude; signed thinking blocks come back, and go back upstream on the next turn", async () => {

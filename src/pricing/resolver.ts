@@ -6,6 +6,7 @@
  */
 import type { PriceConfig } from "../config/types.js";
 import { PRICE_CATALOG_VERSION, priceOf, type ModelPrice } from "../catalog/prices.js";
+import { batchPrice, batchShareOf } from "../catalog/batch.js";
 
 export interface ResolvedPrice {
   price: ModelPrice;
@@ -95,5 +96,17 @@ export class PriceResolver {
     const type = this.typeOf(providerId) ?? providerId;
     const price = priceOf(type, model);
     return price ? { price, version: `catalog:${PRICE_CATALOG_VERSION}`, source: "catalog" } : undefined;
+  }
+
+  /**
+   * The price a provider's own batch API charges for a model: the price that applies (as
+   * `lookup`) times the provider type's batch share (catalog/batch.ts). Undefined when the model
+   * has no price or the provider type no batch price. The version says `;batch=n/d`.
+   */
+  batchLookup(providerId: string, model: string): ResolvedPrice | undefined {
+    const base = this.lookup(providerId, model);
+    const share = batchShareOf(this.typeOf(providerId) ?? providerId);
+    if (!base || !share) return undefined;
+    return { price: batchPrice(base.price, share), version: `${base.version};batch=${share.numerator}/${share.denominator}`, source: base.source };
   }
 }

@@ -301,6 +301,34 @@ describe("Anthropic: errors, budgets, fallbacks and cut streams", () => {
     expect(r.attempts[0].completion_tokens).toBeGreaterThan(0);
   });
 
+  it("a client that leaves mid-stream: the attempt is recorded as 499 with the input the upstream reported, the reservation settled", async () => {
+    expect((await admin("POST", "/v1/budgets", { budget_id: "native-leave", max_budget: 10, budget_duration: "1d" })).status).toBe(201);
+    const key = (await admin("POST", "/v1/keys", { key_name: "leaver", budget_id: "native-leave" })).body.key;
+    claudeUp.enqueue({ text: "x".repeat(4000), usage: { input: 300, output: 1000 }, splitBytes: true });
+    const abort = new AbortController();
+    const res = await fetch(gw.url + "/v1/messages", {
+      method: "POST",
+      headers: { "x-api-key": key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: CLAUDE, max_tokens: 2000, stream: true, messages: [{ role: "user", content: "go" }] }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    let seen = "";
+    while (!seen.includes("content_block_delta")) seen += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    const id = res.headers.get("x-switchboard-request-id");
+    let r: any;
+    for (let i = 0; i < 50; i++) {
+      await gw.usage.flush();
+      r = (await admin("GET", `/v1/logs/${id}`)).body;
+      if (r?.attempts?.length) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    expect(r.attempts[0]).toMatchObject({ status: 499, streamed: true, prompt_tokens: 300 });
+    // The budget's spend is what was billed (the reservation settled to it).
+    expect((await admin("GET", "/v1/budgets/native-leave")).body.assignments[0].spend_usd).toBe(r.cost.total_usd);
+  });
+
   it("an error event mid-stream is relayed with Anthropic's type and message", async () => {
     claudeUp.enqueue({ text: "partial answer", midStreamError: { type: "overloaded_error", message: "Overloaded" } });
     const res = await post({ model: CLAUDE, max_tokens: 256, stream: true, messages: [{ role: "user", content: "go" }] });

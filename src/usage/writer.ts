@@ -29,7 +29,7 @@ export interface UsageWriterOptions {
   /** Most rows held in memory, written or not; beyond that rows are dropped (default 100000). */
   maxQueue?: number;
   /**
-   * Most characters of serialised rows held in memory (default 64 Mi): rows with stored content
+   * Most characters of serialised rows held in memory (default 128 Mi): rows with stored content
    * are up to ~64 KiB each, so the row count alone would not bound memory. Past it, as past
    * `maxQueue`, `enqueue()` refuses (the durable ledger keeps the row on disk only).
    */
@@ -125,7 +125,7 @@ export class UsageWriter<Tag = null> implements UsageSink {
     }
     this.flushIntervalMs = positiveInt("flushIntervalMs", opts.flushIntervalMs ?? 200);
     this.maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 100_000);
-    this.maxQueueChars = positiveInt("maxQueueChars", opts.maxQueueChars ?? 64 * 1024 * 1024);
+    this.maxQueueChars = positiveInt("maxQueueChars", opts.maxQueueChars ?? 128 * 1024 * 1024);
     this.maxRetryDelayMs = positiveInt("maxRetryDelayMs", opts.maxRetryDelayMs ?? 10_000);
     this.onError = opts.onError ?? (() => {});
     this.hooks = hooks;

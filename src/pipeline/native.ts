@@ -117,7 +117,8 @@ export async function runNativeOrChat(rt: Runtime, ctx: RequestContext, req: Cha
     const reported = value.kind === "native" ? value.answer.usage : value.body.usage;
     const usage = reported ? fromReported(reported) : await estimateChatUsage(rt, info, req, value.kind === "native" ? value.answer.text : completionText(value.body));
     if (ctx.content) ctx.content.completed(value.kind === "native" ? value.answer.text : value.body);
-    recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false });
+    if (value.kind === "chat") ctx.content?.completed(value.body);
+    recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false, responseModel: value.kind === "chat" ? value.body.model : nativeModel(value.answer.body) });
     return value.kind === "native" ? { kind: "native-json", text: value.answer.text } : { kind: "json", body: value.body };
   }
   if (value.kind === "native-stream") {
@@ -173,4 +174,10 @@ async function streamUsage(rt: Runtime, info: AttemptInfo, req: ChatRequest, str
     usage.estimated = true;
   }
   return usage;
+}
+
+/** The model a native answer names (Anthropic's Message and OpenAI's Response both have `model`). */
+function nativeModel(body: unknown): string | undefined {
+  const m = (body as { model?: unknown } | null)?.model;
+  return typeof m === "string" ? m : undefined;
 }

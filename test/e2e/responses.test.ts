@@ -214,7 +214,8 @@ describe("POST /v1/responses with the official openai SDK", () => {
       input: [
         { role: "user", content: "one" },
         { role: "assistant", content: "two" },
-        { type: "message", id: "msg_mine", role: "user", content: [{ type: "input_text", text: "three" }] },
+        // An input message with an id of the client's own (the SDK's type has no `id` on input messages).
+        { type: "message", id: "msg_mine", role: "user", content: [{ type: "input_text", text: "three" }] } as OpenAI.Responses.ResponseInputItem,
       ],
     });
     const page = async (q: string) => (await fetch(`${gw.url}/v1/responses/${r.id}/input_items${q}`, { headers: { authorization: `Bearer ${key}` } })).json() as Promise<any>;

@@ -146,9 +146,9 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await page.reload();
     await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    expect(await page.evaluate("document.activeElement?.textContent")).toBe("Skip to content");
     await page.keyboard.press("Enter");
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    expect(await page.evaluate("document.activeElement?.id")).toBe("main");
     expect(await page.getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe("page");
   });
 

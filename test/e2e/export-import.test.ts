@@ -23,7 +23,7 @@ import { createTestDatabase, pgTestServer, type TestDatabase } from "../store/pg
 const MASTER = "sb-master-export-test-0123456789abcdef";
 const FROM = "2020-01-01T00:00:00Z";
 const TO = "2100-01-01T00:00:00Z";
-const TABLES = ["audit_events", "budget_resets", "budgets", "prices", "teams", "usage", "budget_assignments", "users", "api_keys"];
+const TABLES = ["audit_events", "batches", "budget_resets", "budgets", "files", "prices", "request_content", "responses", "teams", "usage", "batch_lines", "budget_assignments", "users", "api_keys"];
 
 let root: string;
 let server: string | null;
@@ -130,6 +130,7 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
       }
       expect((await api(base, "POST", "/v1/chat/completions", { model: "mock:mock-1", messages: [{ role: "user", content: "as admin" }] })).status).toBe(200);
+      // Refused: a ledger row of its own (attempt 0, no cost), so the ledger holds 6 rows.
       expect((await api(base, "POST", "/v1/chat/completions", { model: "openai:gpt-4o", messages: [{ role: "user", content: "x" }] }, virtualKey)).status).toBe(403);
     } finally {
       await stop(gw); // flushes the ledger
@@ -155,7 +156,7 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(
       new RegExp(
-        `^exported \\d+ rows \\(audit_events \\d+, budget_resets 0, budgets 2, prices 1, teams 1, usage 5, budget_assignments 2, users 1, api_keys 2\\) at schema version ${LATEST_SCHEMA_VERSION} from embedded PostgreSQL [\\d.]+ in ${source}/pg \\(.*\\) to ${file}\n$`,
+        `^exported \\d+ rows \\(audit_events \\d+, batches 0, budget_resets 0, budgets 2, files 0, prices 1, request_content 0, responses 0, teams 1, usage 6, batch_lines 0, budget_assignments 2, users 1, api_keys 2\\) at schema version ${LATEST_SCHEMA_VERSION} from embedded PostgreSQL [\\d.]+ in ${source}/pg \\(.*\\) to ${file}\n$`,
       ),
     );
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -172,7 +173,7 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
     expect(imported.stderr).toBe("");
     expect(imported.stdout).toMatch(
       new RegExp(
-        `^imported \\d+ rows \\(audit_events \\d+, budget_resets 0, budgets 2, prices 1, teams 1, usage 5, budget_assignments 2, users 1, api_keys 2\\) into PostgreSQL at [^ ]+/${target.name} \\(DATABASE_URL\\) at schema version ${LATEST_SCHEMA_VERSION}\n$`,
+        `^imported \\d+ rows \\(audit_events \\d+, batches 0, budget_resets 0, budgets 2, files 0, prices 1, request_content 0, responses 0, teams 1, usage 6, batch_lines 0, budget_assignments 2, users 1, api_keys 2\\) into PostgreSQL at [^ ]+/${target.name} \\(DATABASE_URL\\) at schema version ${LATEST_SCHEMA_VERSION}\n$`,
       ),
     );
     expect(imported.code).toBe(0);
@@ -199,7 +200,7 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
       await stop(moved);
     }
     const after = await query<{ n: number; max: string }>(target.url, "select count(*)::int as n, max(id)::text as max from usage");
-    expect(after).toEqual([{ n: 6, max: String(Number(ids[0].max) + 1) }]);
+    expect(after).toEqual([{ n: 7, max: String(Number(ids[0].max) + 1) }]);
   }, 240_000);
 
   it("import refuses a target with data, a newer schema, a bad line, an unknown table, a file cut short; nothing is loaded", async (ctx) => {
@@ -252,7 +253,7 @@ describe.runIf(existsSync(CLI))("switchboard export / import", () => {
           lines.filter((_, i) => i !== usageLine),
         ),
       ),
-    ).toMatchObject({ code: 1, stderr: "switchboard import: the end line counts 5 rows of usage, the file holds 4: lines are missing\n" });
+    ).toMatchObject({ code: 1, stderr: "switchboard import: the end line counts 6 rows of usage, the file holds 5: lines are missing\n" });
     expect(await total()).toBe(0);
 
     // The refusals left the database empty: the file loads, once.

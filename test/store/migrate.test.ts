@@ -62,8 +62,10 @@ describe.each(backends)("migrations on $kind", (backend) => {
       "usage_client_request_id_idx",
       "usage_created_at_idx",
       "usage_key_created_idx",
+      "usage_metadata_idx",
       "usage_pkey",
       "usage_request_id_attempt_key",
+      "usage_tags_idx",
       "usage_team_created_idx",
       "usage_user_created_idx",
     ]);

@@ -24,8 +24,6 @@ export { tool, type ExecutableTool, type OpenAITool, type ToolsInput } from "./t
 export * from "./errors.js";
 export { messages, type MessagesParams, type MessageStreamEvent } from "./messages.js";
 export type { MessagesResponse } from "../wire/anthropic.js";
-export { messages, type MessagesParams, type MessageStreamEvent } from "./messages.js";
-export type { MessagesResponse } from "../wire/anthropic.js";
 export { batchProviders, cancelBatch, createBatch, listBatches, retrieveBatch, retrieveBatchResults, BatchInputError, BatchNotReadyError, BatchNotSupportedError } from "./batch.js";
 export type { Batch, BatchCallOptions, BatchEndpoint, BatchResult, CreateBatchParams } from "./batch.js";
 export type { CompletionParams, EmbeddingParams, RequestOptions, ChatStream, ProviderOptions, ProviderMetadata, ResponsesRequest };

@@ -96,7 +96,7 @@ function principalOf(rt: Runtime, l: LineInput): Principal | Promise<Principal> 
   return rt.auth.authenticateHash(l.keyHash);
 }
 
-function lineContext(requestId: string, endpoint: "chat" | "embeddings", signal: Cancellation): RequestContext {
+export function lineContext(requestId: string, endpoint: "chat" | "embeddings", signal: Cancellation = new Cancellation()): RequestContext {
   return {
     requestId,
     clientRequestId: null,

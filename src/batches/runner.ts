@@ -45,7 +45,7 @@ export class BatchRunner {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | null = null;
   private closed = false;
-  /** Set by the gateway once the native path exists: returns true when it took the batch. */
+  /** Set by the gateway: the poller of native batches (native.ts); returns true when it took the batch. */
   native: NativeHandler | undefined;
 
   constructor(

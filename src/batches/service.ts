@@ -14,6 +14,7 @@ import { lineRequestId } from "./line.js";
 import { batchObject, failedLine, fileObject } from "./objects.js";
 import { newFileId } from "./finish.js";
 import type { BatchRunner } from "./runner.js";
+import { nativePlan, type NativeBatches } from "./native.js";
 import { toGatewayError } from "../core/errors.js";
 
 export interface UploadedFile {
@@ -48,6 +49,7 @@ export class BatchService {
   constructor(
     private readonly rt: Runtime,
     private readonly runner: BatchRunner,
+    private readonly native?: NativeBatches,
   ) {}
 
   private get db() {
@@ -162,6 +164,30 @@ export class BatchService {
         return { idx, custom_id: l.custom_id, body: l.bodyText, state: "failed" as const, result: failedLine(id, idx, l.custom_id, lineRequestId(id, idx, 0), toGatewayError(e)) };
       }
     });
+    const plan = refused === 0 && this.native ? nativePlan(this.rt, req.endpoint, lines) : null;
+    if (plan && this.native) {
+      // Submitted to the provider's own batch API: the whole estimate reserved first (402 when it does not fit).
+      const held = await this.native.reserve(id, p, plan);
+      let ref: { provider: string; id: string } | undefined;
+      try {
+        const s = await plan.api.submit(plan.lines, { ...this.native.callOptions(plan.provider), metadata: { switchboard_batch: id } });
+        ref = { provider: plan.provider, id: s.id };
+      } catch (e) {
+        // The provider refused the submission (no batch API at that address, an outage): the gateway runs the batch.
+        this.native.release(held);
+        this.rt.log.warn({ batch: id, provider: plan.provider, err: (e as Error).message }, "batches: native submission failed; the gateway runs the batch at standard prices");
+      }
+      if (ref) {
+        this.native.hold(id, held);
+        const row = await repo.insertBatch(
+          this.db,
+          { ...base, status: "in_progress", errors: null, total: rows.length, completed: 0, failed: 0, in_progress_at: now, failed_at: null, native: ref },
+          rows,
+        );
+        this.runner.kick();
+        return batchObject(row);
+      }
+    }
     const row = await repo.insertBatch(this.db, { ...base, status: "in_progress", errors: null, total: rows.length, completed: 0, failed: refused, in_progress_at: now, failed_at: null }, rows);
     this.runner.kick();
     return batchObject(row);

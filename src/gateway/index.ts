@@ -43,6 +43,7 @@ import { loadApiPrices } from "../pricing/store.js";
 import { bindServer } from "../http/listen.js";
 import { serveHttp } from "../http/server.js";
 import { BatchRunner } from "../batches/runner.js";
+import { NativeBatches } from "../batches/native.js";
 import { BatchService } from "../batches/service.js";
 import { StartupScope } from "./startup-scope.js";
 import { configWarnings } from "./warnings.js";
@@ -249,9 +250,11 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
   if (observability.observe) runtime.observe = observability.observe;
   // Batches: created through /v1/batches, run in the background (one instance per batch, by lease).
   const batchRunner = new BatchRunner(runtime, log);
+  const nativeBatches = new NativeBatches(runtime);
+  batchRunner.native = nativeBatches.handle;
   scope.defer(() => batchRunner.close());
   const http = serveHttp(runtime, bound, {
-    batches: new BatchService(runtime, batchRunner),
+    batches: new BatchService(runtime, batchRunner, nativeBatches),
     metrics: observability.metrics,
     readiness: limiter instanceof RedisLimiter ? { redis: () => redisReadiness(limiter) } : {},
   });

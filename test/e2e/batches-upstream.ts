@@ -65,8 +65,14 @@ export async function startBatchUpstream(): Promise<BatchUpstream> {
   };
   const server: Server = createServer((req, res) => void answer(req, res));
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
-    const body = JSON.parse((await read(req)) || "{}");
     const path = (req.url ?? "").split("?")[0];
+    if (!path.endsWith("/chat/completions") && !path.endsWith("/embeddings")) {
+      // No Files or Batch API here: the gateway runs batches sent to this upstream itself.
+      await read(req);
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `Unknown path ${path}`, type: "invalid_request_error", param: null, code: "unknown_url" } }));
+      return;
+    }
+    const body = JSON.parse((await read(req)) || "{}");
     const last = Array.isArray(body.messages) ? body.messages[body.messages.length - 1] : undefined;
     const tag = typeof last?.content === "string" ? last.content : typeof body.input === "string" ? body.input : "";
     up.calls.push({ path, tag, body });

@@ -15,7 +15,10 @@ let gw: TestGateway;
 beforeAll(async () => {
   up = await startBatchUpstream();
   gw = await startTestGateway({
-    providers: { up: { type: "openai", base_url: up.url, api_key: "sk-up-000000" } },
+    // An OpenAI-compatible provider without a batch API of its own: the gateway runs these batches (native ones: batches-native.test.ts).
+    providers: { up: { type: "together", base_url: up.url, api_key: "sk-up-000000" } },
+    // OpenAI's standard prices for the models the lines name.
+    pricing: { "up:gpt-4o-mini": { input: 0.15, output: 0.6 }, "up:gpt-4o": { input: 2.5, output: 10 }, "up:text-embedding-3-small": { input: 0.02, output: 0 } },
     routing: { retries: 0 },
     batches: { concurrency: 3, poll_interval_ms: 100 },
   });

@@ -81,13 +81,22 @@ export async function listBatches(db: Kysely<Database>, o: { owner: Owner; limit
 /** A new batch and its lines, in one transaction. Lines are inserted in chunks carried as one JSON parameter each. */
 export async function insertBatch(
   db: Kysely<Database>,
-  b: Omit<BatchRow, "created_at" | "lease_owner" | "lease_until" | "metadata" | "errors" | "native"> & { metadata: Record<string, string> | null; errors: Record<string, unknown> | null },
+  b: Omit<BatchRow, "created_at" | "lease_owner" | "lease_until" | "metadata" | "errors" | "native"> & {
+    metadata: Record<string, string> | null;
+    errors: Record<string, unknown> | null;
+    native?: Record<string, unknown> | null;
+  },
   lines: ReadonlyArray<{ idx: number; custom_id: string; /** JSON text, kept as written (key order included). */ body: string; state: "pending" | "failed"; result: string | null }>,
 ): Promise<BatchRow> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto("batches")
-      .values({ ...b, metadata: b.metadata === null ? null : JSON.stringify(b.metadata), errors: b.errors === null ? null : JSON.stringify(b.errors) })
+      .values({
+        ...b,
+        metadata: b.metadata === null ? null : JSON.stringify(b.metadata),
+        errors: b.errors === null ? null : JSON.stringify(b.errors),
+        native: b.native ? JSON.stringify(b.native) : null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     for (let i = 0; i < lines.length; i += 500) {

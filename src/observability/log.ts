@@ -17,7 +17,7 @@ export type { Logger } from "pino";
 export const REDACTED = "[redacted]";
 
 /** Names of headers and fields whose value is a credential. */
-const SECRET_FIELDS = "authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key|api_key|apikey|access_token|secret_access_key|session_token|client_secret|password";
+const SECRET_FIELDS = "authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key|api_key|apikey|access_token|secret_access_key|session_token|client_secret|password|cookie|set-cookie";
 
 /**
  * Shapes of credentials, whatever their source. Each match is replaced (a header's or field's
@@ -42,6 +42,12 @@ const SHAPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/(\/\/[^/\s:@"]+:)(?!password@)[^@\s"/]+@/g, `$1${REDACTED}@`],
 ];
 
+/**
+ * Text in which no shape above can match: each shape needs one of these (case aside), so a line
+ * without any of them (an access line, most lines) skips the replacements.
+ */
+const SHAPE_TRIGGER = new RegExp(`${SECRET_FIELDS}|bearer|sb-|sk-|AIza|ya29\\.|AKIA|ASIA|PRIVATE KEY|@`, "i");
+
 /** Values shorter than this are not looked for as such (they would match ordinary text); shapes still apply. */
 const MIN_SECRET_LENGTH = 8;
 
@@ -65,6 +71,7 @@ export class SecretScrubber {
   scrub(text: string): string {
     let out = text;
     for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
+    if (!SHAPE_TRIGGER.test(out)) return out;
     for (const [re, replacement] of SHAPES) {
       re.lastIndex = 0;
       out = out.replace(re, replacement);
@@ -156,7 +163,8 @@ export function createGatewayLog(opts: GatewayLogOptions): GatewayLog {
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: ["headers.authorization", 'headers["x-api-key"]', "headers.cookie", "*.headers.authorization", '*.headers["x-api-key"]'], censor: REDACTED },
+      // Credentials in logged objects (headers.authorization, x-api-key, cookie, …) are replaced
+      // by the scrubber on the serialised line, by name and by shape, at any depth.
       hooks: { streamWrite: (s) => scrubber.scrub(s) },
     },
     opts.stream ?? dest,

@@ -69,7 +69,7 @@ async function finished(client: OpenAI, id: string, ms = 20_000) {
   }
 }
 
-async function jsonl(client: OpenAI, fileId: string): Promise<any[]> {
+async function jsonlOf(client: OpenAI, fileId: string): Promise<any[]> {
   const text = await (await client.files.content(fileId)).text();
   return text
     .trimEnd()
@@ -98,7 +98,7 @@ describe("native batches", () => {
     expect(b.request_counts).toEqual({ total: 4, completed: 4, failed: 0 });
     expect(oa.calls.filter((c) => c.path === "/v1/chat/completions")).toHaveLength(0);
     expect(oa.calls.filter((c) => c.method === "POST" && c.path === "/v1/batches")).toHaveLength(1);
-    const out = await jsonl(client, b.output_file_id!);
+    const out = await jsonlOf(client, b.output_file_id!);
     expect(out.map((o) => o.custom_id).sort()).toEqual(tags);
     for (const o of out) expect(o.response.body.choices[0].message.content).toBe(`Echo: say ${o.custom_id}`);
     const rows = await ledger(b.id);
@@ -136,13 +136,34 @@ describe("native batches", () => {
     expect(b.request_counts).toEqual({ total: 3, completed: 3, failed: 0 });
     expect(an.calls.filter((c) => c.path === "/v1/messages")).toHaveLength(0);
     expect(an.calls.filter((c) => c.method === "POST" && c.path === "/v1/messages/batches")).toHaveLength(1);
-    const out = await jsonl(client, b.output_file_id!);
+    const out = await jsonlOf(client, b.output_file_id!);
     const price = priceOf("anthropic", "claude-sonnet-4-5")!;
     const rows = await ledger(b.id);
     expect(rows).toHaveLength(3);
     for (const r of rows) {
       const u = out.find((x) => x.response.request_id === r.request_id)!.response.body.usage;
       expect(Number(r.cost_total_micros)).toBe(half(u.prompt_tokens, price.input) + half(u.completion_tokens, price.output));
+    }
+  });
+
+  it("OpenAI embeddings: one native batch, each line's ledger row at half the standard price", async () => {
+    oa.reset();
+    const { client } = await newKey();
+    const jsonl = ["e1", "e2"].map((t) => JSON.stringify({ custom_id: t, method: "POST", url: "/v1/embeddings", body: { model: "oa:text-embedding-3-small", input: `embed ${t}` } })).join("\n");
+    const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), "emb.jsonl"), purpose: "batch" });
+    const b = await finished(client, (await client.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" })).id);
+    expect(b.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    expect(oa.calls.filter((c) => c.path === "/v1/embeddings")).toHaveLength(0);
+    expect(oa.calls.filter((c) => c.method === "POST" && c.path === "/v1/batches")).toHaveLength(1);
+    const out = await jsonlOf(client, b.output_file_id!);
+    const rows = await ledger(b.id);
+    expect(rows).toHaveLength(2);
+    const price = priceOf("openai", "text-embedding-3-small")!;
+    for (const r of rows) {
+      const u = out.find((x) => x.response.request_id === r.request_id)!.response.body.usage;
+      expect(u.prompt_tokens).toBeGreaterThan(0);
+      expect([r.endpoint, r.prompt_tokens]).toEqual(["embeddings", u.prompt_tokens]);
+      expect(Number(r.cost_total_micros)).toBe(half(u.prompt_tokens, price.input));
     }
   });
 
@@ -181,7 +202,7 @@ describe("native batches", () => {
       const b = await finished(client, created.id);
       expect(b.status).toBe("cancelled");
       expect(oa.calls.filter((c) => c.method === "POST" && /^\/v1\/batches\/[^/]+\/cancel$/.test(c.path))).toHaveLength(1);
-      const errs = await jsonl(client, b.error_file_id!);
+      const errs = await jsonlOf(client, b.error_file_id!);
       expect(errs.map((e) => e.error.code).sort()).toEqual(["batch_cancelled", "batch_cancelled"]);
       expect(await ledger(b.id)).toHaveLength(0);
     } finally {

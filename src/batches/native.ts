@@ -20,7 +20,7 @@ import { parseEmbeddingsRequest } from "../pipeline/embeddings.js";
 import type { BatchLine, NativeBatchApi, NativeBatchResult, NativeBatchState } from "../providers/batch.js";
 import type { CallOptions } from "../providers/types.js";
 import { sql } from "../store/kysely.js";
-import { failPendingLines, type BatchRow } from "../store/repos/batches.js";
+import { failPendingLines, pendingLines, type BatchRow } from "../store/repos/batches.js";
 import { insertUsageRecords } from "../usage/ledger.js";
 import { ZERO_COST, type UsageRecord } from "../usage/types.js";
 import { failUnrun, finishBatch } from "./finish.js";
@@ -107,6 +107,45 @@ export class NativeBatches {
     this.held.set(batchId, ctxs);
   }
 
+  /**
+   * The reservation of a native batch whose reservation this instance does not hold: each
+   * pending line's estimate, as at submission. A line that no longer fits (the budget was spent
+   * meanwhile) is not reserved: its spend is counted as its result is written.
+   */
+  private async reserveAgain(b: BatchRow, ref: NativeRef): Promise<Map<string, RequestContext>> {
+    const ctxs = new Map<string, RequestContext>();
+    if (b.key_hash === null) return ctxs;
+    let p: Principal;
+    try {
+      p = await this.rt.auth.authenticateHash(b.key_hash);
+      const known = this.rt.budgets.ensureKnown(p);
+      if (known) await known;
+    } catch {
+      return ctxs; // a revoked key: its lines' spend is still counted as their results are written
+    }
+    const kind = b.endpoint === "/v1/embeddings" ? "embeddings" : "chat";
+    for (let after = 0; ;) {
+      const page = await pendingLines(this.rt.store.db, b.id, after, 500);
+      if (!page.length) break;
+      for (const l of page) {
+        after = l.idx;
+        const ctx = lineContext(lineRequestId(b.id, l.idx, 1), kind);
+        ctx.principal = p;
+        const body = { ...l.body, model: this.upstreamModel(String(l.body.model)) };
+        const d = { provider: ref.provider, model: body.model, weight: 1, rpm: null, tpm: null };
+        try {
+          if (kind === "embeddings") await reserveEmbeddings(this.rt, ctx, parseEmbeddingsRequest(body), [d]);
+          else await reserveChat(this.rt, ctx, parseChatRequest(body), [d]);
+          ctxs.set(l.custom_id, ctx);
+        } catch (e) {
+          settleBudget(this.rt, ctx);
+          this.rt.log.warn({ batch: b.id, custom_id: l.custom_id, err: (e as Error).message }, "batches: a native line's estimate could not be reserved again after a restart");
+        }
+      }
+    }
+    return ctxs;
+  }
+
   /** Gives back what a batch reserved (its submission failed). */
   release(ctxs: Map<string, RequestContext>): void {
     for (const ctx of ctxs.values()) settleBudget(this.rt, ctx);
@@ -131,6 +170,9 @@ export class NativeBatches {
     }
     const opts = this.callOptions(ref.provider);
     if (!live()) return true;
+    // Submitted before a restart (or by another instance): its pending lines' estimate is reserved
+    // again here, so the budget cannot be spent elsewhere while the provider runs them.
+    if (!this.held.has(b.id)) this.held.set(b.id, await this.reserveAgain(b, ref));
     const row = await db.selectFrom("batches").select(["status", "native"]).where("id", "=", b.id).executeTakeFirst();
     if (!row || !["in_progress", "finalizing", "cancelling"].includes(row.status)) return true;
     const now = (row.native as unknown as NativeRef | null) ?? ref;

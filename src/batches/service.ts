@@ -164,7 +164,10 @@ export class BatchService {
         return { idx, custom_id: l.custom_id, body: l.bodyText, state: "failed" as const, result: failedLine(id, idx, l.custom_id, lineRequestId(id, idx, 0), toGatewayError(e)) };
       }
     });
-    const plan = refused === 0 && this.native ? nativePlan(this.rt, req.endpoint, lines) : null;
+    // A key, user or team with rate limits has its batches run by the gateway, line by line under
+    // those limits: a provider's batch would run them outside any per-minute or per-day count.
+    const limited = (p.limits?.length ?? 0) > 0;
+    const plan = refused === 0 && !limited && this.native ? nativePlan(this.rt, req.endpoint, lines) : null;
     if (plan && this.native) {
       // Submitted to the provider's own batch API: the whole estimate reserved first (402 when it does not fit).
       const held = await this.native.reserve(id, p, plan);

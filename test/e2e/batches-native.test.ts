@@ -41,10 +41,10 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
   return { status: res.status, body: await res.json() };
 }
 
-async function newKey(maxBudget = 10): Promise<{ id: string; client: OpenAI }> {
+async function newKey(maxBudget = 10, limits: Record<string, number> = {}): Promise<{ id: string; client: OpenAI }> {
   const budget = `nb-${Math.random().toString(36).slice(2)}`;
   expect((await admin("POST", "/v1/budgets", { budget_id: budget, max_budget: maxBudget, budget_duration: null })).status).toBe(201);
-  const k = await admin("POST", "/v1/keys", { key_name: "native", budget_id: budget });
+  const k = await admin("POST", "/v1/keys", { key_name: "native", budget_id: budget, ...limits });
   expect(k.status).toBe(201);
   return { id: k.body.id, client: new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: k.body.key, maxRetries: 0 }) };
 }
@@ -230,6 +230,27 @@ describe("native batches", () => {
     expect(oa.calls.filter((c) => c.path === "/v1/chat/completions")).toHaveLength(1);
     expect(an.calls.filter((c) => c.path === "/v1/messages")).toHaveLength(1);
     expect(oa.calls.filter((c) => c.path === "/v1/batches")).toHaveLength(0);
+    for (const r of await ledger(b.id)) expect(r.price_version).not.toMatch(/batch/);
+  });
+
+  it("a key with a rate limit has its batch run by the gateway, line by line under the limit, not by the provider", async () => {
+    oa.reset();
+    const { client } = await newKey(10, { rpd_limit: 2 });
+    const b = await finished(
+      client,
+      (
+        await submit(
+          client,
+          lines([
+            ["d1", "oa:gpt-4o-mini"],
+            ["d2", "oa:gpt-4o-mini"],
+          ]),
+        )
+      ).id,
+    );
+    expect(b.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    expect(oa.calls.filter((c) => c.path === "/v1/batches")).toHaveLength(0);
+    expect(oa.calls.filter((c) => c.path === "/v1/chat/completions")).toHaveLength(2);
     for (const r of await ledger(b.id)) expect(r.price_version).not.toMatch(/batch/);
   });
 });

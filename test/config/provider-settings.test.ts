@@ -31,7 +31,7 @@ describe("provider settings", () => {
     expect(checkConfigFile(path, {}, opts)).toEqual({
       ok: false,
       errors: [
-        `${path}:2: providers.openai.organisation: unknown setting for provider type "openai" (its settings: stream_usage)`,
+        `${path}:2: providers.openai.organisation: unknown setting for provider type "openai" (its settings: stream_usage, native_responses)`,
         `${path}:3: providers.bed.regoin: unknown setting for provider type "bedrock" (did you mean "region"?)`,
         `${path}:4: providers.m.seed: unknown setting for provider type "mock" (it has no settings of its own)`,
       ],

@@ -71,7 +71,7 @@ describe("an unknown provider", () => {
     });
     const c = await caught(() => completion({ model: "local:m", messages, provider: { type: "openai", baseUrl: "http://127.0.0.1:1/v1", organization: "acme" } }));
     expect(c).toBeInstanceOf(InvalidRequestError);
-    expect((c as Error).message).toBe("unknown option 'organization' for provider 'local' (type openai); its options: type, apiKey, baseUrl, headers, timeouts, stream_usage");
+    expect((c as Error).message).toBe("unknown option 'organization' for provider 'local' (type openai); its options: type, apiKey, baseUrl, headers, timeouts, stream_usage, native_responses");
     // camelCase and snake_case name the same setting
     expect(createProvider("bedrock", { region: "eu-west-1", accessKeyId: "AKIA0", secretAccessKey: "s" }).metadata.type).toBe("bedrock");
   });

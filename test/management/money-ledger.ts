@@ -249,6 +249,8 @@ export function ledgerSuite(get: () => Harness | null): void {
         total_ms: 900.25,
         ttft_ms: 150.5,
         overhead_ms: 2.5,
+        tags: null,
+        metadata: null,
       });
       const ids = async (query: string) => (await x.call("GET", `/v1/logs?${LOG_WINDOW}&${query}`)).body.data.map((l: { request_id: string }) => l.request_id);
       expect(await ids("key_id=lk2")).toEqual(["log-2"]);
@@ -311,6 +313,11 @@ export function ledgerSuite(get: () => Harness | null): void {
         endpoint: "chat",
         requested_model: "fast",
         status: 200,
+        error_code: null,
+        refused: null,
+        tags: null,
+        metadata: null,
+        content: null,
         routing: { alias: "fast", deployments: ["openai:gpt-4o-mini", "anthropic:claude-x"] },
         attempts: [
           {

@@ -248,7 +248,7 @@ describe.runIf(existsSync(CLI))("the gateway on the embedded store", () => {
       const env = { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_MASTER_KEY: "sb-master-embedded-server-test-key" };
       const first = await startServe([], { env });
       try {
-        expect(first.output()).toContain(`store: embedded PostgreSQL 17.10 in ${join(dataDir, "pg")} (unix socket)\n`);
+        expect(first.output()).toContain(`store: embedded PostgreSQL 17.10 in ${join(dataDir, "pg")} (unix socket)"`); // a JSON log line
         const ready = (await (await fetch(`${first.url}/readyz`)).json()) as { checks: Record<string, unknown> };
         expect(ready.checks.database).toEqual({ status: "ok", engine: "embedded PostgreSQL 17.10", server: "running", pid: postmasterPid(dataDir), listen: "unix socket" });
         const second = await runCli(["serve", "--port", "0"], { env, timeoutMs: 30_000 });

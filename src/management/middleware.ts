@@ -48,28 +48,34 @@ export const MAX_MANAGEMENT_BODY_BYTES = 1024 * 1024;
 const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 /**
- * Reads the body with a size limit. An oversized body is read and discarded (bounded) before the
- * 413 goes out, so the client sees the 413 instead of a connection reset.
+ * Reads a request body up to `max` bytes. An oversized body is read and discarded (bounded)
+ * before the 413, so the client sees the 413 rather than a reset connection.
  */
+export async function readLimited(req: Request, max: number): Promise<Buffer> {
+  if (!req.body) return Buffer.alloc(0);
+  const reader = (req.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > DRAIN_LIMIT) {
+      await reader.cancel();
+      break;
+    }
+    if (size <= max) chunks.push(value);
+  }
+  if (size > max) throw new GatewayError("request_too_large", `request body exceeds the limit of ${max} bytes`);
+  return Buffer.concat(chunks);
+}
+
+/** Management routes' bodies read with a size limit (`readLimited`) before any handler parses them. */
 export function limitBody(maxBytes = MAX_MANAGEMENT_BODY_BYTES): MiddlewareHandler<ManagementEnv> {
   return async (c, next) => {
     const raw = c.req.raw;
     if (!raw.body || raw.method === "GET" || raw.method === "HEAD") return next();
-    const reader = (raw.body as ReadableStream<Uint8Array>).getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > DRAIN_LIMIT) {
-        await reader.cancel();
-        break;
-      }
-      if (size <= maxBytes) chunks.push(value);
-    }
-    if (size > maxBytes) throw new GatewayError("request_too_large", `request body exceeds the limit of ${maxBytes} bytes`);
-    c.req.raw = new Request(raw, { body: Buffer.concat(chunks) });
+    c.req.raw = new Request(raw, { body: await readLimited(raw, maxBytes) });
     await next();
   };
 }

@@ -12,7 +12,8 @@ import type { Principal } from "../../policy/auth.js";
 import { validationError } from "../../management/errors.js";
 import { addOperationIds } from "../../management/operation-ids.js";
 import { BatchSchema, CreateBatchSchema, IdParam, ListBatchesQuery, errors, list } from "./batches-schemas.js";
-import { fileRoutes, readLimited } from "./files.js";
+import { readLimited } from "../../management/middleware.js";
+import { fileRoutes } from "./files.js";
 
 export type BatchEnv = { Bindings: HttpBindings; Variables: { principal: Principal } };
 

@@ -3,15 +3,13 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
 import { GatewayError } from "../../core/errors.js";
 import type { BatchService } from "../../batches/service.js";
+import { readLimited } from "../../management/middleware.js";
 import type { Runtime } from "../../pipeline/context.js";
 import type { BatchEnv } from "./batches.js";
 import { FileDeletedSchema, FileSchema, IdParam, ListFilesQuery, errors, list } from "./batches-schemas.js";
 
 /** Room for the multipart framing and the other fields around the file. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
-/** Past this many bytes of an oversized body the connection is dropped instead of drained. */
-const DRAIN_LIMIT = 64 * 1024 * 1024;
-
 const security = [{ apiKey: [] }];
 
 const upload = createRoute({
@@ -137,27 +135,4 @@ function expiresAfter(f: Record<string, string>): number | undefined {
   if (!Number.isInteger(n) || n < 3600 || n > 2_592_000)
     throw new GatewayError("invalid_request", "expires_after[seconds] must be a whole number from 3600 (an hour) to 2592000 (30 days)", { param: "expires_after[seconds]" });
   return n;
-}
-
-/**
- * Reads a request body up to `max` bytes. An oversized body is read and discarded (bounded)
- * before the 413, so the client sees the 413 rather than a reset connection.
- */
-export async function readLimited(req: Request, max: number): Promise<Buffer> {
-  if (!req.body) return Buffer.alloc(0);
-  const reader = (req.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > DRAIN_LIMIT) {
-      await reader.cancel();
-      break;
-    }
-    if (size <= max) chunks.push(value);
-  }
-  if (size > max) throw new GatewayError("request_too_large", `request body exceeds the limit of ${max} bytes`);
-  return Buffer.concat(chunks);
 }

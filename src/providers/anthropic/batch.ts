@@ -10,6 +10,7 @@ import { GatewayError, scrubSecrets } from "../../core/errors.js";
 import type { ChatRequest } from "../../wire/openai.js";
 import type { BatchHttp, BatchLine, BatchListOptions, BatchSubmitOptions, NativeBatchApi, NativeBatchResult, NativeBatchState } from "../batch.js";
 import type { CallOptions } from "../types.js";
+import { STATUS_OF_TYPE } from "./errors.js";
 import { chatResponse } from "./from-upstream.js";
 import { chatRequest, type AnthropicWireOptions } from "./to-upstream.js";
 
@@ -26,20 +27,6 @@ interface MessageBatch {
 
 /** Anthropic's rule for a request's custom_id. */
 const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
-
-/** The HTTP status each of Anthropic's error types comes with (API reference, "Errors"). */
-const STATUS_OF_TYPE: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
 
 export function anthropicBatch(http: BatchHttp, o: AnthropicWireOptions, secrets: readonly string[]): NativeBatchApi {
   const root = `${o.path}/batches`; // "/v1/messages/batches" (or "/messages/batches" under a base URL ending in /v1)

@@ -8,7 +8,7 @@ type Headers = Record<string, string | string[] | undefined>;
  * Anthropic's error types and the HTTP status each comes with (API reference, "Errors").
  * Used for `error` events inside a stream, which carry the type but no status.
  */
-const STATUS_OF_TYPE: Record<string, number> = {
+export const STATUS_OF_TYPE: Record<string, number> = {
   invalid_request_error: 400,
   authentication_error: 401,
   billing_error: 402,

@@ -14,7 +14,7 @@ import { GatewayError } from "../../src/core/errors.js";
 import { authorizer } from "../../src/providers/bedrock/auth.js";
 import { bedrockWire, createBedrockProvider } from "../../src/providers/bedrock/index.js";
 import { defaultBaseUrl } from "../../src/providers/bedrock/native.js";
-import { decodeChunks } from "../../src/providers/http.js";
+import { decodeChunks } from "../../src/providers/chunk-stream.js";
 import type { CallOptions } from "../../src/providers/types.js";
 import type { ChatChunk } from "../../src/wire/openai.js";
 import { encodeEvent, startFakeBedrock, type FakeBedrock } from "../support/fake-bedrock.js";

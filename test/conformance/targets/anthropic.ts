@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { anthropicWire } from "../../../src/providers/anthropic/index.js";
-import { decodeChunks } from "../../../src/providers/http.js";
+import { decodeChunks } from "../../../src/providers/chunk-stream.js";
 import { startFakeAnthropic } from "../../support/fake-anthropic.js";
 import { fakeProvider } from "../fake-provider.js";
 import type { ConformanceTarget } from "../types.js";

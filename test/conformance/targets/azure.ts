@@ -1,5 +1,5 @@
 /** Azure OpenAI as a conformance target: OpenAI's wire format on Azure's URLs, auth and errors. */
-import { decodeChunks } from "../../../src/providers/http.js";
+import { decodeChunks } from "../../../src/providers/chunk-stream.js";
 import { azureWire } from "../../../src/providers/azure/index.js";
 import { startFakeAzure } from "../../support/fake-azure.js";
 import { fakeProvider } from "../fake-provider.js";

@@ -3,7 +3,7 @@
  * verifies SigV4 signatures made with these credentials (region eu-central-1, a session token),
  * so every suite request also proves the signing.
  */
-import { decodeChunks } from "../../../src/providers/http.js";
+import { decodeChunks } from "../../../src/providers/chunk-stream.js";
 import { bedrockWire } from "../../../src/providers/bedrock/index.js";
 import { encodeEvent, startFakeBedrock } from "../../support/fake-bedrock.js";
 import { fakeProvider } from "../fake-provider.js";

@@ -1,5 +1,5 @@
 /** Cohere API v2 as a conformance target: native /v2/chat and /v2/embed through the adapter. */
-import { decodeChunks } from "../../../src/providers/http.js";
+import { decodeChunks } from "../../../src/providers/chunk-stream.js";
 import { cohereWire } from "../../../src/providers/cohere/index.js";
 import { startFakeCohere } from "../../support/fake-cohere.js";
 import { fakeProvider } from "../fake-provider.js";

@@ -5,7 +5,7 @@
  * (test/fixtures/gemini/*.sse: CRLF-separated `data:` events, no terminal event).
  */
 import { readFileSync } from "node:fs";
-import { decodeChunks } from "../../../src/providers/http.js";
+import { decodeChunks } from "../../../src/providers/chunk-stream.js";
 import { geminiWire } from "../../../src/providers/gemini/index.js";
 import { startFakeGemini } from "../../support/fake-gemini.js";
 import { fakeProvider } from "../fake-provider.js";

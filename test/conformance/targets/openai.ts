@@ -1,5 +1,5 @@
 /** OpenAI as a conformance target: the reference every other adapter is compared with. */
-import { decodeChunks } from "../../../src/providers/http.js";
+import { decodeChunks } from "../../../src/providers/chunk-stream.js";
 import { openAIWire } from "../../../src/providers/openai/index.js";
 import { startFakeOpenAI, type Behavior } from "../../support/fake-openai.js";
 import { fakeProvider } from "../fake-provider.js";

@@ -4,7 +4,7 @@
  * RS256 service-account JWT. Stream fixtures are Vertex SSE streams (test/fixtures/vertex/*.sse).
  */
 import { readFileSync } from "node:fs";
-import { decodeChunks } from "../../../src/providers/http.js";
+import { decodeChunks } from "../../../src/providers/chunk-stream.js";
 import { vertexWire } from "../../../src/providers/vertex/index.js";
 import { startFakeVertex, VERTEX_PROJECT, VERTEX_REGION } from "../../support/fake-vertex.js";
 import { fakeProvider } from "../fake-provider.js";

@@ -1,6 +1,7 @@
 /**
  * The gateway's log: JSON lines through pino on standard error, written asynchronously (a
- * buffered destination flushed by the event loop, and on shutdown), at `logging.level`.
+ * buffered destination written in batches of `WRITE_BATCH_BYTES` or every `FLUSH_INTERVAL_MS`,
+ * and on shutdown), at `logging.level`.
  *
  * No secret reaches a line: every line, whatever its path (access lines, start-up, warnings,
  * errors with their stacks and upstream messages), passes through `SecretScrubber` just before
@@ -153,10 +154,28 @@ export interface GatewayLog {
  */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Lines are handed to the operating system once this many bytes wait (about a dozen access
+ * lines), or by the periodic flush below, whichever comes first: one write per line cost about
+ * a sixth of the gateway's CPU at 3,000 requests per second (a system call each, most of it on
+ * the gateway's own core).
+ */
+const WRITE_BATCH_BYTES = 8 * 1024;
+/** Longest a logged line waits in memory before it is written (milliseconds). */
+const FLUSH_INTERVAL_MS = 200;
+
 export function createGatewayLog(opts: GatewayLogOptions): GatewayLog {
   let secrets = [...opts.secrets];
   let scrubber = new SecretScrubber(secrets);
-  const dest = opts.stream ? undefined : pino.destination({ dest: opts.fd ?? 2, sync: false, maxLength: MAX_BUFFERED_BYTES });
+  const dest = opts.stream
+    ? undefined
+    : pino.destination({
+        dest: opts.fd ?? 2,
+        sync: false,
+        minLength: WRITE_BATCH_BYTES,
+        periodicFlush: FLUSH_INTERVAL_MS,
+        maxLength: MAX_BUFFERED_BYTES,
+      });
   const logger = pino(
     {
       level: opts.level,

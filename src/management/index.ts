@@ -40,7 +40,7 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
   const sessions = new SessionService(deps.db, clock);
   // Hono's `/x/*` also matches `/x` itself.
   for (const path of MANAGEMENT_PATHS) app.use(`${path}/*`, requestId(), requireMasterKey(deps, sessions), limitBody());
-  sessionRoutes(app, deps, sessions, new SignInLimiter(() => clock().getTime()));
+  sessionRoutes(app, deps, sessions, new SignInLimiter(deps.db, clock));
 
   keyRoutes(app, deps);
   userRoutes(app, deps);

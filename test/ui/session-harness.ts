@@ -18,6 +18,8 @@ export interface SessionHarness {
   store: Store;
   /** Moves the clock forward. */
   advance(ms: number): void;
+  /** Sets the clock (epoch milliseconds): instances sharing a database can be given one time. */
+  setClock(ms: number): void;
   request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function startSessionHarness(databaseUrl?: string): Promise<Session
     url,
     store,
     advance: (ms) => void (now += ms),
+    setClock: (ms) => void (now = ms),
     async request(method, path, opts = {}) {
       const res = await fetch(url + path, {
         method,

@@ -6,7 +6,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { GatewayError } from "../../core/errors.js";
-import { recordAudit } from "../../store/repos/audit.js";
+import { recordAudit, SIGN_IN_FAILED } from "../../store/repos/audit.js";
 import { sourceIp, type ManagementDeps, type ManagementEnv } from "../context.js";
 import { limitBody, requestId } from "../middleware.js";
 import { validationError } from "../errors.js";
@@ -28,20 +28,24 @@ export function sessionRoutes(app: Hono<ManagementEnv>, deps: ManagementDeps, se
     recordAudit(deps.db, { actor, action, target_type: "session", target_id: null, source_ip: sourceIp(c), request_id: c.get("requestId"), changes });
 
   app.post(SESSION_PATH, async (c) => {
-    const ip = sourceIp(c) ?? "unknown";
-    const wait = limiter.retryAfter(ip);
-    if (wait > 0) {
-      c.header("retry-after", String(wait));
-      throw new GatewayError("rate_limit_exceeded", `too many failed sign-ins from this address; retry in ${wait} s`, { retryAfterSeconds: wait });
-    }
     const body = await readJson(c);
     const parsed = SignIn.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error, "json");
-    if (!deps.isMasterKey(parsed.data.master_key)) {
-      limiter.failed(ip);
-      await audit(c, "anonymous", "session.sign_in_failed");
-      throw new GatewayError("invalid_api_key", "wrong master key");
+    const outcome = await limiter.attempt(sourceIp(c), () => deps.isMasterKey(parsed.data.master_key), {
+      actor: "anonymous",
+      action: SIGN_IN_FAILED,
+      target_type: "session",
+      target_id: null,
+      request_id: c.get("requestId"),
+      changes: {},
+    });
+    if (outcome.kind === "limited") {
+      const wait = outcome.retryAfterSeconds;
+      c.header("retry-after", String(wait));
+      const why = outcome.reason === "failures" ? "too many failed sign-ins from this address" : "another sign-in from this address is being checked";
+      throw new GatewayError("rate_limit_exceeded", `${why}; retry in ${wait} s`, { retryAfterSeconds: wait });
     }
+    if (outcome.kind === "rejected") throw new GatewayError("invalid_api_key", "wrong master key");
     const { id, session } = await sessions.create(sourceIp(c));
     const actor = sessionActorName(session.idHash);
     await audit(c, actor, "session.create", { expires_at: session.expiresAt.toISOString() });

@@ -13,6 +13,7 @@ import { migration0008Batches } from "./0008_batches.js";
 import { migration0009RequestLogging } from "./0009_request_logging.js";
 import { migration0010UiSessions } from "./0010_ui_sessions.js";
 import { migration0011BatchLinesCustomId } from "./0011_batch_lines_custom_id.js";
+import { migration0012AuditSignInFailures } from "./0012_audit_sign_in_failures.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0009RequestLogging,
   migration0010UiSessions,
   migration0011BatchLinesCustomId,
+  migration0012AuditSignInFailures,
 ];

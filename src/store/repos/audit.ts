@@ -2,7 +2,7 @@
  * The admin audit log (`audit_events`): append-only, one row per management action, written in
  * the same transaction as the change it describes. `changes` never holds a secret.
  */
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEventsTable, Database } from "../schema.js";
 import { afterCursor, cursorTs, json, toPage, type Page, type PageRequest } from "./page.js";
 
@@ -16,6 +16,8 @@ export interface NewAuditEvent {
   source_ip: string | null;
   request_id: string | null;
   changes: Record<string, unknown>;
+  /** When it happened; default the database's clock. */
+  at?: Date;
 }
 
 export interface AuditFilter {
@@ -34,6 +36,27 @@ export async function recordAudit(db: Kysely<Database>, event: NewAuditEvent): P
     .insertInto("audit_events")
     .values({ ...event, changes: json(event.changes) })
     .execute();
+}
+
+/** The audit action of a wrong master key at the dashboard's sign-in. */
+export const SIGN_IN_FAILED = "session.sign_in_failed";
+
+/**
+ * When sign-ins from `sourceIp` (null: without an address) failed at or after `since`, newest
+ * first, at most `limit` of them. The action is written into the SQL as a literal so that the
+ * planner can use the partial index of failed sign-ins.
+ */
+export async function recentSignInFailures(db: Kysely<Database>, sourceIp: string | null, since: Date, limit: number): Promise<Date[]> {
+  const rows = await db
+    .selectFrom("audit_events")
+    .select("at")
+    .where("action", "=", sql.lit(SIGN_IN_FAILED))
+    .where("source_ip", sourceIp === null ? "is" : "=", sourceIp)
+    .where("at", ">=", since)
+    .orderBy("at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.at);
 }
 
 export async function listAudit(db: Kysely<Database>, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {

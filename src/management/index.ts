@@ -25,6 +25,7 @@ import { MANAGEMENT_PATHS } from "./paths.js";
 import { sessionRoutes } from "./session/routes.js";
 import { SessionService } from "./session/sessions.js";
 import { SignInLimiter } from "./session/sign-in-limiter.js";
+import { addSessionSecurity, sessionDocs } from "./session/openapi.js";
 
 export type { ManagementDeps, ManagementEnv } from "./context.js";
 
@@ -53,6 +54,7 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
   logRoutes(app, deps);
   providerRoutes(app, deps);
   responseDocs(app);
+  sessionDocs(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "masterKey", {
     type: "http",
@@ -73,6 +75,7 @@ export function createManagementApp(deps: ManagementDeps): OpenAPIHono<Managemen
         },
       });
       addOperationIds(doc as Parameters<typeof addOperationIds>[0]);
+      addSessionSecurity(doc as Parameters<typeof addSessionSecurity>[0]);
       return doc;
     })();
     return c.json({ ...document, servers: [{ url: requestOrigin(c.req.url, c.req.header("host")), description: "this gateway" }] });

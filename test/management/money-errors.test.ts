@@ -78,7 +78,7 @@ describe("openapi", () => {
     for (const [method, path] of paths) {
       const op = doc.paths[path]?.[method];
       expect(op, `${method} ${path}`).toBeDefined();
-      expect(op.security).toEqual([{ masterKey: [] }]);
+      expect(op.security).toEqual([{ masterKey: [] }, method === "get" ? { sessionCookie: [] } : { sessionCookie: [], csrfToken: [] }]);
       expect(op.responses["401"], `${method} ${path}`).toBeDefined();
     }
     for (const name of [

@@ -87,8 +87,8 @@ export function listOf<T extends z.ZodType>(item: T, name: string) {
 export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409>) {
   const descriptions = {
     400: "Invalid request (malformed JSON, validation failure; `param` names the field)",
-    401: "Missing or wrong master key",
-    403: "A virtual key was presented; the management API requires the master key",
+    401: "Missing or wrong master key, or a dashboard session cookie whose session has ended",
+    403: "A virtual key was presented (the management API requires the master key), or a change made with the session cookie lacks the session's x-csrf-token",
     404: "No such object",
     409: "Conflict with the object's current state",
   } as const;

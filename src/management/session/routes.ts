@@ -4,20 +4,18 @@
  * token; DELETE ends it on the server. Wrong master keys are audited and bounded per address.
  */
 import type { Context, Hono } from "hono";
-import { z } from "zod";
 import { GatewayError } from "../../core/errors.js";
 import { recordAudit, SIGN_IN_FAILED } from "../../store/repos/audit.js";
 import { sourceIp, type ManagementDeps, type ManagementEnv } from "../context.js";
 import { limitBody, requestId } from "../middleware.js";
 import { validationError } from "../errors.js";
+import { SessionSignInSchema, type SessionState } from "../schemas/session.js";
 import { clearSessionCookie, overTls, sessionCookie, setSessionCookie } from "./cookie.js";
 import { sessionActorName } from "./guard.js";
 import { csrfMatches, csrfTokenFor, type SessionService } from "./sessions.js";
 import type { SignInLimiter } from "./sign-in-limiter.js";
 
 import { UI_SESSION_PATH as SESSION_PATH } from "../paths.js";
-
-const SignIn = z.strictObject({ master_key: z.string().min(1).max(4096) });
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -29,7 +27,7 @@ export function sessionRoutes(app: Hono<ManagementEnv>, deps: ManagementDeps, se
 
   app.post(SESSION_PATH, async (c) => {
     const body = await readJson(c);
-    const parsed = SignIn.safeParse(body);
+    const parsed = SessionSignInSchema.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error, "json");
     const outcome = await limiter.attempt(sourceIp(c), () => deps.isMasterKey(parsed.data.master_key), {
       actor: "anonymous",
@@ -55,8 +53,9 @@ export function sessionRoutes(app: Hono<ManagementEnv>, deps: ManagementDeps, se
   app.get(SESSION_PATH, async (c) => {
     const id = sessionCookie(c.req.header("cookie"));
     const session = id === undefined ? null : await sessions.verify(id);
-    if (!id || !session) return c.json({ signed_in: false }, 200, NO_STORE);
-    return c.json({ signed_in: true, csrf_token: csrfTokenFor(id), expires_at: session.expiresAt.toISOString(), idle_expires_at: session.idleExpiresAt.toISOString() }, 200, NO_STORE);
+    if (!id || !session) return c.json({ signed_in: false } satisfies SessionState, 200, NO_STORE);
+    const state: SessionState = { signed_in: true, csrf_token: csrfTokenFor(id), expires_at: session.expiresAt.toISOString(), idle_expires_at: session.idleExpiresAt.toISOString() };
+    return c.json(state, 200, NO_STORE);
   });
 
   app.delete(SESSION_PATH, async (c) => {

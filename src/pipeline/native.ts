@@ -5,15 +5,17 @@
  * from its canonical form), attempts with retries, circuit breakers and fallbacks, the ledger,
  * the receipt — and each attempt chooses: a deployment whose provider speaks the API for its
  * model gets the client's own body (only `model` replaced) and its answer is relayed byte for
- * byte (a stream's events as they come, read only for usage); any other deployment gets the
- * canonical translation, as before. A request the translation cannot carry is served only by
- * deployments that speak it natively.
+ * byte (a stream's events as they come, read only for usage and, with content logging, for the
+ * text and tool calls they carry); any other deployment gets the canonical translation, as
+ * before. A request the translation cannot carry is served only by deployments that speak it
+ * natively.
  */
 import { GatewayError, toGatewayError } from "../core/errors.js";
 import { authorizeModel } from "../policy/auth.js";
 import { refuseUnpriced } from "../pricing/unpriced.js";
 import type { NativeAnswer, NativeApi, NativeEvent, NativeStream } from "../providers/types.js";
 import type { ChatCompletion, ChatRequest } from "../wire/openai.js";
+import { nativeChoices, nativeStreamContent } from "../usage/content-native.js";
 import { RAW_JSON } from "../wire/raw.js";
 import { cutInFlight, estimateChatUsage, fromReported, NO_USAGE, recordAttempt, type AttemptUsage } from "./account.js";
 import { concludeAttempt, endAttempt, withAttempts, type AttemptInfo } from "./attempts.js";
@@ -116,14 +118,16 @@ export async function runNativeOrChat(rt: Runtime, ctx: RequestContext, req: Cha
     endAttempt(rt, info, true);
     const reported = value.kind === "native" ? value.answer.usage : value.body.usage;
     const usage = reported ? fromReported(reported) : await estimateChatUsage(rt, info, req, value.kind === "native" ? value.answer.text : completionText(value.body));
-    if (ctx.content) ctx.content.completed(value.kind === "native" ? value.answer.text : value.body);
-    if (value.kind === "chat") ctx.content?.completed(value.body);
+    if (ctx.content) {
+      if (value.kind === "native") ctx.content.completedChoices(nativeChoices(spec.api, value.answer.body));
+      else ctx.content.completed(value.body);
+    }
     recordAttempt(rt, ctx, info, requested, { status: 200, usage, streamed: false, responseModel: value.kind === "chat" ? value.body.model : nativeModel(value.answer.body) });
     return value.kind === "native" ? { kind: "native-json", text: value.answer.text } : { kind: "json", body: value.body };
   }
   if (value.kind === "native-stream") {
     const s = value.start;
-    return { kind: "native-stream", relay: (send) => nativeRelay(rt, ctx, req, info, s, send) };
+    return { kind: "native-stream", relay: (send) => nativeRelay(rt, ctx, req, info, s, send, spec.api) };
   }
   const s = value.start;
   return { kind: "stream", relay: (send: ChunkSink) => chatRelay(rt, ctx, req, info, s, send) };
@@ -135,8 +139,10 @@ export async function runNativeOrChat(rt: Runtime, ctx: RequestContext, req: Cha
  * from the start, output as the stream went. A stream cut before its end counts its output at
  * least at the delta events relayed (four characters a token, their JSON included: an upper bound).
  */
-async function nativeRelay(rt: Runtime, ctx: RequestContext, req: ChatRequest, info: AttemptInfo, s: StreamStart, send: EventSink): Promise<void> {
+async function nativeRelay(rt: Runtime, ctx: RequestContext, req: ChatRequest, info: AttemptInfo, s: StreamStart, send: EventSink, api: NativeApi): Promise<void> {
   const firstByteAt = performance.now();
+  // With content logging, the events that carry text or tool calls are read as they pass; without, nothing is.
+  const capture = ctx.content ? nativeStreamContent(api, ctx.content) : undefined;
   const headerOverhead = overheadMs(ctx, firstByteAt);
   let relayedChars = 0;
   let completed = false;
@@ -145,6 +151,7 @@ async function nativeRelay(rt: Runtime, ctx: RequestContext, req: ChatRequest, i
     for (let r = s.first; !r.done; r = await s.it.next()) {
       const ev = r.value;
       if (ev.event?.endsWith("delta")) relayedChars += ev.data.length;
+      if (capture) capture(ev);
       const holder = {};
       RAW_JSON.set(holder, ev.data);
       const wait = send(ev.event ?? "message", holder);

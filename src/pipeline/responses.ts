@@ -20,6 +20,7 @@ import { nativeResponse, nativeResponsesRelay, responsesSpec } from "./responses
 import type { RequestContext, Runtime } from "./context.js";
 import type { EventSink } from "./messages.js";
 import { readRoutingExtensions } from "./route.js";
+import { ContentCapture } from "../usage/content.js";
 
 /** Items a conversation may hold (inherited and new) in one request. */
 export const MAX_CONVERSATION_ITEMS = 4096;
@@ -55,6 +56,7 @@ export async function runResponses(rt: Runtime, ctx: RequestContext, raw: Record
   // Kept on the response and recorded with the request's ledger rows; never sent upstream.
   if (req.metadata && Object.keys(req.metadata).length) ctx.metadata = req.metadata;
   const conv: Conversation = { history: [], own: inputItems(req), store: req.store ?? true, previousId: req.previous_response_id ?? null };
+  if (rt.config.logging.storeContent) ctx.content = new ContentCapture({ input: contentInput(req, conv.own) });
   if (conv.previousId) {
     const prev = await loadOwnResponse(rt, ctx.principal, conv.previousId, "previous_response_id");
     conv.history = [...prev.history, ...prev.input_items, ...prev.output_items] as InputItem[];
@@ -62,6 +64,16 @@ export async function runResponses(rt: Runtime, ctx: RequestContext, raw: Record
   if (conv.history.length + conv.own.length > MAX_CONVERSATION_ITEMS)
     throw new GatewayError("invalid_request", `the conversation holds more than ${MAX_CONVERSATION_ITEMS} items; start a new one without previous_response_id`, { param: "previous_response_id" });
   return answerTranslated(rt, ctx, raw, req, conv);
+}
+
+/**
+ * The input stored with content logging: the request's own items as the client sent them (a
+ * string input as the user message it stands for), after its `instructions` as the developer
+ * message they stand for. What `previous_response_id` brings in is stored with the requests that
+ * sent it, not again.
+ */
+function contentInput(req: ResponsesRequest, own: InputItem[]): InputItem[] {
+  return req.instructions ? [{ type: "message", role: "developer", content: req.instructions }, ...own] : own;
 }
 
 /** The translated path: the request as a chat request through `runChat`, the answer as a Response. */

@@ -5,7 +5,8 @@
  * completion the rest. What had to be cut is marked `truncated: true`.
  *
  * The prompt goes with the request's first row, the completion with the row of the attempt that
- * produced it (a stream's text and tool calls are assembled from its chunks as they pass).
+ * produced it (a stream's text and tool calls are assembled from its chunks as they pass, or
+ * from a native stream's events: content-native.ts).
  */
 import type { ChatChunk, ChatCompletion } from "../wire/openai.js";
 import type { StoredContent } from "./types.js";
@@ -16,7 +17,8 @@ export const CONTENT_MAX_BYTES = 64 * 1024;
 export const REQUEST_MAX_BYTES = 48 * 1024;
 
 type Completion = NonNullable<StoredContent["completion"]>;
-type Choice = Completion["choices"][number];
+/** One choice of a stored completion: its text and tool calls. */
+export type Choice = Completion["choices"][number];
 type ToolCall = NonNullable<Choice["tool_calls"]>[number];
 interface StreamChoice {
   text: string;
@@ -39,12 +41,8 @@ export class ContentCapture {
     this.requestBytes = clipped.bytes;
   }
 
-  /** The completion of a JSON answer (its choices' text and tool calls), or the text of a native answer. */
-  completed(c: ChatCompletion | string): void {
-    if (typeof c === "string") {
-      this.setCompletion([{ index: 0, text: c }], false);
-      return;
-    }
+  /** The completion of a chat completion: its choices' text and tool calls. */
+  completed(c: ChatCompletion): void {
     const choices: Choice[] = [];
     for (const ch of c.choices) {
       const m = ch.message as { content?: unknown; tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }> } | undefined;
@@ -55,24 +53,48 @@ export class ContentCapture {
     this.setCompletion(choices, false);
   }
 
+  /** The completion of an answer read some other way (a native answer's text and tool calls). */
+  completedChoices(choices: Choice[]): void {
+    this.setCompletion(choices, false);
+  }
+
   /** One chunk of a stream relayed to the client. */
   chunk(c: ChatChunk): void {
-    const room = this.completionRoom();
     for (const ch of c.choices) {
-      const stream = (this.stream ??= new Map<number, StreamChoice>());
-      let acc = stream.get(ch.index);
-      if (!acc) stream.set(ch.index, (acc = { text: "", calls: new Map() }));
+      if (!this.streamChoice(ch.index)) continue;
       const d = ch.delta as { content?: unknown; tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }> } | undefined;
-      if (typeof d?.content === "string") acc.text += this.keep(d.content, room);
-      for (const tc of d?.tool_calls ?? []) {
-        const i = tc.index ?? 0;
-        let call = acc.calls.get(i);
-        if (!call) acc.calls.set(i, (call = { arguments: "" }));
-        if (tc.id) call.id = tc.id;
-        if (tc.function?.name) call.name = tc.function.name;
-        if (typeof tc.function?.arguments === "string") call.arguments += this.keep(tc.function.arguments, room);
-      }
+      if (typeof d?.content === "string") this.streamText(ch.index, d.content);
+      for (const tc of d?.tool_calls ?? []) this.streamCall(ch.index, tc.index ?? 0, tc.id, tc.function?.name, tc.function?.arguments);
     }
+  }
+
+  /** Text a stream added to choice `index`. */
+  streamText(index: number, text: string): void {
+    const acc = this.streamChoice(index);
+    if (acc && text) acc.text += this.keep(text);
+  }
+
+  /**
+   * A stream's tool call `key` of choice `index`: made by the first part naming it, then given its
+   * id and name when they come and `args` appended. A call past the bound is not made (marked cut).
+   */
+  streamCall(index: number, key: number, id: string | undefined, name: string | undefined, args: string | undefined): void {
+    const acc = this.streamChoice(index);
+    if (!acc) return;
+    let call = acc.calls.get(key);
+    if (!call) {
+      if (this.full()) return;
+      acc.calls.set(key, (call = { arguments: "" }));
+    }
+    if (id) call.id = this.keep(id);
+    if (name) call.name = this.keep(name);
+    if (args) call.arguments += this.keep(args);
+  }
+
+  /** Arguments a stream added to a tool call `streamCall` made (none: ignored, as for a tool that is not a function). */
+  streamArguments(index: number, key: number, args: string): void {
+    const call = this.stream?.get(index)?.calls.get(key);
+    if (call && args) call.arguments += this.keep(args);
   }
 
   /** What goes with the row being recorded now: the prompt once, the completion once it exists. */
@@ -99,7 +121,24 @@ export class ContentCapture {
     return CONTENT_MAX_BYTES - this.requestBytes;
   }
 
-  private keep(text: string, room: number): string {
+  /** Choice `index` of the stream being assembled; a new one only while there is room (else marked cut). */
+  private streamChoice(index: number): StreamChoice | undefined {
+    const stream = (this.stream ??= new Map<number, StreamChoice>());
+    let acc = stream.get(index);
+    if (!acc && !this.full()) stream.set(index, (acc = { text: "", calls: new Map() }));
+    return acc;
+  }
+
+  /** Whether the stream's share of the bound is used up (then marked cut). */
+  private full(): boolean {
+    if (this.streamChars < this.completionRoom()) return false;
+    this.streamCut = true;
+    return true;
+  }
+
+  /** As much of `text` as the stream's share of the bound still takes. */
+  private keep(text: string): string {
+    const room = this.completionRoom();
     if (this.streamChars >= room) {
       if (text) this.streamCut = true;
       return "";

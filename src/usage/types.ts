@@ -59,7 +59,7 @@ export interface UsageRecord {
 
 /** Content stored with a ledger row (see usage/content.ts). */
 export interface StoredContent {
-  /** The request's messages (chat, messages) or input (embeddings), as the pipeline read them. */
+  /** The request's messages (chat, messages) or input (responses: its instructions and own input items; embeddings), as the pipeline read them. */
   request?: { messages?: unknown; input?: unknown; truncated: boolean };
   /** What the attempt answered: text of each choice and tool calls (a stream: assembled from its chunks). */
   completion?: { choices: Array<{ index: number; text: string; tool_calls?: Array<{ id?: string; name?: string; arguments: string }> }>; truncated: boolean };

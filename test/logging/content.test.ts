@@ -81,6 +81,52 @@ describe("content logging on", () => {
     expect(r.content.completion.choices[0].text).toBe("Bonjour.");
   });
 
+  it("the Responses API translated through chat: the instructions and input, the output text", async () => {
+    fake.enqueue({ text: "Sunny, 21°C." });
+    const res = await gw.call("POST", "/v1/responses", { model: "up:gpt-4o", instructions: "be brief", input: "what is the weather in Paris?" });
+    expect(res.status).toBe(200);
+    expect(fake.calls.at(-1)!.path).toBe("/v1/chat/completions");
+    expect((await receiptOf(res)).content).toEqual({
+      request: {
+        input: [
+          { type: "message", role: "developer", content: "be brief" },
+          { type: "message", role: "user", content: "what is the weather in Paris?" },
+        ],
+        truncated: false,
+      },
+      completion: { choices: [{ index: 0, text: "Sunny, 21°C." }], truncated: false },
+    });
+
+    // A conversation continued: only the request's own input is stored (the rest is with the requests before).
+    const next = await gw.call("POST", "/v1/responses", { model: "up:gpt-4o", previous_response_id: res.body.id, input: [{ role: "user", content: "and tomorrow?" }] });
+    expect(next.status).toBe(200);
+    expect((await receiptOf(next)).content.request).toEqual({ input: [{ role: "user", content: "and tomorrow?" }], truncated: false });
+  });
+
+  it("the Responses API translated, streamed: the text and the function calls assembled", async () => {
+    fake.enqueue({ text: "one two three four", chunks: 4 });
+    const res = await gw.call("POST", "/v1/responses", { model: "up:gpt-4o", input: [{ role: "user", content: "count" }], stream: true });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain("response.completed");
+    expect((await receiptOf(res)).content).toEqual({
+      request: { input: [{ role: "user", content: "count" }], truncated: false },
+      completion: { choices: [{ index: 0, text: "one two three four" }], truncated: false },
+    });
+
+    fake.enqueue({ toolCalls: [{ id: "call_1", name: "get_weather", arguments: { city: "Paris" } }] });
+    const tools = await gw.call("POST", "/v1/responses", {
+      model: "up:gpt-4o",
+      input: "weather in Paris?",
+      stream: true,
+      tools: [{ type: "function", name: "get_weather", parameters: { type: "object" } }],
+    });
+    expect(tools.status).toBe(200);
+    expect((await receiptOf(tools)).content.completion).toEqual({
+      choices: [{ index: 0, text: "", tool_calls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }] }],
+      truncated: false,
+    });
+  });
+
   it("a failed first attempt keeps the prompt; the answering attempt the completion", async () => {
     const retry = await startLoggedGateway({ logging: { store_content: true }, routing: { retries: 1 }, providers: { up: { type: "openai", base_url: fake.url, api_key: "sk-x" } } });
     try {
@@ -122,7 +168,7 @@ describe("content logging on", () => {
     const now = Date.now() + 31 * 86_400_000;
     expect(await deleteContentBefore(db, new Date(Date.now() - 60_000))).toBe(0); // nothing older than a minute yet
     const deleted = await deleteContentBefore(db, new Date(now - 30 * 86_400_000));
-    expect(deleted).toBeGreaterThanOrEqual(5);
+    expect(deleted).toBeGreaterThanOrEqual(9);
     const after = await receiptOf(res);
     expect(after.content).toBeNull();
     expect((await listUsageByRequest(db, id)).length).toBe(1);

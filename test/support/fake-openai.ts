@@ -344,16 +344,20 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
     if (rec.method === "POST" && rec.path === "/v1/responses") {
       if (typeof body !== "object" || body === null) return send(res, 400, errorEnvelope(400, { message: "We could not parse the JSON body of your request." }), headers);
       if (typeof body.model !== "string" || body.input === undefined) return send(res, 400, errorEnvelope(400, { message: "Missing required parameter: 'input'.", param: "input" }), headers);
-      const text = b.text ?? "Hello from the fake";
-      const u = makeUsage(estimateTokens(JSON.stringify(body.input)), estimateTokens(text), b.usage);
-      const r = responseObject(String(body.model), text, u, body);
+      const text = b.text ?? (b.toolCalls ? undefined : "Hello from the fake");
+      const calls = b.toolCalls ? toolCallsWire(b.toolCalls) : [];
+      const u = makeUsage(estimateTokens(JSON.stringify(body.input)), estimateTokens((text ?? "") + JSON.stringify(calls)), b.usage);
+      const r = responseObject(String(body.model), text, u, body, calls);
       if (body.stream !== true) return send(res, 200, r, headers);
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", ...headers });
-      res.end(
-        responseEvents(r)
-          .map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`)
-          .join(""),
-      );
+      const events = responseEvents(r).map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
+      if (b.cutAfterChunks === undefined) return void res.end(events.join(""));
+      // A stream that breaks mid-way: the first events, then the socket destroyed.
+      res.write(events.slice(0, b.cutAfterChunks).join(""), () => {
+        state.cut = true;
+        res.socket?.destroy();
+        res.destroy();
+      });
       return;
     }
     return send(res, 404, errorEnvelope(404, { message: `Invalid URL (${rec.method} ${rec.path})`, code: null }), headers);
@@ -454,10 +458,13 @@ export async function startFakeOpenAI(opts: { port?: number } = {}): Promise<Fak
   };
 }
 
-/** A Response object (OpenAI's Responses API) with one output message. */
-function responseObject(model: string, text: string, u: Usage, req: any) {
+/** A Response object (OpenAI's Responses API): one output message (when there is text), then one function_call item per tool call. */
+function responseObject(model: string, text: string | undefined, u: Usage, req: any, calls: ReturnType<typeof toolCallsWire> = []) {
   const id = `resp_${Math.random().toString(36).slice(2, 14)}`;
   const details = (u.prompt_tokens_details ?? {}) as { cached_tokens?: number };
+  const output: Array<Record<string, any>> = [];
+  if (text !== undefined) output.push({ type: "message", id: `msg_${id.slice(5)}`, status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] });
+  for (const c of calls) output.push({ type: "function_call", id: `fc_${c.id}`, call_id: c.id, name: c.function.name, arguments: c.function.arguments, status: "completed" });
   return {
     id,
     object: "response",
@@ -468,7 +475,7 @@ function responseObject(model: string, text: string, u: Usage, req: any) {
     instructions: req.instructions ?? null,
     max_output_tokens: req.max_output_tokens ?? null,
     model,
-    output: [{ type: "message", id: `msg_${id.slice(5)}`, status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }],
+    output,
     parallel_tool_calls: true,
     previous_response_id: req.previous_response_id ?? null,
     store: req.store ?? true,
@@ -490,23 +497,34 @@ function responseObject(model: string, text: string, u: Usage, req: any) {
   };
 }
 
+const halves = (text: string) => [text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))].filter(Boolean);
+
 /** The Responses API's stream events for a Response, as OpenAI sends them. */
 function responseEvents(r: ReturnType<typeof responseObject>): Array<Record<string, unknown>> {
-  const item = r.output[0];
-  const text = item.content[0].text;
   const open = { ...r, status: "in_progress", output: [], usage: null };
   const events: Array<Record<string, unknown>> = [
     { type: "response.created", response: open },
     { type: "response.in_progress", response: open },
-    { type: "response.output_item.added", output_index: 0, item: { ...item, status: "in_progress", content: [] } },
-    { type: "response.content_part.added", item_id: item.id, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } },
-    ...[text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))]
-      .filter(Boolean)
-      .map((delta) => ({ type: "response.output_text.delta", item_id: item.id, output_index: 0, content_index: 0, delta })),
-    { type: "response.output_text.done", item_id: item.id, output_index: 0, content_index: 0, text },
-    { type: "response.content_part.done", item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] },
-    { type: "response.output_item.done", output_index: 0, item },
-    { type: "response.completed", response: r },
   ];
+  r.output.forEach((item, output_index) => {
+    if (item.type === "message") {
+      const text = item.content[0].text as string;
+      events.push(
+        { type: "response.output_item.added", output_index, item: { ...item, status: "in_progress", content: [] } },
+        { type: "response.content_part.added", item_id: item.id, output_index, content_index: 0, part: { type: "output_text", text: "", annotations: [] } },
+        ...halves(text).map((delta) => ({ type: "response.output_text.delta", item_id: item.id, output_index, content_index: 0, delta })),
+        { type: "response.output_text.done", item_id: item.id, output_index, content_index: 0, text },
+        { type: "response.content_part.done", item_id: item.id, output_index, content_index: 0, part: item.content[0] },
+      );
+    } else {
+      events.push(
+        { type: "response.output_item.added", output_index, item: { ...item, status: "in_progress", arguments: "" } },
+        ...halves(item.arguments as string).map((delta) => ({ type: "response.function_call_arguments.delta", item_id: item.id, output_index, delta })),
+        { type: "response.function_call_arguments.done", item_id: item.id, output_index, arguments: item.arguments },
+      );
+    }
+    events.push({ type: "response.output_item.done", output_index, item });
+  });
+  events.push({ type: "response.completed", response: r });
   return events.map((e, i) => ({ ...e, sequence_number: i }));
 }

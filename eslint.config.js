@@ -26,6 +26,24 @@ export default tseslint.config(
     },
   },
   {
+    files: ["src/**"],
+    // The benchmark's load generator and fakes are not the gateway.
+    ignores: ["src/bench/**"],
+    rules: {
+      // Packages only some configurations need are loaded at first use (src/core/lazy.ts), and Kysely from its CommonJS build (src/store/kysely.ts): a static import would load them in every gateway.
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: ["kysely", "undici", "ioredis", "@smithy/eventstream-codec", "@smithy/util-utf8"].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: name === "kysely" ? "import Kysely's values from src/store/kysely.ts" : "load it with lazyPackage (src/core/lazy.ts)",
+          })),
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**"],
     rules: {
       // Tests read the JSON bodies of HTTP responses (typed `any` by fetch) and assert on them field by field.

@@ -60,6 +60,7 @@ export async function serveCommand(opts: { config?: string; port?: number; host?
   const providers = Object.keys(config.providers).join(", ");
   gw.log.logger.info(`store: ${gw.store.description}`);
   gw.log.logger.info({ url: gw.url }, `Switchboard listening on ${gw.url} (providers: ${providers})`);
+  void gw.log.flush(); // the start-up lines now, not with the first batch of access lines
   if (stopping) drain(gw, stopping);
 }
 

@@ -11,8 +11,13 @@
  * publishes "everything changed" as soon as it can again. Each is logged.
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type * as IORedis from "ioredis";
+import type { Redis } from "ioredis";
+import { lazyPackage } from "../core/lazy.js";
 import { LocalInvalidationBus, type InvalidationBus, type InvalidationEvent, type InvalidationHandler } from "./invalidation.js";
+
+/** ioredis, loaded when a gateway with `REDIS_URL` connects (not by every gateway). */
+const ioredis = lazyPackage<typeof IORedis>("ioredis");
 
 export const INVALIDATION_CHANNEL = "switchboard:invalidate";
 
@@ -47,8 +52,8 @@ export class RedisInvalidationBus implements InvalidationBus {
     private readonly log: (line: string) => void,
   ) {
     const common = { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(100 * n, 1000) };
-    this.pub = new Redis(url, { ...common, enableOfflineQueue: false });
-    this.sub = new Redis(url, common);
+    this.pub = new (ioredis().Redis)(url, { ...common, enableOfflineQueue: false });
+    this.sub = new (ioredis().Redis)(url, common);
     // ioredis logs unhandled connection errors itself; these say what the gateway does about them.
     this.pub.on("error", () => {});
     this.sub.on("error", () => {});

@@ -16,7 +16,12 @@
  * answered is not sent again: Redis may have run it. The link tracks whether Redis
  * answers (`degraded`), logs each change once and recovers by itself as soon as Redis answers.
  */
-import { Redis } from "ioredis";
+import type * as IORedis from "ioredis";
+import type { Redis } from "ioredis";
+import { lazyPackage } from "../core/lazy.js";
+
+/** ioredis, loaded when a gateway with `REDIS_URL` connects (not by every gateway). */
+const ioredis = lazyPackage<typeof IORedis>("ioredis");
 
 /**
  * One operation: a Lua function body that sees `now` (ms), `k` (the index in KEYS of its first
@@ -106,7 +111,7 @@ export class RedisLink {
     private readonly opts: { log: (line: string) => void; describeFallback: () => string; clock?: () => number },
   ) {
     sets.flatMap((s) => s.ops).forEach((op, i) => this.index.set(op.name, i + 1));
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(100 * n, 1000) });
+    const redis = new (ioredis().Redis)(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(100 * n, 1000) });
     redis.on("error", () => {});
     redis.on("ready", () => {
       this.up();

@@ -10,7 +10,8 @@
  * rather than queued, so a flood of parallel attempts holds no connections waiting. Nothing is
  * kept in process memory.
  */
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
+import { sql } from "../../store/kysely.js";
 import { recentSignInFailures, recordAudit, type NewAuditEvent } from "../../store/repos/audit.js";
 import type { Database } from "../../store/schema.js";
 

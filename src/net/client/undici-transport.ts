@@ -9,11 +9,16 @@
  *
  * The fast client also sends its proxied origins here (./fast-transport.ts).
  */
-import { Pool, ProxyAgent, type Dispatcher } from "undici";
+import type * as Undici from "undici";
+import type { Dispatcher, ProxyAgent } from "undici";
+import { lazyPackage } from "../../core/lazy.js";
 import { MAX_INFORMATIONAL } from "./connection.js";
 import { checkRequest, ClientError, type ClientRequest } from "./http1.js";
 import { proxyFor } from "./proxy.js";
 import type { ExchangeHandler, TransportOptions, UpstreamTransport } from "./transport.js";
+
+/** undici, loaded by the first request this transport carries. */
+const undici = lazyPackage<typeof Undici>("undici");
 
 export class UndiciTransport implements UpstreamTransport {
   /** The dispatcher of each origin seen (a Pool, or the shared ProxyAgent of its proxy). */
@@ -63,7 +68,7 @@ export class UndiciTransport implements UpstreamTransport {
    */
   dropIdle(origin: string): void {
     const d = this.routes.get(origin);
-    if (!d || d instanceof ProxyAgent) return; // a proxy's agent serves other origins too
+    if (!d || d instanceof undici().ProxyAgent) return; // a proxy's agent serves other origins too
     this.routes.delete(origin);
     const p = d.close().catch(() => {});
     this.retired.add(p);
@@ -85,12 +90,12 @@ export class UndiciTransport implements UpstreamTransport {
       let agent = this.proxies.get(proxy);
       if (!agent) {
         // http origins are sent to the proxy in absolute form; https origins go through a CONNECT tunnel.
-        agent = new ProxyAgent({ uri: proxy, proxyTunnel: false, ...common, connect: { timeout: this.o.connectTimeoutMs }, requestTls: this.o.tls });
+        agent = new (undici().ProxyAgent)({ uri: proxy, proxyTunnel: false, ...common, connect: { timeout: this.o.connectTimeoutMs }, requestTls: this.o.tls });
         this.proxies.set(proxy, agent);
       }
       d = agent;
     } else {
-      d = new Pool(origin, { ...common, connect: { ...this.o.tls, timeout: this.o.connectTimeoutMs } });
+      d = new (undici().Pool)(origin, { ...common, connect: { ...this.o.tls, timeout: this.o.connectTimeoutMs } });
     }
     this.routes.set(origin, d);
     return d;

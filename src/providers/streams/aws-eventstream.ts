@@ -3,11 +3,15 @@
  * headers and a CRC. Each message becomes one event named by its `:event-type` (or
  * `:exception-type`, prefixed `exception:`), with the JSON payload as data.
  */
-import { EventStreamCodec } from "@smithy/eventstream-codec";
-import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import type * as Codec from "@smithy/eventstream-codec";
+import type * as Utf8 from "@smithy/util-utf8";
+import { lazyPackage } from "../../core/lazy.js";
 import { DEFAULT_MAX_EVENT_BYTES, eventTooLarge, type WireEvent } from "./sse.js";
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+const utf8 = lazyPackage<typeof Utf8>("@smithy/util-utf8");
+/** The codec, made (and its packages loaded) by the first Bedrock stream, not by every gateway. */
+let made: Codec.EventStreamCodec | undefined;
+const codec = () => (made ??= new (lazyPackage<typeof Codec>("@smithy/eventstream-codec")().EventStreamCodec)(utf8().toUtf8, utf8().fromUtf8));
 
 /**
  * Push bytes in, get the complete messages they finish out. A message announcing more than
@@ -29,13 +33,13 @@ export class AwsEventReader {
         throw eventTooLarge(this.maxEventBytes);
       }
       if (this.buffer.length < total) break;
-      const message = codec.decode(this.buffer.subarray(0, total));
+      const message = codec().decode(this.buffer.subarray(0, total));
       this.buffer = this.buffer.subarray(total);
       const h = message.headers;
       const type = String(h[":event-type"]?.value ?? "");
       const exception = h[":exception-type"]?.value;
       const name = exception ? `exception:${String(exception)}` : h[":message-type"]?.value === "error" ? `error:${String(h[":error-code"]?.value ?? "")}` : type;
-      out.push({ event: name, data: toUtf8(message.body) });
+      out.push({ event: name, data: utf8().toUtf8(message.body) });
     }
     return out;
   }

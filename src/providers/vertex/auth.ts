@@ -6,8 +6,12 @@
  */
 import { createSign } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request } from "undici";
+import type * as Undici from "undici";
 import { GatewayError } from "../../core/errors.js";
+import { lazyPackage } from "../../core/lazy.js";
+
+/** undici, loaded for the first token exchange. */
+const undici = lazyPackage<typeof Undici>("undici");
 
 export const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
@@ -102,7 +106,7 @@ export class GoogleTokenSource {
     let status: number;
     let text: string;
     try {
-      const res = await request(this.tokenUrl, {
+      const res = await undici().request(this.tokenUrl, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: form.toString(),

@@ -2,7 +2,8 @@
  * The admin audit log (`audit_events`): append-only, one row per management action, written in
  * the same transaction as the change it describes. `changes` never holds a secret.
  */
-import { sql, type Kysely, type Selectable } from "kysely";
+import type { Kysely, Selectable } from "kysely";
+import { sql } from "../kysely.js";
 import type { AuditEventsTable, Database } from "../schema.js";
 import { afterCursor, cursorTs, json, toPage, type Page, type PageRequest } from "./page.js";
 

@@ -4,6 +4,7 @@
  * (OpenTelemetry is then loaded; never otherwise).
  */
 import type { SwitchboardConfig } from "../config/types.js";
+import { genAiProviderName } from "../providers/registry.js";
 import { createMetrics, type Metrics, type MetricsSources } from "./metrics.js";
 import { createObserver, type Observer, type TraceHooks } from "./observer.js";
 import { RequestMetrics } from "./request-metrics.js";
@@ -38,7 +39,7 @@ export async function startObservability(config: SwitchboardConfig, inputs: Obse
       endpoint: o.otlpEndpoint,
       headers: o.otlpHeaders,
       serviceName: o.serviceName,
-      providerTypes: new Map(Object.entries(config.providers).map(([id, p]) => [id, p.type])),
+      providers: new Map(Object.entries(config.providers).map(([id, p]) => [id, { type: p.type, genAiName: genAiProviderName(p.type) }])),
     });
   }
   const observe = createObserver(requests, traces);

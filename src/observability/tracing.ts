@@ -22,14 +22,21 @@ export interface TracingSettings {
   endpoint: string;
   headers: Record<string, string>;
   serviceName: string;
-  /** Provider id → its type (`gen_ai.provider.name`). */
-  providerTypes: ReadonlyMap<string, string>;
+  /** Provider id → its type (`switchboard.provider.type`) and its `gen_ai.provider.name`. */
+  providers: ReadonlyMap<string, TracedProvider>;
   /** Spans held for export at most (more are dropped). Default 2048. */
   maxQueueSize?: number;
   /** How often a batch leaves. Default 1000 ms. */
   scheduledDelayMs?: number;
   /** Longest wait for the collector per export. Default 10 s. */
   exportTimeoutMs?: number;
+}
+
+export interface TracedProvider {
+  /** The provider's type in the configuration (`bedrock`, `openai`, …). */
+  type: string;
+  /** The OpenTelemetry GenAI conventions' well-known name of the service (`aws.bedrock`), else the type. */
+  genAiName: string;
 }
 
 /** The longest time `close()` waits for the last spans to leave. */
@@ -50,7 +57,7 @@ export function startTracing(s: TracingSettings): TraceHooks {
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: [processor],
   });
-  return new Tracing(provider.getTracer("switchboard"), provider, s.providerTypes);
+  return new Tracing(provider.getTracer("switchboard"), provider, s.providers);
 }
 
 class RequestSpanHandle implements RequestSpan {
@@ -76,8 +83,14 @@ class Tracing implements TraceHooks {
   constructor(
     private readonly tracer: Tracer,
     private readonly provider: TracerProvider,
-    private readonly providerTypes: ReadonlyMap<string, string>,
+    private readonly providers: ReadonlyMap<string, TracedProvider>,
   ) {}
+
+  /** `gen_ai.provider.name`, `switchboard.provider.type` and `switchboard.provider` of a configured provider id. */
+  private providerAttributes(id: string): Attributes {
+    const p = this.providers.get(id);
+    return { "gen_ai.provider.name": p?.genAiName ?? id, "switchboard.provider.type": p?.type ?? id, "switchboard.provider": id };
+  }
 
   attemptStart(ctx: ObservedRequest, info: ObservedAttempt, retry: number): void {
     const parent = trace.setSpan(ROOT_CONTEXT, this.requestSpan(ctx).span);
@@ -88,9 +101,8 @@ class Tracing implements TraceHooks {
         kind: SpanKind.CLIENT,
         attributes: {
           "gen_ai.operation.name": op,
-          "gen_ai.provider.name": this.providerTypes.get(info.deployment.provider) ?? info.deployment.provider,
+          ...this.providerAttributes(info.deployment.provider),
           "gen_ai.request.model": info.deployment.model,
-          "switchboard.provider": info.deployment.provider,
           "switchboard.deployment": info.key,
           "switchboard.attempt": info.attempt,
           "switchboard.retry": retry,
@@ -136,10 +148,7 @@ class Tracing implements TraceHooks {
       "switchboard.cost_usd": ctx.costMicros / 1e6,
       "http.response.status_code": status,
     };
-    if (ctx.provider !== undefined) {
-      attrs["gen_ai.provider.name"] = this.providerTypes.get(ctx.provider) ?? ctx.provider;
-      attrs["switchboard.provider"] = ctx.provider;
-    }
+    if (ctx.provider !== undefined) Object.assign(attrs, this.providerAttributes(ctx.provider));
     if (ctx.model !== undefined) attrs["gen_ai.response.model"] = obs.responseModel ?? ctx.model;
     if (obs.inputTokens !== undefined) attrs["gen_ai.usage.input_tokens"] = obs.inputTokens;
     if (obs.outputTokens !== undefined) attrs["gen_ai.usage.output_tokens"] = obs.outputTokens;

@@ -21,6 +21,11 @@ import { vertexDefinition } from "./vertex/index.js";
 export interface ProviderDefinition {
   type: string;
   name: string;
+  /**
+   * Its `gen_ai.provider.name` in traces where the OpenTelemetry GenAI semantic conventions
+   * define a well-known value for it (`aws.bedrock`, `gcp.vertex_ai`, …); else the type is used.
+   */
+  genAiProviderName?: string;
   capabilities: Capabilities;
   requiresKey: boolean;
   /** Settings of this type that authenticate instead of `api_key` (Azure's `azure_ad_token`). */
@@ -43,6 +48,7 @@ function openAICompatible(type: string, preset: OpenAICompatiblePreset): Provide
   return {
     type,
     name: preset.name,
+    ...(preset.genAiProviderName ? { genAiProviderName: preset.genAiProviderName } : {}),
     capabilities: preset.capabilities,
     requiresKey: preset.requiresKey,
     defaultBaseUrl: preset.baseUrl,
@@ -77,6 +83,11 @@ const definitions: ProviderDefinition[] = [
 ];
 
 export const PROVIDER_REGISTRY: ReadonlyMap<string, ProviderDefinition> = new Map(definitions.map((d) => [d.type, d]));
+
+/** The `gen_ai.provider.name` of a provider type: the conventions' well-known value, else the type itself. */
+export function genAiProviderName(type: string): string {
+  return PROVIDER_REGISTRY.get(type)?.genAiProviderName ?? type;
+}
 
 export function providerDefinition(type: string): ProviderDefinition | undefined {
   return PROVIDER_REGISTRY.get(type);

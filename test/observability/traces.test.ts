@@ -4,8 +4,12 @@
  * `traceparent`, GenAI attributes, error status on failures; a receiver that is down never
  * fails or holds a request.
  */
+import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { genAiProviderName, PROVIDER_REGISTRY } from "../../src/providers/registry.js";
+import { startFakeAnthropic } from "../support/fake-anthropic.js";
+import { startFakeBedrock } from "../support/fake-bedrock.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./otlp-receiver.js";
@@ -153,6 +157,56 @@ describe("traces", () => {
 
   it("no prompt text in any span", () => {
     expect(JSON.stringify(spans)).not.toContain("a secret prompt");
+  });
+});
+
+describe("gen_ai.provider.name", () => {
+  it("carries the GenAI conventions' name of the service, with the provider's type and configured name beside it", async () => {
+    const [claude, bedrock, own] = await Promise.all([startFakeAnthropic(), startFakeBedrock(), startOtlpReceiver()]);
+    try {
+      const gw = await startTestGateway({
+        providers: {
+          claude: { type: "anthropic", base_url: claude.url, api_key: claude.apiKey },
+          aws: { type: "bedrock", base_url: bedrock.url, region: bedrock.options.region, access_key_id: bedrock.options.accessKeyId, secret_access_key: bedrock.options.secretAccessKey },
+          oai: { type: "openai", base_url: up.url, api_key: "sk-a-000000" },
+        },
+        routing: { retries: 0 },
+        observability: { otlp_endpoint: own.url, service_name: "sb-test" },
+      });
+      const models = { claude: "claude:claude-3-5-haiku-20241022", aws: "aws:anthropic.claude-3-5-haiku-20241022-v1:0", oai: "oai:gpt-4o" };
+      const requestIds: Record<string, string> = {};
+      for (const [provider, model] of Object.entries(models)) {
+        const r = await gw.post("/v1/chat/completions", { model, max_tokens: 20, messages: [{ role: "user", content: "hi" }] });
+        expect(r.status, model).toBe(200);
+        requestIds[provider] = r.headers.get("x-switchboard-request-id")!;
+      }
+      await gw.stop();
+      const expected = {
+        claude: { "gen_ai.provider.name": "anthropic", "switchboard.provider.type": "anthropic", "switchboard.provider": "claude" },
+        aws: { "gen_ai.provider.name": "aws.bedrock", "switchboard.provider.type": "bedrock", "switchboard.provider": "aws" },
+        oai: { "gen_ai.provider.name": "openai", "switchboard.provider.type": "openai", "switchboard.provider": "oai" },
+      };
+      for (const [provider, attrs] of Object.entries(expected)) {
+        const req = own.spans.find((s) => s.attributes["switchboard.request_id"] === requestIds[provider])!;
+        expect(req.attributes, provider).toMatchObject(attrs);
+        const attempts = own.spans.filter((s) => s.parentSpanId === req.spanId && s.traceId === req.traceId);
+        expect(attempts, provider).toHaveLength(1);
+        expect(attempts[0].attributes, provider).toMatchObject(attrs);
+      }
+    } finally {
+      await Promise.all([claude.close(), bedrock.close(), own.close()]);
+    }
+  }, 60_000);
+
+  it("maps every provider type as docs/observability.md's table says, and every other type to itself", () => {
+    const doc = readFileSync(new URL("../../docs/observability.md", import.meta.url), "utf8");
+    const section = doc.slice(doc.indexOf("### `gen_ai.provider.name`"), doc.indexOf("### Jaeger"));
+    const table = Object.fromEntries([...section.matchAll(/^\| `([a-z0-9_]+)` +\| `([a-z0-9_.]+)` +\|$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(table)).toHaveLength(12);
+    const mapped = Object.fromEntries([...PROVIDER_REGISTRY.keys()].filter((t) => genAiProviderName(t) !== t || t in table).map((t) => [t, genAiProviderName(t)]));
+    expect(mapped).toEqual(table);
+    for (const t of ["together", "fireworks", "openrouter", "ollama", "vllm", "mock"]) expect(genAiProviderName(t), t).toBe(t);
+    for (const t of ["together", "fireworks", "openrouter", "ollama", "vllm", "mock"]) expect(PROVIDER_REGISTRY.has(t), t).toBe(true);
   });
 });
 

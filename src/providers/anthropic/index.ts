@@ -89,6 +89,7 @@ export function createAnthropicProvider(s: ProviderSettings, defaults: ProviderD
 export const anthropicDefinition: ProviderDefinition = {
   type: "anthropic",
   name: "Anthropic",
+  genAiProviderName: "anthropic",
   capabilities: ANTHROPIC_CAPABILITIES,
   requiresKey: true,
   nativeBatch: true,

@@ -72,6 +72,7 @@ export function azureOptions(s: ProviderSettings): { baseUrl: string; wire: Azur
 export const azureDefinition: ProviderDefinition = {
   type: "azure",
   name: "Azure OpenAI",
+  genAiProviderName: "azure.ai.openai",
   capabilities: AZURE_CAPABILITIES,
   requiresKey: true,
   keyAlternatives: ["azure_ad_token"],

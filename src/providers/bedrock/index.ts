@@ -94,6 +94,7 @@ async function embed(http: Provider, req: EmbeddingsRequest, opts: CallOptions):
 export const bedrockDefinition: ProviderDefinition = {
   type: "bedrock",
   name: "Amazon Bedrock",
+  genAiProviderName: "aws.bedrock",
   capabilities: BEDROCK_CAPABILITIES,
   requiresKey: false,
   settings: ["region", "access_key_id", "secret_access_key", "session_token"],

@@ -33,6 +33,7 @@ export function cohereWire(provider: string, secrets: string[], o: CohereWireOpt
 export const cohereDefinition: ProviderDefinition = {
   type: "cohere",
   name: "Cohere",
+  genAiProviderName: "cohere",
   capabilities: COHERE_CAPABILITIES,
   requiresKey: true,
   settings: ["embedding_input_type"],

@@ -62,6 +62,7 @@ export function createGeminiProvider(s: ProviderSettings, defaults: ProviderDefa
 export const geminiDefinition: ProviderDefinition = {
   type: "gemini",
   name: "Google Gemini API",
+  genAiProviderName: "gcp.gemini",
   capabilities: GEMINI_CAPABILITIES,
   requiresKey: true,
   settings: ["api_version"],

@@ -7,6 +7,8 @@ import type { Capabilities } from "../types.js";
 
 export interface OpenAICompatiblePreset {
   name: string;
+  /** The OpenTelemetry GenAI conventions' well-known `gen_ai.provider.name` of this service, where one exists. */
+  genAiProviderName?: string;
   baseUrl: string;
   requiresKey: boolean;
   streamUsage: boolean;
@@ -27,16 +29,23 @@ const chatTools: Capabilities = { ...full, vision: false, embeddings: false, rea
 const local: Capabilities = { ...full, reasoning: false };
 
 export const OPENAI_COMPATIBLE_PRESETS = {
-  openai: { name: "OpenAI", baseUrl: "https://api.openai.com/v1", requiresKey: true, streamUsage: true, capabilities: full, nativeBatch: true, nativeResponses: true },
-  groq: { name: "Groq", baseUrl: "https://api.groq.com/openai/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, vision: true, reasoning: true } },
+  openai: { name: "OpenAI", genAiProviderName: "openai", baseUrl: "https://api.openai.com/v1", requiresKey: true, streamUsage: true, capabilities: full, nativeBatch: true, nativeResponses: true },
+  groq: { name: "Groq", genAiProviderName: "groq", baseUrl: "https://api.groq.com/openai/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, vision: true, reasoning: true } },
   together: { name: "Together AI", baseUrl: "https://api.together.xyz/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: true } },
   fireworks: { name: "Fireworks AI", baseUrl: "https://api.fireworks.ai/inference/v1", requiresKey: true, streamUsage: true, capabilities: full },
-  deepseek: { name: "DeepSeek", baseUrl: "https://api.deepseek.com/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, reasoning: true } },
-  xai: { name: "xAI", baseUrl: "https://api.x.ai/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, embeddings: false } },
+  deepseek: { name: "DeepSeek", genAiProviderName: "deepseek", baseUrl: "https://api.deepseek.com/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, reasoning: true } },
+  xai: { name: "xAI", genAiProviderName: "x_ai", baseUrl: "https://api.x.ai/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, embeddings: false } },
   openrouter: { name: "OpenRouter", baseUrl: "https://openrouter.ai/api/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, embeddings: false } },
-  perplexity: { name: "Perplexity", baseUrl: "https://api.perplexity.ai", requiresKey: true, streamUsage: false, capabilities: { ...chatTools, tools: false, reasoning: true } },
+  perplexity: {
+    name: "Perplexity",
+    genAiProviderName: "perplexity",
+    baseUrl: "https://api.perplexity.ai",
+    requiresKey: true,
+    streamUsage: false,
+    capabilities: { ...chatTools, tools: false, reasoning: true },
+  },
   cerebras: { name: "Cerebras", baseUrl: "https://api.cerebras.ai/v1", requiresKey: true, streamUsage: true, capabilities: chatTools },
-  mistral: { name: "Mistral AI", baseUrl: "https://api.mistral.ai/v1", requiresKey: true, streamUsage: false, capabilities: { ...full, reasoning: false } },
+  mistral: { name: "Mistral AI", genAiProviderName: "mistral_ai", baseUrl: "https://api.mistral.ai/v1", requiresKey: true, streamUsage: false, capabilities: { ...full, reasoning: false } },
   deepinfra: { name: "DeepInfra", baseUrl: "https://api.deepinfra.com/v1/openai", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: false } },
   sambanova: { name: "SambaNova Cloud", baseUrl: "https://api.sambanova.ai/v1", requiresKey: true, streamUsage: true, capabilities: { ...chatTools, reasoning: true } },
   nvidia: { name: "NVIDIA NIM", baseUrl: "https://integrate.api.nvidia.com/v1", requiresKey: true, streamUsage: true, capabilities: { ...full, reasoning: true } },

@@ -67,6 +67,7 @@ export function createVertexProvider(s: ProviderSettings, defaults: ProviderDefa
 export const vertexDefinition: ProviderDefinition = {
   type: "vertex",
   name: "Google Vertex AI",
+  genAiProviderName: "gcp.vertex_ai",
   capabilities: VERTEX_CAPABILITIES,
   requiresKey: false,
   settings: ["project", "project_id", "region", "location", "credentials", "credentials_file", "token_url"],

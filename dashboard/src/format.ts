@@ -18,6 +18,11 @@ export function when(iso: string | null | undefined): string {
   return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }
 
+/** A time in a table whose header says "(UTC)": "2026-12-06 12:29:45". */
+export function stamp(iso: string | null | undefined): string {
+  return iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) : "—";
+}
+
 export function num(v: number | null | undefined): string {
   return v === null || v === undefined ? "—" : v.toLocaleString("en-US");
 }
@@ -37,4 +42,16 @@ export function listOrNull(s: string): string[] | null {
     .map((x) => x.trim())
     .filter(Boolean);
   return items.length ? items : null;
+}
+
+/** An ISO time as a datetime-local input's value, in UTC ("2027-01-31T12:00"); "" for null. */
+export function toUtcInput(iso: string | null): string {
+  return iso ? new Date(iso).toISOString().slice(0, 16) : "";
+}
+
+/** A datetime-local input's value read as UTC, as ISO 8601; null for "". */
+export function fromUtcInput(v: string): string | null {
+  if (v.trim() === "") return null;
+  const d = new Date(`${v}Z`);
+  return Number.isNaN(d.getTime()) ? v : d.toISOString();
 }

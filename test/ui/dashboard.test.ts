@@ -10,7 +10,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
-import { CHROMIUM, ensureDashboardBuilt, openBrowser, type UiBrowser } from "./browser.js";
+import { axeViolations, CHROMIUM, ensureDashboardBuilt, openBrowser, VIEWPORT, type UiBrowser } from "./browser.js";
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
@@ -32,6 +32,12 @@ afterAll(async () => {
   await gw?.stop();
   await fake?.close();
 });
+
+/** A screenshot of the page, and axe-core's audit of it: no serious or critical violation. */
+const check = async (name: string) => {
+  await ui.shot(name);
+  expect(await axeViolations(ui.page), `accessibility of ${name}`).toEqual([]);
+};
 
 const go = async (path: string) => {
   await ui.page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: path }).click();
@@ -60,7 +66,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await page.getByLabel("Master key").fill("not-the-key");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").filter({ hasText: "wrong master key" }).waitFor();
-    await ui.shot("01-sign-in");
+    await check("01-sign-in");
     // The browser logs the refused sign-in (401) as a failed resource: expected here, and only here.
     expect(ui.problems).toEqual(["console: Failed to load resource: the server responded with a status of 401 (Unauthorized) (/ui/api/session)"]);
     ui.problems.length = 0;
@@ -69,7 +75,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
     const cookie = (await ui.context.cookies()).find((c) => c.name === "sb_session")!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
-    await ui.shot("02-overview-empty");
+    await check("02-overview-empty");
   });
 
   it("creates a key, shown once, that works through the openai SDK", async () => {
@@ -81,7 +87,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     key = (await page.getByTestId("new-key").textContent())!;
     expect(key).toMatch(/^sb-live-/);
     await page.getByRole("cell", { name: "browser-test" }).waitFor();
-    await ui.shot("03-keys-created");
+    await check("03-keys-created");
     await page.getByRole("button", { name: "Done" }).click();
     expect(await page.getByTestId("new-key").count()).toBe(0);
   });
@@ -98,7 +104,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
       .getByRole("row", { name: /up:gpt-4o/ })
       .getByText("set here")
       .waitFor();
-    await ui.shot("04-pricing");
+    await check("04-pricing");
 
     fake.enqueue({ text: "from the sdk", usage: { prompt_tokens: 10, completion_tokens: 5 } });
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
@@ -114,12 +120,12 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await go("Request logs");
     const link = page.getByRole("link", { name: requestId });
     await link.waitFor();
-    await ui.shot("05-logs");
+    await check("05-logs");
     await link.click();
     await page.getByRole("heading", { level: 1, name: `Receipt ${requestId}` }).waitFor();
     expect(await page.getByTestId("receipt-total").textContent()).toBe("$0.0200");
     await page.getByRole("table", { name: "Upstream attempts" }).getByRole("cell", { name: "up:gpt-4o" }).waitFor();
-    await ui.shot("06-receipt");
+    await check("06-receipt");
 
     const series = page.waitForResponse((r) => r.url().includes("/v1/usage/series"));
     await go("Overview");
@@ -134,13 +140,26 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await page.locator("figure.chart canvas").first().waitFor();
     expect(await page.locator("figure.chart canvas").count()).toBe(5);
     for (const h of await charts.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height))) expect(h).toBe(262);
-    await ui.shot("07-overview");
+    await check("07-overview");
 
     // Split by model: the series is asked for by group and the legend names the model.
     const grouped = page.waitForResponse((r) => r.url().includes("/v1/usage/series") && r.url().includes("group_by=model"));
     await page.getByLabel("Split by").selectOption("model");
     expect(((await (await grouped).json()) as { groups: string[] }).groups).toEqual(["up:gpt-4o"]);
     await page.locator("figure.chart").first().locator(".u-legend").getByText("up:gpt-4o").waitFor();
+    // …and a table gives each model's totals over the range.
+    const byModel = page.getByRole("table", { name: "Totals by model over the range" });
+    await expect
+      .poll(async () => (await byModel.getByRole("row").allInnerTexts()).map((r) => r.replace(/\s+/g, " ").trim()))
+      .toEqual(["Model Requests Error rate (attempts) Tokens in / out Cached prompt tokens Spend", "up:gpt-4o 1 0.0 % 10 / 5 0 $0.0200"]);
+    await check("07b-overview-by-model");
+    // The same report as CSV, through the session cookie.
+    const csvHref = (await page.getByRole("link", { name: "Download CSV" }).getAttribute("href"))!;
+    expect(csvHref).toMatch(/^\/v1\/usage\?.*group_by=model.*format=csv/);
+    const cookie = (await ui.context.cookies()).find((c) => c.name === "sb_session")!;
+    const csv = await fetch(gw.url + csvHref, { headers: { cookie: `sb_session=${cookie.value}` } });
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect((await csv.text()).split("\n")[1]).toContain("up:gpt-4o");
 
     // Keyboard: on a freshly loaded page the first Tab reaches the skip link, which moves focus to the page's content.
     await page.reload();
@@ -150,6 +169,40 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await page.keyboard.press("Enter");
     expect(await page.evaluate("document.activeElement?.id")).toBe("main");
     expect(await page.getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe("page");
+  });
+
+  it("draws the overview's charts without shifting the layout while they load", async () => {
+    const { page } = ui;
+    // Cumulative layout shift of the page, summed from its load (shifts right after input excluded, as the metric does).
+    await ui.context.addInitScript({
+      content: `window.__cls = 0;
+        window.__shifted = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) {
+            if (e.hadRecentInput) continue;
+            window.__cls += e.value;
+            for (const s of e.sources) {
+              const n = s.node;
+              const what = n ? (n.nodeName + (n.className ? "." + String(n.className).split(" ").join(".") : "") + " " + (n.textContent || "").slice(0, 30)) : "?";
+              window.__shifted.push(what + " " + JSON.stringify([s.previousRect.y, s.previousRect.height, s.currentRect.y, s.currentRect.height]));
+            }
+          }
+        }).observe({ type: "layout-shift", buffered: true });`,
+    });
+    // The usage answers arrive late, as from a busy database: the page is drawn first, the charts after.
+    await page.route(/\/v1\/usage(\/series)?\?/, async (route) => {
+      await new Promise((r) => setTimeout(r, 400));
+      await route.continue();
+    });
+    await page.goto(`${gw.url}/ui/`);
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+    await page.locator("figure.chart").first().getByText("Loading…").waitFor();
+    await page.getByRole("region", { name: "Totals over the range" }).getByText("$0.0200").waitFor();
+    await expect.poll(() => page.locator("figure.chart canvas").count()).toBe(5);
+    await page.waitForTimeout(300);
+    const shifted = await page.evaluate<string[]>("window.__shifted");
+    expect(await page.evaluate("window.__cls"), `layout shifts: ${shifted.join("; ")}`).toBeLessThan(0.01);
+    await page.unroute(/\/v1\/usage(\/series)?\?/);
   });
 
   it("streams a chat in the playground, with tokens, latency and cost", async () => {
@@ -164,7 +217,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await stats.getByText("20 / 10").waitFor();
     await page.getByTestId("playground-cost").getByText("$0.0400").waitFor({ timeout: 10_000 });
     expect(fake.calls.at(-1)!.body.stream).toBe(true);
-    await ui.shot("08-playground");
+    await check("08-playground");
   });
 
   it("edits a key's limits and budget; shows budgets, users, teams, providers and the audit log", async () => {
@@ -186,28 +239,70 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await kform.getByLabel("Budget id").fill("ui-monthly");
     await kform.getByRole("button", { name: /^Save/ }).click();
     await page.getByRole("cell", { name: "100 rpm" }).waitFor();
-    await ui.shot("09-keys-edited");
+    await check("09-keys-edited");
+
+    // An expiry (read as UTC), and the key deactivated: refused until it is active again.
+    const row = page.getByRole("row", { name: /browser-test/ });
+    await row.getByRole("button", { name: /^Edit sb-live-/ }).click();
+    await kform.getByLabel("Expires at (UTC)").fill("2030-01-02T03:04");
+    await kform.getByLabel(/^Active/).uncheck();
+    await kform.getByRole("button", { name: /^Save/ }).click();
+    await row.getByRole("cell", { name: "2030-01-02 03:04:00" }).waitFor();
+    await row.getByText("inactive").waitFor();
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    await expect(client.chat.completions.create({ model: "up:gpt-4o", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({ status: 401 });
+    await row.getByRole("button", { name: /^Edit sb-live-/ }).click();
+    await kform.getByLabel(/^Active/).check();
+    await kform.getByRole("button", { name: /^Save/ }).click();
+    await row.getByText("active", { exact: true }).waitFor();
 
     await go("Budgets");
     await page.getByRole("progressbar", { name: /Spend of key/ }).waitFor();
-    await ui.shot("10-budgets");
+    // Edit the budget: a new limit and alerts, as the API then reports them.
+    await page.getByRole("button", { name: "Edit budget ui-monthly" }).click();
+    const eform = page.getByRole("form", { name: "Edit budget ui-monthly" });
+    await eform.getByLabel("Limit (USD)").fill("2.5");
+    await eform.getByLabel("Alerts at (% of limit)").fill("90");
+    await eform.getByLabel("Most per request (USD)").fill("0.25");
+    await eform.getByRole("button", { name: "Save budget" }).click();
+    await page.getByText("$2.5000 per 30d · enforce · at most $0.2500 per request · alerts at 90 %").waitFor();
+    const master = { authorization: `Bearer ${gw.masterKey}` };
+    const budget = (await (await fetch(`${gw.url}/v1/budgets/ui-monthly`, { headers: master })).json()) as { max_budget: number; alert_thresholds: number[]; max_request_usd: number };
+    expect(budget).toMatchObject({ max_budget: 2.5, alert_thresholds: [90], max_request_usd: 0.25 });
+    await check("10-budgets");
     await go("Users");
     await page.getByRole("form", { name: "Create user" }).getByLabel("User id").fill("alice");
     await page.getByRole("button", { name: "Create user" }).click();
     await page.getByRole("cell", { name: "alice", exact: true }).waitFor();
-    await ui.shot("11-users");
+    await page.getByRole("button", { name: "Edit alice" }).click();
+    const uform = page.getByRole("form", { name: "Edit alice" });
+    await uform.getByLabel("Alias").fill("Alice A.");
+    await uform.getByLabel("Requests per minute").fill("30");
+    await uform.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("row", { name: /alice/ }).getByRole("cell", { name: "30 rpm" }).waitFor();
+    await page.getByRole("row", { name: /alice/ }).getByRole("cell", { name: "Alice A." }).waitFor();
+    await check("11-users");
     await go("Teams");
     await page.getByRole("form", { name: "Create team" }).getByLabel("Team id").fill("search");
     await page.getByRole("button", { name: "Create team" }).click();
     await page.getByRole("cell", { name: "search", exact: true }).waitFor();
-    await ui.shot("12-teams");
+    await page.getByRole("button", { name: "Edit search" }).click();
+    const tform = page.getByRole("form", { name: "Edit search" });
+    await tform.getByLabel("Name").fill("Search");
+    await tform.getByLabel("Budget id").fill("ui-monthly");
+    await tform.getByRole("button", { name: "Save" }).click();
+    await page
+      .getByRole("row", { name: /search/ })
+      .getByRole("cell", { name: "ui-monthly" })
+      .waitFor();
+    await check("12-teams");
     await go("Providers");
     await page.getByRole("cell", { name: "up:gpt-4o" }).waitFor();
-    await ui.shot("13-providers");
+    await check("13-providers");
     await go("Audit log");
-    await page.getByRole("cell", { name: "key.update" }).waitFor();
+    await page.getByRole("cell", { name: "key.update" }).first().waitFor();
     expect(await page.getByRole("cell", { name: /^dashboard:[0-9a-f]{12}$/ }).count()).toBeGreaterThan(0);
-    await ui.shot("14-audit");
+    await check("14-audit");
   });
 
   it("revokes the key: its next request is refused with 401", async () => {
@@ -236,5 +331,47 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     // The playground asks for its request's receipt until the ledger has written it: a 404 before then is expected.
     const receiptPending = /^console: Failed to load resource: the server responded with a status of 404 \(Not Found\) \(\/v1\/logs\/req_\w+\)$/;
     expect(ui.problems.filter((p) => !receiptPending.test(p))).toEqual([]);
+  });
+
+  it("can be used with the keyboard alone: sign in, open Keys, create a key", async () => {
+    const context = await ui.browser.newContext({ viewport: VIEWPORT });
+    const page = await context.newPage();
+    try {
+      /** Presses Tab until the focused element is the one described (at most 40 times), as a keyboard user would. */
+      const tabTo = async (role: string, name: string) => {
+        for (let i = 0; i < 40; i++) {
+          await page.keyboard.press("Tab");
+          const focused = await page.evaluate<{ role: string; name: string } | null>(`(() => {
+            const el = document.activeElement;
+            if (!el) return null;
+            const role = el.tagName === "A" ? "link" : el.tagName === "BUTTON" ? "button" : el.tagName === "INPUT" ? "textbox" : el.tagName.toLowerCase();
+            const name = el.getAttribute("aria-label") || (el.labels && el.labels[0] ? el.labels[0].textContent : el.textContent);
+            return { role, name: (name || "").trim() };
+          })()`);
+          if (focused?.role === role && focused.name === name) return;
+        }
+        throw new Error(`Tab never reached the ${role} "${name}"`);
+      };
+      await page.goto(`${gw.url}/ui/`);
+      await page.getByRole("heading", { name: "Switchboard" }).waitFor();
+      // The master key field has the focus on arrival.
+      expect(await page.evaluate("document.activeElement?.id")).toBe("master-key");
+      await page.keyboard.type(gw.masterKey);
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+      await tabTo("link", "Keys");
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { level: 1, name: "Keys" }).waitFor();
+      await tabTo("button", "Create key");
+      await page.keyboard.press("Enter");
+      await tabTo("textbox", "Name");
+      await page.keyboard.type("made-by-keyboard");
+      await tabTo("button", "Create");
+      await page.keyboard.press("Enter");
+      expect(await page.getByTestId("new-key").textContent()).toMatch(/^sb-live-/);
+      await page.getByRole("cell", { name: "made-by-keyboard" }).waitFor();
+    } finally {
+      await context.close();
+    }
   });
 });

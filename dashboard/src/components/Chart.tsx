@@ -16,7 +16,24 @@ export const CHART_HEIGHT = 180;
 /** Tick steps for counts: whole numbers only. */
 const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8];
 
-export function Chart({ title, x, series, format, summary, whole }: { title: string; x: number[]; series: ChartSeries[]; format: (v: number) => string; summary?: string; whole?: boolean }) {
+export function Chart({
+  title,
+  x,
+  series,
+  format,
+  summary,
+  whole,
+  empty = "No requests in this range.",
+}: {
+  title: string;
+  x: number[];
+  series: ChartSeries[];
+  format: (v: number) => string;
+  summary?: string;
+  whole?: boolean;
+  /** Shown in the chart's box when there is nothing to draw (x is empty). */
+  empty?: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -51,7 +68,7 @@ export function Chart({ title, x, series, format, summary, whole }: { title: str
     <figure className="chart" aria-label={summary ? `${title}: ${summary}` : title}>
       <figcaption>{title}</figcaption>
       <div className="chart-box" ref={box} role="img" aria-label={`${title} over time`}>
-        {x.length === 0 ? <p className="empty">No requests in this range.</p> : null}
+        {x.length === 0 ? <p className="empty">{empty}</p> : null}
       </div>
     </figure>
   );

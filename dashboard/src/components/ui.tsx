@@ -34,18 +34,33 @@ export function Field({ label, hint, ...input }: { label: string; hint?: string 
   );
 }
 
-export function Select({ label, options, ...select }: { label: string; options: Array<[string, string]> } & SelectHTMLAttributes<HTMLSelectElement>) {
+export function Checkbox({ label, checked, onChange }: { label: string; checked: boolean; onChange: (checked: boolean) => void }) {
+  const id = useId();
+  return (
+    <div className="field check">
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}
+
+export function Select({ label, hint, options, ...select }: { label: string; hint?: string; options: Array<[string, string]> } & SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} {...select}>
+      <select id={id} aria-describedby={hint ? `${id}-hint` : undefined} {...select}>
         {options.map(([value, text]) => (
           <option key={value} value={value}>
             {text}
           </option>
         ))}
       </select>
+      {hint ? (
+        <small id={`${id}-hint`} className="hint">
+          {hint}
+        </small>
+      ) : null}
     </div>
   );
 }

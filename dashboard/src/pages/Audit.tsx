@@ -4,7 +4,7 @@ import { query } from "../api";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
 import { Field, ErrorNote, PageHeader } from "../components/ui";
-import { when } from "../format";
+import { stamp } from "../format";
 import { usePaged } from "../paged";
 
 interface AuditEvent {
@@ -19,7 +19,7 @@ interface AuditEvent {
 }
 
 export function Audit() {
-  const [draft, setDraft] = useState({ action: "", actor: "", target_type: "" });
+  const [draft, setDraft] = useState({ action: "", actor: "", target_type: "", target_id: "" });
   const [filters, setFilters] = useState(draft);
   const list = usePaged<AuditEvent>(`/v1/audit${query(filters)}`);
   const set = (k: keyof typeof draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
@@ -33,7 +33,8 @@ export function Audit() {
       <form className="form inline" onSubmit={apply} aria-label="Filter the audit log">
         <Field label="Action" hint="e.g. key.create" value={draft.action} onChange={set("action")} />
         <Field label="Actor" value={draft.actor} onChange={set("actor")} />
-        <Field label="Target type" value={draft.target_type} onChange={set("target_type")} />
+        <Field label="Target type" hint="e.g. key, user, budget" value={draft.target_type} onChange={set("target_type")} />
+        <Field label="Target id" value={draft.target_id} onChange={set("target_id")} />
         <button type="submit">Apply filters</button>
       </form>
       <ErrorNote error={list.error} />
@@ -42,17 +43,20 @@ export function Audit() {
         rows={list.items}
         rowKey={(e) => e.id}
         columns={[
-          { header: "Time", cell: (e) => when(e.at) },
-          { header: "Actor", cell: (e) => <code>{e.actor}</code> },
+          { header: "Time (UTC)", cell: (e) => stamp(e.at), className: "nowrap" },
+          { header: "Actor", cell: (e) => <code>{e.actor}</code>, className: "nowrap" },
           { header: "Action", cell: (e) => e.action },
           { header: "Target", cell: (e) => `${e.target_type}${e.target_id ? ` ${e.target_id}` : ""}` },
           { header: "From", cell: (e) => e.source_ip ?? "—" },
           {
             header: "Changes",
             cell: (e) => (
-              <code className="changes" title={JSON.stringify(e.changes, null, 1)}>
-                {JSON.stringify(e.changes)}
-              </code>
+              <details className="changes">
+                <summary>
+                  <code>{JSON.stringify(e.changes)}</code>
+                </summary>
+                <pre>{JSON.stringify(e.changes, null, 2)}</pre>
+              </details>
             ),
           },
         ]}

@@ -1,8 +1,9 @@
-/** Budgets: each policy with its assignments' spend against the limit (bars) and next reset; create and delete. */
-import { useState, type FormEvent } from "react";
+/** Budgets: each policy with its assignments' spend against the limit (bars) and next reset; create, edit and delete. */
+import { useState } from "react";
 import { api } from "../api";
 import { More } from "../components/More";
-import { ErrorNote, Field, PageHeader, Select, Empty } from "../components/ui";
+import { ErrorNote, PageHeader, Empty } from "../components/ui";
+import { BudgetForm } from "./BudgetForm";
 import { usd, when } from "../format";
 import { useAction } from "../hooks";
 import { usePaged } from "../paged";
@@ -22,25 +23,25 @@ interface BudgetObject {
   mode: "enforce" | "track";
   alert_thresholds: number[];
   max_request_usd: number | null;
+  alert_webhook_url: string | null;
   assignments: Assignment[];
 }
 
 export function Budgets() {
   const list = usePaged<BudgetObject>("/v1/budgets");
   const action = useAction();
-  const [f, setF] = useState({ budget_id: "", max_budget: "", budget_duration: "30d", mode: "enforce" });
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
-  const create = (e: FormEvent) => {
-    e.preventDefault();
-    void action.run(async () => {
-      const body: Record<string, unknown> = { max_budget: Number(f.max_budget), mode: f.mode };
-      if (f.budget_duration) body.budget_duration = f.budget_duration;
-      if (f.budget_id) body.budget_id = f.budget_id;
+  const [editing, setEditing] = useState<BudgetObject | null>(null);
+  const create = (body: Record<string, unknown>) =>
+    action.run(async () => {
       await api("POST", "/v1/budgets", body);
-      setF({ budget_id: "", max_budget: "", budget_duration: "30d", mode: "enforce" });
       list.reload();
     });
-  };
+  const update = (b: BudgetObject) => (body: Record<string, unknown>) =>
+    action.run(async () => {
+      await api("PATCH", `/v1/budgets/${encodeURIComponent(b.budget_id)}`, body);
+      setEditing(null);
+      list.reload();
+    });
   const remove = (b: BudgetObject) =>
     void action.run(async () => {
       if (!window.confirm(`Delete budget ${b.budget_id}?`)) return;
@@ -51,21 +52,7 @@ export function Budgets() {
     <>
       <PageHeader title="Budgets" />
       <ErrorNote error={action.error ?? list.error} />
-      <form className="form inline" onSubmit={create} aria-label="Create budget">
-        <Field label="Budget id" hint="Generated when empty" value={f.budget_id} onChange={set("budget_id")} />
-        <Field label="Limit (USD)" inputMode="decimal" required value={f.max_budget} onChange={set("max_budget")} />
-        <Field label="Period" hint="e.g. 1d, 7d, 1mo; empty: never resets" value={f.budget_duration} onChange={set("budget_duration")} />
-        <Select
-          label="Mode"
-          value={f.mode}
-          onChange={set("mode")}
-          options={[
-            ["enforce", "Enforce (refuse over the limit)"],
-            ["track", "Track only"],
-          ]}
-        />
-        <button type="submit">Create budget</button>
-      </form>
+      <BudgetForm title="Create budget" submitLabel="Create budget" onSubmit={create} />
       {list.items.length === 0 && !list.loading ? <Empty>No budgets yet.</Empty> : null}
       <ul className="cards">
         {list.items.map((b) => (
@@ -73,13 +60,20 @@ export function Budgets() {
             <div className="card-head">
               <h2>{b.budget_id}</h2>
               <span className="hint">
-                {usd(b.max_budget)} per {b.budget_duration ?? "lifetime"} · {b.mode}
+                {usd(b.max_budget)} {b.budget_duration ? `per ${b.budget_duration}` : "(never resets)"} · {b.mode}
                 {b.max_request_usd !== null ? ` · at most ${usd(b.max_request_usd)} per request` : ""}
+                {b.alert_thresholds.length ? ` · alerts at ${b.alert_thresholds.join(", ")} %` : ""}
               </span>
+              <button type="button" className="small" onClick={() => setEditing(b)} aria-label={`Edit budget ${b.budget_id}`}>
+                Edit
+              </button>
               <button type="button" className="small danger" onClick={() => remove(b)} aria-label={`Delete budget ${b.budget_id}`}>
                 Delete
               </button>
             </div>
+            {editing?.budget_id === b.budget_id ? (
+              <BudgetForm key={b.budget_id} initial={b} title={`Edit budget ${b.budget_id}`} submitLabel="Save budget" onSubmit={update(b)} onCancel={() => setEditing(null)} />
+            ) : null}
             {b.assignments.length === 0 ? <p className="hint">Not assigned to any key, user or team.</p> : null}
             {b.assignments.map((a) => (
               <SpendBar key={`${a.subject_type}:${a.subject_id}`} a={a} max={b.max_budget} />

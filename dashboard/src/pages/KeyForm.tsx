@@ -1,7 +1,7 @@
-/** Creating a key, or editing one's name, owner, limits, budget and allowed models. */
+/** Creating a key, or editing one's name, owner, expiry, limits, budget, allowed models and addresses, and whether it is active. */
 import { useState, type FormEvent } from "react";
-import { Field } from "../components/ui";
-import { listOrNull, numberOrNull } from "../format";
+import { Checkbox, Field, Select } from "../components/ui";
+import { fromUtcInput, listOrNull, numberOrNull, toUtcInput } from "../format";
 
 export interface KeyObject {
   id: string;
@@ -14,6 +14,7 @@ export interface KeyObject {
   created_at: string;
   expires_at: string | null;
   allowed_models: string[] | null;
+  allowed_ips: string[] | null;
   budget_id: string | null;
   rpm_limit: number | null;
   tpm_limit: number | null;
@@ -29,16 +30,23 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
     user_id: text(initial?.user_id),
     team_id: text(initial?.team_id),
     allowed_models: initial?.allowed_models?.join(", ") ?? "",
+    allowed_ips: initial?.allowed_ips?.join(", ") ?? "",
+    expires_at: toUtcInput(initial?.expires_at ?? null),
+    environment: "live",
     budget_id: text(initial?.budget_id),
     rpm_limit: text(initial?.rpm_limit),
     tpm_limit: text(initial?.tpm_limit),
     rpd_limit: text(initial?.rpd_limit),
     max_parallel: text(initial?.max_parallel),
   });
+  const [active, setActive] = useState(initial?.is_active ?? true);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onSubmit({
+      ...(initial ? { is_active: active } : { environment: f.environment }),
+      expires_at: fromUtcInput(f.expires_at),
+      allowed_ips: listOrNull(f.allowed_ips),
       key_name: f.key_name.trim() || null,
       user_id: f.user_id.trim() || null,
       team_id: f.team_id.trim() || null,
@@ -62,6 +70,21 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
         <Field label="Tokens per minute" inputMode="numeric" value={f.tpm_limit} onChange={set("tpm_limit")} />
         <Field label="Requests per day" inputMode="numeric" value={f.rpd_limit} onChange={set("rpd_limit")} />
         <Field label="Concurrent requests" inputMode="numeric" value={f.max_parallel} onChange={set("max_parallel")} />
+        <Field label="Allowed IPs" hint="Addresses or CIDR ranges, comma-separated; empty allows any" value={f.allowed_ips} onChange={set("allowed_ips")} />
+        <Field label="Expires at (UTC)" type="datetime-local" hint="Empty: never expires" value={f.expires_at} onChange={set("expires_at")} />
+        {initial ? (
+          <Checkbox label="Active (unticked: requests are refused until it is ticked again)" checked={active} onChange={setActive} />
+        ) : (
+          <Select
+            label="Environment"
+            value={f.environment}
+            onChange={set("environment")}
+            options={[
+              ["live", "Live (sb-live-…)"],
+              ["test", "Test (sb-test-…)"],
+            ]}
+          />
+        )}
       </div>
       <div className="row">
         <button type="submit">{submitLabel}</button>

@@ -1,19 +1,21 @@
-/** Keys: list, create (the key shown once), edit limits/budget/allowed models, rotate, revoke. */
+/** Keys: list (by status), create (the key shown once), edit limits/budget/allowed models/expiry, deactivate, rotate, revoke. */
 import { useState } from "react";
-import { api } from "../api";
+import { api, query } from "../api";
 import { More } from "../components/More";
 import { SecretOnce } from "../components/SecretOnce";
 import { Table } from "../components/Table";
-import { Badge, ErrorNote, PageHeader } from "../components/ui";
-import { when } from "../format";
+import { Badge, ErrorNote, PageHeader, Select } from "../components/ui";
+import { stamp } from "../format";
 import { useAction } from "../hooks";
 import { usePaged } from "../paged";
 import { KeyForm, type KeyObject } from "./KeyForm";
+import { limits } from "./limits";
 
 const TONE: Record<string, "ok" | "warn" | "bad" | "muted"> = { active: "ok", inactive: "muted", expired: "warn", revoked: "bad" };
 
 export function Keys() {
-  const list = usePaged<KeyObject>("/v1/keys");
+  const [status, setStatus] = useState("");
+  const list = usePaged<KeyObject>(`/v1/keys${query({ status })}`);
   const action = useAction();
   const [mode, setMode] = useState<{ kind: "none" } | { kind: "create" } | { kind: "edit"; key: KeyObject }>({ kind: "none" });
   const [secret, setSecret] = useState<string | null>(null);
@@ -48,6 +50,18 @@ export function Keys() {
   return (
     <>
       <PageHeader title="Keys">
+        <Select
+          label="Show"
+          value={status}
+          onChange={(e) => setStatus(e.target.value)}
+          options={[
+            ["", "Every key"],
+            ["active", "Active"],
+            ["inactive", "Inactive"],
+            ["expired", "Expired"],
+            ["revoked", "Revoked"],
+          ]}
+        />
         <button type="button" onClick={() => setMode({ kind: "create" })}>
           Create key
         </button>
@@ -69,7 +83,8 @@ export function Keys() {
           { header: "User / team", cell: (k) => [k.user_id, k.team_id].filter(Boolean).join(" / ") || "—" },
           { header: "Limits", cell: (k) => limits(k) },
           { header: "Budget", cell: (k) => k.budget_id ?? "—" },
-          { header: "Created", cell: (k) => when(k.created_at) },
+          { header: "Created (UTC)", cell: (k) => stamp(k.created_at) },
+          { header: "Expires (UTC)", cell: (k) => (k.expires_at ? stamp(k.expires_at) : "never") },
           {
             header: "Actions",
             cell: (k) =>
@@ -92,9 +107,4 @@ export function Keys() {
       <More list={list} />
     </>
   );
-}
-
-function limits(k: KeyObject): string {
-  const parts = [k.rpm_limit && `${k.rpm_limit} rpm`, k.tpm_limit && `${k.tpm_limit} tpm`, k.rpd_limit && `${k.rpd_limit} rpd`, k.max_parallel && `${k.max_parallel} parallel`].filter(Boolean);
-  return parts.length ? parts.join(", ") : "—";
 }

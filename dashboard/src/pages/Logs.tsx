@@ -1,10 +1,10 @@
-/** Request logs with filters; a request's receipt at /ui/logs/<request id>. */
+/** Request logs with filters (model, provider, key, user, team, tag, client request id, status); a request's receipt at /ui/logs/<request id>. */
 import { useState, type FormEvent } from "react";
 import { query } from "../api";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
 import { Badge, ErrorNote, Field, PageHeader, Select } from "../components/ui";
-import { ms, num, usd, when } from "../format";
+import { ms, num, stamp, usd } from "../format";
 import { usePaged } from "../paged";
 import { Link } from "../router";
 import { Receipt } from "./Receipt";
@@ -25,7 +25,7 @@ interface LogObject {
   total_ms: number;
 }
 
-const EMPTY = { model: "", provider: "", key_id: "", user_id: "", team_id: "", status: "" };
+const EMPTY = { model: "", provider: "", key_id: "", user_id: "", team_id: "", tag: "", client_request_id: "", status: "" };
 
 export function Logs({ id }: { id?: string }) {
   return id ? <Receipt id={id} /> : <LogList />;
@@ -53,6 +53,8 @@ function LogList() {
         <Field label="Key id" value={draft.key_id} onChange={set("key_id")} />
         <Field label="User id" value={draft.user_id} onChange={set("user_id")} />
         <Field label="Team id" value={draft.team_id} onChange={set("team_id")} />
+        <Field label="Tag" value={draft.tag} onChange={set("tag")} />
+        <Field label="Client request id" hint="The x-request-id the client sent" value={draft.client_request_id} onChange={set("client_request_id")} />
         <Select
           label="Status"
           value={draft.status}
@@ -74,10 +76,10 @@ function LogList() {
         rowKey={(r) => r.request_id}
         empty="No requests match."
         columns={[
-          { header: "Time", cell: (r) => when(r.created_at) },
+          { header: "Time (UTC)", cell: (r) => stamp(r.created_at), className: "nowrap" },
           { header: "Request", cell: (r) => <Link to={`/logs/${encodeURIComponent(r.request_id)}`}>{r.request_id}</Link> },
-          { header: "Model", cell: (r) => r.requested_model },
-          { header: "Provider", cell: (r) => r.provider },
+          { header: "Model", cell: (r) => r.requested_model, className: "nowrap" },
+          { header: "Provider", cell: (r) => r.provider, className: "nowrap" },
           { header: "Status", cell: (r) => <Badge tone={r.status < 400 ? "ok" : "bad"}>{r.status}</Badge> },
           { header: "Attempts", cell: (r) => num(r.attempts), className: "num" },
           { header: "Tokens in / out", cell: (r) => `${num(r.prompt_tokens)} / ${num(r.completion_tokens)}`, className: "num" },

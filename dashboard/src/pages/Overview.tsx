@@ -1,7 +1,12 @@
-/** Overview: totals and charts over time (requests, spend, latency, error rate, prompt-cache hits), optionally split by model, provider, team or key. */
+/**
+ * Overview: totals and charts over time (requests, spend, latency, error rate, prompt-cache
+ * hits), optionally split by model, provider, team, key or user, with a table of each group's
+ * totals over the range and the report as CSV.
+ */
 import { useMemo, useState } from "react";
 import { query } from "../api";
 import { Chart } from "../components/Chart";
+import { Breakdown } from "../components/Breakdown";
 import { ErrorNote, PageHeader, Select } from "../components/ui";
 import { ms, num, pct, usd } from "../format";
 import { useGet } from "../hooks";
@@ -31,7 +36,8 @@ export function Overview() {
   const charts = useMemo(() => {
     const s = series.data;
     if (!s) return null;
-    const x = buckets(s);
+    // No request in the range: empty charts say so instead of drawing flat lines.
+    const x = s.data.length === 0 ? [] : buckets(s);
     return {
       x,
       requests: columns(s, x, (p) => p.requests, 0),
@@ -47,6 +53,7 @@ export function Overview() {
     if (groupBy) return charts.p95.map((c) => ({ ...c, label: `${c.label} p95` }));
     return [...charts.p50.map((c) => ({ ...c, label: "p50" })), ...charts.p95.map((c) => ({ ...c, label: "p95" }))];
   }, [charts, groupBy]);
+  const emptyText = series.data ? "No requests in this range." : series.error ? "Could not load the data." : "Loading…";
   return (
     <>
       <PageHeader title="Overview">
@@ -64,8 +71,12 @@ export function Overview() {
             ["provider", "Provider"],
             ["team", "Team"],
             ["key", "Key"],
+            ["user", "User"],
           ]}
         />
+        <a className="button secondary" href={`/v1/usage${query({ from, to, group_by: groupBy || undefined, format: "csv" })}`} download="usage.csv">
+          Download CSV
+        </a>
       </PageHeader>
       <ErrorNote error={series.error ?? totals.error} />
       <section className="tiles" aria-label="Totals over the range">
@@ -74,18 +85,19 @@ export function Overview() {
         <Tile label="Error rate (attempts)" value={t ? pct(t.attempts ? t.errors / t.attempts : 0) : "…"} />
         <Tile label="Cached prompt tokens" value={t ? num(t.cached_tokens) : "…"} />
       </section>
+      <div className="charts">
+        <Chart title="Requests" whole x={charts?.x ?? []} series={charts?.requests ?? []} format={fmtCount} empty={emptyText} />
+        <Chart title="Spend (USD)" x={charts?.x ?? []} series={charts?.cost ?? []} format={fmtUsd} empty={emptyText} />
+        <Chart title={groupBy ? "Latency p95" : "Latency p50 / p95"} x={charts?.x ?? []} series={latency} format={fmtMs} empty={emptyText} />
+        <Chart title="Error rate (% of attempts)" x={charts?.x ?? []} series={charts?.errors ?? []} format={fmtPct} empty={emptyText} />
+        <Chart title="Prompt-cache hits (attempts)" whole x={charts?.x ?? []} series={charts?.cache ?? []} format={fmtCount} empty={emptyText} />
+      </div>
       {series.data && series.data.other_groups > 0 ? (
         <p className="hint">
-          Showing the {series.data.groups.length} groups with the most requests; {series.data.other_groups} more are left out.
+          The charts show the {series.data.groups.length} groups with the most requests; {series.data.other_groups} more are left out.
         </p>
       ) : null}
-      <div className="charts">
-        <Chart title="Requests" whole x={charts?.x ?? []} series={charts?.requests ?? []} format={fmtCount} />
-        <Chart title="Spend (USD)" x={charts?.x ?? []} series={charts?.cost ?? []} format={fmtUsd} />
-        <Chart title={groupBy ? "Latency p95" : "Latency p50 / p95"} x={charts?.x ?? []} series={latency} format={fmtMs} />
-        <Chart title="Error rate (% of attempts)" x={charts?.x ?? []} series={charts?.errors ?? []} format={fmtPct} />
-        <Chart title="Prompt-cache hits (attempts)" whole x={charts?.x ?? []} series={charts?.cache ?? []} format={fmtCount} />
-      </div>
+      {groupBy ? <Breakdown groupBy={groupBy} from={from} to={to} /> : null}
     </>
   );
 }

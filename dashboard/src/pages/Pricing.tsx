@@ -3,7 +3,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { api, type List } from "../api";
 import { Table } from "../components/Table";
 import { Badge, ErrorNote, Field, PageHeader } from "../components/ui";
-import { when } from "../format";
+import { stamp } from "../format";
 import { useAction, useGet } from "../hooks";
 
 interface PriceObject {
@@ -79,7 +79,7 @@ export function Pricing() {
           { header: "Output", cell: (p) => `$${p.output_price_per_million}`, className: "num" },
           { header: "Cached input", cell: (p) => (p.cached_input_price_per_million === null ? "—" : `$${p.cached_input_price_per_million}`), className: "num" },
           { header: "Source", cell: (p) => <Badge tone={p.source === "api" ? "ok" : "muted"}>{p.source === "api" ? "set here" : "catalog"}</Badge> },
-          { header: "Updated", cell: (p) => when(p.updated_at) },
+          { header: "Updated (UTC)", cell: (p) => stamp(p.updated_at) },
           {
             header: "Actions",
             cell: (p) => (

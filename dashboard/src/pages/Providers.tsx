@@ -2,7 +2,7 @@
 import { type List } from "../api";
 import { Table } from "../components/Table";
 import { Badge, ErrorNote, PageHeader } from "../components/ui";
-import { ms, num, pct, when } from "../format";
+import { ms, num, pct, stamp } from "../format";
 import { useGet } from "../hooks";
 
 interface Deployment {
@@ -45,7 +45,7 @@ export function Providers() {
           { header: "Error rate", cell: (d) => pct(d.error_rate), className: "num" },
           { header: "TTFT p50 / p95", cell: (d) => `${ms(d.ttft_ms.p50)} / ${ms(d.ttft_ms.p95)}`, className: "num" },
           { header: "Total p50 / p95", cell: (d) => `${ms(d.total_ms.p50)} / ${ms(d.total_ms.p95)}`, className: "num" },
-          { header: "Opened", cell: (d) => (d.opened_at ? when(d.opened_at) : "—") },
+          { header: "Opened (UTC)", cell: (d) => stamp(d.opened_at) },
         ]}
       />
     </>

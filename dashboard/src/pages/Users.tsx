@@ -4,9 +4,11 @@ import { api } from "../api";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
 import { Badge, ErrorNote, Field, PageHeader } from "../components/ui";
-import { when } from "../format";
+import { stamp } from "../format";
 import { useAction } from "../hooks";
 import { usePaged } from "../paged";
+import { limits } from "./limits";
+import { SubjectForm } from "./SubjectForm";
 
 interface UserObject {
   user_id: string;
@@ -15,10 +17,15 @@ interface UserObject {
   budget_id: string | null;
   blocked: boolean;
   created_at: string;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  rpd_limit: number | null;
+  max_parallel: number | null;
 }
 
 export function Users() {
   const list = usePaged<UserObject>("/v1/users");
+  const [editing, setEditing] = useState<UserObject | null>(null);
   const action = useAction();
   const [f, setF] = useState({ user_id: "", alias: "", team_id: "", budget_id: "" });
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
@@ -35,6 +42,7 @@ export function Users() {
   const patch = (u: UserObject, body: Record<string, unknown>) =>
     void action.run(async () => {
       await api("PATCH", `/v1/users/${encodeURIComponent(u.user_id)}`, body);
+      setEditing(null);
       list.reload();
     });
   const remove = (u: UserObject) =>
@@ -54,6 +62,17 @@ export function Users() {
         <Field label="Budget id" value={f.budget_id} onChange={set("budget_id")} />
         <button type="submit">Create user</button>
       </form>
+      {editing ? (
+        <SubjectForm
+          key={editing.user_id}
+          title={`Edit ${editing.user_id}`}
+          name={{ label: "Alias", field: "alias", value: editing.alias }}
+          initial={editing}
+          withTeam
+          onSubmit={(body) => patch(editing, body)}
+          onCancel={() => setEditing(null)}
+        />
+      ) : null}
       <Table
         caption="Users"
         rows={list.items}
@@ -63,13 +82,17 @@ export function Users() {
           { header: "Alias", cell: (u) => u.alias ?? "—" },
           { header: "Team", cell: (u) => u.team_id ?? "—" },
           { header: "Budget", cell: (u) => u.budget_id ?? "—" },
+          { header: "Limits", cell: (u) => limits(u) },
           { header: "State", cell: (u) => (u.blocked ? <Badge tone="bad">blocked</Badge> : <Badge tone="ok">active</Badge>) },
-          { header: "Created", cell: (u) => when(u.created_at) },
+          { header: "Created (UTC)", cell: (u) => stamp(u.created_at) },
           {
             header: "Actions",
             cell: (u) => (
               <div className="row tight">
-                <button type="button" className="small" onClick={() => patch(u, { blocked: !u.blocked })}>
+                <button type="button" className="small" onClick={() => setEditing(u)} aria-label={`Edit ${u.user_id}`}>
+                  Edit
+                </button>
+                <button type="button" className="small" onClick={() => patch(u, { blocked: !u.blocked })} aria-label={`${u.blocked ? "Unblock" : "Block"} ${u.user_id}`}>
                   {u.blocked ? "Unblock" : "Block"}
                 </button>
                 <button type="button" className="small danger" onClick={() => remove(u)} aria-label={`Delete ${u.user_id}`}>

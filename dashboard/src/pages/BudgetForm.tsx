@@ -64,7 +64,8 @@ export function BudgetForm({
       {initial ? <h2 className="form-title">{title}</h2> : null}
       <div className="grid">
         {initial ? null : <Field label="Budget id" hint="Generated when empty" value={f.budget_id} onChange={set("budget_id")} />}
-        <Field label="Limit (USD)" inputMode="decimal" required value={f.max_budget} onChange={set("max_budget")} />
+        {/* The edit form takes the focus when it opens; the create form, always shown, does not. */}
+        <Field label="Limit (USD)" inputMode="decimal" required autoFocus={initial !== undefined} value={f.max_budget} onChange={set("max_budget")} />
         <Field label="Period" hint="e.g. 1d, 7d, 1mo; empty: never resets" value={f.budget_duration} onChange={set("budget_duration")} />
         <Select
           label="Mode"

@@ -61,7 +61,8 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
   return (
     <form className="form" onSubmit={submit} aria-label={submitLabel}>
       <div className="grid">
-        <Field label="Name" value={f.key_name} onChange={set("key_name")} />
+        {/* Opening the form moves the focus into it. */}
+        <Field label="Name" autoFocus value={f.key_name} onChange={set("key_name")} />
         <Field label="User id" value={f.user_id} onChange={set("user_id")} />
         <Field label="Team id" value={f.team_id} onChange={set("team_id")} />
         <Field label="Budget id" value={f.budget_id} onChange={set("budget_id")} />

@@ -81,10 +81,10 @@ export function Keys() {
           { header: "Name", cell: (k) => k.key_name ?? "—" },
           { header: "Status", cell: (k) => <Badge tone={TONE[k.status] ?? "muted"}>{k.status}</Badge> },
           { header: "User / team", cell: (k) => [k.user_id, k.team_id].filter(Boolean).join(" / ") || "—" },
-          { header: "Limits", cell: (k) => limits(k) },
-          { header: "Budget", cell: (k) => k.budget_id ?? "—" },
-          { header: "Created (UTC)", cell: (k) => stamp(k.created_at) },
-          { header: "Expires (UTC)", cell: (k) => (k.expires_at ? stamp(k.expires_at) : "never") },
+          { header: "Limits", cell: (k) => limits(k), className: "nowrap" },
+          { header: "Budget", cell: (k) => k.budget_id ?? "—", className: "nowrap" },
+          { header: "Created (UTC)", cell: (k) => stamp(k.created_at), className: "nowrap" },
+          { header: "Expires (UTC)", cell: (k) => (k.expires_at ? stamp(k.expires_at) : "never"), className: "nowrap" },
           {
             header: "Actions",
             cell: (k) =>

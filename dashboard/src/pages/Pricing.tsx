@@ -79,7 +79,7 @@ export function Pricing() {
           { header: "Output", cell: (p) => `$${p.output_price_per_million}`, className: "num" },
           { header: "Cached input", cell: (p) => (p.cached_input_price_per_million === null ? "—" : `$${p.cached_input_price_per_million}`), className: "num" },
           { header: "Source", cell: (p) => <Badge tone={p.source === "api" ? "ok" : "muted"}>{p.source === "api" ? "set here" : "catalog"}</Badge> },
-          { header: "Updated (UTC)", cell: (p) => stamp(p.updated_at) },
+          { header: "Updated (UTC)", cell: (p) => stamp(p.updated_at), className: "nowrap" },
           {
             header: "Actions",
             cell: (p) => (

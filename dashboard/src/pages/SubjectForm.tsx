@@ -58,7 +58,7 @@ export function SubjectForm({
     <form className="form" onSubmit={submit} aria-label={title}>
       <h2 className="form-title">{title}</h2>
       <div className="grid">
-        <Field label={name.label} value={f.name} onChange={set("name")} />
+        <Field label={name.label} autoFocus value={f.name} onChange={set("name")} />
         {withTeam ? <Field label="Team id" value={f.team_id} onChange={set("team_id")} /> : null}
         <Field label="Budget id" value={f.budget_id} onChange={set("budget_id")} />
         <Field label="Requests per minute" inputMode="numeric" value={f.rpm_limit} onChange={set("rpm_limit")} />

@@ -80,7 +80,7 @@ export function Teams() {
           { header: "Budget", cell: (t) => t.budget_id ?? "—" },
           { header: "Limits", cell: (t) => limits(t) },
           { header: "State", cell: (t) => (t.blocked ? <Badge tone="bad">blocked</Badge> : <Badge tone="ok">active</Badge>) },
-          { header: "Created (UTC)", cell: (t) => stamp(t.created_at) },
+          { header: "Created (UTC)", cell: (t) => stamp(t.created_at), className: "nowrap" },
           {
             header: "Actions",
             cell: (t) => (

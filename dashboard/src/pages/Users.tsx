@@ -84,7 +84,7 @@ export function Users() {
           { header: "Budget", cell: (u) => u.budget_id ?? "—" },
           { header: "Limits", cell: (u) => limits(u) },
           { header: "State", cell: (u) => (u.blocked ? <Badge tone="bad">blocked</Badge> : <Badge tone="ok">active</Badge>) },
-          { header: "Created (UTC)", cell: (u) => stamp(u.created_at) },
+          { header: "Created (UTC)", cell: (u) => stamp(u.created_at), className: "nowrap" },
           {
             header: "Actions",
             cell: (u) => (

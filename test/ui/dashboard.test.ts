@@ -83,6 +83,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await go("Keys");
     await page.getByRole("button", { name: "Create key" }).click();
     await page.getByRole("form", { name: "Create" }).getByLabel("Name").fill("browser-test");
+    await check("03a-keys-create-form");
     await page.getByRole("button", { name: "Create", exact: true }).click();
     key = (await page.getByTestId("new-key").textContent())!;
     expect(key).toMatch(/^sb-live-/);
@@ -264,6 +265,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await eform.getByLabel("Limit (USD)").fill("2.5");
     await eform.getByLabel("Alerts at (% of limit)").fill("90");
     await eform.getByLabel("Most per request (USD)").fill("0.25");
+    await check("10a-budget-edit-form");
     await eform.getByRole("button", { name: "Save budget" }).click();
     await page.getByText("$2.5000 per 30d · enforce · at most $0.2500 per request · alerts at 90 %").waitFor();
     const master = { authorization: `Bearer ${gw.masterKey}` };
@@ -278,6 +280,7 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     const uform = page.getByRole("form", { name: "Edit alice" });
     await uform.getByLabel("Alias").fill("Alice A.");
     await uform.getByLabel("Requests per minute").fill("30");
+    await check("11a-user-edit-form");
     await uform.getByRole("button", { name: "Save" }).click();
     await page.getByRole("row", { name: /alice/ }).getByRole("cell", { name: "30 rpm" }).waitFor();
     await page.getByRole("row", { name: /alice/ }).getByRole("cell", { name: "Alice A." }).waitFor();

@@ -72,3 +72,17 @@ export function Badge({ tone, children }: { tone: "ok" | "warn" | "bad" | "muted
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
+
+/** A form's submit button, and Cancel when the form can be closed. */
+export function FormActions({ submitLabel, onCancel }: { submitLabel: string; onCancel?: () => void }) {
+  return (
+    <div className="row">
+      <button type="submit">{submitLabel}</button>
+      {onCancel ? (
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      ) : null}
+    </div>
+  );
+}

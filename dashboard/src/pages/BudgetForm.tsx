@@ -1,6 +1,6 @@
 /** Creating a budget, or editing one's limit, period, mode, alerts and per-request maximum. */
 import { useState, type FormEvent } from "react";
-import { Field, Select } from "../components/ui";
+import { Field, FormActions, Select } from "../components/ui";
 import { listOrNull } from "../format";
 
 export interface BudgetSettings {
@@ -86,14 +86,7 @@ export function BudgetForm({
         <Field label="Alert webhook URL" type="url" hint="Receives a POST per alert; empty: none" value={f.alert_webhook_url} onChange={set("alert_webhook_url")} />
         <Field label="Most per request (USD)" inputMode="decimal" hint="Empty: no per-request limit" value={f.max_request_usd} onChange={set("max_request_usd")} />
       </div>
-      <div className="row">
-        <button type="submit">{submitLabel}</button>
-        {onCancel ? (
-          <button type="button" className="secondary" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormActions submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }

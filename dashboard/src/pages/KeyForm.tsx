@@ -1,7 +1,8 @@
 /** Creating a key, or editing one's name, owner, expiry, limits, budget, allowed models and addresses, and whether it is active. */
 import { useState, type FormEvent } from "react";
-import { Checkbox, Field, Select } from "../components/ui";
-import { fromUtcInput, listOrNull, numberOrNull, toUtcInput } from "../format";
+import { Checkbox, Field, FormActions, Select } from "../components/ui";
+import { fromUtcInput, listOrNull, toUtcInput } from "../format";
+import { LimitFields, limitValues } from "./LimitFields";
 
 export interface KeyObject {
   id: string;
@@ -52,10 +53,7 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
       team_id: f.team_id.trim() || null,
       allowed_models: listOrNull(f.allowed_models),
       budget_id: f.budget_id.trim() || null,
-      rpm_limit: numberOrNull(f.rpm_limit),
-      tpm_limit: numberOrNull(f.tpm_limit),
-      rpd_limit: numberOrNull(f.rpd_limit),
-      max_parallel: numberOrNull(f.max_parallel),
+      ...limitValues(f),
     });
   };
   return (
@@ -67,10 +65,7 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
         <Field label="Team id" value={f.team_id} onChange={set("team_id")} />
         <Field label="Budget id" value={f.budget_id} onChange={set("budget_id")} />
         <Field label="Allowed models" hint="Comma-separated; empty allows every model" value={f.allowed_models} onChange={set("allowed_models")} />
-        <Field label="Requests per minute" inputMode="numeric" value={f.rpm_limit} onChange={set("rpm_limit")} />
-        <Field label="Tokens per minute" inputMode="numeric" value={f.tpm_limit} onChange={set("tpm_limit")} />
-        <Field label="Requests per day" inputMode="numeric" value={f.rpd_limit} onChange={set("rpd_limit")} />
-        <Field label="Concurrent requests" inputMode="numeric" value={f.max_parallel} onChange={set("max_parallel")} />
+        <LimitFields values={f} set={set} />
         <Field label="Allowed IPs" hint="Addresses or CIDR ranges, comma-separated; empty allows any" value={f.allowed_ips} onChange={set("allowed_ips")} />
         <Field label="Expires at (UTC)" type="datetime-local" hint="Empty: never expires" value={f.expires_at} onChange={set("expires_at")} />
         {initial ? (
@@ -87,14 +82,7 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
           />
         )}
       </div>
-      <div className="row">
-        <button type="submit">{submitLabel}</button>
-        {onCancel ? (
-          <button type="button" className="secondary" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormActions submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 /** Editing a user or a team: its name, team (users), budget and rate limits. */
 import { useState, type FormEvent } from "react";
-import { Field } from "../components/ui";
-import { numberOrNull } from "../format";
+import { Field, FormActions } from "../components/ui";
+import { LimitFields, limitValues } from "./LimitFields";
 
 export interface Limits {
   budget_id: string | null;
@@ -48,10 +48,7 @@ export function SubjectForm({
       [name.field]: f.name.trim() || null,
       ...(withTeam ? { team_id: f.team_id.trim() || null } : {}),
       budget_id: f.budget_id.trim() || null,
-      rpm_limit: numberOrNull(f.rpm_limit),
-      tpm_limit: numberOrNull(f.tpm_limit),
-      rpd_limit: numberOrNull(f.rpd_limit),
-      max_parallel: numberOrNull(f.max_parallel),
+      ...limitValues(f),
     });
   };
   return (
@@ -61,17 +58,9 @@ export function SubjectForm({
         <Field label={name.label} autoFocus value={f.name} onChange={set("name")} />
         {withTeam ? <Field label="Team id" value={f.team_id} onChange={set("team_id")} /> : null}
         <Field label="Budget id" value={f.budget_id} onChange={set("budget_id")} />
-        <Field label="Requests per minute" inputMode="numeric" value={f.rpm_limit} onChange={set("rpm_limit")} />
-        <Field label="Tokens per minute" inputMode="numeric" value={f.tpm_limit} onChange={set("tpm_limit")} />
-        <Field label="Requests per day" inputMode="numeric" value={f.rpd_limit} onChange={set("rpd_limit")} />
-        <Field label="Concurrent requests" inputMode="numeric" value={f.max_parallel} onChange={set("max_parallel")} />
+        <LimitFields values={f} set={set} />
       </div>
-      <div className="row">
-        <button type="submit">Save</button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submitLabel="Save" onCancel={onCancel} />
     </form>
   );
 }

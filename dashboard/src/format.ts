@@ -55,3 +55,8 @@ export function fromUtcInput(v: string): string | null {
   const d = new Date(`${v}Z`);
   return Number.isNaN(d.getTime()) ? v : d.toISOString();
 }
+
+/** A list filter's `from` and `to` (datetime-local values, read as UTC) as the API's ISO 8601 parameters. */
+export function utcRange<T extends { from: string; to: string }>(f: T): Omit<T, "from" | "to"> & { from: string | null; to: string | null } {
+  return { ...f, from: fromUtcInput(f.from), to: fromUtcInput(f.to) };
+}

@@ -122,6 +122,22 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     const link = page.getByRole("link", { name: requestId });
     await link.waitFor();
     await check("05-logs");
+    // A time range (read as UTC) is sent as ISO 8601: one after the request finds nothing, one around it finds it.
+    const logFilter = page.getByRole("form", { name: "Filter request logs" });
+    await logFilter.getByLabel("From (UTC)").fill("2030-01-01T00:00");
+    const later = page.waitForResponse((r) => r.url().includes("/v1/logs?"));
+    await logFilter.getByRole("button", { name: "Apply filters" }).click();
+    expect(new URL((await later).url()).searchParams.get("from")).toBe("2030-01-01T00:00:00.000Z");
+    await page.getByText("No requests match.").waitFor();
+    expect(await link.count()).toBe(0);
+    await logFilter.getByLabel("From (UTC)").fill("2020-01-01T00:00");
+    await logFilter.getByLabel("To (UTC)").fill("2100-01-01T00:00");
+    const around = page.waitForResponse((r) => r.url().includes("/v1/logs?"));
+    await logFilter.getByRole("button", { name: "Apply filters" }).click();
+    const aroundParams = new URL((await around).url()).searchParams;
+    expect([aroundParams.get("from"), aroundParams.get("to")]).toEqual(["2020-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z"]);
+    await link.waitFor();
+    await check("05b-logs-range");
     await link.click();
     await page.getByRole("heading", { level: 1, name: `Receipt ${requestId}` }).waitFor();
     expect(await page.getByTestId("receipt-total").textContent()).toBe("$0.0200");
@@ -306,6 +322,23 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await page.getByRole("cell", { name: "key.update" }).first().waitFor();
     expect(await page.getByRole("cell", { name: /^dashboard:[0-9a-f]{12}$/ }).count()).toBeGreaterThan(0);
     await check("14-audit");
+    // A range that ends before today holds none of today's actions; one that starts before them holds them all again.
+    const auditFilter = page.getByRole("form", { name: "Filter the audit log" });
+    await auditFilter.getByLabel("Action").fill("key.update");
+    await auditFilter.getByLabel("To (UTC)").fill("2020-01-01T00:00");
+    const before = page.waitForResponse((r) => r.url().includes("/v1/audit?"));
+    await auditFilter.getByRole("button", { name: "Apply filters" }).click();
+    expect(new URL((await before).url()).searchParams.get("to")).toBe("2020-01-01T00:00:00.000Z");
+    expect(((await (await before).json()) as { data: unknown[] }).data).toEqual([]);
+    await expect.poll(() => page.getByRole("cell", { name: "key.update" }).count()).toBe(0);
+    await auditFilter.getByLabel("To (UTC)").fill("");
+    await auditFilter.getByLabel("From (UTC)").fill("2020-01-01T00:00");
+    const since = page.waitForResponse((r) => r.url().includes("/v1/audit?"));
+    await auditFilter.getByRole("button", { name: "Apply filters" }).click();
+    const sinceParams = new URL((await since).url()).searchParams;
+    expect([sinceParams.get("from"), sinceParams.get("to"), sinceParams.get("action")]).toEqual(["2020-01-01T00:00:00.000Z", null, "key.update"]);
+    // The key was edited three times above: limits and budget, expiry and deactivation, reactivation.
+    await expect.poll(() => page.getByRole("cell", { name: "key.update" }).count()).toBe(3);
   });
 
   it("revokes the key: its next request is refused with 401", async () => {

@@ -34,6 +34,18 @@ export function Field({ label, hint, ...input }: { label: string; hint?: string 
   );
 }
 
+type OnValue = (e: { target: { value: string } }) => void;
+
+/** A list filter's time range, read as UTC: from (inclusive) and to (exclusive). */
+export function RangeFields({ from, to, onFrom, onTo }: { from: string; to: string; onFrom: OnValue; onTo: OnValue }) {
+  return (
+    <>
+      <Field label="From (UTC)" type="datetime-local" hint="Inclusive" value={from} onChange={onFrom} />
+      <Field label="To (UTC)" type="datetime-local" hint="Exclusive" value={to} onChange={onTo} />
+    </>
+  );
+}
+
 export function Checkbox({ label, checked, onChange }: { label: string; checked: boolean; onChange: (checked: boolean) => void }) {
   const id = useId();
   return (

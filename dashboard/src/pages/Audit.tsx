@@ -1,10 +1,10 @@
-/** The audit log: every management action (who, what, when, from where), filterable. */
+/** The audit log: every management action (who, what, when, from where), filterable by each and by time range. */
 import { useState, type FormEvent } from "react";
 import { query } from "../api";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
-import { Field, ErrorNote, PageHeader } from "../components/ui";
-import { stamp } from "../format";
+import { Field, ErrorNote, PageHeader, RangeFields } from "../components/ui";
+import { stamp, utcRange } from "../format";
 import { usePaged } from "../paged";
 
 interface AuditEvent {
@@ -19,9 +19,9 @@ interface AuditEvent {
 }
 
 export function Audit() {
-  const [draft, setDraft] = useState({ action: "", actor: "", target_type: "", target_id: "" });
+  const [draft, setDraft] = useState({ action: "", actor: "", target_type: "", target_id: "", from: "", to: "" });
   const [filters, setFilters] = useState(draft);
-  const list = usePaged<AuditEvent>(`/v1/audit${query(filters)}`);
+  const list = usePaged<AuditEvent>(`/v1/audit${query(utcRange(filters))}`);
   const set = (k: keyof typeof draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
   const apply = (e: FormEvent) => {
     e.preventDefault();
@@ -35,6 +35,7 @@ export function Audit() {
         <Field label="Actor" value={draft.actor} onChange={set("actor")} />
         <Field label="Target type" hint="e.g. key, user, budget" value={draft.target_type} onChange={set("target_type")} />
         <Field label="Target id" value={draft.target_id} onChange={set("target_id")} />
+        <RangeFields from={draft.from} to={draft.to} onFrom={set("from")} onTo={set("to")} />
         <button type="submit">Apply filters</button>
       </form>
       <ErrorNote error={list.error} />

@@ -1,10 +1,10 @@
-/** Request logs with filters (model, provider, key, user, team, tag, client request id, status); a request's receipt at /ui/logs/<request id>. */
+/** Request logs with filters (model, provider, key, user, team, tag, client request id, time range, status); a request's receipt at /ui/logs/<request id>. */
 import { useState, type FormEvent } from "react";
 import { query } from "../api";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
-import { Badge, ErrorNote, Field, PageHeader, Select } from "../components/ui";
-import { ms, num, stamp, usd } from "../format";
+import { Badge, ErrorNote, Field, PageHeader, RangeFields, Select } from "../components/ui";
+import { ms, num, stamp, usd, utcRange } from "../format";
 import { usePaged } from "../paged";
 import { Link } from "../router";
 import { Receipt } from "./Receipt";
@@ -25,7 +25,7 @@ interface LogObject {
   total_ms: number;
 }
 
-const EMPTY = { model: "", provider: "", key_id: "", user_id: "", team_id: "", tag: "", client_request_id: "", status: "" };
+const EMPTY = { model: "", provider: "", key_id: "", user_id: "", team_id: "", tag: "", client_request_id: "", status: "", from: "", to: "" };
 
 export function Logs({ id }: { id?: string }) {
   return id ? <Receipt id={id} /> : <LogList />;
@@ -34,7 +34,7 @@ export function Logs({ id }: { id?: string }) {
 function LogList() {
   const [draft, setDraft] = useState(EMPTY);
   const [filters, setFilters] = useState(EMPTY);
-  const list = usePaged<LogObject>(`/v1/logs${query(filters)}`);
+  const list = usePaged<LogObject>(`/v1/logs${query(utcRange(filters))}`);
   const set = (k: keyof typeof draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
   const apply = (e: FormEvent) => {
     e.preventDefault();
@@ -55,6 +55,7 @@ function LogList() {
         <Field label="Team id" value={draft.team_id} onChange={set("team_id")} />
         <Field label="Tag" value={draft.tag} onChange={set("tag")} />
         <Field label="Client request id" hint="The x-request-id the client sent" value={draft.client_request_id} onChange={set("client_request_id")} />
+        <RangeFields from={draft.from} to={draft.to} onFrom={set("from")} onTo={set("to")} />
         <Select
           label="Status"
           value={draft.status}

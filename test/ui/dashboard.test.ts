@@ -237,6 +237,47 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await check("08-playground");
   });
 
+  it("totals the requests carrying one tag, and splits the usage by tag in the table and the CSV", async () => {
+    const { page } = ui;
+    fake.enqueue({ text: "tagged", usage: { prompt_tokens: 7, completion_tokens: 3 } });
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0, defaultHeaders: { "x-switchboard-tags": "ui-batch" } });
+    await client.chat.completions.create({ model: "up:gpt-4o", messages: [{ role: "user", content: "hi" }] });
+    await gw.usage.flush();
+    await go("Overview");
+    const tiles = page.getByRole("region", { name: "Totals over the range" });
+    const tagForm = page.getByRole("form", { name: "Only requests with a tag" });
+    await tagForm.getByLabel("Tag").fill("ui-batch");
+    const tagged = page.waitForResponse((r) => r.url().includes("/v1/usage?") && r.url().includes("tag=ui-batch"));
+    await tagForm.getByRole("button", { name: "Apply" }).click();
+    expect(((await (await tagged).json()) as { data: Array<{ requests: number }> }).data[0].requests).toBe(1);
+    // 7 tokens in at $1000/M and 3 out at $2000/M.
+    await tiles.getByText("$0.0130").waitFor();
+    expect(await tiles.getByText("Requests").locator("..").innerText()).toBe("Requests\n1");
+    expect(await page.getByTestId("tag-scope").innerText()).toBe("Only requests tagged ui-batch count in the totals, the table and the CSV; the charts count every request.");
+
+    await page.getByLabel("Split by").selectOption("tag");
+    const byTag = page.getByRole("table", { name: "Totals by tag over the range" });
+    const rows = async () => (await byTag.getByRole("row").allInnerTexts()).map((r) => r.replace(/\s+/g, " ").trim());
+    const header = "Tag Requests Error rate (attempts) Tokens in / out Cached prompt tokens Spend";
+    await expect.poll(rows).toEqual([header, "ui-batch 1 0.0 % 7 / 3 0 $0.0130"]);
+    expect(await page.getByTestId("split-scope").innerText()).toBe("The split by tag is in the table and the CSV; the charts show the totals.");
+    await check("07c-overview-tag");
+    const csvHref = (await page.getByRole("link", { name: "Download CSV" }).getAttribute("href"))!;
+    const csvQuery = new URL(csvHref, gw.url).searchParams;
+    expect([csvQuery.get("group_by"), csvQuery.get("tag"), csvQuery.get("format")]).toEqual(["tag", "ui-batch", "csv"]);
+
+    // Without the tag filter: the untagged requests (the first SDK call and the playground's) under "(none)".
+    await tagForm.getByLabel("Tag").fill("");
+    await tagForm.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(async () => (await rows()).map((r) => r.split(" ").slice(0, 2).join(" "))).toEqual(["Tag Requests", "(none) 2", "ui-batch 1"]);
+    expect(await page.getByTestId("tag-scope").count()).toBe(0);
+    // By day (UTC): the three requests so far, all today.
+    await page.getByLabel("Split by").selectOption("day");
+    const byDay = page.getByRole("table", { name: "Totals by day over the range" });
+    const today = new Date().toISOString().slice(0, 10);
+    await expect.poll(async () => (await byDay.getByRole("row").allInnerTexts()).map((r) => r.split(/\s+/).slice(0, 2).join(" "))).toEqual(["Day Requests", `${today} 3`]);
+  });
+
   it("edits a key's limits and budget; shows budgets, users, teams, providers and the audit log", async () => {
     const { page } = ui;
     await go("Budgets");

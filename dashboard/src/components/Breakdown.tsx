@@ -1,4 +1,4 @@
-/** Each group's totals over the overview's range (GET /v1/usage?group_by=…), most requests first. */
+/** Each group's totals over the overview's range (GET /v1/usage?group_by=…), most requests first (days in order). */
 import { useMemo } from "react";
 import { query } from "../api";
 import { num, pct, usd } from "../format";
@@ -12,6 +12,8 @@ interface Row {
   team_id?: string | null;
   model?: string | null;
   provider?: string | null;
+  tag?: string | null;
+  day?: string;
   requests: number;
   attempts: number;
   errors: number;
@@ -27,15 +29,20 @@ const FIELD: Record<string, { header: string; field: keyof Row }> = {
   team: { header: "Team", field: "team_id" },
   key: { header: "Key", field: "key_id" },
   user: { header: "User", field: "user_id" },
+  tag: { header: "Tag", field: "tag" },
+  day: { header: "Day", field: "day" },
 };
+
+/** Days in order; other groups by most requests, then most spend. */
+const order = (groupBy: string) => (a: Row, b: Row) => (groupBy === "day" ? (a.day ?? "").localeCompare(b.day ?? "") : b.requests - a.requests || Number(b.cost_usd) - Number(a.cost_usd));
 
 /** The most rows the table shows; the CSV has them all. */
 export const BREAKDOWN_ROWS = 50;
 
-export function Breakdown({ groupBy, from, to }: { groupBy: string; from: string; to: string }) {
-  const report = useGet<{ data: Row[] }>(`/v1/usage${query({ from, to, group_by: groupBy })}`);
+export function Breakdown({ groupBy, from, to, tag }: { groupBy: string; from: string; to: string; tag: string }) {
+  const report = useGet<{ data: Row[] }>(`/v1/usage${query({ from, to, group_by: groupBy, tag })}`);
   const f = FIELD[groupBy];
-  const rows = useMemo(() => [...(report.data?.data ?? [])].sort((a, b) => b.requests - a.requests || Number(b.cost_usd) - Number(a.cost_usd)), [report.data]);
+  const rows = useMemo(() => [...(report.data?.data ?? [])].sort(order(groupBy)), [report.data, groupBy]);
   const name = (r: Row) => (r[f.field] as string | null | undefined) ?? "(none)";
   return (
     <section aria-labelledby="breakdown-title">
@@ -56,9 +63,7 @@ export function Breakdown({ groupBy, from, to }: { groupBy: string; from: string
         ]}
       />
       {rows.length > BREAKDOWN_ROWS ? (
-        <p className="hint">
-          The {BREAKDOWN_ROWS} with the most requests of {rows.length}; the CSV has every one.
-        </p>
+        <p className="hint">{groupBy === "day" ? `The first ${BREAKDOWN_ROWS} days of ${rows.length}` : `The ${BREAKDOWN_ROWS} with the most requests of ${rows.length}`}; the CSV has every one.</p>
       ) : null}
     </section>
   );

@@ -1,13 +1,14 @@
 /**
  * Overview: totals and charts over time (requests, spend, latency, error rate, prompt-cache
  * hits), optionally split by model, provider, team, key or user, with a table of each group's
- * totals over the range and the report as CSV.
+ * totals over the range and the report as CSV. Split by tag or day, and the totals of one tag,
+ * give the tiles, table and CSV only: the charts count every request.
  */
-import { useMemo, useState } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { query } from "../api";
 import { Chart } from "../components/Chart";
 import { Breakdown } from "../components/Breakdown";
-import { ErrorNote, PageHeader, Select } from "../components/ui";
+import { ErrorNote, Field, PageHeader, Select } from "../components/ui";
 import { ms, num, pct, usd } from "../format";
 import { useGet } from "../hooks";
 import { buckets, columns, type Interval, type SeriesResponse } from "../series";
@@ -19,6 +20,9 @@ const RANGES: Record<string, { label: string; interval: Interval; hours: number 
   "30d": { label: "Last 30 days (by day)", interval: "day", hours: 720 },
 };
 
+/** The splits the charts draw; the others (tag, day) split the table and CSV only. */
+const CHART_SPLITS = new Set(["model", "provider", "team", "key", "user"]);
+
 interface Totals {
   data: Array<{ requests: number; attempts: number; errors: number; cost_usd: string; cached_tokens: number; prompt_tokens: number }>;
 }
@@ -26,12 +30,15 @@ interface Totals {
 export function Overview() {
   const [range, setRange] = useState("24h");
   const [groupBy, setGroupBy] = useState("");
+  const [tagDraft, setTagDraft] = useState("");
+  const [tag, setTag] = useState("");
+  const chartSplit = CHART_SPLITS.has(groupBy) ? groupBy : "";
   const [now, setNow] = useState(() => Date.now());
   const r = RANGES[range];
   const from = new Date(now - r.hours * 3600_000).toISOString();
   const to = new Date(Math.ceil(now / 60_000) * 60_000 + 60_000).toISOString();
-  const series = useGet<SeriesResponse>(`/v1/usage/series${query({ interval: r.interval, from, to, group_by: groupBy })}`);
-  const totals = useGet<Totals>(`/v1/usage${query({ from, to })}`);
+  const series = useGet<SeriesResponse>(`/v1/usage/series${query({ interval: r.interval, from, to, group_by: chartSplit })}`);
+  const totals = useGet<Totals>(`/v1/usage${query({ from, to, tag })}`);
   const t = totals.data?.data[0];
   const charts = useMemo(() => {
     const s = series.data;
@@ -50,9 +57,13 @@ export function Overview() {
   }, [series.data]);
   const latency = useMemo(() => {
     if (!charts) return [];
-    if (groupBy) return charts.p95.map((c) => ({ ...c, label: `${c.label} p95` }));
+    if (chartSplit) return charts.p95.map((c) => ({ ...c, label: `${c.label} p95` }));
     return [...charts.p50.map((c) => ({ ...c, label: "p50" })), ...charts.p95.map((c) => ({ ...c, label: "p95" }))];
-  }, [charts, groupBy]);
+  }, [charts, chartSplit]);
+  const applyTag = (e: FormEvent) => {
+    e.preventDefault();
+    setTag(tagDraft.trim());
+  };
   const emptyText = series.data ? "No requests in this range." : series.error ? "Could not load the data." : "Loading…";
   return (
     <>
@@ -72,9 +83,15 @@ export function Overview() {
             ["team", "Team"],
             ["key", "Key"],
             ["user", "User"],
+            ["tag", "Tag (table only)"],
+            ["day", "Day (table only)"],
           ]}
         />
-        <a className="button secondary" href={`/v1/usage${query({ from, to, group_by: groupBy || undefined, format: "csv" })}`} download="usage.csv">
+        <form className="tag-filter" onSubmit={applyTag} aria-label="Only requests with a tag">
+          <Field label="Tag" value={tagDraft} maxLength={64} onChange={(e) => setTagDraft(e.target.value)} />
+          <button type="submit">Apply</button>
+        </form>
+        <a className="button secondary" href={`/v1/usage${query({ from, to, group_by: groupBy || undefined, tag, format: "csv" })}`} download="usage.csv">
           Download CSV
         </a>
       </PageHeader>
@@ -88,7 +105,7 @@ export function Overview() {
       <div className="charts">
         <Chart title="Requests" whole x={charts?.x ?? []} series={charts?.requests ?? []} format={fmtCount} empty={emptyText} />
         <Chart title="Spend (USD)" x={charts?.x ?? []} series={charts?.cost ?? []} format={fmtUsd} empty={emptyText} />
-        <Chart title={groupBy ? "Latency p95" : "Latency p50 / p95"} x={charts?.x ?? []} series={latency} format={fmtMs} empty={emptyText} />
+        <Chart title={chartSplit ? "Latency p95" : "Latency p50 / p95"} x={charts?.x ?? []} series={latency} format={fmtMs} empty={emptyText} />
         <Chart title="Error rate (% of attempts)" x={charts?.x ?? []} series={charts?.errors ?? []} format={fmtPct} empty={emptyText} />
         <Chart title="Prompt-cache hits (attempts)" whole x={charts?.x ?? []} series={charts?.cache ?? []} format={fmtCount} empty={emptyText} />
       </div>
@@ -97,7 +114,17 @@ export function Overview() {
           The charts show the {series.data.groups.length} groups with the most requests; {series.data.other_groups} more are left out.
         </p>
       ) : null}
-      {groupBy ? <Breakdown groupBy={groupBy} from={from} to={to} /> : null}
+      {tag ? (
+        <p className="hint" data-testid="tag-scope">
+          Only requests tagged <code>{tag}</code> count in the totals, the table and the CSV; the charts count every request.
+        </p>
+      ) : null}
+      {groupBy && groupBy !== chartSplit ? (
+        <p className="hint" data-testid="split-scope">
+          The split by {groupBy} is in the table and the CSV; the charts show the totals.
+        </p>
+      ) : null}
+      {groupBy ? <Breakdown key={groupBy} groupBy={groupBy} from={from} to={to} tag={tag} /> : null}
     </>
   );
 }

@@ -295,13 +295,35 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     const kform = page.getByRole("form", { name: /^Save sb-live-/ });
     await kform.getByLabel("Requests per minute").fill("100");
     await kform.getByLabel("Budget id").fill("ui-monthly");
+    // Metadata that is not a JSON object is refused in the form, with nothing sent.
+    const patches: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => r.method() === "PATCH" && patches.push(r.url());
+    page.on("request", onRequest);
+    const keyMeta = kform.getByLabel("Metadata (JSON object)");
+    await keyMeta.fill('{"owner": "search"');
+    await kform.getByRole("button", { name: /^Save/ }).click();
+    expect(await kform.getByRole("alert").innerText()).toMatch(/^Metadata is not valid JSON: ./);
+    expect(await keyMeta.getAttribute("aria-invalid")).toBe("true");
+    await keyMeta.fill("[1, 2]");
+    await kform.getByRole("button", { name: /^Save/ }).click();
+    expect(await kform.getByRole("alert").innerText()).toBe('Metadata must be a JSON object, e.g. {"owner": "search-team"}');
+    await check("09a-key-metadata-error");
+    expect(patches).toEqual([]);
+    await keyMeta.fill('{"owner": "search-team", "tier": 2}');
     await kform.getByRole("button", { name: /^Save/ }).click();
     await page.getByRole("cell", { name: "100 rpm" }).waitFor();
+    page.off("request", onRequest);
+    expect(patches).toHaveLength(1);
+    const master = { authorization: `Bearer ${gw.masterKey}` };
+    const keys = (await (await fetch(`${gw.url}/v1/keys`, { headers: master })).json()) as { data: Array<{ key_name: string; metadata: unknown }> };
+    expect(keys.data.find((k) => k.key_name === "browser-test")!.metadata).toEqual({ owner: "search-team", tier: 2 });
     await check("09-keys-edited");
 
     // An expiry (read as UTC), and the key deactivated: refused until it is active again.
     const row = page.getByRole("row", { name: /browser-test/ });
     await row.getByRole("button", { name: /^Edit sb-live-/ }).click();
+    // The edit form shows the metadata as it is stored (PostgreSQL's jsonb orders the keys).
+    expect(await kform.getByLabel("Metadata (JSON object)").inputValue()).toBe('{\n  "tier": 2,\n  "owner": "search-team"\n}');
     await kform.getByLabel("Expires at (UTC)").fill("2030-01-02T03:04");
     await kform.getByLabel(/^Active/).uncheck();
     await kform.getByRole("button", { name: /^Save/ }).click();
@@ -322,12 +344,12 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await eform.getByLabel("Limit (USD)").fill("2.5");
     await eform.getByLabel("Alerts at (% of limit)").fill("90");
     await eform.getByLabel("Most per request (USD)").fill("0.25");
+    await eform.getByLabel("Metadata (JSON object)").fill('{"cost_center": "cc-42"}');
     await check("10a-budget-edit-form");
     await eform.getByRole("button", { name: "Save budget" }).click();
     await page.getByText("$2.5000 per 30d · enforce · at most $0.2500 per request · alerts at 90 %").waitFor();
-    const master = { authorization: `Bearer ${gw.masterKey}` };
     const budget = (await (await fetch(`${gw.url}/v1/budgets/ui-monthly`, { headers: master })).json()) as { max_budget: number; alert_thresholds: number[]; max_request_usd: number };
-    expect(budget).toMatchObject({ max_budget: 2.5, alert_thresholds: [90], max_request_usd: 0.25 });
+    expect(budget).toMatchObject({ max_budget: 2.5, alert_thresholds: [90], max_request_usd: 0.25, metadata: { cost_center: "cc-42" } });
     await check("10-budgets");
     await go("Users");
     await page.getByRole("form", { name: "Create user" }).getByLabel("User id").fill("alice");
@@ -337,10 +359,12 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     const uform = page.getByRole("form", { name: "Edit alice" });
     await uform.getByLabel("Alias").fill("Alice A.");
     await uform.getByLabel("Requests per minute").fill("30");
+    await uform.getByLabel("Metadata (JSON object)").fill('{"email": "alice@example.com"}');
     await check("11a-user-edit-form");
     await uform.getByRole("button", { name: "Save" }).click();
     await page.getByRole("row", { name: /alice/ }).getByRole("cell", { name: "30 rpm" }).waitFor();
     await page.getByRole("row", { name: /alice/ }).getByRole("cell", { name: "Alice A." }).waitFor();
+    expect(((await (await fetch(`${gw.url}/v1/users/alice`, { headers: master })).json()) as { metadata: unknown }).metadata).toEqual({ email: "alice@example.com" });
     await check("11-users");
     await go("Teams");
     await page.getByRole("form", { name: "Create team" }).getByLabel("Team id").fill("search");
@@ -350,11 +374,13 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     const tform = page.getByRole("form", { name: "Edit search" });
     await tform.getByLabel("Name").fill("Search");
     await tform.getByLabel("Budget id").fill("ui-monthly");
+    await tform.getByLabel("Metadata (JSON object)").fill('{"slack": "#search"}');
     await tform.getByRole("button", { name: "Save" }).click();
     await page
       .getByRole("row", { name: /search/ })
       .getByRole("cell", { name: "ui-monthly" })
       .waitFor();
+    expect(((await (await fetch(`${gw.url}/v1/teams/search`, { headers: master })).json()) as { metadata: unknown }).metadata).toEqual({ slack: "#search" });
     await check("12-teams");
     await go("Providers");
     await page.getByRole("cell", { name: "up:gpt-4o" }).waitFor();

@@ -1,7 +1,8 @@
-/** Creating a budget, or editing one's limit, period, mode, alerts and per-request maximum. */
+/** Creating a budget, or editing one's limit, period, mode, alerts, per-request maximum and metadata. */
 import { useState, type FormEvent } from "react";
 import { Field, FormActions, Select } from "../components/ui";
 import { listOrNull } from "../format";
+import { useMetadata } from "./MetadataField";
 
 export interface BudgetSettings {
   budget_id: string;
@@ -11,6 +12,7 @@ export interface BudgetSettings {
   alert_thresholds: number[];
   alert_webhook_url: string | null;
   max_request_usd: number | null;
+  metadata?: Record<string, unknown>;
 }
 
 const text = (v: string | number | null | undefined) => (v === null || v === undefined ? "" : String(v));
@@ -42,10 +44,14 @@ export function BudgetForm({
   onCancel?: () => void;
 }) {
   const [f, setF] = useState(() => blank(initial));
+  const metadata = useMetadata(initial?.metadata);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const meta = metadata.read();
+    if (!meta) return;
     const body: Record<string, unknown> = {
+      metadata: meta,
       // A string keeps every decimal exactly as typed.
       max_budget: f.max_budget.trim(),
       budget_duration: f.budget_duration.trim() || null,
@@ -57,7 +63,12 @@ export function BudgetForm({
     // Empty: no alerts when editing; the gateway's default (50, 80, 100) when creating.
     if (thresholds || initial) body.alert_thresholds = thresholds ?? [];
     if (!initial && f.budget_id.trim()) body.budget_id = f.budget_id.trim();
-    void onSubmit(body).then((ok) => ok && !initial && setF(blank()));
+    void onSubmit(body).then((ok) => {
+      if (ok && !initial) {
+        setF(blank());
+        metadata.clear();
+      }
+    });
   };
   return (
     <form className="form" onSubmit={submit} aria-label={title}>
@@ -85,6 +96,7 @@ export function BudgetForm({
         />
         <Field label="Alert webhook URL" type="url" hint="Receives a POST per alert; empty: none" value={f.alert_webhook_url} onChange={set("alert_webhook_url")} />
         <Field label="Most per request (USD)" inputMode="decimal" hint="Empty: no per-request limit" value={f.max_request_usd} onChange={set("max_request_usd")} />
+        {metadata.field}
       </div>
       <FormActions submitLabel={submitLabel} onCancel={onCancel} />
     </form>

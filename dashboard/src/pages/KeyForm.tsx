@@ -1,8 +1,9 @@
-/** Creating a key, or editing one's name, owner, expiry, limits, budget, allowed models and addresses, and whether it is active. */
+/** Creating a key, or editing one's name, owner, expiry, limits, budget, allowed models and addresses, metadata, and whether it is active. */
 import { useState, type FormEvent } from "react";
 import { Checkbox, Field, FormActions, Select } from "../components/ui";
 import { fromUtcInput, listOrNull, toUtcInput } from "../format";
 import { LimitFields, limitValues } from "./LimitFields";
+import { useMetadata } from "./MetadataField";
 
 export interface KeyObject {
   id: string;
@@ -21,6 +22,7 @@ export interface KeyObject {
   tpm_limit: number | null;
   rpd_limit: number | null;
   max_parallel: number | null;
+  metadata: Record<string, unknown>;
 }
 
 const text = (v: string | number | null | undefined) => (v === null || v === undefined ? "" : String(v));
@@ -41,10 +43,14 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
     max_parallel: text(initial?.max_parallel),
   });
   const [active, setActive] = useState(initial?.is_active ?? true);
+  const metadata = useMetadata(initial?.metadata);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const meta = metadata.read();
+    if (!meta) return;
     onSubmit({
+      metadata: meta,
       ...(initial ? { is_active: active } : { environment: f.environment }),
       expires_at: fromUtcInput(f.expires_at),
       allowed_ips: listOrNull(f.allowed_ips),
@@ -81,6 +87,7 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
             ]}
           />
         )}
+        {metadata.field}
       </div>
       <FormActions submitLabel={submitLabel} onCancel={onCancel} />
     </form>

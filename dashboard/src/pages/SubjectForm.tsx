@@ -1,7 +1,8 @@
-/** Editing a user or a team: its name, team (users), budget and rate limits. */
+/** Editing a user or a team: its name, team (users), budget, rate limits and metadata. */
 import { useState, type FormEvent } from "react";
 import { Field, FormActions } from "../components/ui";
 import { LimitFields, limitValues } from "./LimitFields";
+import { useMetadata } from "./MetadataField";
 
 export interface Limits {
   budget_id: string | null;
@@ -27,7 +28,7 @@ export function SubjectForm({
 }: {
   title: string;
   name: { label: string; field: "alias" | "name"; value: string | null };
-  initial: Limits & { team_id?: string | null };
+  initial: Limits & { team_id?: string | null; metadata?: Record<string, unknown> };
   withTeam?: boolean;
   onSubmit: (body: Record<string, unknown>) => void;
   onCancel: () => void;
@@ -41,10 +42,14 @@ export function SubjectForm({
     rpd_limit: text(initial.rpd_limit),
     max_parallel: text(initial.max_parallel),
   });
+  const metadata = useMetadata(initial.metadata);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const meta = metadata.read();
+    if (!meta) return;
     onSubmit({
+      metadata: meta,
       [name.field]: f.name.trim() || null,
       ...(withTeam ? { team_id: f.team_id.trim() || null } : {}),
       budget_id: f.budget_id.trim() || null,
@@ -59,6 +64,7 @@ export function SubjectForm({
         {withTeam ? <Field label="Team id" value={f.team_id} onChange={set("team_id")} /> : null}
         <Field label="Budget id" value={f.budget_id} onChange={set("budget_id")} />
         <LimitFields values={f} set={set} />
+        {metadata.field}
       </div>
       <FormActions submitLabel="Save" onCancel={onCancel} />
     </form>

@@ -408,6 +408,34 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     await expect.poll(() => page.getByRole("cell", { name: "key.update" }).count()).toBe(3);
   });
 
+  it("lists the keys of one user or team, and the users of one team", async () => {
+    const { page } = ui;
+    const master = { authorization: `Bearer ${gw.masterKey}` };
+    const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: "POST", headers: { ...master, "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await post("/v1/keys", { key_name: "alice-key", user_id: "alice", team_id: "search" })).status).toBe(201);
+    expect((await post("/v1/keys", { key_name: "team-key", team_id: "search" })).status).toBe(201);
+    expect((await post("/v1/users", { user_id: "bob", team_id: "search" })).status).toBe(201);
+    await go("Keys");
+    const keyNames = () => page.getByRole("table").getByRole("row").locator("td:nth-child(2)").allInnerTexts();
+    await expect.poll(async () => (await keyNames()).length).toBe(4);
+    const ownerFilter = page.getByRole("form", { name: "Filter keys by owner" });
+    await ownerFilter.getByLabel("User id").fill("alice");
+    await ownerFilter.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(keyNames).toEqual(["alice-key"]);
+    await ownerFilter.getByLabel("User id").fill("");
+    await ownerFilter.getByLabel("Team id").fill("search");
+    await ownerFilter.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(async () => (await keyNames()).sort()).toEqual(["alice-key", "team-key"]);
+    await check("14a-keys-by-team");
+    await go("Users");
+    const userIds = () => page.getByRole("table").getByRole("row").locator("td:first-child").allInnerTexts();
+    await expect.poll(async () => (await userIds()).sort()).toEqual(["alice", "bob"]);
+    const teamFilter = page.getByRole("form", { name: "Filter users by team" });
+    await teamFilter.getByLabel("Team id").fill("search");
+    await teamFilter.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(userIds).toEqual(["bob"]);
+  });
+
   it("revokes the key: its next request is refused with 401", async () => {
     const { page } = ui;
     await go("Keys");

@@ -1,6 +1,7 @@
-/** Keys: list (by status), create (the key shown once), edit limits/budget/allowed models/expiry, deactivate, rotate, revoke. */
+/** Keys: list (by status, user or team), create (the key shown once), edit limits/budget/allowed models/expiry, deactivate, rotate, revoke. */
 import { useState } from "react";
 import { api, query } from "../api";
+import { IdFilter } from "../components/IdFilter";
 import { More } from "../components/More";
 import { SecretOnce } from "../components/SecretOnce";
 import { Table } from "../components/Table";
@@ -15,7 +16,8 @@ const TONE: Record<string, "ok" | "warn" | "bad" | "muted"> = { active: "ok", in
 
 export function Keys() {
   const [status, setStatus] = useState("");
-  const list = usePaged<KeyObject>(`/v1/keys${query({ status })}`);
+  const [owner, setOwner] = useState({ user_id: "", team_id: "" });
+  const list = usePaged<KeyObject>(`/v1/keys${query({ status, ...owner })}`);
   const action = useAction();
   const [mode, setMode] = useState<{ kind: "none" } | { kind: "create" } | { kind: "edit"; key: KeyObject }>({ kind: "none" });
   const [secret, setSecret] = useState<string | null>(null);
@@ -66,6 +68,14 @@ export function Keys() {
           Create key
         </button>
       </PageHeader>
+      <IdFilter
+        label="Filter keys by owner"
+        fields={[
+          ["user_id", "User id"],
+          ["team_id", "Team id"],
+        ]}
+        onApply={setOwner}
+      />
       <ErrorNote error={action.error ?? list.error} />
       {secret ? <SecretOnce secret={secret} onDone={() => setSecret(null)} /> : null}
       {mode.kind === "create" ? <KeyForm submitLabel="Create" onSubmit={create} onCancel={() => setMode({ kind: "none" })} /> : null}

@@ -1,6 +1,7 @@
-/** Users: list, create, block or unblock, delete. */
+/** Users: list (optionally of one team), create, block or unblock, delete. */
 import { useState, type FormEvent } from "react";
-import { api } from "../api";
+import { api, query } from "../api";
+import { IdFilter } from "../components/IdFilter";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
 import { Badge, ErrorNote, Field, PageHeader } from "../components/ui";
@@ -24,7 +25,8 @@ interface UserObject {
 }
 
 export function Users() {
-  const list = usePaged<UserObject>("/v1/users");
+  const [team, setTeam] = useState({ team_id: "" });
+  const list = usePaged<UserObject>(`/v1/users${query(team)}`);
   const [editing, setEditing] = useState<UserObject | null>(null);
   const action = useAction();
   const [f, setF] = useState({ user_id: "", alias: "", team_id: "", budget_id: "" });
@@ -73,6 +75,7 @@ export function Users() {
           onCancel={() => setEditing(null)}
         />
       ) : null}
+      <IdFilter label="Filter users by team" fields={[["team_id", "Team id"]]} onApply={setTeam} />
       <Table
         caption="Users"
         rows={list.items}

@@ -31,19 +31,30 @@ export function operationIdFor(method: string, path: string): string {
   return method === "get" ? `list${cap(last)}` : method === "post" ? `create${singular(last)}` : `${method}${cap(last)}`;
 }
 
-/** Fills in every operation's `operationId` in an OpenAPI document (in place). */
-export function addOperationIds(doc: { paths?: Record<string, Record<string, unknown> | undefined> }): void {
+/** An OpenAPI document, as far as its operations go. */
+export type OpenApiPaths = { paths?: Record<string, Record<string, unknown> | undefined> };
+
+const METHODS = ["get", "post", "put", "patch", "delete"];
+
+/** Calls `f` with every operation of an OpenAPI document (its method, path and object, to change in place). */
+export function forEachOperation(doc: OpenApiPaths, f: (method: string, path: string, op: { operationId?: string; security?: Array<Record<string, string[]>> }) => void): void {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(item ?? {})) {
-      if (!["get", "post", "put", "patch", "delete"].includes(method) || !op || typeof op !== "object") continue;
-      const o = op as { operationId?: string };
-      o.operationId ??= operationIdFor(method, path);
+      if (METHODS.includes(method) && op && typeof op === "object") f(method, path, op);
     }
   }
 }
 
+/** Fills in every operation's `operationId` in an OpenAPI document (in place). */
+export function addOperationIds(doc: OpenApiPaths): void {
+  forEachOperation(doc, (method, path, op) => {
+    op.operationId ??= operationIdFor(method, path);
+  });
+}
+
+/** `batches` → `Batch`, `keys` → `Key`: English plurals of the collections the API has. */
 function singular(s: string): string {
-  return cap(s.endsWith("s") ? s.slice(0, -1) : s);
+  return cap(/(ch|sh|ss|x)es$/.test(s) ? s.slice(0, -2) : s.endsWith("s") ? s.slice(0, -1) : s);
 }
 
 function cap(s: string): string {

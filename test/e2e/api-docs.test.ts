@@ -38,6 +38,7 @@ describe("/openapi.json", () => {
   it("derives names the same way for any route", () => {
     expect(operationIdFor("get", "/v1/teams")).toBe("listTeams");
     expect(operationIdFor("patch", "/v1/budgets/{budget_id}")).toBe("updateBudget");
+    expect(operationIdFor("get", "/v1/batches/{batch_id}")).toBe("getBatch");
     expect(operationIdFor("delete", "/v1/users/{user_id}")).toBe("deleteUser");
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ManagementEnv } from "../context.js";
+import { forEachOperation, type OpenApiPaths } from "../operation-ids.js";
 import { MANAGEMENT_PATHS, UI_SESSION_PATH } from "../paths.js";
 import { ErrorSchema, jsonBody, jsonResponse as json } from "../schemas/common.js";
 import { SessionSignInSchema, SessionStateSchema } from "../schemas/session.js";
@@ -75,19 +76,13 @@ export function sessionDocs(app: OpenAPIHono<ManagementEnv>): void {
   });
 }
 
-type Operation = { security?: Array<Record<string, string[]>> };
-
 /**
  * Adds the session cookie as the alternative to the master key on every operation of the
  * management paths (in place): alone on GET, with the CSRF header on the state-changing methods.
  */
-export function addSessionSecurity(doc: { paths?: Record<string, Record<string, unknown> | undefined> }): void {
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    if (!MANAGEMENT_PATHS.some((p) => path === p || path.startsWith(`${p}/`))) continue;
-    for (const [method, op] of Object.entries(item ?? {})) {
-      if (!["get", "post", "put", "patch", "delete"].includes(method) || !op || typeof op !== "object") continue;
-      const o = op as Operation;
-      o.security = [...(o.security ?? []), method === "get" ? { sessionCookie: [] } : { sessionCookie: [], csrfToken: [] }];
-    }
-  }
+export function addSessionSecurity(doc: OpenApiPaths): void {
+  forEachOperation(doc, (method, path, op) => {
+    if (!MANAGEMENT_PATHS.some((p) => path === p || path.startsWith(`${p}/`))) return;
+    op.security = [...(op.security ?? []), method === "get" ? { sessionCookie: [] } : { sessionCookie: [], csrfToken: [] }];
+  });
 }

@@ -18,16 +18,6 @@ let client: Anthropic;
 
 const CLAUDE = "claude:claude-sonnet-4-5";
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text.startsWith("{") ? JSON.parse(text) : text };
-}
-
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   fetch(gw.url + "/v1/messages", {
     method: "POST",
@@ -50,7 +40,7 @@ function sseEvents(text: string): Array<[string, string]> {
 
 async function receipt(res: Response): Promise<any> {
   await gw.usage.flush();
-  return (await admin("GET", `/v1/logs/${res.headers.get("x-switchboard-request-id")}`)).body;
+  return (await gw.admin("GET", `/v1/logs/${res.headers.get("x-switchboard-request-id")}`)).body;
 }
 
 beforeAll(async () => {
@@ -279,8 +269,8 @@ describe("Anthropic: errors, budgets, fallbacks and cut streams", () => {
   });
 
   it("an exhausted budget is 402 billing_error, before any upstream call", async () => {
-    expect((await admin("POST", "/v1/budgets", { budget_id: "native-cap", max_budget: 0.000001, budget_duration: "1d" })).status).toBe(201);
-    const key = (await admin("POST", "/v1/keys", { key_name: "capped", budget_id: "native-cap" })).body.key;
+    expect((await gw.admin("POST", "/v1/budgets", { budget_id: "native-cap", max_budget: 0.000001, budget_duration: "1d" })).status).toBe(201);
+    const key = (await gw.admin("POST", "/v1/keys", { key_name: "capped", budget_id: "native-cap" })).body.key;
     const res = await post({ model: CLAUDE, max_tokens: 1000, messages: [{ role: "user", content: "hi" }] }, { "x-api-key": key });
     expect(res.status).toBe(402);
     expect(((await res.json()) as any).error.type).toBe("billing_error");
@@ -302,8 +292,8 @@ describe("Anthropic: errors, budgets, fallbacks and cut streams", () => {
   });
 
   it("a client that leaves mid-stream: the attempt is recorded as 499 with the input the upstream reported, the reservation settled", async () => {
-    expect((await admin("POST", "/v1/budgets", { budget_id: "native-leave", max_budget: 10, budget_duration: "1d" })).status).toBe(201);
-    const key = (await admin("POST", "/v1/keys", { key_name: "leaver", budget_id: "native-leave" })).body.key;
+    expect((await gw.admin("POST", "/v1/budgets", { budget_id: "native-leave", max_budget: 10, budget_duration: "1d" })).status).toBe(201);
+    const key = (await gw.admin("POST", "/v1/keys", { key_name: "leaver", budget_id: "native-leave" })).body.key;
     claudeUp.enqueue({ text: "x".repeat(4000), usage: { input: 300, output: 1000 }, splitBytes: true });
     const abort = new AbortController();
     const res = await fetch(gw.url + "/v1/messages", {
@@ -320,13 +310,13 @@ describe("Anthropic: errors, budgets, fallbacks and cut streams", () => {
     let r: any;
     for (let i = 0; i < 50; i++) {
       await gw.usage.flush();
-      r = (await admin("GET", `/v1/logs/${id}`)).body;
+      r = (await gw.admin("GET", `/v1/logs/${id}`)).body;
       if (r?.attempts?.length) break;
       await new Promise((done) => setTimeout(done, 100));
     }
     expect(r.attempts[0]).toMatchObject({ status: 499, streamed: true, prompt_tokens: 300 });
     // The budget's spend is what was billed (the reservation settled to it).
-    expect((await admin("GET", "/v1/budgets/native-leave")).body.assignments[0].spend_usd).toBe(r.cost.total_usd);
+    expect((await gw.admin("GET", "/v1/budgets/native-leave")).body.assignments[0].spend_usd).toBe(r.cost.total_usd);
   });
 
   it("an error event mid-stream is relayed with Anthropic's type and message", async () => {

@@ -19,18 +19,8 @@ let client: Anthropic;
 const MODEL = "up:gpt-4o";
 const WEATHER_TOOL = { name: "get_weather", description: "Weather of a city", input_schema: { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"] } };
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text.startsWith("{") ? JSON.parse(text) : text };
-}
-
 async function newKey(fields: Record<string, unknown> = {}): Promise<string> {
-  const res = await admin("POST", "/v1/keys", { key_name: "anthropic-client", ...fields });
+  const res = await gw.admin("POST", "/v1/keys", { key_name: "anthropic-client", ...fields });
   expect(res.status).toBe(201);
   return res.body.key as string;
 }
@@ -372,8 +362,8 @@ describe("keys, limits, budgets and the ledger, as on chat completions", () => {
   });
 
   it("an exhausted budget is 402 billing_error, refused before any upstream call", async () => {
-    await admin("POST", "/v1/pricing", { model: "up:gpt-4o-mini", input_price_per_million: 1, output_price_per_million: 1 });
-    expect((await admin("POST", "/v1/budgets", { budget_id: "anthropic-cap", max_budget: 0.0001, budget_duration: "1d" })).status).toBe(201);
+    await gw.admin("POST", "/v1/pricing", { model: "up:gpt-4o-mini", input_price_per_million: 1, output_price_per_million: 1 });
+    expect((await gw.admin("POST", "/v1/budgets", { budget_id: "anthropic-cap", max_budget: 0.0001, budget_duration: "1d" })).status).toBe(201);
     const capped = sdk(await newKey({ budget_id: "anthropic-cap" }));
     fake.setDefault({ text: "ok", usage: { prompt_tokens: 100, completion_tokens: 100 } });
     await capped.messages.create({ model: "up:gpt-4o-mini", max_tokens: 20, messages: [{ role: "user", content: "x" }] });
@@ -396,8 +386,8 @@ describe("keys, limits, budgets and the ledger, as on chat completions", () => {
     const cost = viaMessages.response.headers.get("x-switchboard-cost-usd");
     expect(cost).toBe(viaChat.headers.get("x-switchboard-cost-usd"));
     await gw.usage.flush();
-    const m = (await admin("GET", `/v1/logs/${viaMessages.response.headers.get("x-switchboard-request-id")}`)).body;
-    const c = (await admin("GET", `/v1/logs/${viaChat.headers.get("x-switchboard-request-id")}`)).body;
+    const m = (await gw.admin("GET", `/v1/logs/${viaMessages.response.headers.get("x-switchboard-request-id")}`)).body;
+    const c = (await gw.admin("GET", `/v1/logs/${viaChat.headers.get("x-switchboard-request-id")}`)).body;
     expect(m.endpoint).toBe("messages");
     expect(c.endpoint).toBe("chat");
     expect(m.requested_model).toBe(MODEL);

@@ -16,18 +16,8 @@ let gw: TestGateway;
 
 const MODEL = "up:gpt-4o";
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text.startsWith("{") ? JSON.parse(text) : text };
-}
-
 async function newKey(fields: Record<string, unknown> = {}): Promise<string> {
-  const res = await admin("POST", "/v1/keys", { key_name: "responses-accounting", ...fields });
+  const res = await gw.admin("POST", "/v1/keys", { key_name: "responses-accounting", ...fields });
   expect(res.status).toBe(201);
   return res.body.key as string;
 }
@@ -60,15 +50,15 @@ describe("the ledger and the budgets, as on chat completions", () => {
     expect(viaChat.status).toBe(200);
     expect(viaResponses.response.headers.get("x-switchboard-cost-usd")).toBe(viaChat.headers.get("x-switchboard-cost-usd"));
     await gw.usage.flush();
-    const r = (await admin("GET", `/v1/logs/${viaResponses.response.headers.get("x-switchboard-request-id")}`)).body;
-    const c = (await admin("GET", `/v1/logs/${viaChat.headers.get("x-switchboard-request-id")}`)).body;
+    const r = (await gw.admin("GET", `/v1/logs/${viaResponses.response.headers.get("x-switchboard-request-id")}`)).body;
+    const c = (await gw.admin("GET", `/v1/logs/${viaChat.headers.get("x-switchboard-request-id")}`)).body;
     expect(r.endpoint).toBe("responses");
     expect(c.endpoint).toBe("chat");
     expect(r.attempts[0]).toMatchObject({ status: 200, prompt_tokens: 1000, completion_tokens: 200 });
     // gpt-4o: $2.50 / $10 per million → 0.0025 + 0.002
     expect(r.cost.total_usd).toBe("0.0045");
     expect(r.cost).toEqual(c.cost);
-    const list = (await admin("GET", "/v1/logs?limit=10")).body;
+    const list = (await gw.admin("GET", "/v1/logs?limit=10")).body;
     expect(list.data.map((d: any) => d.endpoint)).toContain("responses");
   });
 
@@ -83,8 +73,8 @@ describe("the ledger and the budgets, as on chat completions", () => {
   });
 
   it("the master key acting for a user: the row is the user's, and a blocked user is refused before any upstream call", async () => {
-    expect((await admin("POST", "/v1/users", { user_id: "resp-alice" })).status).toBe(201);
-    expect((await admin("POST", "/v1/users", { user_id: "resp-bob", blocked: true })).status).toBe(201);
+    expect((await gw.admin("POST", "/v1/users", { user_id: "resp-alice" })).status).toBe(201);
+    expect((await gw.admin("POST", "/v1/users", { user_id: "resp-bob", blocked: true })).status).toBe(201);
     fake.enqueue({ text: "for alice" });
     const { response } = await gw.client.responses.create({ model: MODEL, input: "x", user: "resp-alice" }).withResponse();
     const rows = await ledger(response.headers.get("x-switchboard-request-id")!);
@@ -96,8 +86,8 @@ describe("the ledger and the budgets, as on chat completions", () => {
   });
 
   it("an exhausted budget is 402 before any upstream call, in OpenAI's envelope", async () => {
-    await admin("POST", "/v1/pricing", { model: "up:gpt-4o-mini", input_price_per_million: 1, output_price_per_million: 1 });
-    expect((await admin("POST", "/v1/budgets", { budget_id: "responses-cap", max_budget: 0.0001, budget_duration: "1d" })).status).toBe(201);
+    await gw.admin("POST", "/v1/pricing", { model: "up:gpt-4o-mini", input_price_per_million: 1, output_price_per_million: 1 });
+    expect((await gw.admin("POST", "/v1/budgets", { budget_id: "responses-cap", max_budget: 0.0001, budget_duration: "1d" })).status).toBe(201);
     const capped = sdk(await newKey({ budget_id: "responses-cap" }));
     fake.setDefault({ text: "ok", usage: { prompt_tokens: 100, completion_tokens: 100 } });
     await capped.responses.create({ model: "up:gpt-4o-mini", input: "x", max_output_tokens: 20 });

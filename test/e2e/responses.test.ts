@@ -26,18 +26,8 @@ const WEATHER = {
   strict: true,
 };
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text.startsWith("{") ? JSON.parse(text) : text };
-}
-
 async function newKey(fields: Record<string, unknown> = {}): Promise<string> {
-  const res = await admin("POST", "/v1/keys", { key_name: "responses-client", ...fields });
+  const res = await gw.admin("POST", "/v1/keys", { key_name: "responses-client", ...fields });
   expect(res.status).toBe(201);
   return res.body.key as string;
 }
@@ -190,7 +180,7 @@ describe("POST /v1/responses with the official openai SDK", () => {
     const kept = await client.responses.create({ model: MODEL, input: "x" });
     const got = await client.responses.retrieve(kept.id);
     expect(got).toMatchObject({ id: kept.id, status: "completed", output_text: "keep me" });
-    const items = await admin("GET", `/v1/responses/${kept.id}/input_items`);
+    const items = await gw.admin("GET", `/v1/responses/${kept.id}/input_items`);
     expect(items.body).toMatchObject({ object: "list", data: [{ type: "message", role: "user", content: [{ type: "input_text", text: "x" }] }], has_more: false });
 
     fake.enqueue({ text: "forget me" });

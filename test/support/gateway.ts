@@ -15,6 +15,8 @@ export interface TestGateway extends RunningGateway {
   dataDir: string;
   /** Raw HTTP helper: POST a JSON (or raw string) body with the master key unless headers say otherwise. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** A management call with the master key: the status and the body (parsed when it is a JSON object). */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,15 @@ export async function startTestGateway(raw: Record<string, unknown> = {}, opts: 
         headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json", ...headers },
         body: typeof body === "string" ? body : JSON.stringify(body),
       }),
+    async admin(method, path, body) {
+      const res = await fetch(gw.url + path, {
+        method,
+        headers: { authorization: `Bearer ${gw.masterKey}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text.startsWith("{") ? JSON.parse(text) : text };
+    },
     async stop() {
       await gw.close();
       rmSync(dataDir, { recursive: true, force: true });

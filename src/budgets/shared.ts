@@ -197,7 +197,13 @@ export class SharedBudgets {
   private async seed(a: Assignment): Promise<void> {
     const spend = await ledgerSpend(this.db, a.subjectType, a.subjectId, a.periodStart);
     const key = keyOf(a);
-    await withTimeout(this.link.client.multi().hsetnx(key, "spend", spend).hsetnx(key, "reserved", 0).pexpire(key, keepMs(a)).exec());
+    await withTimeout(
+      this.link.transaction([
+        ["HSETNX", key, "spend", spend],
+        ["HSETNX", key, "reserved", 0],
+        ["PEXPIRE", key, keepMs(a)],
+      ]),
+    );
   }
 
   private locally(list: Assignment[], micros: number, e: Error): Reservation {

@@ -8,6 +8,7 @@
  * "true"/"false" → booleans. Anything else keeps its type and fails with a clear message.
  */
 import { z } from "zod";
+import { parseRedisUrl } from "./redis-url.js";
 
 function numberish(value: unknown): unknown {
   if (typeof value !== "string") return value;
@@ -53,6 +54,23 @@ const httpUrl = () =>
         .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
           message: "expected an http:// or https:// URL",
           params: { showInput: true },
+        })
+        .optional(),
+    )
+    .optional();
+
+const redisUrl = () =>
+  z
+    .preprocess(
+      (v) => (v === "" ? undefined : stringish(v)),
+      z
+        .string()
+        .superRefine((url, ctx) => {
+          try {
+            parseRedisUrl(url);
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: (err as Error).message });
+          }
         })
         .optional(),
     )
@@ -130,7 +148,7 @@ const customPatternSchema = z.preprocess((v) => (typeof v === "string" ? { patte
 export const configSchema = z.strictObject({
   master_key: optText(),
   database_url: optText(),
-  redis_url: optText(),
+  redis_url: redisUrl(),
   data_dir: text().default("./.switchboard"),
   server: z
     .strictObject({

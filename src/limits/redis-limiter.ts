@@ -377,7 +377,7 @@ export class RedisLimiter implements Limiter {
 
   close(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.link.ready) void this.link.client.zrem(INSTANCES_KEY, this.opts.instanceId).catch(() => {});
+    if (this.link.ready) void this.link.command(["ZREM", INSTANCES_KEY, this.opts.instanceId]).catch(() => {});
   }
 
   private fromScript(r: Array<number | string>, subjects: readonly LimitSubject[], tokens: number, member: string): Admission | Refusal {
@@ -409,14 +409,13 @@ export class RedisLimiter implements Limiter {
     if (!this.link.ready) return;
     try {
       const now = Date.now();
-      const [, , count] = (await this.link.client
-        .multi()
-        .zadd(INSTANCES_KEY, now + 3 * HEARTBEAT_MS, this.opts.instanceId)
-        .zremrangebyscore(INSTANCES_KEY, "-inf", now)
-        .zcard(INSTANCES_KEY)
-        .pexpire(INSTANCES_KEY, 6 * HEARTBEAT_MS)
-        .exec()) as Array<[Error | null, unknown]>;
-      this.instances = Math.max(1, Number(count?.[1] ?? 1));
+      const [, , count] = await this.link.transaction([
+        ["ZADD", INSTANCES_KEY, now + 3 * HEARTBEAT_MS, this.opts.instanceId],
+        ["ZREMRANGEBYSCORE", INSTANCES_KEY, "-inf", now],
+        ["ZCARD", INSTANCES_KEY],
+        ["PEXPIRE", INSTANCES_KEY, 6 * HEARTBEAT_MS],
+      ]);
+      this.instances = Math.max(1, typeof count === "number" ? count : 1);
     } catch {
       // the next admission says whether Redis is down
     }

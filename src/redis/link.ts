@@ -16,12 +16,9 @@
  * answered is not sent again: Redis may have run it. The link tracks whether Redis
  * answers (`degraded`), logs each change once and recovers by itself as soon as Redis answers.
  */
-import type * as IORedis from "ioredis";
-import type { Redis } from "ioredis";
-import { lazyPackage } from "../core/lazy.js";
-
-/** ioredis, loaded when a gateway with `REDIS_URL` connects (not by every gateway). */
-const ioredis = lazyPackage<typeof IORedis>("ioredis");
+import { createHash } from "node:crypto";
+import { parseRedisUrl } from "../config/redis-url.js";
+import { RespConnection, type Arg, type Reply } from "./resp.js";
 
 /**
  * One operation: a Lua function body that sees `now` (ms), `k` (the index in KEYS of its first
@@ -79,8 +76,6 @@ return out
 `;
 }
 
-type BatchRedis = Redis & { switchboardBatch(...args: Array<string | number>): Promise<unknown[]> };
-
 /** What one operation answered: a number, a string, or a list of them. */
 export type OpResult = unknown;
 
@@ -91,7 +86,9 @@ interface Pending {
 }
 
 export class RedisLink {
-  private readonly redis: BatchRedis;
+  private readonly conn: RespConnection;
+  private readonly script: string;
+  private readonly sha: string;
   private readonly index = new Map<string, number>();
   private pending: Pending | null = null;
   private closing = false;
@@ -111,23 +108,25 @@ export class RedisLink {
     private readonly opts: { log: (line: string) => void; describeFallback: () => string; clock?: () => number },
   ) {
     sets.flatMap((s) => s.ops).forEach((op, i) => this.index.set(op.name, i + 1));
-    const redis = new (ioredis().Redis)(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(100 * n, 1000) });
-    redis.on("error", () => {});
-    redis.on("ready", () => {
-      this.up();
-      if (this.carried) this.wake();
+    this.script = script(sets);
+    this.sha = createHash("sha1").update(this.script).digest("hex");
+    this.conn = new RespConnection(parseRedisUrl(url), {
+      // Loaded on every connection, so EVALSHA finds it (a Redis that restarted has forgotten it).
+      hello: [["SCRIPT", "LOAD", this.script]],
+      onReady: () => {
+        this.up();
+        if (this.carried) this.wake();
+      },
+      // A lost connection is known at once, not only when a request next finds it: /readyz and the gauge follow it.
+      onDown: (e) => {
+        if (!this.closing) this.down(e);
+      },
     });
-    // A lost connection is known at once, not only when a request next finds it: /readyz and the gauge follow it.
-    redis.on("close", () => {
-      if (!this.closing) this.down(new Error("connection lost"));
-    });
-    redis.defineCommand("switchboardBatch", { lua: script(sets) });
-    this.redis = redis as BatchRedis;
   }
 
   /** Connects (at most 2 s; a Redis that does not answer is the failure policy's business). */
   async start(): Promise<void> {
-    const connected = this.redis.connect().then(
+    const connected = this.conn.connect().then(
       () => true,
       () => false,
     );
@@ -137,7 +136,7 @@ export class RedisLink {
 
   /** Whether a call can be sent now (a call on a connection that is down fails at once). */
   get ready(): boolean {
-    return this.redis.status === "ready";
+    return this.conn.status === "ready";
   }
 
   /** Told of every change of `degraded`. */
@@ -154,7 +153,7 @@ export class RedisLink {
   call(name: string, keys: readonly string[], args: ReadonlyArray<string | number>, late?: (r: OpResult) => void): Promise<OpResult> {
     const op = this.index.get(name);
     if (op === undefined) return Promise.reject(new Error(`unknown Redis operation '${name}'`));
-    if (!this.ready && !this.flushing) return Promise.reject(new Error(`connection ${this.redis.status}`));
+    if (!this.ready && !this.flushing) return Promise.reject(new Error(`connection ${this.conn.status}`));
     let p = this.pending;
     if (!p || p.settle.length >= MAX_OPS) p = this.open();
     for (const k of keys) p.keys.push(k);
@@ -186,14 +185,19 @@ export class RedisLink {
   }
 
   /** Runs a plain command outside the batches (rare paths: presence, seeding). */
-  get client(): Redis {
-    return this.redis;
+  command(args: readonly Arg[]): Promise<Reply> {
+    return this.conn.send(args);
+  }
+
+  /** Runs commands as one MULTI/EXEC transaction; resolves with their answers. */
+  transaction(commands: readonly Arg[][]): Promise<Reply[]> {
+    return this.conn.transaction(commands);
   }
 
   close(): void {
     this.closing = true;
     clearTimeout(this.waking);
-    this.redis.disconnect();
+    this.conn.close();
   }
 
   /** Marks Redis as not answering (logged once until it answers again). */
@@ -242,7 +246,7 @@ export class RedisLink {
     }
     if (this.pending === front) this.pending = null;
     if (!this.ready) {
-      const e = new Error(`connection ${this.redis.status}`);
+      const e = new Error(`connection ${this.conn.status}`);
       this.carry(front, e);
       if (!this.closing) this.down(e);
       for (const s of queued.settle) s.reject(e);
@@ -263,7 +267,7 @@ export class RedisLink {
       answered = true;
       fail(new Error(`no answer in ${ANSWER_TIMEOUT_MS} ms`));
     }, ANSWER_TIMEOUT_MS);
-    this.redis.switchboardBatch(batch.keys.length, ...batch.keys, now, settle.length, ...batch.args).then(
+    this.evaluate(batch, now).then(
       (out) => {
         clearTimeout(timer);
         if (answered) {
@@ -289,6 +293,25 @@ export class RedisLink {
         fail(e);
       },
     );
+  }
+
+  /** Runs a batch with EVALSHA; with EVAL when Redis does not know the script (it was flushed since the connection loaded it). */
+  private async evaluate(batch: Pending, now: number): Promise<Reply[]> {
+    const command: Arg[] = ["EVALSHA", this.sha, batch.keys.length];
+    for (const k of batch.keys) command.push(k);
+    command.push(now, batch.settle.length);
+    for (const v of batch.args) command.push(v);
+    let out: Reply;
+    try {
+      out = await this.conn.send(command);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.startsWith("NOSCRIPT")) throw e;
+      command[0] = "EVAL";
+      command[1] = this.script;
+      out = await this.conn.send(command);
+    }
+    if (!Array.isArray(out)) throw new Error("unexpected answer from the batch script");
+    return out;
   }
 }
 

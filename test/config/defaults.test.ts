@@ -155,6 +155,12 @@ describe("loadConfig defaults", () => {
     expect(config.redisUrl).toBeUndefined();
   });
 
+  it("accepts redis_url in the forms the gateway connects with, and refuses the others at load", () => {
+    expect(parseConfig({ redis_url: "rediss://u:p@cache.internal:6380/2" }).redisUrl).toBe("rediss://u:p@cache.internal:6380/2");
+    expect(() => parseConfig({ redis_url: "redis://cache:6379?tls=true" })).toThrow(/redis_url: options in the URL/);
+    expect(() => parseConfig({ redis_url: "memcached://cache" })).toThrow(/redis_url: scheme 'memcached:' is not supported/);
+  });
+
   it("resolves provider settings to camelCase, keeping other keys in extra", () => {
     const config = parseConfig({
       providers: {

@@ -46,7 +46,7 @@ async function budgetBehindLink(id: string): Promise<{ link: RedisLink; shared: 
     alertsSent: new Set(),
   };
   const hash = `switchboard:budget:${id}:0`;
-  await link.client.hset(hash, "spend", 0, "reserved", 0);
+  await link.command(["HSET", hash, "spend", 0, "reserved", 0]);
   // The ledger is never read: the hash is seeded above.
   const shared = new SharedBudgets(link, undefined as never, new BudgetBook({ alert: () => {}, reset: () => {} }), { failure: "open" });
   return { link, shared, assignment, hash };
@@ -63,11 +63,11 @@ describe.runIf(redis)("shared budgets when Redis answers late or not at all", ()
     const reservation = await reserving;
     // Redis runs the batch it was sent once it answers again, and its late answer gives the reservation back.
     await sleep(100);
-    expect(Number(await link.client.hget(hash, "reserved"))).toBe(0);
+    expect(Number(await link.command(["HGET", hash, "reserved"]))).toBe(0);
     // The request ends having spent nothing (judged by the local book meanwhile): nothing more to give back.
     shared.settle(reservation, 0);
     await sleep(100);
-    expect(Number(await link.client.hget(hash, "reserved"))).toBe(0);
+    expect(Number(await link.command(["HGET", hash, "reserved"]))).toBe(0);
     // So the next request of the same size fits the untouched budget.
     await expect(shared.reserve([assignment], REQUEST_MAX)).resolves.toBeDefined();
   });
@@ -75,33 +75,33 @@ describe.runIf(redis)("shared budgets when Redis answers late or not at all", ()
   it("a settlement the link could not send (the connection dropped) is sent once Redis is back", async () => {
     const { link, shared, assignment, hash } = await budgetBehindLink(`dropped-${Math.random()}`);
     const reservation = await shared.reserve([assignment], REQUEST_MAX);
-    expect(Number(await link.client.hget(hash, "reserved"))).toBe(REQUEST_MAX);
+    expect(Number(await link.command(["HGET", hash, "reserved"]))).toBe(REQUEST_MAX);
     // The connection drops (Redis itself keeps its data) just as the request ends.
-    const id = Number(await link.client.client("ID"));
+    const id = Number(await link.command(["CLIENT", "ID"]));
     const admin = new RedisLink(redis!.url, [], { log: () => {}, describeFallback: () => "" });
     links.push(admin);
     await admin.start();
-    await admin.client.client("KILL", "ID", id);
+    await admin.command(["CLIENT", "KILL", "ID", id]);
     for (let i = 0; i < 100 && link.ready; i++) await sleep(5);
     expect(link.ready).toBe(false);
     shared.settle(reservation, 100_000);
     for (let i = 0; i < 50 && !link.ready; i++) await sleep(50);
     expect(link.ready).toBe(true);
     await sleep(100);
-    expect(await link.client.hmget(hash, "spend", "reserved")).toEqual(["100000", "0"]);
+    expect(await link.command(["HMGET", hash, "spend", "reserved"])).toEqual(["100000", "0"]);
   });
 
   it("a request that ends after Redis lost its data does not make the budget forget what was spent before", async () => {
     const { link, shared, assignment, hash } = await budgetBehindLink(`restarted-${Math.random()}`);
     // $0.90 of the $1 was spent before (the ledger has it; Redis was seeded with it).
-    await link.client.hset(hash, "spend", 900_000);
+    await link.command(["HSET", hash, "spend", 900_000]);
     const reservation = await shared.reserve([assignment], 50_000);
     // Redis restarts without its data while the request is in flight.
-    await link.client.flushall();
+    await link.command(["FLUSHALL"]);
     shared.settle(reservation, 1);
     await sleep(100);
     // The next request must be judged against the ledger's $0.90 (a missing hash is seeded from
     // the ledger), not against the $0.000001 the settlement wrote into an empty Redis.
-    expect(await link.client.hget(hash, "spend")).not.toBe("1");
+    expect(await link.command(["HGET", hash, "spend"])).not.toBe("1");
   });
 });

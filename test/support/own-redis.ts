@@ -27,7 +27,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function ownRedis(): Promise<OwnRedis | null> {
+/** `extraArgs`: more redis-server options (e.g. `--requirepass`). */
+export async function ownRedis(extraArgs: readonly string[] = []): Promise<OwnRedis | null> {
   if (spawnSync("redis-server", ["--version"]).status !== 0) {
     if (process.env.CI === "true") throw new Error("redis-server is not installed (CI=true: it is required)");
     console.warn("[tests] redis-server is not installed — skipping the tests that stop and restart Redis.");
@@ -38,7 +39,7 @@ export async function ownRedis(): Promise<OwnRedis | null> {
   return {
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      const c = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "ignore"] });
+      const c = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extraArgs], { stdio: ["ignore", "pipe", "ignore"] });
       child = c;
       await new Promise<void>((resolve, reject) => {
         let out = "";

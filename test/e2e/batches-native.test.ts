@@ -186,6 +186,75 @@ describe("native batches", () => {
     expect(oa.calls.filter((c) => c.path === "/v1/batches")).toHaveLength(0);
   });
 
+  it("a native batch the provider lets expire: the line it ran billed at the batch price, the others batch_expired, the rest of the reservation given back", async () => {
+    oa.reset();
+    oa.batches.setOptions({ expireAfterLines: 1 });
+    try {
+      const { id: keyId, client } = await newKey();
+      const created = await submit(
+        client,
+        lines([
+          ["e1", "oa:gpt-4o-mini"],
+          ["e2", "oa:gpt-4o-mini"],
+          ["e3", "oa:gpt-4o-mini"],
+        ]),
+      );
+      // While the provider runs it, the whole estimate is held on the budget.
+      expect(gw.runtime.budgets.book.get("key", keyId)!.reservedMicros).toBeGreaterThan(0);
+      const b = await finished(client, created.id);
+      expect(b.status).toBe("expired");
+      expect(b.request_counts).toEqual({ total: 3, completed: 1, failed: 2 });
+      const out = await jsonlOf(client, b.output_file_id!);
+      expect(out.map((o) => o.custom_id)).toEqual(["e1"]);
+      const errs = await jsonlOf(client, b.error_file_id!);
+      expect(errs.map((e) => [e.custom_id, e.error.code]).sort()).toEqual([
+        ["e2", "batch_expired"],
+        ["e3", "batch_expired"],
+      ]);
+      const rows = await ledger(b.id);
+      expect(rows).toHaveLength(1);
+      const u = out[0].response.body.usage;
+      const price = priceOf("openai", "gpt-4o-mini")!;
+      expect(Number(rows[0].cost_total_micros)).toBe(half(u.prompt_tokens, price.input) + half(u.completion_tokens, price.output));
+      const book = gw.runtime.budgets.book.get("key", keyId)!;
+      expect(book.spendMicros).toBe(Number(rows[0].cost_total_micros));
+      expect(book.reservedMicros).toBe(0);
+    } finally {
+      oa.batches.setOptions({});
+    }
+  });
+
+  it("a native batch the provider fails (its enqueued-token limit) runs no line, bills nothing and gives the whole reservation back", async () => {
+    oa.reset();
+    oa.batches.setOptions({ failWith: { code: "token_limit_exceeded", message: "Enqueued token limit reached for gpt-4o-mini in organization org-test." } });
+    try {
+      const { id: keyId, client } = await newKey();
+      const created = await submit(
+        client,
+        lines([
+          ["f1", "oa:gpt-4o-mini"],
+          ["f2", "oa:gpt-4o-mini"],
+        ]),
+      );
+      const b = await finished(client, created.id);
+      expect(oa.calls.filter((c) => c.method === "POST" && c.path === "/v1/batches")).toHaveLength(1);
+      expect(oa.calls.filter((c) => c.path === "/v1/chat/completions")).toHaveLength(0);
+      // The gateway accepted the file, so its batch ends with every line in the error file, saying why.
+      expect(b.status).toBe("completed");
+      expect(b.request_counts).toEqual({ total: 2, completed: 0, failed: 2 });
+      expect(b.output_file_id).toBeNull();
+      const errs = await jsonlOf(client, b.error_file_id!);
+      expect(errs.map((e) => e.custom_id).sort()).toEqual(["f1", "f2"]);
+      for (const e of errs) expect(JSON.stringify(e.response?.body ?? e.error)).toContain("the provider's batch failed: Enqueued token limit reached");
+      expect(await ledger(b.id)).toHaveLength(0);
+      const book = gw.runtime.budgets.book.get("key", keyId)!;
+      expect(book.spendMicros).toBe(0);
+      expect(book.reservedMicros).toBe(0);
+    } finally {
+      oa.batches.setOptions({});
+    }
+  });
+
   it("cancel on the gateway cancels the provider's batch", async () => {
     oa.reset();
     oa.batches.setOptions({ startAfterMs: 60_000 });

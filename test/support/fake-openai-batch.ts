@@ -45,9 +45,16 @@ interface FakeBatch {
   error_file_id: string | null;
 }
 
+/**
+ * `failWith`: batches fail as OpenAI fails a batch it will not run although its file is valid
+ * (e.g. `token_limit_exceeded`: the organisation's enqueued-token limit): status "failed" with
+ * this error in `errors`, no line run, no output or error file.
+ */
+export type FakeOpenAIBatchOptions = FakeBatchOptions & { failWith?: { code: string; message: string } };
+
 export interface FakeOpenAIBatches {
-  /** Options for batches created from now on (delays, line errors, expiry). */
-  setOptions(o: FakeBatchOptions): void;
+  /** Options for batches created from now on (delays, line errors, expiry, failure). */
+  setOptions(o: FakeOpenAIBatchOptions): void;
   /** An uploaded file's text, by id (what the client sent). */
   fileContent(id: string): string | undefined;
   /** Every batch id, oldest first. */
@@ -65,7 +72,7 @@ const error = (status: number, message: string, param: string | null = null, cod
 export function fakeOpenAIBatches(answer: LineAnswer, send: Send) {
   const files = new Map<string, FakeFile>();
   const batches = new Map<string, FakeBatch>();
-  let options: FakeBatchOptions = {};
+  let options: FakeOpenAIBatchOptions = {};
 
   function fileObject(f: FakeFile) {
     return {
@@ -203,7 +210,9 @@ export function fakeOpenAIBatches(answer: LineAnswer, send: Send) {
     if (!ENDPOINTS.has(body.endpoint)) return send(res, 400, error(400, `Invalid value for 'endpoint': '${String(body.endpoint)}'.`, "endpoint"));
     if (body.completion_window !== "24h") return send(res, 400, error(400, "Invalid value for 'completion_window': only '24h' is supported.", "completion_window"));
     if (body.metadata != null && (typeof body.metadata !== "object" || Object.keys(body.metadata).length > 16)) return send(res, 400, error(400, "metadata: at most 16 key-value pairs.", "metadata"));
-    const { lines, errors } = parseInput(f.content, body.endpoint);
+    const parsed = parseInput(f.content, body.endpoint);
+    const { lines } = parsed;
+    const errors = parsed.errors ?? (options.failWith ? [{ ...options.failWith, param: null, line: null }] : null);
     const b: FakeBatch = {
       id: id("batch"),
       endpoint: body.endpoint,

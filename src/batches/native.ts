@@ -81,6 +81,9 @@ export class NativeBatches {
 
   constructor(private readonly rt: Runtime) {}
 
+  /** Lines are reserved at the price they are billed at (see `write`): the provider's batch price. */
+  private readonly batchPrice = (provider: string, model: string) => this.rt.pricing.batchLookup(provider, model);
+
   /**
    * Reserves every line's estimate on the principal's budgets (the pipeline's reservation); one
    * that does not fit gives back the others and refuses the batch (402 budget_exceeded).
@@ -93,8 +96,8 @@ export class NativeBatches {
         ctx.principal = p;
         ctxs.set(l.custom_id, ctx);
         const d = { provider: plan.provider, model: plan.models[i].upstream, weight: 1, rpm: null, tpm: null };
-        if (l.url === "/v1/embeddings") await reserveEmbeddings(this.rt, ctx, parseEmbeddingsRequest(structuredClone(l.body)), [d]);
-        else await reserveChat(this.rt, ctx, parseChatRequest(structuredClone(l.body)), [d]);
+        if (l.url === "/v1/embeddings") await reserveEmbeddings(this.rt, ctx, parseEmbeddingsRequest(structuredClone(l.body)), [d], this.batchPrice);
+        else await reserveChat(this.rt, ctx, parseChatRequest(structuredClone(l.body)), [d], this.batchPrice);
       }
     } catch (e) {
       for (const ctx of ctxs.values()) settleBudget(this.rt, ctx);
@@ -134,8 +137,8 @@ export class NativeBatches {
         const body = { ...l.body, model: this.upstreamModel(String(l.body.model)) };
         const d = { provider: ref.provider, model: body.model, weight: 1, rpm: null, tpm: null };
         try {
-          if (kind === "embeddings") await reserveEmbeddings(this.rt, ctx, parseEmbeddingsRequest(body), [d]);
-          else await reserveChat(this.rt, ctx, parseChatRequest(body), [d]);
+          if (kind === "embeddings") await reserveEmbeddings(this.rt, ctx, parseEmbeddingsRequest(body), [d], this.batchPrice);
+          else await reserveChat(this.rt, ctx, parseChatRequest(body), [d], this.batchPrice);
           ctxs.set(l.custom_id, ctx);
         } catch (e) {
           settleBudget(this.rt, ctx);

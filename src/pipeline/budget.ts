@@ -36,7 +36,13 @@ interface ChatBound {
   imageTokens: number;
 }
 
-export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: Deployment[]): Promise<void> {
+/**
+ * The price a reservation is made at: the standard price, unless the caller runs the request
+ * where another applies (a provider's batch API: `pricing.batchLookup`).
+ */
+export type PriceLookup = (provider: string, model: string) => { price: ModelPrice } | undefined;
+
+export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatRequest, deployments: Deployment[], lookup?: PriceLookup): Promise<void> {
   const known = ctx.principal && rt.budgets.ensureKnown(ctx.principal);
   if (known) await known; // with Redis, a key first seen here: its assignment read from the database
   const list = applicable(rt, ctx);
@@ -50,7 +56,7 @@ export async function reserveChat(rt: Runtime, ctx: RequestContext, req: ChatReq
   let injected: number | undefined;
   const bounds: ChatBound[] = [];
   for (const d of deployments) {
-    const price = rt.pricing.lookup(d.provider, d.model);
+    const price = lookup ? lookup(d.provider, d.model) : rt.pricing.lookup(d.provider, d.model);
     if (!price) continue;
     const model = findCatalogModel(rt.config.providers[d.provider]?.type ?? d.provider, d.model);
     let maxOut = explicit ?? model?.maxOutputTokens;
@@ -154,7 +160,7 @@ function promptBounds(rt: Runtime, d: Deployment): Pick<ChatBound, "contextWindo
   return { contextWindow: model?.contextWindow, imageTokens: model?.imageTokens ?? IMAGE_TOKEN_BOUND };
 }
 
-export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[]): Promise<void> {
+export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: EmbeddingsRequest, deployments: Deployment[], lookup?: PriceLookup): Promise<void> {
   const known = ctx.principal && rt.budgets.ensureKnown(ctx.principal);
   if (known) await known;
   const list = applicable(rt, ctx);
@@ -163,7 +169,7 @@ export async function reserveEmbeddings(rt: Runtime, ctx: RequestContext, req: E
   if (tracked instanceof Promise ? await tracked : tracked) return;
   const prices: ModelPrice[] = [];
   for (const d of deployments) {
-    const price = rt.pricing.lookup(d.provider, d.model);
+    const price = lookup ? lookup(d.provider, d.model) : rt.pricing.lookup(d.provider, d.model);
     if (price) prices.push(price.price);
   }
   const maxCost = (tokens: number) => prices.reduce((m, p) => Math.max(m, maxCostOf(p, tokens, 0)), 0);

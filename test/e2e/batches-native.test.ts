@@ -186,6 +186,40 @@ describe("native batches", () => {
     expect(oa.calls.filter((c) => c.path === "/v1/batches")).toHaveLength(0);
   });
 
+  it("a native batch is reserved at the batch price it is billed at, so a budget that fits it only at half price accepts it", async () => {
+    oa.reset();
+    oa.batches.setOptions({ startAfterMs: 60_000 });
+    try {
+      const maxTokens = 20_000;
+      const body = lines(
+        [
+          ["h1", "oa:gpt-4o-mini"],
+          ["h2", "oa:gpt-4o-mini"],
+        ],
+        maxTokens,
+      );
+      const first = await newKey();
+      const created = await submit(first.client, body);
+      const held = gw.runtime.budgets.book.get("key", first.id)!.reservedMicros;
+      // Two lines of up to 20,000 output tokens: at the standard price their output alone would
+      // reserve 2 × 20,000 × $0.60 per million; at the batch price half of that, plus the prompt's half.
+      const standardOutput = 2 * maxTokens * priceOf("openai", "gpt-4o-mini")!.output;
+      expect(held).toBeGreaterThanOrEqual(standardOutput / 2);
+      expect(held).toBeLessThan(standardOutput);
+      await first.client.batches.cancel(created.id);
+      await finished(first.client, created.id);
+      expect(gw.runtime.budgets.book.get("key", first.id)!.reservedMicros).toBe(0);
+      // A budget of 1.2 × that estimate: enough at the batch price, not at the standard one.
+      const second = await newKey(Math.round(held * 1.2) / 1e6);
+      const again = await submit(second.client, body);
+      expect(again.status).not.toBe("failed");
+      await second.client.batches.cancel(again.id);
+      await finished(second.client, again.id);
+    } finally {
+      oa.batches.setOptions({});
+    }
+  });
+
   it("a native batch the provider lets expire: the line it ran billed at the batch price, the others batch_expired, the rest of the reservation given back", async () => {
     oa.reset();
     oa.batches.setOptions({ expireAfterLines: 1 });

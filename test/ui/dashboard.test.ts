@@ -248,12 +248,16 @@ describe.skipIf(!haveChromium)("dashboard in a browser", () => {
     const tagForm = page.getByRole("form", { name: "Only requests with a tag" });
     await tagForm.getByLabel("Tag").fill("ui-batch");
     const tagged = page.waitForResponse((r) => r.url().includes("/v1/usage?") && r.url().includes("tag=ui-batch"));
+    const taggedSeries = page.waitForResponse((r) => r.url().includes("/v1/usage/series?") && r.url().includes("tag=ui-batch"));
     await tagForm.getByRole("button", { name: "Apply" }).click();
     expect(((await (await tagged).json()) as { data: Array<{ requests: number }> }).data[0].requests).toBe(1);
+    // The charts count the tagged request alone too.
+    const points = ((await (await taggedSeries).json()) as { data: Array<{ requests: number }> }).data;
+    expect(points.reduce((n, p) => n + p.requests, 0)).toBe(1);
     // 7 tokens in at $1000/M and 3 out at $2000/M.
     await tiles.getByText("$0.0130").waitFor();
     expect(await tiles.getByText("Requests").locator("..").innerText()).toBe("Requests\n1");
-    expect(await page.getByTestId("tag-scope").innerText()).toBe("Only requests tagged ui-batch count in the totals, the table and the CSV; the charts count every request.");
+    expect(await page.getByTestId("tag-scope").innerText()).toBe("Only requests tagged ui-batch count in the totals, the charts, the table and the CSV.");
 
     await page.getByLabel("Split by").selectOption("tag");
     const byTag = page.getByRole("table", { name: "Totals by tag over the range" });

@@ -39,8 +39,19 @@ beforeAll(async () => {
       totalMs: 300,
       cost: cost(100, 4, 0, 200),
     }),
-    usageRecord({ ...base, requestId: "s2", createdAt: at("10:59:59.999"), requestedModel: "smart", promptTokens: 1, completionTokens: 1, totalTokens: 2, totalMs: 500, cost: cost(1000, 0, 0, 0) }),
-    usageRecord({ ...base, requestId: "s3", createdAt: at("12:00:00"), teamId: null, promptTokens: 1, completionTokens: 1, totalTokens: 2, totalMs: 40, cost: cost(7, 0, 0, 0) }),
+    usageRecord({
+      ...base,
+      requestId: "s2",
+      createdAt: at("10:59:59.999"),
+      requestedModel: "smart",
+      promptTokens: 1,
+      completionTokens: 1,
+      totalTokens: 2,
+      totalMs: 500,
+      cost: cost(1000, 0, 0, 0),
+      tags: ["nightly", "eval"],
+    }),
+    usageRecord({ ...base, requestId: "s3", createdAt: at("12:00:00"), teamId: null, promptTokens: 1, completionTokens: 1, totalTokens: 2, totalMs: 40, cost: cost(7, 0, 0, 0), tags: ["nightly"] }),
     usageRecord({ ...base, requestId: "s-out", createdAt: at("13:00:00"), cost: cost(9, 0, 0, 0) }),
   ]);
 });
@@ -105,12 +116,31 @@ describe("GET /v1/usage/series", () => {
     expect(minutes.body.data.map((p: any) => p.bucket)).toEqual(["2033-05-01T10:05:00Z", "2033-05-01T10:59:00Z"]);
   });
 
+  it("counts only the requests carrying a tag, in the buckets and in the ranking of groups", async () => {
+    const r = await h.request("GET", `/v1/usage/series?interval=hour&${win}&tag=nightly`, { headers: auth });
+    expect(r.status).toBe(200);
+    expect(r.body.tag).toBe("nightly");
+    expect(r.body.data.map((p: any) => [p.bucket, p.requests, p.cost_usd])).toEqual([
+      ["2033-05-01T10:00:00Z", 1, "0.001"],
+      ["2033-05-01T12:00:00Z", 1, "0.000007"],
+    ]);
+    const byModel = await h.request("GET", `/v1/usage/series?interval=hour&${win}&group_by=model&top=1&tag=eval`, { headers: auth });
+    expect(byModel.body.groups).toEqual(["smart"]);
+    expect(byModel.body.other_groups).toBe(0);
+    expect(byModel.body.data.map((p: any) => [p.bucket, p.group, p.requests])).toEqual([["2033-05-01T10:00:00Z", "smart", 1]]);
+    const none = await h.request("GET", `/v1/usage/series?interval=hour&${win}&tag=never-used`, { headers: auth });
+    expect(none.body.data).toEqual([]);
+    expect((await h.request("GET", `/v1/usage/series?interval=hour&${win}`, { headers: auth })).body.tag).toBeNull();
+  });
+
   it("validates the query and bounds the range per interval", async () => {
     for (const [query, param] of [
       ["interval=week", "interval"],
       ["group_by=region", "group_by"],
       ["top=0", "top"],
       ["top=51", "top"],
+      ["tag=", "tag"],
+      [`tag=${"x".repeat(65)}`, "tag"],
       ["interval=minute&from=2033-05-01T00:00:00Z&to=2033-05-02T00:00:01Z", "from"],
       ["interval=hour&from=2033-05-01T00:00:00Z&to=2033-06-02T00:00:00Z", "from"],
       ["from=2033-05-02T00:00:00Z&to=2033-05-01T00:00:00Z", "from"],
@@ -124,7 +154,7 @@ describe("GET /v1/usage/series", () => {
 
   it("is in the OpenAPI document", async () => {
     const doc = (await h.request("GET", "/openapi.json")).body;
-    expect(doc.paths["/v1/usage/series"].get.parameters.map((p: any) => p.name).sort()).toEqual(["from", "group_by", "interval", "to", "top"]);
+    expect(doc.paths["/v1/usage/series"].get.parameters.map((p: any) => p.name).sort()).toEqual(["from", "group_by", "interval", "tag", "to", "top"]);
     expect(doc.components.schemas.UsageSeriesPoint).toBeDefined();
   });
 });

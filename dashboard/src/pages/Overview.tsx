@@ -1,8 +1,8 @@
 /**
  * Overview: totals and charts over time (requests, spend, latency, error rate, prompt-cache
  * hits), optionally split by model, provider, team, key or user, with a table of each group's
- * totals over the range and the report as CSV. Split by tag or day, and the totals of one tag,
- * give the tiles, table and CSV only: the charts count every request.
+ * totals over the range and the report as CSV. A tag filter applies to everything; a split by
+ * tag or day gives the table and CSV only (the charts then show the totals).
  */
 import { useMemo, useState, type FormEvent } from "react";
 import { query } from "../api";
@@ -37,7 +37,7 @@ export function Overview() {
   const r = RANGES[range];
   const from = new Date(now - r.hours * 3600_000).toISOString();
   const to = new Date(Math.ceil(now / 60_000) * 60_000 + 60_000).toISOString();
-  const series = useGet<SeriesResponse>(`/v1/usage/series${query({ interval: r.interval, from, to, group_by: chartSplit })}`);
+  const series = useGet<SeriesResponse>(`/v1/usage/series${query({ interval: r.interval, from, to, group_by: chartSplit, tag })}`);
   const totals = useGet<Totals>(`/v1/usage${query({ from, to, tag })}`);
   const t = totals.data?.data[0];
   const charts = useMemo(() => {
@@ -116,7 +116,7 @@ export function Overview() {
       ) : null}
       {tag ? (
         <p className="hint" data-testid="tag-scope">
-          Only requests tagged <code>{tag}</code> count in the totals, the table and the CSV; the charts count every request.
+          Only requests tagged <code>{tag}</code> count in the totals, the charts, the table and the CSV.
         </p>
       ) : null}
       {groupBy && groupBy !== chartSplit ? (
@@ -131,7 +131,8 @@ export function Overview() {
 
 // Stable functions: a new one each render would redraw every chart.
 const fmtCount = (v: number) => num(Math.round(v));
-const fmtUsd = (v: number) => usd(v);
+/** Axis ticks as short as they can be ("$0.005", not "$0.005000", which the axis would cut). */
+const fmtUsd = (v: number) => (v === 0 || Math.abs(v) >= 0.01 ? usd(v) : `$${Number(v.toPrecision(3))}`);
 const fmtMs = (v: number) => ms(v);
 const fmtPct = (v: number) => `${v.toFixed(1)} %`;
 

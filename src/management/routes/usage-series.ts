@@ -21,7 +21,7 @@ const route = createRoute({
   method: "get",
   path: "/v1/usage/series",
   operationId: "getUsageSeries",
-  summary: "Requests, cost, errors, latency percentiles and prompt-cache hits over time, optionally split by model, provider, team, key or user",
+  summary: "Requests, cost, errors, latency percentiles and prompt-cache hits over time, optionally split by model, provider, team, key or user, or limited to one tag",
   request: { query: UsageSeriesQuery },
   responses: { 200: json(UsageSeriesSchema, "One point per non-empty bucket and group"), ...errorResponses() },
 });
@@ -41,13 +41,14 @@ export function usageSeriesRoutes(app: OpenAPIHono<ManagementEnv>, deps: Managem
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
     const { from, to, interval } = seriesRange(q);
-    const s = await usageSeries(deps.db, { from, to, interval, groupBy: q.group_by, top: q.top ?? 8 });
+    const s = await usageSeries(deps.db, { from, to, interval, groupBy: q.group_by, top: q.top ?? 8, tag: q.tag });
     const body: UsageSeriesObject = {
       object: "usage.series",
       interval,
       from: from.toISOString(),
       to: to.toISOString(),
       group_by: q.group_by ?? null,
+      tag: q.tag ?? null,
       groups: s.groups,
       other_groups: s.otherGroups,
       data: s.points.map((p) => ({

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { SERIES_GROUPS, SERIES_INTERVALS } from "../../store/repos/usage-series.js";
 import { IsoDateTime, Timestamp } from "./common.js";
+import { TagQuery } from "./usage.js";
 
 const Usd = z.string().openapi({ description: "Decimal USD (exact, up to 6 decimals)", example: "0.001234" });
 const Count = z.number().int();
@@ -24,6 +25,7 @@ export const UsageSeriesQuery = z.object({
     .max(50)
     .optional()
     .openapi({ param: { name: "top", in: "query" }, description: "With group_by: only the groups with the most requests in the range (default 8, at most 50)" }),
+  tag: TagQuery,
 });
 
 export const UsageSeriesPointSchema = z
@@ -51,6 +53,7 @@ export const UsageSeriesSchema = z
     from: Timestamp,
     to: Timestamp,
     group_by: z.enum(SERIES_GROUPS).nullable(),
+    tag: z.string().nullable().openapi({ description: "The tag the series is limited to (null: every request)" }),
     groups: z.array(z.string().nullable()).openapi({ description: "The groups in `data`, most requests first" }),
     other_groups: Count.openapi({ description: "Groups with requests in the range left out by `top`" }),
     data: z.array(UsageSeriesPointSchema).openapi({ description: "Non-empty buckets only, ordered by bucket then group" }),

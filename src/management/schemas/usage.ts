@@ -25,7 +25,7 @@ const range = {
   to: IsoDateTime.optional().openapi({ param: { name: "to", in: "query" }, description: "Exclusive; default now" }),
 };
 
-const TagQuery = z
+export const TagQuery = z
   .string()
   .min(1)
   .max(64)

@@ -1,7 +1,8 @@
 /**
  * Usage over time for charts: the ledger bucketed by minute, hour or UTC day, optionally split by
  * one dimension (model as requested, provider, team, key or user), limited to the `top` groups
- * with the most requests in the range. Latency percentiles are over the attempts' total time.
+ * with the most requests in the range, and to the requests carrying one tag. Latency percentiles
+ * are over the attempts' total time.
  */
 import { sql } from "../kysely.js";
 import type { Kysely, RawBuilder } from "kysely";
@@ -33,6 +34,8 @@ export interface SeriesQuery {
   interval: SeriesInterval;
   groupBy?: SeriesGroup;
   top: number;
+  /** Only requests carrying this tag. */
+  tag?: string;
 }
 
 export interface SeriesPoint {
@@ -59,7 +62,8 @@ export interface Series {
 }
 
 export async function usageSeries(db: Kysely<Database>, q: SeriesQuery): Promise<Series> {
-  const range = sql`created_at >= ${q.from} and created_at < ${q.to}`;
+  const inRange = sql`created_at >= ${q.from} and created_at < ${q.to}`;
+  const range = q.tag === undefined ? inRange : sql`${inRange} and tags @> ${JSON.stringify([q.tag])}::jsonb`;
   let groups: Array<string | null> = [null];
   let otherGroups = 0;
   let groupFilter = sql`true`;

@@ -37,6 +37,7 @@ export function parseRedisUrl(url: string): RedisTarget {
   };
 }
 
+/** The URL without what stands before its last "@" (a user and password, even one with "/" or "@" unencoded). */
 function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//…@");
+  return url.replace(/\/\/.*@/, "//…@");
 }

@@ -13,12 +13,20 @@
  * sent, so nothing of them ran, and they wait (up to 4,096 operations) to lead the first batch
  * once Redis is back. Otherwise a request that ended during a dropped connection would keep its
  * budget reservation in Redis and its cost would never count there. An end that was sent but not
- * answered is not sent again: Redis may have run it. The link tracks whether Redis
+ * answered is not sent again: Redis may have run it. A batch refused before it was written (Redis
+ * stopped reading its connection) is the same as one that could not leave: its ends are carried.
+ *
+ * The script is loaded on every connection and run with EVALSHA; a Redis that lost it since (a
+ * `SCRIPT FLUSH`) answers NOSCRIPT, and that batch is sent again with EVAL, which runs it (once:
+ * a NOSCRIPT batch ran nothing). Batches already on their way meanwhile may then run before the
+ * one sent again, so the ends it carries count a few milliseconds later than the starts of
+ * those batches: the same as when an end on one instance and a start on another cross, and
+ * each operation still runs exactly once. The link tracks whether Redis
  * answers (`degraded`), logs each change once and recovers by itself as soon as Redis answers.
  */
 import { createHash } from "node:crypto";
 import { parseRedisUrl } from "../config/redis-url.js";
-import { RespConnection, type Arg, type Reply } from "./resp.js";
+import { NotSentError, RespConnection, type Arg, type Reply } from "./resp.js";
 
 /**
  * One operation: a Lua function body that sees `now` (ms), `k` (the index in KEYS of its first
@@ -43,6 +51,8 @@ export const ANSWER_TIMEOUT_MS = 250;
 const WAKE_MS = 2;
 /** At most this many operations per batch; more leave in the next. */
 const MAX_OPS = 512;
+/** Ends of requests that Redis could not be sent (it was not reading) are sent again after this long, or with the next batch. */
+const CARRY_RETRY_MS = 100;
 /** At most this many ends of requests wait for a connection that is down; later ones are lost. */
 const MAX_CARRIED_OPS = 4096;
 
@@ -131,7 +141,7 @@ export class RedisLink {
       () => false,
     );
     const ok = await Promise.race([connected, new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
-    if (!ok) this.down(new Error("not reachable at start"));
+    if (!ok && !this.closing) this.down(new Error("not reachable at start"));
   }
 
   /** Whether a call can be sent now (a call on a connection that is down fails at once). */
@@ -290,6 +300,16 @@ export class RedisLink {
         clearTimeout(timer);
         if (answered) return;
         answered = true;
+        if (e instanceof NotSentError) {
+          // Never written (Redis stopped reading, or the connection went down): nothing of it ran,
+          // so its ends of requests wait for the next batch, as while the connection is down.
+          if (!this.closing) this.down(e);
+          this.carry(ends, e);
+          for (const s of queued.settle) s.reject(e);
+          // Tried again in a while even if no request comes meanwhile (a reconnection wakes it too).
+          if (this.carried && !this.closing) setTimeout(() => this.wake(), CARRY_RETRY_MS).unref();
+          return;
+        }
         fail(e);
       },
     );

@@ -22,6 +22,9 @@ export type Reply = string | number | null | Reply[] | RedisReplyError;
 /** An error reply (`-ERR …`, `-NOSCRIPT …`): a value inside an array, an exception at the top. */
 export class RedisReplyError extends Error {}
 
+/** A command refused before any of it was written (the connection is not ready, or Redis is not reading): Redis never saw it. */
+export class NotSentError extends Error {}
+
 export type Arg = string | number;
 
 /** An answer larger than this drops the connection (the link's are under 100 KiB: 512 operations of a few numbers). */
@@ -50,11 +53,16 @@ export class RespConnection {
   private attempts = 0;
   private retry: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Fails the `connect()` under way (on `close()`). */
+  private connecting: ((e: Error) => void) | undefined;
 
   constructor(
     private readonly target: RedisTarget,
     private readonly opts: {
-      /** Commands run on each new connection before it is ready (an error answer fails the connection). */
+      /**
+       * Commands run on each new connection before it is ready, as a help only: an error answer
+       * is ignored (the link loads its script here, and runs it with EVAL if Redis does not have it).
+       */
       hello?: readonly Arg[][];
       onReady?: () => void;
       /** The connection dropped or could not be made ready; it connects again by itself. */
@@ -71,13 +79,13 @@ export class RespConnection {
 
   /** Sends one command; resolves with its answer (an error answer rejects). */
   send(args: readonly Arg[]): Promise<Reply> {
-    if (this.status !== "ready") return Promise.reject(new Error(`connection ${this.status}`));
+    if (this.status !== "ready") return Promise.reject(new NotSentError(`connection ${this.status}`));
     return this.write(encode(args), 1).then(top);
   }
 
   /** Sends the commands between MULTI and EXEC in one write; resolves with EXEC's answer. */
   async transaction(commands: readonly Arg[][]): Promise<Reply[]> {
-    if (this.status !== "ready") throw new Error(`connection ${this.status}`);
+    if (this.status !== "ready") throw new NotSentError(`connection ${this.status}`);
     let s = encode(["MULTI"]);
     for (const c of commands) s += encode(c);
     s += encode(["EXEC"]);
@@ -93,13 +101,16 @@ export class RespConnection {
     this.status = "closed";
     this.socket?.destroy();
     this.socket = null;
-    this.failAll(new Error("connection closed"));
+    const e = new Error("connection closed");
+    this.failAll(e);
+    this.connecting?.(e);
+    this.connecting = undefined;
   }
 
   /** Writes `s`, holding `count` commands; resolves with the last one's answer. */
   private write(s: string, count: number): Promise<Reply> {
     const socket = this.socket!;
-    if (socket.writableLength > MAX_UNWRITTEN_BYTES) return Promise.reject(new Error("Redis is not reading its connection"));
+    if (socket.writableLength > MAX_UNWRITTEN_BYTES) return Promise.reject(new NotSentError("Redis is not reading its connection"));
     return new Promise<Reply>((resolve, reject) => {
       // The answers before the last (MULTI's +OK, each +QUEUED) are read and dropped.
       for (let i = 1; i < count; i++) this.waiting.push(IGNORED);
@@ -117,13 +128,15 @@ export class RespConnection {
     this.pendingChunks = [];
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error(`no connection in ${CONNECT_TIMEOUT_MS} ms`)));
+    // Until it is ready: a server that accepts but does not answer the first commands counts as down too.
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error(`not ready in ${CONNECT_TIMEOUT_MS} ms`)));
     let lastError: Error | undefined;
     socket.on("error", (e: Error) => {
       lastError = e;
     });
     socket.on("data", (chunk: Buffer) => this.read(chunk));
     return new Promise<void>((resolve, reject) => {
+      this.connecting = reject;
       socket.on("close", () => {
         if (this.socket !== socket) return;
         this.socket = null;
@@ -132,29 +145,38 @@ export class RespConnection {
         this.failAll(e);
         if (this.closing) return;
         this.status = "connecting";
-        if (!wasReady) reject(e);
+        if (!wasReady) {
+          this.connecting = undefined;
+          reject(e);
+        }
         this.opts.onDown?.(e);
         this.retry = setTimeout(() => void this.open().catch(() => {}), Math.min(100 * ++this.attempts, 1000));
         this.retry.unref();
       });
       socket.once(t.tls ? "secureConnect" : "connect", () => {
-        socket.setTimeout(0);
-        const hello: Arg[][] = [];
-        if (t.password !== undefined) hello.push(t.username !== undefined ? ["AUTH", t.username, t.password] : ["AUTH", t.password]);
-        if (t.db !== 0) hello.push(["SELECT", t.db]);
-        hello.push(...(this.opts.hello ?? []));
-        const answers = hello.map(
-          () =>
-            new Promise<Reply>((res, rej) => {
-              this.waiting.push({ resolve: res, reject: rej });
-            }),
+        // Each first command, and whether its error answer ends the attempt.
+        const hello: Array<[Arg[], (e: RedisReplyError) => boolean]> = [];
+        // A password for a Redis that has none is let pass, as common clients do (the URL may
+        // carry one for a Redis that was given one later, or that had one removed).
+        if (t.password !== undefined) hello.push([t.username !== undefined ? ["AUTH", t.username, t.password] : ["AUTH", t.password], (e) => !/without any password configured/i.test(e.message)]);
+        if (t.db !== 0) hello.push([["SELECT", t.db], () => true]);
+        for (const c of this.opts.hello ?? []) hello.push([c, () => false]);
+        const answers = hello.map(([, fatal]) =>
+          new Promise<Reply>((res, rej) => {
+            this.waiting.push({ resolve: res, reject: rej });
+          }).then((r) => {
+            if (r instanceof RedisReplyError && fatal(r)) throw r;
+            return r;
+          }),
         );
-        if (hello.length) socket.write(hello.map(encode).join(""));
-        Promise.all(answers.map((a) => a.then(top))).then(
+        if (hello.length) socket.write(hello.map(([c]) => encode(c)).join(""));
+        Promise.all(answers).then(
           () => {
             if (this.socket !== socket) return;
+            socket.setTimeout(0);
             this.status = "ready";
             this.attempts = 0;
+            this.connecting = undefined;
             resolve();
             this.opts.onReady?.();
           },
@@ -199,6 +221,11 @@ export class RespConnection {
       }
       if (r === INCOMPLETE) break;
       at = parsedTo();
+      if (this.head >= this.waiting.length) {
+        // An answer to nothing asked: the answers no longer match the commands.
+        this.socket?.destroy(new Error("an answer from Redis to no command"));
+        return;
+      }
       const w = this.waiting[this.head++];
       if (this.head === this.waiting.length) {
         this.waiting.length = 0;
@@ -207,7 +234,7 @@ export class RespConnection {
         this.waiting.splice(0, this.head);
         this.head = 0;
       }
-      if (w) w.resolve(r);
+      w.resolve(r);
       if (at === buf.length) break;
     }
     if (at === buf.length) {

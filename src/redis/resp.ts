@@ -158,7 +158,9 @@ export class RespConnection {
         const hello: Array<[Arg[], (e: RedisReplyError) => boolean]> = [];
         // A password for a Redis that has none is let pass, as common clients do (the URL may
         // carry one for a Redis that was given one later, or that had one removed).
-        if (t.password !== undefined) hello.push([t.username !== undefined ? ["AUTH", t.username, t.password] : ["AUTH", t.password], (e) => !/without any password configured/i.test(e.message)]);
+        // A user without a password (`redis://app@host`) still signs in as that user (one with `nopass`), not as the default one.
+        if (t.username !== undefined) hello.push([["AUTH", t.username, t.password ?? ""], () => true]);
+        else if (t.password !== undefined) hello.push([["AUTH", t.password], (e) => !/without any password configured/i.test(e.message)]);
         if (t.db !== 0) hello.push([["SELECT", t.db], () => true]);
         for (const c of this.opts.hello ?? []) hello.push([c, () => false]);
         const answers = hello.map(([, fatal]) =>

@@ -123,6 +123,15 @@ describe("connecting", () => {
     expect(logs).toEqual([]);
   });
 
+  it("a user named without a password signs in as that user, not as the default one", async () => {
+    const r = await own(["--user", "app", "on", "nopass", "~*", "&*", "+@all"]);
+    if (!r) return;
+    const c = new RespConnection(parseRedisUrl(`redis://app@${new URL(r.url).host}`));
+    await c.connect();
+    expect(await c.send(["ACL", "WHOAMI"])).toBe("app");
+    c.close();
+  });
+
   it("close() while connecting fails the connect() under way instead of leaving it pending", async () => {
     const { port } = await fakeServer();
     const c = new RespConnection({ host: "127.0.0.1", port, tls: false, db: 0 }, { hello: [["PING"]] });

@@ -48,3 +48,13 @@ export function useAction(): { run: (fn: () => Promise<void>) => Promise<boolean
   }, []);
   return { run, error, busy, clear: () => setError(null) };
 }
+
+/**
+ * A form's text fields: their values, `set(name)` to use as an input's onChange, and `reset` to
+ * replace them all (after a create, say).
+ */
+export function useFields<F extends Record<string, string>>(initial: F | (() => F)) {
+  const [values, reset] = useState<F>(initial);
+  const set = (k: keyof F) => (e: { target: { value: string } }) => reset((v) => ({ ...v, [k]: e.target.value }));
+  return [values, set, reset] as const;
+}

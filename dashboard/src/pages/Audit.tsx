@@ -1,5 +1,6 @@
 /** The audit log: every management action (who, what, when, from where), filterable by each and by time range. */
 import { useState, type FormEvent } from "react";
+import { useFields } from "../hooks";
 import { query } from "../api";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
@@ -19,10 +20,9 @@ interface AuditEvent {
 }
 
 export function Audit() {
-  const [draft, setDraft] = useState({ action: "", actor: "", target_type: "", target_id: "", from: "", to: "" });
+  const [draft, set] = useFields({ action: "", actor: "", target_type: "", target_id: "", from: "", to: "" });
   const [filters, setFilters] = useState(draft);
   const list = usePaged<AuditEvent>(`/v1/audit${query(utcRange(filters))}`);
-  const set = (k: keyof typeof draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters({ ...draft });

@@ -1,5 +1,6 @@
 /** Creating a budget, or editing one's limit, period, mode, alerts, per-request maximum and metadata. */
-import { useState, type FormEvent } from "react";
+
+import { useFields } from "../hooks";
 import { Field, FormActions, Select } from "../components/ui";
 import { listOrNull } from "../format";
 import { useMetadata } from "./MetadataField";
@@ -43,13 +44,9 @@ export function BudgetForm({
   onSubmit: (body: Record<string, unknown>) => Promise<boolean>;
   onCancel?: () => void;
 }) {
-  const [f, setF] = useState(() => blank(initial));
+  const [f, set, setF] = useFields(() => blank(initial));
   const metadata = useMetadata(initial?.metadata);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const meta = metadata.read();
-    if (!meta) return;
+  const submit = metadata.submit((meta) => {
     const body: Record<string, unknown> = {
       metadata: meta,
       // A string keeps every decimal exactly as typed.
@@ -69,7 +66,7 @@ export function BudgetForm({
         metadata.clear();
       }
     });
-  };
+  });
   return (
     <form className="form" onSubmit={submit} aria-label={title}>
       {initial ? <h2 className="form-title">{title}</h2> : null}

@@ -1,5 +1,6 @@
 /** Creating a key, or editing one's name, owner, expiry, limits, budget, allowed models and addresses, metadata, and whether it is active. */
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
+import { useFields } from "../hooks";
 import { Checkbox, Field, FormActions, Select } from "../components/ui";
 import { fromUtcInput, listOrNull, toUtcInput } from "../format";
 import { LimitFields, limitValues } from "./LimitFields";
@@ -28,7 +29,7 @@ export interface KeyObject {
 const text = (v: string | number | null | undefined) => (v === null || v === undefined ? "" : String(v));
 
 export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?: KeyObject; submitLabel: string; onSubmit: (body: Record<string, unknown>) => void; onCancel?: () => void }) {
-  const [f, setF] = useState({
+  const [f, set] = useFields({
     key_name: text(initial?.key_name),
     user_id: text(initial?.user_id),
     team_id: text(initial?.team_id),
@@ -44,11 +45,7 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
   });
   const [active, setActive] = useState(initial?.is_active ?? true);
   const metadata = useMetadata(initial?.metadata);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const meta = metadata.read();
-    if (!meta) return;
+  const submit = metadata.submit((meta) =>
     onSubmit({
       metadata: meta,
       ...(initial ? { is_active: active } : { environment: f.environment }),
@@ -60,8 +57,8 @@ export function KeyForm({ initial, submitLabel, onSubmit, onCancel }: { initial?
       allowed_models: listOrNull(f.allowed_models),
       budget_id: f.budget_id.trim() || null,
       ...limitValues(f),
-    });
-  };
+    }),
+  );
   return (
     <form className="form" onSubmit={submit} aria-label={submitLabel}>
       <div className="grid">

@@ -1,5 +1,6 @@
 /** Request logs with filters (model, provider, key, user, team, tag, client request id, time range, status); a request's receipt at /ui/logs/<request id>. */
 import { useState, type FormEvent } from "react";
+import { useFields } from "../hooks";
 import { query } from "../api";
 import { More } from "../components/More";
 import { Table } from "../components/Table";
@@ -32,10 +33,9 @@ export function Logs({ id }: { id?: string }) {
 }
 
 function LogList() {
-  const [draft, setDraft] = useState(EMPTY);
+  const [draft, set] = useFields(EMPTY);
   const [filters, setFilters] = useState(EMPTY);
   const list = usePaged<LogObject>(`/v1/logs${query(utcRange(filters))}`);
-  const set = (k: keyof typeof draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters({ ...draft });

@@ -1,5 +1,5 @@
 /** The free-form `metadata` a key, user, team or budget carries: a JSON object in a textarea, checked before anything is sent. */
-import { useId, useState } from "react";
+import { useId, useState, type FormEvent } from "react";
 
 /** The gateway's limit on a metadata object, as JSON. */
 const MAX_BYTES = 16 * 1024;
@@ -19,8 +19,9 @@ export function parseMetadata(text: string): { value: Record<string, unknown> } 
 }
 
 /**
- * The metadata field of a form, and `read()`: the object to send, or null (the error is then shown
- * under the field, which takes the focus, and the form must send nothing); `clear()` empties it.
+ * The metadata field of a form; `submit(send)`, the form's onSubmit: it calls `send` with the
+ * object, or, when the text is not one, sends nothing and shows the error under the field, which
+ * takes the focus; `clear()` empties the field.
  */
 export function useMetadata(initial: Record<string, unknown> | undefined) {
   const id = useId();
@@ -62,5 +63,10 @@ export function useMetadata(initial: Record<string, unknown> | undefined) {
       )}
     </div>
   );
-  return { field, read, clear: () => setText("") };
+  const submit = (send: (metadata: Record<string, unknown>) => void) => (e: FormEvent) => {
+    e.preventDefault();
+    const meta = read();
+    if (meta) send(meta);
+  };
+  return { field, submit, clear: () => setText("") };
 }

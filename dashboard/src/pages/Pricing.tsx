@@ -4,7 +4,7 @@ import { api, type List } from "../api";
 import { Table } from "../components/Table";
 import { Badge, ErrorNote, Field, PageHeader } from "../components/ui";
 import { stamp } from "../format";
-import { useAction, useGet } from "../hooks";
+import { useAction, useGet, useFields } from "../hooks";
 
 interface PriceObject {
   model: string;
@@ -22,8 +22,7 @@ export function Pricing() {
   const prices = useGet<List<PriceObject>>("/v1/pricing?include=catalog");
   const action = useAction();
   const [filter, setFilter] = useState("");
-  const [f, setF] = useState(EMPTY);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  const [f, set, setF] = useFields(EMPTY);
   // Prices set here first, then the catalog's; each part by model name.
   const rows = useMemo(
     () =>

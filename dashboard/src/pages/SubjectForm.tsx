@@ -1,5 +1,6 @@
 /** Editing a user or a team: its name, team (users), budget, rate limits and metadata. */
-import { useState, type FormEvent } from "react";
+
+import { useFields } from "../hooks";
 import { Field, FormActions } from "../components/ui";
 import { LimitFields, limitValues } from "./LimitFields";
 import { useMetadata } from "./MetadataField";
@@ -33,7 +34,7 @@ export function SubjectForm({
   onSubmit: (body: Record<string, unknown>) => void;
   onCancel: () => void;
 }) {
-  const [f, setF] = useState({
+  const [f, set] = useFields({
     name: text(name.value),
     team_id: text(initial.team_id),
     budget_id: text(initial.budget_id),
@@ -43,19 +44,15 @@ export function SubjectForm({
     max_parallel: text(initial.max_parallel),
   });
   const metadata = useMetadata(initial.metadata);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const meta = metadata.read();
-    if (!meta) return;
+  const submit = metadata.submit((meta) =>
     onSubmit({
       metadata: meta,
       [name.field]: f.name.trim() || null,
       ...(withTeam ? { team_id: f.team_id.trim() || null } : {}),
       budget_id: f.budget_id.trim() || null,
       ...limitValues(f),
-    });
-  };
+    }),
+  );
   return (
     <form className="form" onSubmit={submit} aria-label={title}>
       <h2 className="form-title">{title}</h2>

@@ -10,7 +10,7 @@ import { More } from "../components/More";
 import { Table, type Column } from "../components/Table";
 import { Badge, ErrorNote, Field, PageHeader } from "../components/ui";
 import { stamp } from "../format";
-import { useAction } from "../hooks";
+import { useAction, useFields } from "../hooks";
 import { usePaged } from "../paged";
 import { limits } from "./limits";
 import { SubjectForm, type Limits } from "./SubjectForm";
@@ -42,8 +42,7 @@ export function SubjectsPage<T extends SubjectObject>({ kind }: { kind: SubjectK
   const [editing, setEditing] = useState<T | null>(null);
   const action = useAction();
   const empty = { id: "", name: "", team_id: "", budget_id: "" };
-  const [f, setF] = useState(empty);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  const [f, set, setF] = useFields(empty);
   const url = (s: T) => `${kind.path}/${encodeURIComponent(kind.id(s))}`;
   const create = (e: FormEvent) => {
     e.preventDefault();

@@ -105,6 +105,8 @@ export class RedisLink {
   private readonly listeners: Array<(degraded: boolean) => void> = [];
   private readonly flushers: Array<() => void> = [];
   private waking: NodeJS.Timeout | undefined;
+  /** One retry at a time for ends refused unsent (however many batches were refused meanwhile). */
+  private carryRetry: NodeJS.Timeout | undefined;
   /** Ends of requests that could not leave while the connection was down, sent first once it is up. */
   private carried: Pending | null = null;
   /** The `beforeSend` functions are adding their operations (accepted even while the connection is down). */
@@ -207,6 +209,7 @@ export class RedisLink {
   close(): void {
     this.closing = true;
     clearTimeout(this.waking);
+    clearTimeout(this.carryRetry);
     this.conn.close();
   }
 
@@ -307,7 +310,13 @@ export class RedisLink {
           this.carry(ends, e);
           for (const s of queued.settle) s.reject(e);
           // Tried again in a while even if no request comes meanwhile (a reconnection wakes it too).
-          if (this.carried && !this.closing) setTimeout(() => this.wake(), CARRY_RETRY_MS).unref();
+          if (this.carried && !this.closing && !this.carryRetry) {
+            this.carryRetry = setTimeout(() => {
+              this.carryRetry = undefined;
+              this.wake();
+            }, CARRY_RETRY_MS);
+            this.carryRetry.unref();
+          }
           return;
         }
         fail(e);

@@ -47,6 +47,14 @@ beforeEach(() => {
 });
 
 const messages = [{ role: "user" as const, content: "Count to ten, please." }];
+/**
+ * A one-byte prompt: its byte bound, which a reservation holds first, equals its token estimate, so
+ * each reservation is exactly what its request settles to and as many requests fit as the budget
+ * holds however concurrent requests interleave. (With a longer prompt the first requests hold
+ * their larger byte bound until they end, and those judged meanwhile may be refused a little
+ * early: the reservation never undercounts, so it may refuse early near the limit.)
+ */
+const oneByte = [{ role: "user" as const, content: "b" }];
 
 /** A key with its own budget, its alerts sent to this file's hook. */
 const keyWithBudget = (opts: Omit<BudgetKeyOptions, "webhookUrl">) => budgetKey(gw, { ...opts, webhookUrl: hookUrl });
@@ -65,12 +73,15 @@ async function ledgerSpend(keyId: string): Promise<number> {
 
 describe("budget enforcement", () => {
   it("200 concurrent requests against a budget that fits 20: exactly 20 served, spend ≤ budget, and spend = what upstream served", async () => {
-    const prompt = await estimatePromptTokens(messages);
+    const prompt = await estimatePromptTokens(oneByte);
+    expect(promptTokenBound(oneByte)).toBe(prompt);
     const maxTokens = 50;
     const perRequest = prompt + maxTokens;
     const { key, id } = await keyWithBudget({ maxMicros: 20 * perRequest });
     fake.setDefault({ text: "one two three", delayMs: 30, usage: { prompt_tokens: prompt, completion_tokens: maxTokens } });
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => call(key, { max_tokens: maxTokens, stream: i % 2 === 0 }).then(async (r) => [r.status, await r.text()] as const)));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => call(key, { messages: oneByte, max_tokens: maxTokens, stream: i % 2 === 0 }).then(async (r) => [r.status, await r.text()] as const)),
+    );
     fake.setDefault({});
     const ok = results.filter(([s]) => s === 200).length;
     const refused = results.filter(([s]) => s === 402);

@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { estimatePromptTokens } from "../../src/core/tokens.js";
+import { estimatePromptTokens, promptTokenBound } from "../../src/core/tokens.js";
 import { ledgerSpend } from "../../src/store/repos/budgets.js";
 import { withPostgres, type TestDatabase } from "../store/pg-helper.js";
 import { redisCommand, redisTestServer } from "../support/redis.js";
@@ -21,6 +21,14 @@ let hooks: Server;
 const alerts: Array<Record<string, unknown>> = [];
 let gws: TestGateway[] = [];
 const messages = [{ role: "user" as const, content: "Count to ten, please." }];
+/**
+ * A one-byte prompt: its byte bound, which a reservation holds first, equals its token estimate, so
+ * each reservation is exactly what its request settles to and as many requests fit as the budget
+ * holds however concurrent requests interleave. (With a longer prompt the first requests hold
+ * their larger byte bound until they end, and those judged meanwhile may be refused a little
+ * early: the reservation never undercounts, so it may refuse early near the limit.)
+ */
+const oneByte = [{ role: "user" as const, content: "b" }];
 
 beforeAll(async () => {
   redisUrl = await redisTestServer();
@@ -63,18 +71,19 @@ async function keyWithBudget(maxMicros: number, thresholds: number[] = []): Prom
   return (await k.json()) as { key: string; id: string };
 }
 
-const call = (gw: TestGateway, key: string) => gw.post("/v1/chat/completions", { model: "up:gpt-4o", max_tokens: 50, messages }, { authorization: `Bearer ${key}` });
+const call = (gw: TestGateway, key: string, prompt = messages) => gw.post("/v1/chat/completions", { model: "up:gpt-4o", max_tokens: 50, messages: prompt }, { authorization: `Bearer ${key}` });
 
 describe("a budget shared by three gateways through Redis", () => {
   it("200 concurrent requests spread over three instances against a budget that fits 20: exactly 20 served, spend = budget", async (t) => {
     if (!redisUrl || !db) return t.skip();
-    const prompt = await estimatePromptTokens(messages);
+    const prompt = await estimatePromptTokens(oneByte);
+    expect(promptTokenBound(oneByte)).toBe(prompt);
     const perRequest = prompt + 50;
     const { key, id } = await keyWithBudget(20 * perRequest);
     // Let the other instances load the new key's budget (the invalidation channel: milliseconds).
     for (const gw of gws.slice(1)) for (let i = 0; i < 100 && !gw.runtime.budgets.book.get("key", id); i++) await new Promise((r) => setTimeout(r, 10));
     fake.setDefault({ text: "one two three", delayMs: 30, usage: { prompt_tokens: prompt, completion_tokens: 50 } });
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => call(gws[i % 3], key).then(async (r) => (await r.text(), r.status))));
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => call(gws[i % 3], key, oneByte).then(async (r) => (await r.text(), r.status))));
     fake.setDefault({});
     expect(results.filter((s) => s === 200)).toHaveLength(20);
     expect(results.filter((s) => s === 402)).toHaveLength(180);

@@ -275,6 +275,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       await budgets.idle();
       await Promise.all([...providers.values()].map((p) => (p.close ? p.close() : Promise.resolve())));
       if (bus instanceof RedisInvalidationBus) bus.close();
+      await budgets.shared?.flushOwed();
       limiter.close?.();
       link?.close();
       await store.close();

@@ -1,0 +1,120 @@
+/**
+ * Spend of requests an instance judged alone while Redis did not answer (`limits.redis_failure:
+ * open`) is owed to Redis and counted there once Redis answers again, exactly once per sum even
+ * when a first attempt went unanswered and ran later.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BudgetBook, type Assignment } from "../../src/budgets/book.js";
+import { BUDGET_OPS, SharedBudgets } from "../../src/budgets/shared.js";
+import { RedisLink } from "../../src/redis/link.js";
+import { ownRedis } from "../support/own-redis.js";
+
+const redis = await ownRedis();
+if (!redis && process.env.CI === "true") throw new Error("redis-server is required in CI");
+const links: RedisLink[] = [];
+
+beforeAll(async () => {
+  await redis?.start();
+});
+afterAll(async () => {
+  links.forEach((l) => l.close());
+  await redis?.stop();
+});
+
+const LIMIT = 1_000_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function newLink(): Promise<RedisLink> {
+  const link = new RedisLink(redis!.url, [BUDGET_OPS], { log: () => {}, describeFallback: () => "this instance's own book" });
+  links.push(link);
+  await link.start();
+  return link;
+}
+
+/** A budget of $1 on one key, its Redis hash seeded with `spent`, behind a link of its own. */
+async function budgetBehindLink(spent = 0): Promise<{ link: RedisLink; shared: SharedBudgets; assignment: Assignment; hash: string }> {
+  const id = `owed-${Math.random().toString(36).slice(2)}`;
+  const link = await newLink();
+  const assignment: Assignment = {
+    id,
+    subjectType: "key",
+    subjectId: `key-${id}`,
+    budget: { id: `budget-${id}`, limitMicros: LIMIT, duration: { seconds: null, months: null }, mode: "enforce", thresholds: [], webhookUrl: null, maxRequestMicros: null },
+    periodStart: new Date(0),
+    periodEnd: null,
+    spendMicros: 0,
+    reservedMicros: 0,
+    alertsSent: new Set(),
+  };
+  const hash = `switchboard:budget:${id}:0`;
+  await link.command(["HSET", hash, "spend", spent, "reserved", 0]);
+  // The ledger is never read: the hash is seeded above.
+  const shared = new SharedBudgets(link, undefined as never, new BudgetBook({ alert: () => {}, reset: () => {} }), { failure: "open" });
+  return { link, shared, assignment, hash };
+}
+
+const spendOf = async (link: RedisLink, hash: string) => Number(await link.command(["HGET", hash, "spend"]));
+
+describe.runIf(redis)("spend owed to Redis by an instance that judged alone", () => {
+  it("budgets.owe counts a sum once per id, and does not recreate a hash that is gone", async () => {
+    const { link, hash } = await budgetBehindLink(500);
+    expect(await link.call("budgets.owe", [hash], ["a:1", 100, 0])).toBe(1);
+    expect(await link.call("budgets.owe", [hash], ["a:1", 100, 0])).toBe(0);
+    expect(await spendOf(link, hash)).toBe(600);
+    expect(await link.call("budgets.owe", [hash], ["a:2", 100, 0])).toBe(1);
+    expect(await spendOf(link, hash)).toBe(700);
+    const gone = `${hash}:gone`;
+    expect(await link.call("budgets.owe", [gone], ["a:3", 100, 0])).toBe(-1);
+    expect(await link.command(["EXISTS", gone])).toBe(0);
+  });
+
+  it("what two requests spent while Redis was paused is in Redis's spend once it answers, once, though the first attempt to send it went unanswered", async () => {
+    const { link, shared, assignment, hash } = await budgetBehindLink(100_000);
+    redis!.pause();
+    // Two requests judged by this instance alone (the link gives up after 250 ms).
+    const [r1, r2] = await Promise.all([shared.reserve([assignment], 300_000), shared.reserve([assignment], 300_000)]);
+    shared.settle(r1, 200_000);
+    shared.settle(r2, 50_000);
+    // The sum leaves with the next batch and goes unanswered too: Redis will run it when it resumes.
+    await sleep(400);
+    expect(link.degraded).toBe(true);
+    redis!.resume();
+    // Redis answers again: the late batch runs, the sum is sent again under the same id (after
+    // at most a second, or as soon as a request's batch is answered) and counted once.
+    for (let i = 0; i < 60 && (await spendOf(link, hash)) === 100_000; i++) await sleep(50);
+    await sleep(1300); // past the retry: a second count would show
+    expect(await spendOf(link, hash)).toBe(350_000);
+    // The next reservation is judged with it: $0.35 spent, $0.65 left.
+    await expect(shared.reserve([assignment], 700_000)).rejects.toThrow(/cannot cover/);
+    await expect(shared.reserve([assignment], 650_000)).resolves.toBeDefined();
+  });
+
+  it("the first request judged once Redis answers again is judged with what was spent meanwhile (the sum leads its batch)", async () => {
+    const { link, shared, assignment, hash } = await budgetBehindLink(0);
+    // The connection drops (Redis keeps its data) and requests are judged alone meanwhile.
+    const admin = await newLink();
+    const id = Number(await link.command(["CLIENT", "ID"]));
+    await admin.command(["CLIENT", "KILL", "ID", id]);
+    for (let i = 0; i < 100 && link.ready; i++) await sleep(5);
+    expect(link.ready).toBe(false);
+    const r = await shared.reserve([assignment], 900_000);
+    shared.settle(r, 900_000);
+    for (let i = 0; i < 50 && !link.ready; i++) await sleep(50);
+    expect(link.ready).toBe(true);
+    // Asked at once: the owed $0.90 is counted in the same batch, ahead of this reservation.
+    await expect(shared.reserve([assignment], 200_000)).rejects.toThrow(/cannot cover/);
+    expect(await spendOf(link, hash)).toBe(900_000);
+  });
+
+  it("at shutdown an instance waits (briefly) until what it owes is counted", async () => {
+    const { link, shared, assignment, hash } = await budgetBehindLink(0);
+    const admin = await newLink();
+    await admin.command(["CLIENT", "KILL", "ID", Number(await link.command(["CLIENT", "ID"]))]);
+    for (let i = 0; i < 100 && link.ready; i++) await sleep(5);
+    const r = await shared.reserve([assignment], 100_000);
+    shared.settle(r, 70_000);
+    for (let i = 0; i < 50 && !link.ready; i++) await sleep(50);
+    await shared.flushOwed();
+    expect(await admin.command(["HGET", hash, "spend"])).toBe("70000");
+  });
+});

@@ -12,18 +12,16 @@
  * judges by this instance's book, each instance counting each request as many times as there
  * are instances (a share of what is left each), `closed` refuses with 503.
  *
- * What an instance spends while it judges alone is owed to Redis: a Redis that stopped answering
- * without losing its data (paused, overloaded, cut off) would otherwise come back without those
- * costs, and every instance would spend them again. The instance sums them per assignment and,
- * once Redis answers, adds each sum to the hash's spend under an id of its own, so a sum sent
- * again after an unanswered attempt is counted once (see `owe`).
+ * What an instance spends while it judges alone is owed to Redis (`redis/owed.ts`): summed per
+ * assignment and added to the spend there once Redis answers, ahead of the first reservations
+ * judged then, once per sum.
  */
-import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import { GatewayError } from "../core/errors.js";
 import { ledgerSpend } from "../store/repos/budgets.js";
 import type { Database } from "../store/schema.js";
 import { ANSWER_TIMEOUT_MS, type RedisLink, type RedisOpSet } from "../redis/link.js";
+import { OWED_MARK_MS, OwedCounts } from "../redis/owed.js";
 import type { Assignment, BudgetBook, Reservation } from "./book.js";
 
 const PREFIX = "switchboard:budget:";
@@ -85,18 +83,17 @@ return out
 `;
 
 /**
- * Spend owed by an instance that judged alone while Redis did not answer. KEYS from k: the
- * assignment's hash. ARGV from a: the id of this sum, the sum, keep ms (0: the expiry set at
- * seeding holds). Counted once per id, however many times it is sent; the id's mark lives as long
- * as the hash. Returns 1 (counted now), 0 (counted before) or -1 (the hash is gone: the next
- * reservation seeds it from the ledger, which has these costs).
+ * Spend owed by an instance that judged alone while Redis did not answer (redis/owed.ts). KEYS
+ * from k: the assignment's hash, the sum's mark. ARGV from a: the sum, keep ms (0: the expiry set
+ * at seeding holds), how long the mark is kept. Returns 1 (counted now), 0 (counted before) or -1
+ * (the hash is gone: the next reservation seeds it from the ledger, which has these costs).
  */
 const OWE_LUA = `
 local key = KEYS[k]
 if redis.call('EXISTS', key) == 0 then return -1 end
-if redis.call('HSETNX', key, 'owed:' .. ARGV[a + 1], 1) == 0 then return 0 end
-redis.call('HINCRBY', key, 'spend', tonumber(ARGV[a + 2]))
-local keep = tonumber(ARGV[a + 3])
+if not redis.call('SET', KEYS[k + 1], 1, 'NX', 'PX', ARGV[a + 3]) then return 0 end
+redis.call('HINCRBY', key, 'spend', tonumber(ARGV[a + 1]))
+local keep = tonumber(ARGV[a + 2])
 if keep > 0 then redis.call('PEXPIRE', key, keep) end
 return 1
 `;
@@ -110,16 +107,6 @@ export const BUDGET_OPS: RedisOpSet = {
   ],
 };
 
-/** Unanswered sums owed to Redis are sent again after this long (or as soon as Redis answers again). */
-const OWED_RETRY_MS = 1000;
-
-/** What one assignment's hash is owed: `pending` accumulates; `sending` is a sum under its id, sent until Redis answers. */
-interface Owed {
-  assignment: Assignment;
-  pending: number;
-  sending?: { id: string; micros: number; inFlight: boolean };
-}
-
 interface SharedReservation extends Reservation {
   /** Reserved in Redis (false: judged by the local book while Redis did not answer). */
   shared: boolean;
@@ -128,12 +115,8 @@ interface SharedReservation extends Reservation {
 export class SharedBudgets {
   /** Settlements of this turn, per assignment hash. */
   private readonly settling = new Map<string, { assignment: Assignment; micros: number; actual: number }>();
-  /** Spend of requests judged by this instance alone, per assignment hash, not yet counted in Redis. */
-  private readonly owed = new Map<string, Owed>();
-  /** Ids of owed sums: this instance's own prefix and a counter. */
-  private readonly owedPrefix = randomUUID();
-  private owedCount = 0;
-  private owedRetry: NodeJS.Timeout | undefined;
+  /** Spend of requests judged by this instance alone, not yet counted in Redis. */
+  readonly owed: OwedCounts<Assignment>;
 
   constructor(
     private readonly link: RedisLink,
@@ -141,13 +124,8 @@ export class SharedBudgets {
     private readonly book: BudgetBook,
     private readonly opts: { failure: "open" | "closed"; instances?: () => number },
   ) {
-    link.beforeSend(() => {
-      this.sendSettlements();
-      if (this.owed.size) this.sendOwed();
-    });
-    link.onChange((degraded) => {
-      if (!degraded && this.owed.size) link.wake();
-    });
+    link.beforeSend(() => this.sendSettlements());
+    this.owed = new OwedCounts(link, (key, a, mark, [micros]) => link.call("budgets.owe", [key, mark], [micros, a.periodEnd ? 0 : keepMs(a), OWED_MARK_MS]));
   }
 
   /** Reserves `micros` on every assignment, in Redis for all instances; refuses as the book does. */
@@ -191,7 +169,7 @@ export class SharedBudgets {
     if (r.settled) return;
     if (!r.shared) {
       this.book.settle(r, actualMicros);
-      if (actualMicros > 0) for (const { assignment } of r.entries) this.owe(assignment, actualMicros);
+      if (actualMicros > 0) for (const { assignment } of r.entries) this.owed.add(keyOf(assignment), assignment, [actualMicros]);
       return;
     }
     r.settled = true;
@@ -227,65 +205,6 @@ export class SharedBudgets {
       );
     }
     this.settling.clear();
-  }
-
-  /** Adds a cost spent while this instance judged alone to what Redis is owed; sent once Redis answers. */
-  private owe(a: Assignment, micros: number): void {
-    const key = keyOf(a);
-    let o = this.owed.get(key);
-    if (!o) this.owed.set(key, (o = { assignment: a, pending: 0 }));
-    o.pending += micros;
-    if (this.link.ready) this.link.wake();
-  }
-
-  /**
-   * Sends what is owed, one operation per assignment, ahead of the batch's reservations (run by
-   * the link just before a batch leaves, whenever its connection is up): the first requests judged
-   * once Redis answers again are judged with it. A sum keeps its id until Redis answers for it:
-   * sent again after an unanswered attempt, it is counted once, whether or not that attempt ran.
-   */
-  private sendOwed(): void {
-    if (!this.link.ready) return;
-    for (const [key, o] of this.owed) {
-      if (!o.sending && o.pending > 0) {
-        o.sending = { id: `${this.owedPrefix}:${++this.owedCount}`, micros: o.pending, inFlight: false };
-        o.pending = 0;
-      }
-      const sending = o.sending;
-      if (!sending || sending.inFlight) continue;
-      sending.inFlight = true;
-      this.link.call("budgets.owe", [key], [sending.id, sending.micros, o.assignment.periodEnd ? 0 : keepMs(o.assignment)]).then(
-        () => {
-          o.sending = undefined;
-          if (o.pending === 0) this.owed.delete(key);
-          else this.link.wake();
-        },
-        () => {
-          sending.inFlight = false;
-          this.retryOwed();
-        },
-      );
-    }
-  }
-
-  /** Tries the owed sums again in a while (sooner if Redis is heard answering again). */
-  private retryOwed(): void {
-    if (this.owedRetry) return;
-    this.owedRetry = setTimeout(() => {
-      this.owedRetry = undefined;
-      if (this.owed.size) this.link.wake();
-    }, OWED_RETRY_MS);
-    this.owedRetry.unref();
-  }
-
-  /** Resolves once what this instance owes Redis is counted there, or after at most `ms` (at shutdown). */
-  async flushOwed(ms = 2 * ANSWER_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (this.owed.size && Date.now() < deadline && this.link.ready) {
-      this.link.wake();
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    clearTimeout(this.owedRetry);
   }
 
   /**

@@ -31,7 +31,7 @@ import { openUsageLedger, type UsageLedger } from "../usage/durable.js";
 import { PriceResolver } from "../pricing/resolver.js";
 import { BudgetService } from "../budgets/service.js";
 import { BUDGET_OPS, SharedBudgets } from "../budgets/shared.js";
-import { RedisLink } from "../redis/link.js";
+import { ANSWER_TIMEOUT_MS, RedisLink } from "../redis/link.js";
 import { LocalLimiter, type Limiter } from "../limits/limiter.js";
 import { LIMIT_OPS, RedisLimiter } from "../limits/redis-limiter.js";
 import { startObservability } from "../observability/setup.js";
@@ -275,7 +275,7 @@ async function startInScope(config: SwitchboardConfig, opts: StartOptions, scope
       await budgets.idle();
       await Promise.all([...providers.values()].map((p) => (p.close ? p.close() : Promise.resolve())));
       if (bus instanceof RedisInvalidationBus) bus.close();
-      await budgets.shared?.flushOwed();
+      await Promise.all([budgets.shared?.owed.drain(2 * ANSWER_TIMEOUT_MS), limiter instanceof RedisLimiter ? limiter.owed.drain(2 * ANSWER_TIMEOUT_MS) : undefined]);
       limiter.close?.();
       link?.close();
       await store.close();

@@ -17,6 +17,7 @@
 import { GatewayError } from "../core/errors.js";
 import type { LimitSet, LimitSubject } from "../policy/limit-subjects.js";
 import type { RedisLink, RedisOpSet } from "../redis/link.js";
+import { OWED_MARK_MS, OwedCounts } from "../redis/owed.js";
 import { LocalLimiter, refusalReason, type LimitKind, type Admission, type LimitReport, type LimitState, type Limiter, type Refusal } from "./limiter.js";
 
 const PREFIX = "switchboard:rl:";
@@ -251,6 +252,23 @@ save(key, nil, t, nil)
 return 0
 `;
 
+/**
+ * Requests and tokens owed by an instance that counted alone while Redis did not answer
+ * (redis/owed.ts), counted now in the subject's windows. KEYS from k: the subject's hash, the
+ * sum's mark. ARGV from a: how long the mark is kept, requests, tokens, then whether the subject
+ * has each window (rpm, tpm, rpd: 1/0). Returns 1 (counted now) or 0 (counted before).
+ */
+const OWE_LUA = `
+if not redis.call('SET', KEYS[k + 1], 1, 'NX', 'PX', ARGV[a + 1]) then return 0 end
+local key, nreq, ntok = KEYS[k], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+local m, t, d = open(key, ARGV[a + 4] == '1' and nreq > 0, ARGV[a + 5] == '1' and ntok > 0, ARGV[a + 6] == '1' and nreq > 0)
+if m then add(m, nreq) end
+if t then add(t, ntok) end
+if d then add(d, nreq) end
+save(key, m, t, d)
+return 1
+`;
+
 /** The limiter's operations, run by the Redis link (src/redis/link.ts). */
 export const LIMIT_OPS: RedisOpSet = {
   prelude: WINDOWS_LUA,
@@ -258,6 +276,7 @@ export const LIMIT_OPS: RedisOpSet = {
     { name: "limits.admit", lua: ADMIT_LUA },
     { name: "limits.finish", lua: FINISH_LUA },
     { name: "limits.adjust", lua: ADJUST_LUA },
+    { name: "limits.owe", lua: OWE_LUA },
   ],
 };
 
@@ -280,12 +299,17 @@ export class RedisLimiter implements Limiter {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Token true-ups of this turn, per subject hash. */
   private readonly trueUps = new Map<string, { more: number; back: Map<number, number> }>();
+  /** Requests and tokens counted by this instance alone (`open`, Redis not answering), not yet counted in Redis. */
+  readonly owed: OwedCounts<LimitSet>;
 
   constructor(
     private readonly link: RedisLink,
     private readonly opts: { failure: RedisFailurePolicy; leaseMs: number; instanceId: string },
   ) {
     link.beforeSend(() => this.sendTrueUps());
+    this.owed = new OwedCounts(link, (key, l, mark, [requests, tokens]) =>
+      link.call("limits.owe", [key, mark], [OWED_MARK_MS, requests, tokens, l.rpm === null ? 0 : 1, l.tpm === null ? 0 : 1, l.rpd === null ? 0 : 1]),
+    );
   }
 
   /** Starts the presence heartbeat (the link is connected by its owner). */
@@ -330,6 +354,13 @@ export class RedisLimiter implements Limiter {
     a.done = true;
     if (a.local) {
       this.fallback.finish(a.local, actualTokens);
+      // Served while this instance counted alone: owed to Redis's windows (a request taken back is not).
+      if (actualTokens !== null) {
+        for (const s of a.subjects) {
+          const l = s.limits;
+          if (l.rpm !== null || l.tpm !== null || l.rpd !== null) this.owed.add(keysOf(s)[0], l, [1, actualTokens]);
+        }
+      }
       return;
     }
     const refund = actualTokens === null;

@@ -56,15 +56,17 @@ async function budgetBehindLink(spent = 0): Promise<{ link: RedisLink; shared: S
 const spendOf = async (link: RedisLink, hash: string) => Number(await link.command(["HGET", hash, "spend"]));
 
 describe.runIf(redis)("spend owed to Redis by an instance that judged alone", () => {
-  it("budgets.owe counts a sum once per id, and does not recreate a hash that is gone", async () => {
+  it("budgets.owe counts a sum once per mark (the mark expires), and does not recreate a hash that is gone", async () => {
     const { link, hash } = await budgetBehindLink(500);
-    expect(await link.call("budgets.owe", [hash], ["a:1", 100, 0])).toBe(1);
-    expect(await link.call("budgets.owe", [hash], ["a:1", 100, 0])).toBe(0);
+    const mark = `switchboard:owed:test-${Math.random()}`;
+    expect(await link.call("budgets.owe", [hash, `${mark}:1`], [100, 0, 60_000])).toBe(1);
+    expect(await link.call("budgets.owe", [hash, `${mark}:1`], [100, 0, 60_000])).toBe(0);
     expect(await spendOf(link, hash)).toBe(600);
-    expect(await link.call("budgets.owe", [hash], ["a:2", 100, 0])).toBe(1);
+    expect(Number(await link.command(["PTTL", `${mark}:1`]))).toBeGreaterThan(50_000);
+    expect(await link.call("budgets.owe", [hash, `${mark}:2`], [100, 0, 60_000])).toBe(1);
     expect(await spendOf(link, hash)).toBe(700);
     const gone = `${hash}:gone`;
-    expect(await link.call("budgets.owe", [gone], ["a:3", 100, 0])).toBe(-1);
+    expect(await link.call("budgets.owe", [gone, `${mark}:3`], [100, 0, 60_000])).toBe(-1);
     expect(await link.command(["EXISTS", gone])).toBe(0);
   });
 
@@ -114,7 +116,8 @@ describe.runIf(redis)("spend owed to Redis by an instance that judged alone", ()
     const r = await shared.reserve([assignment], 100_000);
     shared.settle(r, 70_000);
     for (let i = 0; i < 50 && !link.ready; i++) await sleep(50);
-    await shared.flushOwed();
+    await shared.owed.drain(500);
+    expect(shared.owed.size).toBe(0);
     expect(await admin.command(["HGET", hash, "spend"])).toBe("70000");
   });
 });

@@ -185,10 +185,11 @@ describe("when Redis does not answer", () => {
           if (!back) await new Promise((r) => setTimeout(r, 20));
         }
         expect(back).toBe(true);
-        // The restarted Redis lost the counts: the limit starts over, and holds.
+        // The restarted Redis lost the count made before it stopped; the one this instance made
+        // alone meanwhile (open) is owed to it and counted first: of 3, one is used, and the limit holds.
         const after = [];
         for (let i = 0; i < 4; i++) after.push((await chat(gw, key)).status);
-        expect(after).toEqual([200, 200, 200, 429]);
+        expect(after).toEqual(policy === "open" ? [200, 200, 429, 429] : [200, 200, 200, 429]);
       } finally {
         await gw.stop();
         await redis.stop();

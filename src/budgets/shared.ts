@@ -20,7 +20,7 @@ import type { Kysely } from "kysely";
 import { GatewayError } from "../core/errors.js";
 import { ledgerSpend } from "../store/repos/budgets.js";
 import type { Database } from "../store/schema.js";
-import { ANSWER_TIMEOUT_MS, type RedisLink, type RedisOpSet } from "../redis/link.js";
+import { ANSWER_TIMEOUT_MS, EPOCH_KEY, type RedisLink, type RedisOpSet } from "../redis/link.js";
 import { OWED_MARK_MS, OwedCounts } from "../redis/owed.js";
 import type { Assignment, BudgetBook, Reservation } from "./book.js";
 
@@ -84,12 +84,15 @@ return out
 
 /**
  * Spend owed by an instance that judged alone while Redis did not answer (redis/owed.ts). KEYS
- * from k: the assignment's hash, the sum's mark. ARGV from a: the sum, keep ms (0: the expiry set
- * at seeding holds), how long the mark is kept. Returns 1 (counted now), 0 (counted before) or -1
- * (the hash is gone: the next reservation seeds it from the ledger, which has these costs).
+ * from k: the assignment's hash, the sum's mark, the epoch key. ARGV from a: the sum, keep ms (0:
+ * the expiry set at seeding holds), how long the mark is kept, the epoch the sum is owed to (""
+ * if the instance never learnt it). Returns 1 (counted now), 0 (counted before), -1 (the hash is
+ * gone) or -2 (Redis lost the data the sum is owed to): in either of the last two the hash is, or
+ * will be, seeded from the ledger, which has these costs, so adding them would count them twice.
  */
 const OWE_LUA = `
 local key = KEYS[k]
+if ARGV[a + 4] ~= '' and redis.call('GET', KEYS[k + 2]) ~= ARGV[a + 4] then return -2 end
 if redis.call('EXISTS', key) == 0 then return -1 end
 if not redis.call('SET', KEYS[k + 1], 1, 'NX', 'PX', ARGV[a + 3]) then return 0 end
 redis.call('HINCRBY', key, 'spend', tonumber(ARGV[a + 1]))
@@ -125,7 +128,9 @@ export class SharedBudgets {
     private readonly opts: { failure: "open" | "closed"; instances?: () => number },
   ) {
     link.beforeSend(() => this.sendSettlements());
-    this.owed = new OwedCounts(link, (key, a, mark, [micros]) => link.call("budgets.owe", [key, mark], [micros, a.periodEnd ? 0 : keepMs(a), OWED_MARK_MS]));
+    this.owed = new OwedCounts(link, (key, a, mark, [micros], epoch) =>
+      link.call("budgets.owe", [key, mark, EPOCH_KEY], [micros, a.periodEnd ? 0 : keepMs(a), OWED_MARK_MS, epoch], undefined, { carry: false }),
+    );
   }
 
   /** Reserves `micros` on every assignment, in Redis for all instances; refuses as the book does. */

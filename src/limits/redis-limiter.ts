@@ -308,7 +308,7 @@ export class RedisLimiter implements Limiter {
   ) {
     link.beforeSend(() => this.sendTrueUps());
     this.owed = new OwedCounts(link, (key, l, mark, [requests, tokens]) =>
-      link.call("limits.owe", [key, mark], [OWED_MARK_MS, requests, tokens, l.rpm === null ? 0 : 1, l.tpm === null ? 0 : 1, l.rpd === null ? 0 : 1]),
+      link.call("limits.owe", [key, mark], [OWED_MARK_MS, requests, tokens, l.rpm === null ? 0 : 1, l.tpm === null ? 0 : 1, l.rpd === null ? 0 : 1], undefined, { carry: false }),
     );
   }
 

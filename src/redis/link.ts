@@ -24,7 +24,7 @@
  * each operation still runs exactly once. The link tracks whether Redis
  * answers (`degraded`), logs each change once and recovers by itself as soon as Redis answers.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { parseRedisUrl } from "../config/redis-url.js";
 import { NotSentError, RespConnection, type Arg, type Reply } from "./resp.js";
 
@@ -45,6 +45,15 @@ export interface RedisOpSet {
   ops: readonly RedisOp[];
 }
 
+/**
+ * Names the data this Redis holds: set by the first batch that finds it missing, so a Redis that
+ * lost its data (restarted without persistence, flushed) soon has a new one, and every batch's
+ * answer tells the link the current one. An operation can then tell what was counted against
+ * data Redis has lost since (`owed.ts`).
+ */
+export const EPOCH_KEY = "switchboard:epoch";
+const EPOCH_LUA = "if not redis.call('GET', KEYS[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return redis.call('GET', KEYS[1])";
+
 /** A batch that has not been answered within this long counts as Redis not answering. */
 export const ANSWER_TIMEOUT_MS = 250;
 /** Ends of requests wait at most this long for a batch to ride with. */
@@ -53,14 +62,16 @@ const WAKE_MS = 2;
 const MAX_OPS = 512;
 /** Ends of requests that Redis could not be sent (it was not reading) are sent again after this long, or with the next batch. */
 const CARRY_RETRY_MS = 100;
-/** At most this many ends of requests wait for a connection that is down; later ones are lost. */
+/** At most this many ends of requests wait for a connection that is down; later ones are lost (the earlier are kept). */
 const MAX_CARRIED_OPS = 4096;
 
 /**
- * The script: ARGV[1] is the clock to use (-1: Redis's own, so every instance agrees), ARGV[2]
- * the number of operations; then per operation its index, number of keys and number of
- * arguments, followed by its arguments. The keys of all operations follow one another in KEYS.
- * Each operation runs protected: an error answers {'err', message} for that operation alone.
+ * The script: KEYS[1] is `EPOCH_KEY`; ARGV[1] is the clock to use (-1: Redis's own, so every
+ * instance agrees), ARGV[2] the number of operations, ARGV[3] the epoch to name the data with if
+ * it has none; then per operation its index, number of keys and number of arguments, followed by
+ * its arguments. The keys of all operations follow one another in KEYS from KEYS[2]. Each
+ * operation runs protected: an error answers {'err', message} for that operation alone. After
+ * the operations' answers comes the epoch.
  */
 function script(sets: readonly RedisOpSet[]): string {
   const ops = sets.flatMap((s) => s.ops);
@@ -75,13 +86,20 @@ ${sets.map((s) => s.prelude ?? "").join("\n")}
 local OPS = {}
 ${fns}
 local out = {}
-local k, a = 1, 3
-for o = 1, tonumber(ARGV[2]) do
+local n = tonumber(ARGV[2])
+local k, a = 2, 4
+for o = 1, n do
   local op, nk, na = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local ok, r = pcall(OPS[op], k, a + 2)
   if ok then out[o] = r else out[o] = { 'err', tostring(r) } end
   k, a = k + nk, a + 3 + na
 end
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  epoch = ARGV[3]
+  redis.call('SET', KEYS[1], epoch)
+end
+out[n + 1] = epoch
 return out
 `;
 }
@@ -89,10 +107,18 @@ return out
 /** What one operation answered: a number, a string, or a list of them. */
 export type OpResult = unknown;
 
+interface Settle {
+  resolve: (r: OpResult) => void;
+  reject: (e: Error) => void;
+  late?: (r: OpResult) => void;
+  /** Refused, not carried, when its batch could not leave (its owner sends it again itself). */
+  noCarry?: true;
+}
+
 interface Pending {
   keys: string[];
   args: Array<string | number>;
-  settle: Array<{ resolve: (r: OpResult) => void; reject: (e: Error) => void; late?: (r: OpResult) => void }>;
+  settle: Settle[];
 }
 
 export class RedisLink {
@@ -113,6 +139,10 @@ export class RedisLink {
   private flushing = false;
   /** Redis did not answer the last batch in time, or its connection is down. */
   degraded = false;
+  /** The data Redis held at its last answer (`EPOCH_KEY`; read on every connection and with every batch); undefined before the first. */
+  epoch: string | undefined;
+  /** The epoch this link names the data with if Redis has none. */
+  private readonly newEpoch = randomUUID();
 
   constructor(
     url: string,
@@ -128,6 +158,7 @@ export class RedisLink {
       onReady: () => {
         this.up();
         if (this.carried) this.wake();
+        void this.readEpoch();
       },
       // A lost connection is known at once, not only when a request next finds it: /readyz and the gauge follow it.
       onDown: (e) => {
@@ -144,6 +175,17 @@ export class RedisLink {
     );
     const ok = await Promise.race([connected, new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
     if (!ok && !this.closing) this.down(new Error("not reachable at start"));
+    if (ok) await this.readEpoch();
+  }
+
+  /** Learns the data Redis holds (naming it if it has no name yet), as every batch's answer does too. */
+  private readEpoch(): Promise<void> {
+    return this.conn.send(["EVAL", EPOCH_LUA, 1, EPOCH_KEY, this.newEpoch]).then(
+      (r) => {
+        if (typeof r === "string") this.epoch = r;
+      },
+      () => {}, // the next batch's answer tells it
+    );
   }
 
   /** Whether a call can be sent now (a call on a connection that is down fails at once). */
@@ -162,7 +204,7 @@ export class RedisLink {
    * failed in Redis. `late` hears what Redis answered after the link gave up on the batch: the
    * operation ran although its caller went on without it, and may need undoing.
    */
-  call(name: string, keys: readonly string[], args: ReadonlyArray<string | number>, late?: (r: OpResult) => void): Promise<OpResult> {
+  call(name: string, keys: readonly string[], args: ReadonlyArray<string | number>, late?: (r: OpResult) => void, opts?: { carry: false }): Promise<OpResult> {
     const op = this.index.get(name);
     if (op === undefined) return Promise.reject(new Error(`unknown Redis operation '${name}'`));
     if (!this.ready && !this.flushing) return Promise.reject(new Error(`connection ${this.conn.status}`));
@@ -171,7 +213,11 @@ export class RedisLink {
     for (const k of keys) p.keys.push(k);
     p.args.push(op, keys.length, args.length);
     for (const v of args) p.args.push(v);
-    return new Promise((resolve, reject) => p.settle.push(late ? { resolve, reject, late } : { resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const entry: Settle = late ? { resolve, reject, late } : { resolve, reject };
+      if (opts?.carry === false) entry.noCarry = true;
+      p.settle.push(entry);
+    });
   }
 
   /**
@@ -237,14 +283,27 @@ export class RedisLink {
     return batch;
   }
 
-  /** Keeps ends of requests for the first batch after the connection is back, up to MAX_CARRIED_OPS; fails the rest. */
+  /**
+   * Keeps ends of requests for the first batch after the connection is back, the oldest first,
+   * up to MAX_CARRIED_OPS; fails the newer ones beyond that, and those whose owner sends them
+   * again itself.
+   */
   private carry(ends: Pending, e: Error): void {
     if (ends.settle.length === 0) return;
-    if (this.closing || (this.carried?.settle.length ?? 0) + ends.settle.length > MAX_CARRIED_OPS) {
+    if (this.closing) {
       for (const s of ends.settle) s.reject(e);
       return;
     }
-    this.carried = this.carried ? joined(this.carried, ends) : ends;
+    let room = MAX_CARRIED_OPS - (this.carried?.settle.length ?? 0);
+    const kept = filtered(ends, (s) => {
+      if (s.noCarry || room <= 0) {
+        s.reject(e);
+        return false;
+      }
+      room--;
+      return true;
+    });
+    if (kept.settle.length) this.carried = this.carried ? joined(this.carried, kept) : kept;
   }
 
   private send(queued: Pending): void {
@@ -326,9 +385,9 @@ export class RedisLink {
 
   /** Runs a batch with EVALSHA; with EVAL when Redis does not know the script (it was flushed since the connection loaded it). */
   private async evaluate(batch: Pending, now: number): Promise<Reply[]> {
-    const command: Arg[] = ["EVALSHA", this.sha, batch.keys.length];
+    const command: Arg[] = ["EVALSHA", this.sha, batch.keys.length + 1, EPOCH_KEY];
     for (const k of batch.keys) command.push(k);
-    command.push(now, batch.settle.length);
+    command.push(now, batch.settle.length, this.newEpoch);
     for (const v of batch.args) command.push(v);
     let out: Reply;
     try {
@@ -340,8 +399,29 @@ export class RedisLink {
       out = await this.conn.send(command);
     }
     if (!Array.isArray(out)) throw new Error("unexpected answer from the batch script");
+    const epoch = out[batch.settle.length];
+    if (typeof epoch === "string") this.epoch = epoch;
     return out;
   }
+}
+
+/** The operations of `p` that `keep` keeps, in order (`p` itself when it keeps them all). */
+function filtered(p: Pending, keep: (s: Settle) => boolean): Pending {
+  const out: Pending = { keys: [], args: [], settle: [] };
+  let k = 0;
+  let a = 0;
+  for (const s of p.settle) {
+    const nk = Number(p.args[a + 1]);
+    const end = a + 3 + Number(p.args[a + 2]);
+    if (keep(s)) {
+      for (let i = k; i < k + nk; i++) out.keys.push(p.keys[i]);
+      for (let i = a; i < end; i++) out.args.push(p.args[i]);
+      out.settle.push(s);
+    }
+    k += nk;
+    a = end;
+  }
+  return out.settle.length === p.settle.length ? p : out;
 }
 
 /** `first`'s operations, then `then`'s, as one batch (either itself when the other is empty). */

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BudgetBook, type Assignment } from "../../src/budgets/book.js";
 import { BUDGET_OPS, SharedBudgets } from "../../src/budgets/shared.js";
-import { RedisLink } from "../../src/redis/link.js";
+import { EPOCH_KEY, RedisLink } from "../../src/redis/link.js";
 import { ownRedis } from "../support/own-redis.js";
 
 const redis = await ownRedis();
@@ -56,18 +56,48 @@ async function budgetBehindLink(spent = 0): Promise<{ link: RedisLink; shared: S
 const spendOf = async (link: RedisLink, hash: string) => Number(await link.command(["HGET", hash, "spend"]));
 
 describe.runIf(redis)("spend owed to Redis by an instance that judged alone", () => {
-  it("budgets.owe counts a sum once per mark (the mark expires), and does not recreate a hash that is gone", async () => {
+  it("budgets.owe counts a sum once per mark (the mark expires), and drops one owed to data Redis has lost (a hash that is gone, or a new epoch)", async () => {
     const { link, hash } = await budgetBehindLink(500);
+    for (let i = 0; i < 100 && !link.epoch; i++) await sleep(5);
+    const epoch = link.epoch!;
+    expect(await link.command(["GET", EPOCH_KEY])).toBe(epoch);
     const mark = `switchboard:owed:test-${Math.random()}`;
-    expect(await link.call("budgets.owe", [hash, `${mark}:1`], [100, 0, 60_000])).toBe(1);
-    expect(await link.call("budgets.owe", [hash, `${mark}:1`], [100, 0, 60_000])).toBe(0);
+    const owe = (n: number, sum: number, key = hash, owedTo = epoch) => link.call("budgets.owe", [key, `${mark}:${n}`, EPOCH_KEY], [sum, 0, 60_000, owedTo]);
+    expect(await owe(1, 100)).toBe(1);
+    expect(await owe(1, 100)).toBe(0);
     expect(await spendOf(link, hash)).toBe(600);
     expect(Number(await link.command(["PTTL", `${mark}:1`]))).toBeGreaterThan(50_000);
-    expect(await link.call("budgets.owe", [hash, `${mark}:2`], [100, 0, 60_000])).toBe(1);
+    expect(await owe(2, 100)).toBe(1);
     expect(await spendOf(link, hash)).toBe(700);
+    // A sum of an instance that never learnt the epoch counts as long as the hash is there.
+    expect(await owe(3, 100, hash, "")).toBe(1);
+    expect(await spendOf(link, hash)).toBe(800);
     const gone = `${hash}:gone`;
-    expect(await link.call("budgets.owe", [gone, `${mark}:3`], [100, 0, 60_000])).toBe(-1);
+    expect(await owe(4, 100, gone)).toBe(-1);
     expect(await link.command(["EXISTS", gone])).toBe(0);
+    // Owed to data this Redis no longer holds (it was replaced, and the hash seeded again from the ledger).
+    expect(await owe(5, 100, hash, "an-older-epoch")).toBe(-2);
+    expect(await spendOf(link, hash)).toBe(800);
+  });
+
+  it("a Redis that lost its data drops what was owed to it, even once another instance has seeded the hash again from the ledger (which has those costs)", async () => {
+    const { link, shared, assignment, hash } = await budgetBehindLink(0);
+    for (let i = 0; i < 100 && !link.epoch; i++) await sleep(5);
+    const admin = await newLink();
+    await admin.command(["CLIENT", "KILL", "ID", Number(await link.command(["CLIENT", "ID"]))]);
+    for (let i = 0; i < 100 && link.ready; i++) await sleep(5);
+    const r = await shared.reserve([assignment], 300_000);
+    shared.settle(r, 300_000);
+    // Meanwhile Redis loses its data, and another instance names the new data and seeds the hash
+    // from the ledger, which has the $0.30 (a new epoch, as every instance's link sets on a Redis without one).
+    await admin.command(["FLUSHALL"]);
+    await admin.command(["SET", EPOCH_KEY, "after-the-loss"]);
+    await admin.command(["HSET", hash, "spend", 300_000, "reserved", 0]);
+    for (let i = 0; i < 50 && !link.ready; i++) await sleep(50);
+    await shared.owed.drain(1000);
+    expect(shared.owed.size).toBe(0);
+    expect(await spendOf(admin, hash)).toBe(300_000);
+    expect(link.epoch).toBe("after-the-loss");
   });
 
   it("what two requests spent while Redis was paused is in Redis's spend once it answers, once, though the first attempt to send it went unanswered", async () => {

@@ -39,6 +39,22 @@ export interface Assignment {
 export interface Reservation {
   entries: Array<{ assignment: Assignment; micros: number }>;
   settled: boolean;
+  /** Held in Redis for every instance (true), or in this instance's book while Redis did not answer (false); unset without Redis. */
+  shared?: boolean;
+  /** More reserved later for the same request where it could not be merged (held elsewhere): given back when this is settled. */
+  extra?: Reservation[];
+}
+
+/**
+ * Adds `more` (reserved later on the same assignments, for an attempt spent before a retry) to
+ * `r`: merged when both are held in the same place, else kept beside it, so that each is given
+ * back where it was taken (a reservation held in Redis is released in Redis, one held in this
+ * instance's book in the book).
+ */
+export function extendReservation(r: Reservation, more: Reservation): void {
+  if (r.shared === more.shared) {
+    for (let i = 0; i < r.entries.length; i++) r.entries[i].micros += more.entries[i].micros;
+  } else (r.extra ??= []).push(more);
 }
 
 export interface BookEvents {
@@ -145,6 +161,7 @@ export class BudgetBook {
   settle(r: Reservation, actualMicros: number): void {
     if (r.settled) return;
     r.settled = true;
+    for (const x of r.extra ?? []) this.settle(x, 0);
     for (const { assignment: a, micros } of r.entries) {
       a.reservedMicros -= micros;
       this.rollover(a);

@@ -172,6 +172,11 @@ export class SharedBudgets {
   settle(reservation: Reservation, actualMicros: number): void {
     const r = reservation as SharedReservation;
     if (r.settled) return;
+    if (r.extra) {
+      // Held elsewhere than `r` (Redis, or this instance's book): given back there.
+      for (const x of r.extra) this.settle(x, 0);
+      r.extra = undefined;
+    }
     if (!r.shared) {
       this.book.settle(r, actualMicros);
       if (actualMicros > 0) for (const { assignment } of r.entries) this.owed.add(keyOf(assignment), assignment, [actualMicros]);

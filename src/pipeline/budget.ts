@@ -20,7 +20,7 @@ import { findCatalogModel } from "../catalog/models.js";
 import { maxCostOf, type ModelPrice } from "../catalog/prices.js";
 import { GatewayError } from "../core/errors.js";
 import { countEmbeddingsTokens, embeddingsTokenBound, estimatePromptTokens, IMAGE_TOKEN_BOUND, promptMedia, promptTokenBound, tokenBound, type PromptMedia } from "../core/tokens.js";
-import type { Assignment, Reservation } from "../budgets/book.js";
+import { extendReservation, type Assignment } from "../budgets/book.js";
 import type { Deployment } from "../routing/resolve.js";
 import type { ChatRequest, EmbeddingsRequest } from "../wire/openai.js";
 import type { RequestContext, Runtime } from "./context.js";
@@ -230,11 +230,8 @@ function applicable(rt: Runtime, ctx: RequestContext) {
 export function reserveSpentAttempt(rt: Runtime, ctx: RequestContext, micros: number): void | Promise<void> {
   const r = ctx.reservation;
   if (!r || r.settled || micros <= 0 || !ctx.budgets) return;
-  const merge = (more: Reservation) => {
-    for (let i = 0; i < r.entries.length; i++) r.entries[i].micros += more.entries[i].micros;
-  };
   const more = rt.budgets.reserve(ctx.budgets, micros);
-  return more instanceof Promise ? more.then(merge) : merge(more);
+  return more instanceof Promise ? more.then((m) => extendReservation(r, m)) : extendReservation(r, more);
 }
 
 /** Least money left across the request's budgets (after reservations), or null when none applies. */

@@ -4,7 +4,7 @@
  * when a first attempt went unanswered and ran later.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BudgetBook, type Assignment } from "../../src/budgets/book.js";
+import { BudgetBook, extendReservation, type Assignment } from "../../src/budgets/book.js";
 import { BUDGET_OPS, SharedBudgets } from "../../src/budgets/shared.js";
 import { EPOCH_KEY, RedisLink } from "../../src/redis/link.js";
 import { ownRedis } from "../support/own-redis.js";
@@ -136,6 +136,24 @@ describe.runIf(redis)("spend owed to Redis by an instance that judged alone", ()
     // Asked at once: the owed $0.90 is counted in the same batch, ahead of this reservation.
     await expect(shared.reserve([assignment], 200_000)).rejects.toThrow(/cannot cover/);
     expect(await spendOf(link, hash)).toBe(900_000);
+  });
+
+  it("more reserved for a retry while Redis does not answer (held in the book) is given back in the book, not taken off what Redis holds for other requests", async () => {
+    const { link, shared, assignment, hash } = await budgetBehindLink(0);
+    const first = await shared.reserve([assignment], 100_000);
+    await shared.reserve([assignment], 200_000); // another request, still running
+    expect(Number(await link.command(["HGET", hash, "reserved"]))).toBe(300_000);
+    redis!.pause();
+    // The first request's attempt failed after spending; its retry needs $0.05 more, judged alone.
+    const more = await shared.reserve([assignment], 50_000);
+    extendReservation(first, more);
+    redis!.resume();
+    await sleep(300); // Redis runs the late reservation and the link gives it back
+    expect(Number(await link.command(["HGET", hash, "reserved"]))).toBe(300_000);
+    shared.settle(first, 80_000);
+    for (let i = 0; i < 40 && Number(await link.command(["HGET", hash, "reserved"])) === 300_000; i++) await sleep(25);
+    // Redis gives back the $0.10 it held for the first request, no more: the other request's $0.20 stays.
+    expect(await link.command(["HMGET", hash, "reserved", "spend"])).toEqual(["200000", "80000"]);
   });
 
   it("at shutdown an instance waits (briefly) until what it owes is counted", async () => {

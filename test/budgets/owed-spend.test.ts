@@ -8,6 +8,7 @@ import { BudgetBook, extendReservation, type Assignment } from "../../src/budget
 import { BUDGET_OPS, SharedBudgets } from "../../src/budgets/shared.js";
 import { EPOCH_KEY, RedisLink } from "../../src/redis/link.js";
 import { ownRedis } from "../support/own-redis.js";
+import { testAssignment } from "../support/assignment.js";
 
 const redis = await ownRedis();
 if (!redis && process.env.CI === "true") throw new Error("redis-server is required in CI");
@@ -35,17 +36,7 @@ async function newLink(): Promise<RedisLink> {
 async function budgetBehindLink(spent = 0): Promise<{ link: RedisLink; shared: SharedBudgets; assignment: Assignment; hash: string }> {
   const id = `owed-${Math.random().toString(36).slice(2)}`;
   const link = await newLink();
-  const assignment: Assignment = {
-    id,
-    subjectType: "key",
-    subjectId: `key-${id}`,
-    budget: { id: `budget-${id}`, limitMicros: LIMIT, duration: { seconds: null, months: null }, mode: "enforce", thresholds: [], webhookUrl: null, maxRequestMicros: null },
-    periodStart: new Date(0),
-    periodEnd: null,
-    spendMicros: 0,
-    reservedMicros: 0,
-    alertsSent: new Set(),
-  };
+  const assignment = testAssignment(id, LIMIT);
   const hash = `switchboard:budget:${id}:0`;
   await link.command(["HSET", hash, "spend", spent, "reserved", 0]);
   // The ledger is never read: the hash is seeded above.

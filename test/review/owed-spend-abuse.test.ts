@@ -18,6 +18,7 @@ import { BudgetBook, type Assignment } from "../../src/budgets/book.js";
 import { BUDGET_OPS, SharedBudgets } from "../../src/budgets/shared.js";
 import { RedisLink } from "../../src/redis/link.js";
 import { ownRedis } from "../support/own-redis.js";
+import { testAssignment } from "../support/assignment.js";
 
 /** What the usage ledger holds per subject id (micro-USD), as `ledgerSpend` would sum it. */
 const ledger = vi.hoisted(() => new Map<string, number>());
@@ -124,17 +125,7 @@ async function proxy(target: string): Promise<Proxy> {
 
 let seq = 0;
 function assignmentOf(id: string, over: Partial<Assignment["budget"]> = {}, subjectType: Assignment["subjectType"] = "key"): Assignment {
-  return {
-    id,
-    subjectType,
-    subjectId: `${subjectType}-${id}`,
-    budget: { id: `budget-${id}`, limitMicros: LIMIT, duration: { seconds: null, months: null }, mode: "enforce", thresholds: [], webhookUrl: null, maxRequestMicros: null, ...over },
-    periodStart: new Date(0),
-    periodEnd: null,
-    spendMicros: 0,
-    reservedMicros: 0,
-    alertsSent: new Set(),
-  };
+  return testAssignment(id, LIMIT, over, subjectType);
 }
 const hashOf = (a: Assignment) => `switchboard:budget:${a.id}:${a.periodStart.getTime()}`;
 const newId = (what: string) => `${what}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;

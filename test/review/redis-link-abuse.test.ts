@@ -13,6 +13,7 @@ import { BudgetBook, type Assignment } from "../../src/budgets/book.js";
 import { BUDGET_OPS, SharedBudgets } from "../../src/budgets/shared.js";
 import { RedisLink } from "../../src/redis/link.js";
 import { ownRedis } from "../support/own-redis.js";
+import { testAssignment } from "../support/assignment.js";
 
 const redis = await ownRedis();
 const links: RedisLink[] = [];
@@ -34,17 +35,7 @@ async function budgetBehindLink(id: string): Promise<{ link: RedisLink; shared: 
   const link = new RedisLink(redis!.url, [BUDGET_OPS], { log: () => {}, describeFallback: () => "this instance's own book" });
   links.push(link);
   await link.start();
-  const assignment: Assignment = {
-    id,
-    subjectType: "key",
-    subjectId: `key-${id}`,
-    budget: { id: `budget-${id}`, limitMicros: LIMIT, duration: { seconds: null, months: null }, mode: "enforce", thresholds: [], webhookUrl: null, maxRequestMicros: null },
-    periodStart: new Date(0),
-    periodEnd: null,
-    spendMicros: 0,
-    reservedMicros: 0,
-    alertsSent: new Set(),
-  };
+  const assignment = testAssignment(id, LIMIT);
   const hash = `switchboard:budget:${id}:0`;
   await link.command(["HSET", hash, "spend", 0, "reserved", 0]);
   // The ledger is never read: the hash is seeded above.

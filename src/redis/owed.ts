@@ -9,9 +9,9 @@
  * the operation sets once (`SET NX`, kept a day), so a sum sent again after an unanswered attempt
  * that Redis ran later counts once. Each sum names the data it is owed to (the link's `epoch`),
  * so an operation can tell a Redis that has lost that data since (budgets drop such a sum: what
- * replaced the data is seeded from the ledger, which has it). A batch that cannot leave does not carry them (`carry:
- * false`): their owner sends them again, and the link's room for carried ends of requests stays
- * theirs.
+ * replaced the data is seeded from the ledger, which has it). A batch that cannot leave does not
+ * carry them (`carry: false`): their owner sends them again, and the link's room for carried ends
+ * of requests stays theirs.
  */
 import { randomUUID } from "node:crypto";
 import type { RedisLink } from "./link.js";

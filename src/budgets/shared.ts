@@ -60,23 +60,25 @@ return out
 
 /**
  * The settlements of one assignment's requests that ended in the same turn, merged. KEYS from k:
- * the assignment's hash. ARGV from a: the actual cost, the micros reserved, the limit, keep ms
- * (0: the expiry set at seeding holds), the number of thresholds, the thresholds. Returns the
- * spend, then the thresholds this settlement crossed first (across all instances); {-1} when the
- * hash is gone.
+ * the assignment's hash, the epoch key. ARGV from a: the actual cost, the micros reserved, the
+ * limit, keep ms (0: the expiry set at seeding holds), the epoch the micros were reserved in (""
+ * if unknown), the number of thresholds, the thresholds. The reservation is given back only if
+ * Redis still holds the data it was made in: a hash seeded again since never held it, and giving
+ * it back there would give back other requests' reservations. Returns the spend, then the
+ * thresholds this settlement crossed first (across all instances); {-1} when the hash is gone.
  */
 const SETTLE_LUA = `
 local key = KEYS[k]
 -- A hash that is gone (Redis lost its data, or the period's hash expired) is not recreated with
 -- this settlement alone: the next reservation seeds it from the ledger, which has this cost.
 if redis.call('EXISTS', key) == 0 then return { -1 } end
-local actual, micros, limit, keep, c = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-if micros > 0 and redis.call('HINCRBY', key, 'reserved', -micros) < 0 then redis.call('HSET', key, 'reserved', 0) end
+local actual, micros, limit, keep, epoch, c = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5], tonumber(ARGV[a + 6])
+if micros > 0 and (epoch == '' or redis.call('GET', KEYS[k + 1]) == epoch) and redis.call('HINCRBY', key, 'reserved', -micros) < 0 then redis.call('HSET', key, 'reserved', 0) end
 local spend = redis.call('HINCRBY', key, 'spend', actual)
 if keep > 0 then redis.call('PEXPIRE', key, keep) end
 local out = { spend }
 for j = 1, c do
-  local t = tonumber(ARGV[a + 5 + j])
+  local t = tonumber(ARGV[a + 6 + j])
   if limit > 0 and spend * 100 >= t * limit and redis.call('HSETNX', key, 'alert:' .. t, 1) == 1 then out[#out + 1] = t end
 end
 return out
@@ -113,11 +115,13 @@ export const BUDGET_OPS: RedisOpSet = {
 interface SharedReservation extends Reservation {
   /** Reserved in Redis (false: judged by the local book while Redis did not answer). */
   shared: boolean;
+  /** The data Redis held when it made the reservation (`EPOCH_KEY`; "" if unknown). */
+  epoch?: string;
 }
 
 export class SharedBudgets {
-  /** Settlements of this turn, per assignment hash. */
-  private readonly settling = new Map<string, { assignment: Assignment; micros: number; actual: number }>();
+  /** Settlements of this turn, per epoch and assignment hash. */
+  private readonly settling = new Map<string, { key: string; epoch: string; assignment: Assignment; micros: number; actual: number }>();
   /** Spend of requests judged by this instance alone, not yet counted in Redis. */
   readonly owed: OwedCounts<Assignment>;
 
@@ -162,7 +166,12 @@ export class SharedBudgets {
         a.spendMicros = Number(r[1 + i * 2]);
         a.reservedMicros = Number(r[2 + i * 2]);
       });
-      const reservation: SharedReservation = { entries: list.map((assignment) => ({ assignment, micros: assignment.budget.mode === "enforce" ? micros : 0 })), settled: false, shared: true };
+      const reservation: SharedReservation = {
+        entries: list.map((assignment) => ({ assignment, micros: assignment.budget.mode === "enforce" ? micros : 0 })),
+        settled: false,
+        shared: true,
+        epoch: this.link.epoch ?? "", // the answer that made it told the link
+      };
       return reservation;
     }
     throw new GatewayError("internal_error", "budget spend could not be read from Redis");
@@ -187,10 +196,12 @@ export class SharedBudgets {
       a.reservedMicros = Math.max(0, a.reservedMicros - micros);
       a.spendMicros += actualMicros;
       const key = keyOf(a);
-      let m = this.settling.get(key);
+      const epoch = r.epoch ?? "";
+      const id = epoch + " " + key;
+      let m = this.settling.get(id);
       if (!m) {
-        m = { assignment: a, micros: 0, actual: 0 };
-        this.settling.set(key, m);
+        m = { key, epoch, assignment: a, micros: 0, actual: 0 };
+        this.settling.set(id, m);
         this.link.wake();
       }
       m.micros += micros;
@@ -201,10 +212,10 @@ export class SharedBudgets {
   /** Sends this turn's settlements, one operation per assignment (run by the link just before a batch leaves). */
   private sendSettlements(): void {
     if (this.settling.size === 0) return;
-    for (const [key, { assignment: a, micros, actual }] of this.settling) {
+    for (const { key, epoch, assignment: a, micros, actual } of this.settling.values()) {
       // A budget that never resets is kept while it is used; a periodic one until a day after its period.
-      const args = [actual, micros, a.budget.limitMicros, a.periodEnd ? 0 : keepMs(a), a.budget.thresholds.length, ...a.budget.thresholds];
-      this.link.call("budgets.settle", [key], args).then(
+      const args = [actual, micros, a.budget.limitMicros, a.periodEnd ? 0 : keepMs(a), epoch, a.budget.thresholds.length, ...a.budget.thresholds];
+      this.link.call("budgets.settle", [key, EPOCH_KEY], args).then(
         (answer) => {
           const out = answer as number[];
           if (Number(out[0]) === -1) return; // the hash was gone: seeded from the ledger next time
@@ -225,7 +236,7 @@ export class SharedBudgets {
     if (Number(answer[0]) !== 0 || micros <= 0) return;
     for (const a of list) {
       if (a.budget.mode !== "enforce") continue;
-      this.link.call("budgets.settle", [keyOf(a)], [0, micros, a.budget.limitMicros, 0, 0]).catch(() => {});
+      this.link.call("budgets.settle", [keyOf(a), EPOCH_KEY], [0, micros, a.budget.limitMicros, 0, this.link.epoch ?? "", 0]).catch(() => {});
     }
   }
 

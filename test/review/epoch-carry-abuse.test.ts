@@ -11,13 +11,13 @@
  * cut one instance off while others keep talking to Redis. The ledger (`ledgerSpend`) is a map the
  * test fills, so a test decides what the usage table holds when a hash is seeded.
  */
-import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BudgetBook, extendReservation, type Assignment } from "../../src/budgets/book.js";
 import { BUDGET_OPS, SharedBudgets } from "../../src/budgets/shared.js";
 import { EPOCH_KEY, RedisLink } from "../../src/redis/link.js";
 import { ownRedis } from "../support/own-redis.js";
 import { testAssignment } from "../support/assignment.js";
+import { redisProxy, type RedisProxy } from "../support/redis-proxy.js";
 
 const ledger = vi.hoisted(() => new Map<string, number>());
 vi.mock("../../src/store/repos/budgets.js", async (importOriginal) => ({
@@ -28,7 +28,7 @@ vi.mock("../../src/store/repos/budgets.js", async (importOriginal) => ({
 const redis = await ownRedis();
 if (!redis && process.env.CI === "true") throw new Error("redis-server is required in CI");
 const links: RedisLink[] = [];
-const proxies: Proxy[] = [];
+const proxies: RedisProxy[] = [];
 let admin: RedisLink;
 
 beforeAll(async () => {
@@ -51,72 +51,9 @@ async function newLink(url: string, sets = [BUDGET_OPS]): Promise<RedisLink> {
   return link;
 }
 
-/** A TCP proxy to the test's Redis, for one instance's link. */
-interface Proxy {
-  url: string;
-  /** Drops every connection and refuses new ones (this instance is cut off), or lets them in again. */
-  cut(on: boolean): void;
-  /** Keeps what the instance sends (Redis does not see it) until `hold(false)`, which delivers it. */
-  hold(on: boolean): void;
-  /** Drops what Redis answers (Redis still runs what it is sent). */
-  mute(on: boolean): void;
-  /** Drops the connections (they may connect again). */
-  drop(): void;
-  close(): void;
-}
-
-async function proxy(target: string): Promise<Proxy> {
-  const port = Number(new URL(target).port);
-  let cut = false;
-  let holding = false;
-  let muted = false;
-  const pairs = new Set<{ client: Socket; server: Socket; held: Buffer[] }>();
-  const server: Server = createServer((client) => {
-    if (cut) return void client.destroy();
-    const upstream = netConnect({ host: "127.0.0.1", port });
-    const pair = { client, server: upstream, held: [] as Buffer[] };
-    pairs.add(pair);
-    const end = () => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("data", (d: Buffer) => (holding ? pair.held.push(d) : upstream.write(d)));
-    upstream.on("data", (d: Buffer) => {
-      if (!muted) client.write(d);
-    });
-    client.on("close", end);
-    upstream.on("close", end);
-    client.on("error", () => {});
-    upstream.on("error", () => {});
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const url = `redis://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const drop = () => {
-    for (const p of [...pairs]) {
-      p.client.destroy();
-      p.server.destroy();
-    }
-  };
-  const p: Proxy = {
-    url,
-    cut(on) {
-      cut = on;
-      if (on) drop();
-    },
-    hold(on) {
-      holding = on;
-      if (!on) for (const pair of pairs) for (const d of pair.held.splice(0)) pair.server.write(d);
-    },
-    mute(on) {
-      muted = on;
-    },
-    drop,
-    close() {
-      drop();
-      server.close();
-    },
-  };
+/** A proxy to the test's Redis for one instance's link, closed after the tests. */
+async function proxy(target: string): Promise<RedisProxy> {
+  const p = await redisProxy(target);
   proxies.push(p);
   return p;
 }

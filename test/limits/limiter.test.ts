@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatReset, LocalLimiter, type Admission, type Refusal } from "../../src/limits/limiter.js";
-import { LIMIT_OPS, RedisLimiter } from "../../src/limits/redis-limiter.js";
+import { RedisLimiter } from "../../src/limits/redis-limiter.js";
+import { LIMIT_OPS } from "../../src/limits/redis-ops.js";
 import { RedisLink } from "../../src/redis/link.js";
 import { redisTestServer } from "../support/redis.js";
 import { SlidingWindow } from "../../src/core/window.js";

@@ -3,7 +3,7 @@
  * windows once per mark, only in the windows the subject has.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LIMIT_OPS } from "../../src/limits/redis-limiter.js";
+import { LIMIT_OPS } from "../../src/limits/redis-ops.js";
 import { RedisLink } from "../../src/redis/link.js";
 import { ownRedis } from "../support/own-redis.js";
 

@@ -41,7 +41,7 @@ export interface Reservation {
   settled: boolean;
   /** Held in Redis for every instance (true), or in this instance's book while Redis did not answer (false); unset without Redis. */
   shared?: boolean;
-  /** More reserved later for the same request where it could not be merged (held elsewhere): given back when this is settled. */
+  /** More reserved later for the same request, held elsewhere (only with Redis): given back where it is held when this is settled (budgets/shared.ts). */
   extra?: Reservation[];
 }
 
@@ -161,7 +161,6 @@ export class BudgetBook {
   settle(r: Reservation, actualMicros: number): void {
     if (r.settled) return;
     r.settled = true;
-    for (const x of r.extra ?? []) this.settle(x, 0);
     for (const { assignment: a, micros } of r.entries) {
       a.reservedMicros -= micros;
       this.rollover(a);

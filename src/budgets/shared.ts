@@ -192,11 +192,11 @@ export class SharedBudgets {
       return;
     }
     r.settled = true;
+    const epoch = r.epoch ?? "";
     for (const { assignment: a, micros } of r.entries) {
       a.reservedMicros = Math.max(0, a.reservedMicros - micros);
       a.spendMicros += actualMicros;
       const key = keyOf(a);
-      const epoch = r.epoch ?? "";
       const id = epoch + " " + key;
       let m = this.settling.get(id);
       if (!m) {
